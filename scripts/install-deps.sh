@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs every Debian package Pave needs to build, test and run locally. Idempotent: packages already
+# present are left alone, and apt-get update runs only when something is missing.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  build-essential cmake ninja-build ccache pkg-config git ca-certificates openssl
+  # C++ libraries (see README.md's dependency table)
+  libcurl4-openssl-dev nlohmann-json3-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev
+  prometheus-cpp-dev libssl-dev libgit2-dev libgtest-dev libgmock-dev googletest libbenchmark-dev
+  librapidcheck-dev
+  # tools used by scripts and tests
+  procps psmisc curl
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "install-deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+else
+  echo "install-deps: all ${#packages[@]} packages present"
+fi

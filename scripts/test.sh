@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Installs what Pave needs, builds everything (the control plane from Go modules on first use, then the
+# C++ tree) and runs every test. Extra arguments go to ctest, e.g. `scripts/test.sh -L unit`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+cmake -S . -B build -G Ninja
+cmake --build build -j2
+cd build
+ctest --output-on-failure -j2 "$@"

@@ -1,0 +1,68 @@
+// Real Kubernetes control planes for tests: start one with pave-cluster, talk to it with kubectl.
+#pragma once
+
+#include <chrono>
+#include <expected>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/subprocess.h"
+#include "base/temp_dir.h"
+
+namespace pave::testing {
+
+// Where the control-plane binaries and the launcher are. The build bakes in defaults; the environment
+// variables PAVE_K8S_BIN and PAVE_CLUSTER_PROGRAM override them.
+std::string k8s_bin_dir();
+std::string cluster_program();
+std::string kubectl_program();
+
+// How to reach a cluster: enough to run kubectl or any client against it.
+struct ClusterAccess {
+  std::string name;
+  std::string kubeconfig;  // admin (system:masters) kubeconfig
+  std::string server;      // https://127.0.0.1:PORT
+
+  // Runs kubectl against this cluster with args, feeding input on standard input.
+  base::ProcessOutput kubectl(const std::vector<std::string>& args, const std::string& input = "") const;
+};
+
+// A control plane owned by this process: etcd, kube-apiserver, kube-controller-manager and kube-scheduler
+// in a temporary directory, stopped (children included) and removed when the object is destroyed, even
+// when the test that made it failed.
+class LocalCluster {
+ public:
+  static std::expected<LocalCluster, std::string> start(const std::string& name,
+                                                       std::chrono::seconds timeout = std::chrono::seconds(180));
+  LocalCluster(LocalCluster&&) noexcept = default;
+  LocalCluster& operator=(LocalCluster&&) noexcept = default;
+  ~LocalCluster();
+
+  const ClusterAccess& access() const { return access_; }
+  pid_t launcher_pid() const { return launcher_->pid(); }
+
+  // Stops the control plane and returns the launcher's exit code.
+  int stop();
+
+ private:
+  LocalCluster(base::TempDir dir, base::Child launcher, ClusterAccess access)
+      : dir_(std::move(dir)), launcher_(std::move(launcher)), access_(std::move(access)) {}
+
+  std::optional<base::TempDir> dir_;
+  std::optional<base::Child> launcher_;
+  ClusterAccess access_;
+};
+
+// Parses the launcher's "READY name=... kubeconfig=... server=..." line.
+std::optional<ClusterAccess> parse_ready_line(const std::string& line);
+
+// Polls condition every interval until it returns true or timeout passes; returns the last result.
+bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout,
+                std::chrono::milliseconds interval = std::chrono::milliseconds(200));
+
+// A namespace name for a test: the test's name, lowercased and cut to fit, plus a random suffix.
+std::string namespace_for(const std::string& test_name);
+
+}  // namespace pave::testing

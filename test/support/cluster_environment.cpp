@@ -1,0 +1,54 @@
+#include "support/cluster_environment.h"
+
+#include <cstdlib>
+#include <unistd.h>
+
+namespace pave::testing {
+namespace {
+std::optional<ClusterAccess> current;
+}
+
+void ClusterEnvironment::SetUp() {
+  if (const char* kubeconfig = std::getenv("PAVE_TEST_KUBECONFIG"); kubeconfig && *kubeconfig) {
+    current = ClusterAccess{.name = "external", .kubeconfig = kubeconfig};
+    return;
+  }
+  auto started = LocalCluster::start("test-" + std::to_string(getpid()));
+  ASSERT_TRUE(started.has_value()) << started.error();
+  owned_.emplace(std::move(*started));
+  current = owned_->access();
+}
+
+void ClusterEnvironment::TearDown() {
+  current.reset();
+  owned_.reset();
+}
+
+const ClusterAccess& ClusterEnvironment::cluster() {
+  if (!current) {
+    std::fprintf(stderr, "no cluster: ClusterEnvironment is not set up\n");
+    std::abort();
+  }
+  return *current;
+}
+
+void ClusterTest::SetUp() {
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  namespace_ = namespace_for(std::string(info->test_suite_name()) + "-" + info->name());
+  auto created = cluster().kubectl({"create", "namespace", namespace_});
+  ASSERT_TRUE(created.ok()) << created.err;
+}
+
+void ClusterTest::TearDown() {
+  if (namespace_.empty()) return;
+  // Not waited for: the namespace controller finishes it while later tests run.
+  cluster().kubectl({"delete", "namespace", namespace_, "--wait=false", "--ignore-not-found"});
+}
+
+base::ProcessOutput ClusterTest::kubectl(const std::vector<std::string>& args, const std::string& input) const {
+  std::vector<std::string> full{"--namespace", namespace_};
+  full.insert(full.end(), args.begin(), args.end());
+  return cluster().kubectl(full, input);
+}
+
+}  // namespace pave::testing
