@@ -1,0 +1,116 @@
+#include "kube/credentials.h"
+
+#include <ctime>
+#include <iomanip>
+#include <fstream>
+#include <sstream>
+
+#include "base/subprocess.h"
+#include "kube/json.h"
+
+namespace pave::kube {
+namespace {
+
+constexpr auto kTokenFileRecheck = std::chrono::seconds(60);
+constexpr auto kExpiryMargin = std::chrono::seconds(10);
+
+std::string trim(std::string s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
+  size_t i = 0;
+  while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i;
+  return s.substr(i);
+}
+
+}  // namespace
+
+std::optional<std::chrono::sys_seconds> parse_rfc3339(const std::string& text) {
+  std::tm tm{};
+  std::istringstream in(text);
+  in >> std::get_time(&tm, "%Y-%m-%dT%H:%M:%S");
+  if (in.fail()) return std::nullopt;
+  std::string rest;
+  std::getline(in, rest);
+  size_t i = 0;
+  if (i < rest.size() && rest[i] == '.') {
+    ++i;
+    while (i < rest.size() && std::isdigit(static_cast<unsigned char>(rest[i]))) ++i;
+  }
+  long offset = 0;
+  if (i < rest.size() && (rest[i] == '+' || rest[i] == '-')) {
+    int hh = 0, mm = 0;
+    if (std::sscanf(rest.c_str() + i + 1, "%d:%d", &hh, &mm) != 2) return std::nullopt;
+    offset = (rest[i] == '+' ? 1 : -1) * (hh * 3600L + mm * 60L);
+  } else if (i >= rest.size() || (rest[i] != 'Z' && rest[i] != 'z')) {
+    return std::nullopt;
+  }
+  return std::chrono::sys_seconds(std::chrono::seconds(timegm(&tm) - offset));
+}
+
+Result<Credentials> CredentialProvider::current() {
+  std::lock_guard lock(mu_);
+  if (config_.exec) {
+    const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+    if (exec_cached_ && now + kExpiryMargin < exec_expiry_) return *exec_cached_;
+    auto creds = run_exec_plugin();
+    if (!creds) return creds;
+    exec_cached_ = *creds;
+    return creds;
+  }
+  Credentials c;
+  if (!config_.token_file.empty()) {
+    const auto now = std::chrono::steady_clock::now();
+    if (file_token_.empty() || now - file_read_at_ >= kTokenFileRecheck) {
+      std::ifstream in(config_.token_file);
+      if (!in) return std::unexpected(make_error(ErrorKind::kConfig, "cannot read token file " + config_.token_file));
+      std::stringstream s;
+      s << in.rdbuf();
+      file_token_ = trim(s.str());
+      file_read_at_ = now;
+    }
+    c.bearer_token = file_token_;
+  } else {
+    c.bearer_token = config_.token;
+  }
+  return c;
+}
+
+void CredentialProvider::invalidate() {
+  std::lock_guard lock(mu_);
+  exec_cached_.reset();
+  file_token_.clear();
+}
+
+Result<Credentials> CredentialProvider::run_exec_plugin() {
+  const ExecConfig& exec = *config_.exec;
+  Json info = {{"apiVersion", exec.api_version}, {"kind", "ExecCredential"}, {"spec", {{"interactive", false}}}};
+  if (exec.provide_cluster_info) {
+    info["spec"]["cluster"] = {{"server", config_.server}, {"insecure-skip-tls-verify", config_.insecure_skip_tls_verify}};
+  }
+  base::RunOptions run{.argv = {exec.command}, .env = exec.env, .timeout = std::chrono::seconds(60)};
+  run.argv.insert(run.argv.end(), exec.args.begin(), exec.args.end());
+  run.env["KUBERNETES_EXEC_INFO"] = info.dump();
+  auto out = base::run(run);
+  if (!out.ok()) {
+    // The plugin's stderr may be shown; its stdout may hold a credential and is not.
+    return std::unexpected(make_error(ErrorKind::kConfig, "exec plugin " + exec.command + " failed (exit " +
+                                                              std::to_string(out.exit_code) + "): " + trim(out.err)));
+  }
+  auto cred = Json::parse(out.out, nullptr, false);
+  if (!cred.is_object() || !cred.contains("status") || !cred["status"].is_object()) {
+    return std::unexpected(make_error(ErrorKind::kConfig, "exec plugin " + exec.command + " printed no ExecCredential"));
+  }
+  const Json& status = cred["status"];
+  Credentials c{.bearer_token = status.value("token", ""),
+                .client_cert_pem = status.value("clientCertificateData", ""),
+                .client_key_pem = status.value("clientKeyData", "")};
+  if (c.bearer_token.empty() && c.client_cert_pem.empty()) {
+    return std::unexpected(make_error(ErrorKind::kConfig, "exec plugin " + exec.command + " returned no credential"));
+  }
+  exec_expiry_ = std::chrono::sys_seconds::max();
+  if (auto ts = status.value("expirationTimestamp", ""); !ts.empty()) {
+    if (auto t = parse_rfc3339(ts)) exec_expiry_ = *t;
+  }
+  return c;
+}
+
+}  // namespace pave::kube

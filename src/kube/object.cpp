@@ -1,0 +1,48 @@
+#include "kube/object.h"
+
+namespace pave::kube::meta {
+namespace {
+
+const Json* metadata(const Json& o) {
+  if (!o.is_object()) return nullptr;
+  auto it = o.find("metadata");
+  return it != o.end() && it->is_object() ? &*it : nullptr;
+}
+
+std::map<std::string, std::string> string_map(const Json& o, const char* which) {
+  std::map<std::string, std::string> out;
+  const Json* m = metadata(o);
+  if (!m) return out;
+  auto it = m->find(which);
+  if (it == m->end() || !it->is_object()) return out;
+  for (const auto& [k, v] : it->items()) {
+    if (v.is_string()) out[k] = v.get<std::string>();
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string field(const Json& object, const char* f) {
+  const Json* m = metadata(object);
+  if (!m) return "";
+  auto it = m->find(f);
+  return it != m->end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+int64_t generation(const Json& o) {
+  const Json* m = metadata(o);
+  if (!m) return 0;
+  auto it = m->find("generation");
+  return it != m->end() && it->is_number_integer() ? it->get<int64_t>() : 0;
+}
+
+std::map<std::string, std::string> labels(const Json& o) { return string_map(o, "labels"); }
+std::map<std::string, std::string> annotations(const Json& o) { return string_map(o, "annotations"); }
+
+std::string key(const Json& o) {
+  auto ns = namespace_of(o);
+  return ns.empty() ? name(o) : ns + "/" + name(o);
+}
+
+}  // namespace pave::kube::meta

@@ -1,0 +1,25 @@
+// Reading the common metadata of a dynamic object without exceptions.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "kube/json.h"
+
+namespace pave::kube::meta {
+
+// metadata.<field> as a string, or "" when absent or not a string.
+std::string field(const Json& object, const char* field);
+
+inline std::string name(const Json& o) { return field(o, "name"); }
+inline std::string namespace_of(const Json& o) { return field(o, "namespace"); }
+inline std::string uid(const Json& o) { return field(o, "uid"); }
+inline std::string resource_version(const Json& o) { return field(o, "resourceVersion"); }
+int64_t generation(const Json& o);
+std::map<std::string, std::string> labels(const Json& o);
+std::map<std::string, std::string> annotations(const Json& o);
+
+// "namespace/name", or "name" for cluster-scoped objects: the key of caches and work queues.
+std::string key(const Json& o);
+
+}  // namespace pave::kube::meta

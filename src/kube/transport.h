@@ -1,0 +1,88 @@
+// HTTP to one API server over libcurl.
+//
+// One Transport per Config, shared by every client and watch in the process. It keeps a pool of curl
+// handles over a shared connection cache, so connections (and TLS sessions) are reused; speaks HTTP/2
+// where the server offers it; waits on a client-side token bucket before each request; and retries
+// 429 and 5xx answers with backoff, honouring Retry-After.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "kube/config.h"
+#include "kube/credentials.h"
+#include "kube/error.h"
+#include "kube/rate_limiter.h"
+
+namespace pave::kube {
+
+struct HttpRequest {
+  std::string method = "GET";
+  std::string path;                 // "/api/v1/namespaces/x/pods?limit=10", already escaped
+  std::string body;
+  std::string content_type;         // empty: application/json when there is a body
+  std::string accept = "application/json";
+  std::chrono::milliseconds timeout{0};  // 0: the Config's timeout
+};
+
+struct HttpResponse {
+  int status = 0;
+  std::string body;
+  std::map<std::string, std::string> headers;  // lower-cased names
+};
+
+// What the transport reports about each finished request, for metrics.
+struct RequestRecord {
+  std::string method;
+  int status = 0;  // 0 when no response arrived
+  std::chrono::duration<double> latency{};
+  int attempt = 1;
+};
+using RequestObserver = std::function<void(const RequestRecord&)>;
+
+class Transport {
+ public:
+  static Result<std::shared_ptr<Transport>> create(const Config& config);
+  ~Transport();
+  Transport(const Transport&) = delete;
+  Transport& operator=(const Transport&) = delete;
+
+  // Sends a request, retrying transient failures. Any HTTP status is returned as a response; only a
+  // request that never completed is an Error.
+  Result<HttpResponse> send(const HttpRequest& request);
+
+  // Sends a request and hands each piece of a 2xx body to on_data as it arrives, until the server ends
+  // the response, on_data returns false, or cancel becomes true (checked at least once a second).
+  // A non-2xx answer is returned whole as the response (on_data is not called).
+  Result<HttpResponse> stream(const HttpRequest& request, const std::function<bool(std::string_view)>& on_data,
+                              const std::atomic<bool>& cancel);
+
+  void set_observer(RequestObserver observer) { observer_ = std::move(observer); }
+  const Config& config() const { return config_; }
+
+ private:
+  struct Impl;
+  explicit Transport(const Config& config);
+  Result<HttpResponse> perform(const HttpRequest& request, const std::function<bool(std::string_view)>* on_data,
+                               const std::atomic<bool>* cancel);
+
+  const Config config_;
+  CredentialProvider credentials_;
+  TokenBucket limiter_;
+  RequestObserver observer_;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Percent-encodes a query parameter value or a path segment.
+std::string url_escape(std::string_view s);
+
+// Parses a Retry-After header given in seconds; nothing when absent or a date.
+std::optional<std::chrono::seconds> parse_retry_after(const std::string& value);
+
+}  // namespace pave::kube

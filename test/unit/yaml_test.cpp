@@ -1,0 +1,106 @@
+#include "kube/yaml.h"
+
+#include <gtest/gtest.h>
+#include <rapidcheck/gtest.h>
+
+namespace pave::kube {
+namespace {
+
+TEST(Yaml, QuotedScalarsStayStrings) {
+  auto v = parse_yaml(R"(a: "1"
+b: 'true'
+c: "on"
+d: "null"
+e: !!str 42
+)");
+  ASSERT_TRUE(v.has_value()) << v.error().message;
+  EXPECT_EQ((*v)["a"], "1");
+  EXPECT_EQ((*v)["b"], "true");
+  EXPECT_EQ((*v)["c"], "on");
+  EXPECT_EQ((*v)["d"], "null");
+  EXPECT_EQ((*v)["e"], "42");
+}
+
+TEST(Yaml, PlainScalarsFollowTheCoreSchema) {
+  auto v = parse_yaml("i: 42\nn: -7\nh: 0x1F\nf: 1.5\nt: true\nz: ~\nempty:\non: on\nyes: yes\nver: 1.0.0\n");
+  ASSERT_TRUE(v.has_value());
+  EXPECT_EQ((*v)["i"], 42);
+  EXPECT_EQ((*v)["n"], -7);
+  EXPECT_EQ((*v)["h"], 31);
+  EXPECT_DOUBLE_EQ((*v)["f"].get<double>(), 1.5);
+  EXPECT_EQ((*v)["t"], true);
+  EXPECT_TRUE((*v)["z"].is_null());
+  EXPECT_TRUE((*v)["empty"].is_null());
+  EXPECT_EQ((*v)["on"], "on") << "YAML 1.2: on is a string";
+  EXPECT_EQ((*v)["yes"], "yes");
+  EXPECT_EQ((*v)["ver"], "1.0.0");
+}
+
+TEST(Yaml, WritesAmbiguousStringsQuoted) {
+  Json v = {{"replicas", "3"}, {"enabled", "true"}, {"mode", "on"}, {"n", "null"}, {"real", 3}, {"flag", true},
+            {"oct", "0755"}, {"plain", "hello"}};
+  std::string y = to_yaml(v);
+  EXPECT_NE(y.find(R"(replicas: "3")"), std::string::npos) << y;
+  EXPECT_NE(y.find(R"(enabled: "true")"), std::string::npos) << y;
+  EXPECT_NE(y.find(R"(mode: "on")"), std::string::npos) << y;
+  EXPECT_NE(y.find(R"(oct: "0755")"), std::string::npos) << y;
+  EXPECT_NE(y.find("real: 3\n"), std::string::npos) << y;
+  EXPECT_NE(y.find("flag: true\n"), std::string::npos) << y;
+  EXPECT_NE(y.find("plain: hello\n"), std::string::npos) << y;
+  EXPECT_EQ(parse_yaml(y).value(), v);
+}
+
+TEST(Yaml, MultiDocumentStreamsSkipEmptyDocuments) {
+  auto docs = parse_yaml_documents("---\nkind: A\n---\n---\n# only a comment\n---\nkind: B\n");
+  ASSERT_TRUE(docs.has_value());
+  ASSERT_EQ(docs->size(), 2u);
+  EXPECT_EQ((*docs)[0]["kind"], "A");
+  EXPECT_EQ((*docs)[1]["kind"], "B");
+  auto again = parse_yaml_documents(to_yaml_documents(*docs));
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(*again, *docs);
+}
+
+TEST(Yaml, InvalidYamlIsADecodeError) {
+  auto v = parse_yaml("a: [1, 2\nb: }");
+  ASSERT_FALSE(v.has_value());
+  EXPECT_EQ(v.error().kind, ErrorKind::kDecode);
+  EXPECT_FALSE(parse_yaml("a: 1\n---\nb: 2\n").has_value()) << "two documents where one is expected";
+}
+
+TEST(Yaml, EmptyCollectionsAndMultilineStringsRoundTrip) {
+  Json v = {{"a", Json::object()}, {"b", Json::array()}, {"script", "#!/bin/sh\necho 'hi: there'\n"},
+            {"f", 2.0}, {"big", 9007199254740993LL}};
+  auto back = parse_yaml(to_yaml(v));
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(*back, v);
+  EXPECT_TRUE((*back)["f"].is_number_float());
+}
+
+// ASCII text, control characters included (JSON strings from the API are UTF-8; ASCII covers the
+// characters YAML treats specially).
+rc::Gen<std::string> ascii_text() {
+  return rc::gen::container<std::string>(rc::gen::inRange<char>(1, 127));
+}
+
+// Any map of strings, integers and lists of them survives YAML and back, nested or not.
+RC_GTEST_PROP(YamlProperty, RoundTripsArbitraryValues, ()) {
+  const auto keys = *rc::gen::container<std::vector<std::string>>(ascii_text());
+  const auto strings = *rc::gen::container<std::vector<std::string>>(keys.size(), ascii_text());
+  const auto numbers = *rc::gen::container<std::vector<int64_t>>(keys.size(), rc::gen::arbitrary<int64_t>());
+  Json v = Json::object();
+  Json list = Json::array();
+  for (size_t i = 0; i < keys.size(); ++i) {
+    v[keys[i]] = strings[i];
+    list.push_back(numbers[i]);
+    list.push_back(strings[i]);
+  }
+  v["list"] = list;
+  v["nested"] = {{"copy", v}, {"b", keys.size() % 2 == 0}};
+  auto back = parse_yaml(to_yaml(v));
+  RC_ASSERT(back.has_value());
+  RC_ASSERT(*back == v);
+}
+
+}  // namespace
+}  // namespace pave::kube
