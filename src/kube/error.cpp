@@ -17,6 +17,7 @@ std::string_view to_string(ErrorKind kind) {
     case ErrorKind::kTimeout: return "Timeout";
     case ErrorKind::kTransient: return "Transient";
     case ErrorKind::kTransport: return "Transport";
+    case ErrorKind::kTls: return "TLS";
     case ErrorKind::kDecode: return "Decode";
     case ErrorKind::kConfig: return "Config";
     case ErrorKind::kOther: return "Other";

@@ -23,7 +23,8 @@ enum class ErrorKind {
   kGone,             // 410: a resourceVersion too old to list or watch from
   kTimeout,          // 504, or the server's Timeout/ServerTimeout reasons, or a client-side timeout
   kTransient,        // 429, 500, 502, 503: worth retrying later
-  kTransport,        // the request did not complete: connection refused, TLS failure, reset
+  kTransport,        // the request did not complete: connection refused, reset, DNS
+  kTls,              // the server's certificate was not trusted, or ours was refused: not retried
   kDecode,           // the response was not what the API promises
   kConfig,           // the client configuration is unusable
   kOther,            // any other status

@@ -24,6 +24,21 @@ bool is_retriable_status(int status) {
   return status == 429 || status == 500 || status == 502 || status == 503 || status == 504;
 }
 
+ErrorKind kind_for_curl_error(CURLcode rc) {
+  switch (rc) {
+    case CURLE_OPERATION_TIMEDOUT:
+      return ErrorKind::kTimeout;
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+      return ErrorKind::kTls;
+    default:
+      return ErrorKind::kTransport;
+  }
+}
+
 // State handed to curl's callbacks for one transfer.
 struct Transfer {
   CURL* curl = nullptr;
@@ -206,7 +221,7 @@ Result<HttpResponse> Transport::perform(const HttpRequest& request,
 
   if (rc == CURLE_OK || (rc == CURLE_WRITE_ERROR && t.stopped_by_reader)) return std::move(t.response);
   if (rc == CURLE_ABORTED_BY_CALLBACK) return std::move(t.response);  // cancelled by the caller
-  Error e = make_error(rc == CURLE_OPERATION_TIMEDOUT ? ErrorKind::kTimeout : ErrorKind::kTransport,
+  Error e = make_error(kind_for_curl_error(rc),
                        std::string(request.method) + " " + config_.server + ": " + curl_easy_strerror(rc));
   e.http_status = static_cast<int>(status);
   return std::unexpected(e);

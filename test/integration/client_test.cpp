@@ -316,7 +316,8 @@ TEST_F(ClientTest, TlsIsVerifiedUnlessTheKubeconfigSaysInsecure) {
   auto wrong = parse_kubeconfig(kubeconfig_with_user(user, "    certificate-authority-data: " + base64(other_ca) + "\n"), "");
   auto refused = make_client(wrong.value())->get(resources::namespaces(), "", "default");
   ASSERT_FALSE(refused.has_value());
-  EXPECT_EQ(refused.error().kind, ErrorKind::kTransport);
+  EXPECT_EQ(refused.error().kind, ErrorKind::kTls) << refused.error().to_string();
+  EXPECT_FALSE(refused.error().retriable());
 
   auto insecure = parse_kubeconfig(kubeconfig_with_user(user, "    insecure-skip-tls-verify: true\n"), "");
   EXPECT_TRUE(make_client(insecure.value())->get(resources::namespaces(), "", "default").has_value());
