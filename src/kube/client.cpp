@@ -56,7 +56,9 @@ Result<ObjectList> Client::list(const Resource& r, std::string_view ns, const Li
   if (o.limit > 0) add_param(q, "limit", std::to_string(o.limit));
   add_param(q, "continue", o.continue_token);
   add_param(q, "resourceVersion", o.resource_version);
-  auto json = request({.method = "GET", .path = r.collection_path(ns) + q});
+  auto json = request({.method = "GET",
+                       .path = r.collection_path(ns) + q,
+                       .accept = o.metadata_only ? kMetadataOnlyListAccept : "application/json"});
   if (!json) return std::unexpected(json.error());
   ObjectList list;
   if (auto items = json->find("items"); items != json->end() && items->is_array()) {

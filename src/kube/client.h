@@ -28,6 +28,7 @@ struct ListOptions {
   int64_t limit = 0;              // page size; 0: everything in one response
   std::string continue_token;
   std::string resource_version;   // "0": any cached version; "": the latest (quorum read)
+  bool metadata_only = false;     // items as PartialObjectMetadata: names, labels, owners, no spec
 };
 
 // One page of a list: items plus the list's resourceVersion and continue token.

@@ -41,6 +41,13 @@ struct Resource {
   auto operator<=>(const Resource&) const = default;
 };
 
+// Accept headers asking for PartialObjectMetadata (names, labels, owners; no spec or data): a list
+// answers as a PartialObjectMetadataList, a watch as a stream of PartialObjectMetadata.
+inline constexpr const char* kMetadataOnlyListAccept =
+    "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json";
+inline constexpr const char* kMetadataOnlyWatchAccept =
+    "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json";
+
 // Well-known resources, so code that needs them does not have to discover them.
 namespace resources {
 Resource namespaces();

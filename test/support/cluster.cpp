@@ -37,19 +37,20 @@ base::ProcessOutput ClusterAccess::kubectl(const std::vector<std::string>& args,
 
 std::optional<ClusterAccess> parse_ready_line(const std::string& line) {
   if (!line.starts_with("READY ")) return std::nullopt;
-  ClusterAccess access{field(line, "name"), field(line, "kubeconfig"), field(line, "server")};
+  ClusterAccess access{field(line, "name"), field(line, "kubeconfig"), field(line, "server"), field(line, "etcd")};
   if (access.kubeconfig.empty() || access.server.empty()) return std::nullopt;
   return access;
 }
 
-std::expected<LocalCluster, std::string> LocalCluster::start(const std::string& name, std::chrono::seconds timeout) {
+std::expected<LocalCluster, std::string> LocalCluster::start(const std::string& name, const Options& options) {
   auto dir = base::TempDir::create("pave-cluster-" + name);
   if (!dir) return std::unexpected(dir.error());
   const std::string log = (dir->path() / "launcher.log").string();
-  auto child = base::Child::spawn({cluster_program(), "up", "--dir", (dir->path() / "state").string(), "--bin",
-                                   k8s_bin_dir(), "--name", name, "--timeout",
-                                   std::to_string(timeout.count()) + "s"},
-                                  {}, log);
+  const auto timeout = options.timeout;
+  std::vector<std::string> argv{cluster_program(), "up", "--dir", (dir->path() / "state").string(), "--bin",
+                                k8s_bin_dir(), "--name", name, "--timeout", std::to_string(timeout.count()) + "s"};
+  for (const auto& arg : options.apiserver_args) argv.push_back("--apiserver-arg=" + arg);
+  auto child = base::Child::spawn(argv, {}, log);
   if (!child) return std::unexpected(child.error());
   // The launcher prints nothing before READY; an empty read means it failed or timed out.
   auto line = child->read_line(timeout + std::chrono::seconds(10));

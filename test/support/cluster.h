@@ -24,6 +24,7 @@ struct ClusterAccess {
   std::string name;
   std::string kubeconfig;  // admin (system:masters) kubeconfig
   std::string server;      // https://127.0.0.1:PORT
+  std::string etcd;        // http://127.0.0.1:PORT, etcd's client URL (empty for an external cluster)
 
   // Runs kubectl against this cluster with args, feeding input on standard input.
   base::ProcessOutput kubectl(const std::vector<std::string>& args, const std::string& input = "") const;
@@ -34,8 +35,12 @@ struct ClusterAccess {
 // when the test that made it failed.
 class LocalCluster {
  public:
-  static std::expected<LocalCluster, std::string> start(const std::string& name,
-                                                       std::chrono::seconds timeout = std::chrono::seconds(180));
+  struct Options {
+    std::vector<std::string> apiserver_args;  // extra kube-apiserver flags, e.g. "--watch-cache=false"
+    std::chrono::seconds timeout{180};
+  };
+  static std::expected<LocalCluster, std::string> start(const std::string& name, const Options& options);
+  static std::expected<LocalCluster, std::string> start(const std::string& name) { return start(name, Options{}); }
   LocalCluster(LocalCluster&&) noexcept = default;
   LocalCluster& operator=(LocalCluster&&) noexcept = default;
   ~LocalCluster();
@@ -55,7 +60,7 @@ class LocalCluster {
   ClusterAccess access_;
 };
 
-// Parses the launcher's "READY name=... kubeconfig=... server=..." line.
+// Parses the launcher's "READY name=... kubeconfig=... server=... etcd=..." line.
 std::optional<ClusterAccess> parse_ready_line(const std::string& line);
 
 // Polls condition every interval until it returns true or timeout passes; returns the last result.

@@ -10,10 +10,11 @@ std::optional<ClusterAccess> current;
 
 void ClusterEnvironment::SetUp() {
   if (const char* kubeconfig = std::getenv("PAVE_TEST_KUBECONFIG"); kubeconfig && *kubeconfig) {
-    current = ClusterAccess{.name = "external", .kubeconfig = kubeconfig};
+    const char* etcd = std::getenv("PAVE_TEST_ETCD");
+    current = ClusterAccess{.name = "external", .kubeconfig = kubeconfig, .etcd = etcd ? etcd : ""};
     return;
   }
-  auto started = LocalCluster::start("test-" + std::to_string(getpid()));
+  auto started = LocalCluster::start("test-" + std::to_string(getpid()), options_);
   ASSERT_TRUE(started.has_value()) << started.error();
   owned_.emplace(std::move(*started));
   current = owned_->access();

@@ -1,7 +1,8 @@
 // GoogleTest wiring for tests against a real control plane.
 //
 // ClusterEnvironment starts one cluster for the whole test binary, or uses the one whose kubeconfig
-// PAVE_TEST_KUBECONFIG names (start one with `pave-cluster up` and point tests at it to iterate fast).
+// PAVE_TEST_KUBECONFIG names (start one with `pave-cluster up` and point tests at it to iterate fast;
+// PAVE_TEST_ETCD gives its etcd URL to tests that need one).
 // ClusterTest gives each test a namespace of its own and deletes it afterwards, pass or fail.
 #pragma once
 
@@ -16,6 +17,7 @@ namespace pave::testing {
 
 class ClusterEnvironment : public ::testing::Environment {
  public:
+  explicit ClusterEnvironment(LocalCluster::Options options = {}) : options_(std::move(options)) {}
   void SetUp() override;
   void TearDown() override;
 
@@ -23,6 +25,7 @@ class ClusterEnvironment : public ::testing::Environment {
   static const ClusterAccess& cluster();
 
  private:
+  LocalCluster::Options options_;
   std::optional<LocalCluster> owned_;
 };
 

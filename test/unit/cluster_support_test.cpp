@@ -6,11 +6,13 @@ namespace pave::testing {
 namespace {
 
 TEST(ParseReadyLine, ReadsTheLaunchersFields) {
-  auto a = parse_ready_line("READY name=p kubeconfig=/tmp/x/admin.kubeconfig server=https://127.0.0.1:6443");
+  auto a = parse_ready_line(
+      "READY name=p kubeconfig=/tmp/x/admin.kubeconfig server=https://127.0.0.1:6443 etcd=http://127.0.0.1:2379");
   ASSERT_TRUE(a.has_value());
   EXPECT_EQ(a->name, "p");
   EXPECT_EQ(a->kubeconfig, "/tmp/x/admin.kubeconfig");
   EXPECT_EQ(a->server, "https://127.0.0.1:6443");
+  EXPECT_EQ(a->etcd, "http://127.0.0.1:2379");
 }
 
 TEST(ParseReadyLine, RefusesOtherLines) {

@@ -20,6 +20,7 @@ type cluster struct {
 	components []*component
 	kubeconfig string
 	server     string
+	etcd       string          // etcd's client URL, for tests that compact or inspect storage
 	died       chan *component // receives the first component that exits on its own
 }
 
@@ -54,7 +55,8 @@ func startCluster(o options, stop <-chan struct{}) (*cluster, error) {
 		return nil, err
 	}
 
-	cl := &cluster{kubeconfig: kubeconfig, server: server, died: make(chan *component, 8)}
+	cl := &cluster{kubeconfig: kubeconfig, server: server, died: make(chan *component, 8),
+		etcd: fmt.Sprintf("http://127.0.0.1:%d", pt.etcdClient)}
 	start := func(name string, args []string) error {
 		c, err := startComponent(name, filepath.Join(o.bin, name), args, logs)
 		if err != nil {
@@ -74,7 +76,7 @@ func startCluster(o options, stop <-chan struct{}) (*cluster, error) {
 	if err := start("etcd", etcdArgs(o.dir, pt)); err != nil {
 		return nil, err
 	}
-	if err := start("kube-apiserver", apiserverArgs(p, pt)); err != nil {
+	if err := start("kube-apiserver", append(apiserverArgs(p, pt), o.apiserverArgs...)); err != nil {
 		return nil, err
 	}
 	client, err := adminClient(p)
@@ -106,7 +108,7 @@ func startCluster(o options, stop <-chan struct{}) (*cluster, error) {
 	}); err != nil {
 		return nil, err
 	}
-	env := fmt.Sprintf("KUBECONFIG=%s\nPAVE_CLUSTER_SERVER=%s\n", kubeconfig, server)
+	env := fmt.Sprintf("KUBECONFIG=%s\nPAVE_CLUSTER_SERVER=%s\nPAVE_CLUSTER_ETCD=%s\n", kubeconfig, server, cl.etcd)
 	if err := os.WriteFile(filepath.Join(o.dir, "cluster.env"), []byte(env), 0o644); err != nil {
 		return nil, err
 	}

@@ -1,13 +1,13 @@
 // Command pave-cluster starts one real Kubernetes control plane on loopback: etcd, kube-apiserver (RBAC on),
 // kube-controller-manager and kube-scheduler, built from upstream modules by tools/k8s/build.sh.
 //
-//	pave-cluster up --dir DIR --bin BINDIR [--name NAME] [--ephemeral] [--ignore-stdin]
+//	pave-cluster up --dir DIR --bin BINDIR [--name NAME] [--ephemeral] [--ignore-stdin] [--apiserver-arg=FLAG ...]
 //
 // It generates the cluster's PKI under DIR (kept across restarts), picks free loopback ports, waits for the
 // API server's /readyz and for the controller-manager to create the default ServiceAccount, writes
 // DIR/admin.kubeconfig, and prints one line:
 //
-//	READY name=NAME kubeconfig=DIR/admin.kubeconfig server=https://127.0.0.1:PORT
+//	READY name=NAME kubeconfig=DIR/admin.kubeconfig server=https://127.0.0.1:PORT etcd=http://127.0.0.1:PORT
 //
 // It stops every component on SIGTERM or SIGINT, or when its standard input closes (unless --ignore-stdin),
 // so a test harness only has to close a pipe. Several clusters run side by side in distinct directories.
@@ -24,13 +24,20 @@ import (
 	"time"
 )
 
+// repeated collects a flag given several times.
+type repeated []string
+
+func (r *repeated) String() string     { return fmt.Sprint(*r) }
+func (r *repeated) Set(v string) error { *r = append(*r, v); return nil }
+
 type options struct {
-	dir         string
-	bin         string
-	name        string
-	ephemeral   bool
-	ignoreStdin bool
-	timeout     time.Duration
+	apiserverArgs repeated
+	dir           string
+	bin           string
+	name          string
+	ephemeral     bool
+	ignoreStdin   bool
+	timeout       time.Duration
 }
 
 func main() {
@@ -46,6 +53,7 @@ func main() {
 	fs.BoolVar(&o.ephemeral, "ephemeral", false, "remove DIR when stopping")
 	fs.BoolVar(&o.ignoreStdin, "ignore-stdin", false, "keep running when standard input closes")
 	fs.DurationVar(&o.timeout, "timeout", 120*time.Second, "how long to wait for the cluster to become ready")
+	fs.Var(&o.apiserverArgs, "apiserver-arg", "extra kube-apiserver flag, e.g. --apiserver-arg=--watch-cache=false (repeatable)")
 	_ = fs.Parse(os.Args[2:])
 	if o.dir == "" || o.bin == "" {
 		fmt.Fprintln(os.Stderr, "pave-cluster: --dir and --bin (or PAVE_K8S_BIN) are required")
@@ -74,7 +82,7 @@ func run(o options) int {
 		}
 		fmt.Fprintf(os.Stderr, "pave-cluster: attempt %d failed, retrying with new ports: %v\n", attempt, err)
 	}
-	fmt.Printf("READY name=%s kubeconfig=%s server=%s\n", o.name, cl.kubeconfig, cl.server)
+	fmt.Printf("READY name=%s kubeconfig=%s server=%s etcd=%s\n", o.name, cl.kubeconfig, cl.server, cl.etcd)
 	_ = os.Stdout.Sync()
 
 	select {

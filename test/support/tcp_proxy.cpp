@@ -1,0 +1,99 @@
+#include "support/tcp_proxy.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace pave::testing {
+
+TcpProxy::TcpProxy(std::string target_host, int target_port)
+    : target_host_(std::move(target_host)), target_port_(target_port) {
+  listen_fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int one = 1;
+  setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  listen(listen_fd_, 64);
+  socklen_t len = sizeof addr;
+  getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+  port_ = ntohs(addr.sin_port);
+  acceptor_ = std::thread([this] { accept_loop(); });
+}
+
+TcpProxy::~TcpProxy() {
+  stopping_ = true;
+  shutdown(listen_fd_, SHUT_RDWR);
+  close(listen_fd_);
+  acceptor_.join();
+  drop_all();
+  for (auto& t : pumps_) t.join();
+}
+
+void TcpProxy::drop_all() {
+  std::lock_guard lock(mu_);
+  for (int fd : open_fds_) shutdown(fd, SHUT_RDWR);
+}
+
+void TcpProxy::accept_loop() {
+  while (!stopping_) {
+    pollfd p{listen_fd_, POLLIN, 0};
+    if (poll(&p, 1, 200) <= 0) continue;
+    int client = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    if (client < 0) continue;
+    if (blocked_) {
+      close(client);
+      continue;
+    }
+    int upstream = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(target_port_));
+    inet_pton(AF_INET, target_host_.c_str(), &addr.sin_addr);
+    if (connect(upstream, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+      close(client);
+      close(upstream);
+      continue;
+    }
+    ++accepted_;
+    std::lock_guard lock(mu_);
+    open_fds_.insert(client);
+    open_fds_.insert(upstream);
+    pumps_.emplace_back([this, client, upstream] { pump(client, upstream); });
+  }
+}
+
+void TcpProxy::pump(int client, int upstream) {
+  char buf[65536];
+  pollfd fds[2] = {{client, POLLIN, 0}, {upstream, POLLIN, 0}};
+  bool open = true;
+  while (open) {
+    if (poll(fds, 2, 500) < 0) break;
+    for (int i = 0; i < 2 && open; ++i) {
+      if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      ssize_t n = read(fds[i].fd, buf, sizeof buf);
+      if (n <= 0) {
+        open = false;
+        break;
+      }
+      for (ssize_t off = 0; off < n;) {
+        ssize_t w = write(fds[1 - i].fd, buf + off, static_cast<size_t>(n - off));
+        if (w <= 0) {
+          open = false;
+          break;
+        }
+        off += w;
+      }
+    }
+  }
+  std::lock_guard lock(mu_);
+  open_fds_.erase(client);
+  open_fds_.erase(upstream);
+  close(client);
+  close(upstream);
+}
+
+}  // namespace pave::testing

@@ -1,0 +1,49 @@
+// A TCP proxy on loopback that a test can cut: to see how clients survive dropped connections.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace pave::testing {
+
+class TcpProxy {
+ public:
+  // Forwards connections made to 127.0.0.1:port() to target_host:target_port.
+  TcpProxy(std::string target_host, int target_port);
+  ~TcpProxy();
+  TcpProxy(const TcpProxy&) = delete;
+  TcpProxy& operator=(const TcpProxy&) = delete;
+
+  int port() const { return port_; }
+
+  // Closes every open connection at once, as a server or network failure would.
+  void drop_all();
+
+  // While blocked, new connections are accepted and closed at once.
+  void set_blocked(bool blocked) { blocked_ = blocked; }
+
+  int connections_accepted() const { return accepted_.load(); }
+
+ private:
+  void accept_loop();
+  void pump(int client, int upstream);
+
+  std::string target_host_;
+  int target_port_;
+  int listen_fd_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stopping_{false};
+  std::atomic<bool> blocked_{false};
+  std::atomic<int> accepted_{0};
+  std::thread acceptor_;
+  std::mutex mu_;
+  std::set<int> open_fds_;
+  std::vector<std::thread> pumps_;
+};
+
+}  // namespace pave::testing
