@@ -1,12 +1,11 @@
 #include "kube/credentials.h"
 
-#include <ctime>
-#include <iomanip>
 #include <fstream>
 #include <sstream>
 
 #include "base/subprocess.h"
 #include "kube/json.h"
+#include "kube/time.h"
 
 namespace pave::kube {
 namespace {
@@ -22,29 +21,6 @@ std::string trim(std::string s) {
 }
 
 }  // namespace
-
-std::optional<std::chrono::sys_seconds> parse_rfc3339(const std::string& text) {
-  std::tm tm{};
-  std::istringstream in(text);
-  in >> std::get_time(&tm, "%Y-%m-%dT%H:%M:%S");
-  if (in.fail()) return std::nullopt;
-  std::string rest;
-  std::getline(in, rest);
-  size_t i = 0;
-  if (i < rest.size() && rest[i] == '.') {
-    ++i;
-    while (i < rest.size() && std::isdigit(static_cast<unsigned char>(rest[i]))) ++i;
-  }
-  long offset = 0;
-  if (i < rest.size() && (rest[i] == '+' || rest[i] == '-')) {
-    int hh = 0, mm = 0;
-    if (std::sscanf(rest.c_str() + i + 1, "%d:%d", &hh, &mm) != 2) return std::nullopt;
-    offset = (rest[i] == '+' ? 1 : -1) * (hh * 3600L + mm * 60L);
-  } else if (i >= rest.size() || (rest[i] != 'Z' && rest[i] != 'z')) {
-    return std::nullopt;
-  }
-  return std::chrono::sys_seconds(std::chrono::seconds(timegm(&tm) - offset));
-}
 
 Result<Credentials> CredentialProvider::current() {
   std::lock_guard lock(mu_);

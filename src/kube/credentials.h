@@ -40,7 +40,4 @@ class CredentialProvider {
   std::chrono::steady_clock::time_point file_read_at_{};
 };
 
-// Parses an RFC 3339 timestamp such as 2026-11-25T10:00:00Z (fractional seconds and offsets allowed).
-std::optional<std::chrono::sys_seconds> parse_rfc3339(const std::string& text);
-
 }  // namespace pave::kube

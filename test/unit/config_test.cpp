@@ -7,6 +7,7 @@
 
 #include "base/temp_dir.h"
 #include "kube/credentials.h"
+#include "kube/time.h"
 
 namespace pave::kube {
 namespace {

@@ -1,0 +1,104 @@
+#include "kube/controller.h"
+
+#include "kube/log.h"
+#include "kube/metrics.h"
+#include "kube/object.h"
+
+namespace pave::kube {
+
+Request Request::from_key(const std::string& key) {
+  auto slash = key.find('/');
+  if (slash == std::string::npos) return {"", key};
+  return {key.substr(0, slash), key.substr(slash + 1)};
+}
+
+std::vector<Request> controller_owners(const Json& object, const Resource& owner) {
+  std::vector<Request> out;
+  auto m = object.find("metadata");
+  if (m == object.end() || !m->is_object()) return out;
+  auto refs = m->find("ownerReferences");
+  if (refs == m->end() || !refs->is_array()) return out;
+  for (const auto& ref : *refs) {
+    if (!ref.is_object() || !ref.value("controller", false) || ref.value("kind", "") != owner.kind) continue;
+    if (GroupVersionKind::from(ref.value("apiVersion", ""), "").group != owner.group) continue;
+    out.push_back({owner.namespaced ? meta::namespace_of(object) : "", ref.value("name", "")});
+  }
+  return out;
+}
+
+Controller::Controller(std::string name, std::shared_ptr<Reconciler> reconciler, ControllerOptions options,
+                       Metrics* metrics)
+    : name_(std::move(name)),
+      reconciler_(std::move(reconciler)),
+      options_(std::move(options)),
+      metrics_(metrics),
+      queue_(options_.rate_limiter(), metrics ? metrics->work_queue_hooks(name_) : WorkQueueHooks{}) {}
+
+Controller::~Controller() { stop(); }
+
+void Controller::watch(Informer& informer) {
+  auto enqueue_self = [this](const ObjectPtr& o) { queue_.add(meta::key(*o)); };
+  informer.add_handler({.on_add = enqueue_self,
+                        .on_update = [enqueue_self](const ObjectPtr&, const ObjectPtr& o) { enqueue_self(o); },
+                        .on_delete = enqueue_self});
+}
+
+void Controller::watch_owned(Informer& informer, const Resource& owner) {
+  watch_mapped(informer, [owner](const Json& o) { return controller_owners(o, owner); });
+}
+
+void Controller::watch_mapped(Informer& informer, std::function<std::vector<Request>(const Json&)> map) {
+  auto enqueue = [this, map = std::move(map)](const ObjectPtr& o) {
+    for (const auto& r : map(*o)) queue_.add(r.key());
+  };
+  // On update both versions count: an object that stopped concerning an owner must still wake it.
+  informer.add_handler({.on_add = enqueue,
+                        .on_update = [enqueue](const ObjectPtr& before, const ObjectPtr& after) {
+                          if (before != after) enqueue(before);
+                          enqueue(after);
+                        },
+                        .on_delete = enqueue});
+}
+
+void Controller::start() {
+  if (!workers_.empty()) return;
+  for (int i = 0; i < std::max(1, options_.workers); ++i) workers_.emplace_back([this] { worker(); });
+  log::info("controller started", {{"controller", name_}, {"workers", std::to_string(options_.workers)}});
+}
+
+void Controller::stop() {
+  queue_.shut_down();
+  for (auto& w : workers_) w.join();
+  if (!workers_.empty()) log::info("controller stopped", {{"controller", name_}});
+  workers_.clear();
+}
+
+void Controller::worker() {
+  while (auto key = queue_.get()) {
+    process(*key);
+    queue_.done(*key);
+  }
+}
+
+void Controller::process(const std::string& key) {
+  const auto start = std::chrono::steady_clock::now();
+  auto result = reconciler_->reconcile(Request::from_key(key));
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::string outcome;
+  if (!result) {
+    outcome = "error";
+    log::warn("reconcile failed", {{"controller", name_}, {"key", key}, {"error", result.error().to_string()},
+                                   {"retries", std::to_string(queue_.num_requeues(key))}});
+    queue_.add_rate_limited(key);
+  } else if (result->requeue_after.count() > 0) {
+    outcome = "requeue_after";
+    queue_.forget(key);
+    queue_.add_after(key, result->requeue_after);
+  } else {
+    outcome = "success";
+    queue_.forget(key);
+  }
+  if (metrics_) metrics_->reconcile_finished(name_, outcome, seconds);
+}
+
+}  // namespace pave::kube

@@ -1,0 +1,73 @@
+// A controller: events from informers become keys in a work queue; N workers hand each key to a
+// Reconciler, one key at a time per worker and never one key to two workers.
+//
+//   Controller c("promise", reconciler, {.workers = 2});
+//   c.watch(promises);                          // the kind itself
+//   c.watch_owned(works, promise_resource);     // objects it owns, mapped to their controller owner
+//   c.watch_mapped(destinations, [](const Json& d) { return requests_for(d); });
+//   c.start(); ... c.stop();
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "kube/informer.h"
+#include "kube/reconciler.h"
+#include "kube/work_queue.h"
+
+namespace pave::kube {
+
+class Metrics;
+
+struct ControllerOptions {
+  int workers = 2;
+  std::function<std::unique_ptr<ItemRateLimiter>()> rate_limiter = default_controller_rate_limiter;
+};
+
+class Controller {
+ public:
+  Controller(std::string name, std::shared_ptr<Reconciler> reconciler, ControllerOptions options = {},
+             Metrics* metrics = nullptr);
+  ~Controller();
+  Controller(const Controller&) = delete;
+  Controller& operator=(const Controller&) = delete;
+
+  const std::string& name() const { return name_; }
+
+  // Reconcile the informer's objects themselves.
+  void watch(Informer& informer);
+  // Reconcile the controller owner (ownerReferences with controller: true) of the informer's objects,
+  // when that owner is of the given resource's kind and group.
+  void watch_owned(Informer& informer, const Resource& owner);
+  // Reconcile whatever map says an event's object concerns.
+  void watch_mapped(Informer& informer, std::function<std::vector<Request>(const Json&)> map);
+
+  // Enqueues a request directly.
+  void enqueue(const Request& request) { queue_.add(request.key()); }
+
+  void start();
+  // Stops taking new keys and waits for workers to finish their current one.
+  void stop();
+
+  WorkQueue& queue() { return queue_; }
+
+ private:
+  void worker();
+  void process(const std::string& key);
+
+  const std::string name_;
+  std::shared_ptr<Reconciler> reconciler_;
+  const ControllerOptions options_;
+  Metrics* metrics_;
+  WorkQueue queue_;
+  std::vector<std::thread> workers_;
+};
+
+// The requests for the controller owners of object that are of owner's kind.
+std::vector<Request> controller_owners(const Json& object, const Resource& owner);
+
+}  // namespace pave::kube
