@@ -12,6 +12,7 @@ void ClusterEnvironment::SetUp() {
   if (const char* kubeconfig = std::getenv("PAVE_TEST_KUBECONFIG"); kubeconfig && *kubeconfig) {
     const char* etcd = std::getenv("PAVE_TEST_ETCD");
     current = ClusterAccess{.name = "external", .kubeconfig = kubeconfig, .etcd = etcd ? etcd : ""};
+    current->server = current->kubectl({"config", "view", "--minify", "-o", "jsonpath={.clusters[0].cluster.server}"}).out;
     return;
   }
   auto started = LocalCluster::start("test-" + std::to_string(getpid()), options_);
