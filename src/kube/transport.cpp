@@ -214,7 +214,13 @@ Result<HttpResponse> Transport::perform(const HttpRequest& request,
 
   CURLcode rc = curl_easy_perform(curl);
   long status = 0;
+  long version = 0;
+  long connects = 0;
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+  curl_easy_getinfo(curl, CURLINFO_NUM_CONNECTS, &connects);
+  t.response.new_connection = connects > 0;
+  curl_easy_getinfo(curl, CURLINFO_HTTP_VERSION, &version);
+  t.response.http_version = version == CURL_HTTP_VERSION_2_0 ? 2 : version == CURL_HTTP_VERSION_1_1 ? 11 : 10;
   curl_slist_free_all(headers);
   impl_->give_back(curl);
   t.response.status = static_cast<int>(status);

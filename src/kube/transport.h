@@ -33,6 +33,8 @@ struct HttpRequest {
 
 struct HttpResponse {
   int status = 0;
+  int http_version = 0;                        // 11 or 2 (HTTP/1.1 or HTTP/2), as negotiated
+  bool new_connection = false;                 // false: an open connection was reused
   std::string body;
   std::map<std::string, std::string> headers;  // lower-cased names
 };

@@ -130,6 +130,58 @@ TEST_F(ClientTest, CreateGetUpdateDeleteWithTypedConflicts) {
   EXPECT_EQ(gone.error().kind, ErrorKind::kNotFound);
 }
 
+TEST_F(ClientTest, SpeaksHttp2AndReusesOneConnection) {
+  int new_connections = 0;
+  for (int i = 0; i < 20; ++i) {
+    auto r = client().transport().send({.path = "/api/v1/namespaces/" + ns()});
+    ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(r->status, 200);
+    EXPECT_EQ(r->http_version, 2) << "the API server offers HTTP/2 over TLS";
+    new_connections += r->new_connection;
+  }
+  EXPECT_LE(new_connections, 1) << "sequential requests must reuse the connection";
+}
+
+TEST_F(ClientTest, StatusSubresourceAndDeletePropagation) {
+  Json job = {{"apiVersion", "batch/v1"}, {"kind", "Job"}, {"metadata", {{"name", "j"}, {"namespace", ns()}}},
+              {"spec", {{"suspend", true},
+                        {"template", {{"spec", {{"restartPolicy", "Never"},
+                                                {"containers", Json::array({{{"name", "c"}, {"image", "busybox"}}})}}}}}}}};
+  auto created = client().create(resources::jobs(), ns(), job);
+  ASSERT_TRUE(created.has_value()) << created.error().to_string();
+  // The status subresource changes status only; a status in a plain update is ignored.
+  // Reads, changes and writes; again on a conflict with the Job controller.
+  auto read_modify_write = [&](auto write) {
+    for (int attempt = 0;; ++attempt) {
+      Json fresh = client().get(resources::jobs(), ns(), "j").value();
+      fresh["status"]["failed"] = 7;
+      auto r = write(fresh);
+      if (r || r.error().kind != ErrorKind::kConflict || attempt == 5) return r;
+    }
+  };
+  auto plain = read_modify_write([&](const Json& j) { return client().update(resources::jobs(), j); });
+  ASSERT_TRUE(plain.has_value()) << plain.error().to_string();
+  EXPECT_FALSE((*plain)["status"].contains("failed"));
+  Json stale = *created;
+  stale["status"]["failed"] = 7;
+  auto conflict = client().update_status(resources::jobs(), stale);
+  ASSERT_FALSE(conflict.has_value()) << "a stale resourceVersion must conflict";
+  EXPECT_EQ(conflict.error().kind, ErrorKind::kConflict);
+  auto updated = read_modify_write([&](const Json& j) { return client().update_status(resources::jobs(), j); });
+  ASSERT_TRUE(updated.has_value()) << updated.error().to_string();
+  EXPECT_EQ((*updated)["status"]["failed"], 7);
+  EXPECT_EQ(client().get(resources::jobs(), ns(), "j", "status").value()["status"]["failed"], 7);
+
+  // Foreground deletion: the Job stays, with a deletion timestamp and the foreground finalizer, until
+  // the garbage collector has removed its dependents; then it is gone.
+  ASSERT_TRUE(client().remove(resources::jobs(), ns(), "j", {.propagation_policy = "Foreground"}).has_value());
+  auto deleting = client().get(resources::jobs(), ns(), "j");
+  if (deleting) {
+    EXPECT_TRUE((*deleting)["metadata"].contains("deletionTimestamp"));
+  }
+  EXPECT_TRUE(testing::eventually([&] { return is_not_found(client().get(resources::jobs(), ns(), "j")); }, 30s));
+}
+
 TEST_F(ClientTest, InvalidObjectsComeBackWithTheServersCauses) {
   auto bad = client().create(resources::configmaps(), ns(), config_map("Not_A_Valid_Name"));
   ASSERT_FALSE(bad.has_value());
