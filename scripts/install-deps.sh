@@ -12,6 +12,8 @@ packages=(
   librapidcheck-dev libcpp-httplib-dev
   # tools used by scripts and tests
   procps psmisc curl
+  # containers for the pod runner: podman with runc (crun cannot run on these hosts' cgroup v1 hybrid)
+  podman runc conmon uidmap slirp4netns fuse-overlayfs catatonit containernetworking-plugins busybox-static
 )
 
 missing=()

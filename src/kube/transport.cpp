@@ -84,7 +84,7 @@ int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
 
 }  // namespace
 
-// The curl handles and the connection cache they share.
+// The curl handles (each with its open connection) and the TLS sessions and DNS cache they share.
 struct Transport::Impl {
   CURLSH* share = nullptr;
   std::array<std::mutex, CURL_LOCK_DATA_LAST> locks;
@@ -100,7 +100,8 @@ struct Transport::Impl {
       static_cast<Impl*>(u)->locks[d].unlock();
     });
     curl_share_setopt(share, CURLSHOPT_USERDATA, this);
-    curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+    // Connections are not shared: libcurl does not support one connection cache used by concurrent
+    // threads. Each pooled handle keeps its own connection, reused by whoever takes the handle next.
     curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
     curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
   }

@@ -1,8 +1,8 @@
 // HTTP to one API server over libcurl.
 //
 // One Transport per Config, shared by every client and watch in the process. It keeps a pool of curl
-// handles over a shared connection cache, so connections (and TLS sessions) are reused; speaks HTTP/2
-// where the server offers it; waits on a client-side token bucket before each request; and retries
+// handles, each holding its connection open for the next request, and shares TLS sessions between them;
+// speaks HTTP/2 where the server offers it; waits on a client-side token bucket before each request; and retries
 // 429 and 5xx answers with backoff, honouring Retry-After.
 #pragma once
 

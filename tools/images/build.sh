@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Builds, without any registry, the container images Pave's pipelines and tests run, and loads them into
+# podman:
+#   localhost/pave-pipeline-utility:dev    busybox shell and coreutils, kubectl, yq, CA certificates
+#     also tagged ghcr.io/syntasso/kratix-pipeline-utility:v0.0.1, the name Kratix pipelines use
+# Everything comes from Debian packages (busybox-static, ca-certificates) and from binaries built here
+# (kubectl from tools/k8s, yq from this module). An image is rebuilt only when its inputs change.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+cache_root=${PAVE_CACHE_DIR:-$HOME/.cache/pave}
+export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-buildvcs=false
+
+k8s_bin=$("$root/tools/k8s/build.sh")
+
+# yq, cached like the control plane: keyed on this module's go.sum.
+yq_key=$(cat "$here/go.mod" "$here/go.sum" | sha256sum | cut -c1-16)
+yq="$cache_root/yq-$yq_key/yq"
+if [[ ! -x $yq ]]; then
+  echo "images: building yq" >&2
+  mkdir -p "$(dirname "$yq")"
+  (cd "$here" && go build -trimpath -ldflags "-s -w" -o "$yq.tmp" github.com/mikefarah/yq/v4 && mv "$yq.tmp" "$yq")
+fi
+
+utility_hash=$(cat /bin/busybox "$k8s_bin/kubectl" "$yq" /etc/ssl/certs/ca-certificates.crt "$0" | sha256sum | cut -c1-16)
+image=localhost/pave-pipeline-utility:dev
+if [[ $(podman image inspect --format '{{index .Labels "io.pave.hash"}}' "$image" 2>/dev/null || true) == "$utility_hash" ]]; then
+  echo "images: $image is up to date" >&2
+else
+  echo "images: building $image" >&2
+  rootfs=$(mktemp -d)
+  trap 'rm -rf "$rootfs"' EXIT
+  mkdir -p "$rootfs"/{bin,usr/bin,etc/ssl/certs,tmp,root,proc,sys,dev,var/run/secrets,kratix}
+  chmod 1777 "$rootfs/tmp"
+  cp /bin/busybox "$rootfs/bin/busybox"
+  for applet in $(/bin/busybox --list); do
+    [[ -e "$rootfs/bin/$applet" ]] || ln -s busybox "$rootfs/bin/$applet"
+  done
+  cp "$k8s_bin/kubectl" "$yq" "$rootfs/usr/bin/"
+  cp /etc/ssl/certs/ca-certificates.crt "$rootfs/etc/ssl/certs/"
+  printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' > "$rootfs/etc/passwd"
+  printf 'root:x:0:\nnogroup:x:65534:\n' > "$rootfs/etc/group"
+  tar -C "$rootfs" -cf "$rootfs.tar" .
+  podman import --quiet \
+    --change 'ENV PATH=/usr/bin:/bin' --change 'CMD ["/bin/sh"]' --change 'WORKDIR /' \
+    --change "LABEL io.pave.hash=$utility_hash" \
+    "$rootfs.tar" "$image" >/dev/null
+  rm -f "$rootfs.tar"
+fi
+podman tag "$image" ghcr.io/syntasso/kratix-pipeline-utility:v0.0.1
+echo "$image"

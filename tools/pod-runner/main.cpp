@@ -1,0 +1,134 @@
+// pave-pod-runner: plays the kubelet's part for one Node, running the pods bound to it with podman.
+//
+//   pave-pod-runner run  --kubeconfig K --node NAME --state-dir DIR
+//   pave-pod-runner logs --kubeconfig K NAMESPACE/POD CONTAINER [--previous]
+#include <CLI/CLI.hpp>
+
+#include <csignal>
+#include <iostream>
+
+#include "kube/controller.h"
+#include "kube/informer.h"
+#include "kube/log.h"
+#include "kube/object.h"
+#include "node_agent.h"
+#include "pod_reconciler.h"
+
+namespace {
+
+using namespace pave;
+
+std::atomic<bool> g_stop{false};
+
+int run(const std::string& kubeconfig, const std::string& node, const std::string& state_dir, int workers) {
+  auto config = kube::load_kubeconfig({.paths = {kubeconfig}});
+  if (!config) {
+    kube::log::error("cannot load kubeconfig", {{"error", config.error().message}});
+    return 2;
+  }
+  auto client = kube::make_client(*config);
+  const std::string host_port = config->server.substr(config->server.find("://") + 3);
+  const podrunner::ApiEndpoint api{host_port.substr(0, host_port.rfind(':')), host_port.substr(host_port.rfind(':') + 1)};
+
+  auto version = client->request({.path = "/version"});
+  podrunner::NodeAgent agent(*client, node, version ? version->value("gitVersion", "v0.0.0") : "v0.0.0");
+  if (auto s = agent.register_node(); !s) {
+    kube::log::error("cannot register node", {{"node", node}, {"error", s.error().to_string()}});
+    return 1;
+  }
+  agent.start();
+
+  kube::Informer pods(*client, kube::resources::pods(), {.field_selector = "spec.nodeName=" + node});
+  auto reconciler = std::make_shared<podrunner::PodReconciler>(*client, pods, podrunner::Podman(), state_dir, api);
+  kube::Controller controller("pod-runner", reconciler, {.workers = workers});
+  controller.watch(pods);
+  pods.start();
+  if (!pods.wait_for_sync(std::chrono::minutes(2))) {
+    kube::log::error("pod cache did not sync");
+    return 1;
+  }
+  reconciler->collect_orphans();
+  controller.start();
+  std::cout << "READY node=" << node << std::endl;
+  kube::log::info("pod runner ready", {{"node", node}, {"api", api.host + ":" + api.port}});
+  while (!g_stop.load()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  controller.stop();
+  pods.stop();
+  agent.stop();
+  return 0;
+}
+
+int logs(const std::string& kubeconfig, const std::string& pod_ref, const std::string& container, bool previous) {
+  auto config = kube::load_kubeconfig({.paths = {kubeconfig}});
+  if (!config) {
+    std::cerr << config.error().message << "\n";
+    return 2;
+  }
+  auto slash = pod_ref.find('/');
+  if (slash == std::string::npos) {
+    std::cerr << "pod must be NAMESPACE/NAME\n";
+    return 2;
+  }
+  auto pod = kube::make_client(*config)->get(kube::resources::pods(), pod_ref.substr(0, slash), pod_ref.substr(slash + 1));
+  if (!pod) {
+    std::cerr << pod.error().to_string() << "\n";
+    return 1;
+  }
+  podrunner::Podman podman;
+  auto runs = podman.runs(kube::meta::uid(*pod));
+  if (!runs) {
+    std::cerr << runs.error().to_string() << "\n";
+    return 1;
+  }
+  const podrunner::ContainerRun* chosen = nullptr;
+  int latest = -1;
+  for (const auto& r : *runs) {
+    if (r.container == container) latest = std::max(latest, r.attempt);
+  }
+  for (const auto& r : *runs) {
+    if (r.container == container && r.attempt == (previous ? latest - 1 : latest)) chosen = &r;
+  }
+  if (!chosen) {
+    std::cerr << "no " << (previous ? "previous " : "") << "run of container " << container << " in " << pod_ref << "\n";
+    return 1;
+  }
+  auto text = podman.logs(chosen->id);
+  if (!text) {
+    std::cerr << text.error().to_string() << "\n";
+    return 1;
+  }
+  std::cout << *text;
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"pave-pod-runner: runs the pods bound to one Node with podman, in place of a kubelet"};
+  app.require_subcommand(1);
+  std::string kubeconfig, node = "pave-node", state_dir = "/var/lib/pave-pod-runner", log_format = "text";
+  int workers = 4;
+  auto* run_cmd = app.add_subcommand("run", "register the Node and run its pods until SIGTERM");
+  run_cmd->add_option("--kubeconfig", kubeconfig, "admin kubeconfig of the cluster")->required();
+  run_cmd->add_option("--node", node, "Node name to register");
+  run_cmd->add_option("--state-dir", state_dir, "where pod volumes live");
+  run_cmd->add_option("--workers", workers, "pods handled at once");
+  run_cmd->add_option("--log-format", log_format, "text or json");
+  std::string pod_ref, container;
+  bool previous = false;
+  auto* logs_cmd = app.add_subcommand("logs", "print what a pod's container wrote");
+  logs_cmd->add_option("--kubeconfig", kubeconfig, "kubeconfig of the cluster")->required();
+  logs_cmd->add_option("pod", pod_ref, "NAMESPACE/NAME")->required();
+  logs_cmd->add_option("container", container, "container name")->required();
+  logs_cmd->add_flag("--previous,-p", previous, "the run before the latest");
+  CLI11_PARSE(app, argc, argv);
+
+  if (*run_cmd) {
+    kube::log::Format format;
+    if (kube::log::parse_format(log_format, format)) kube::log::configure(format, kube::log::Level::kInfo);
+    std::signal(SIGTERM, [](int) { g_stop = true; });
+    std::signal(SIGINT, [](int) { g_stop = true; });
+    return run(kubeconfig, node, state_dir, workers);
+  }
+  return logs(kubeconfig, pod_ref, container, previous);
+}

@@ -1,0 +1,35 @@
+// Turning a pod's spec into what podman needs: volumes materialised on disk, environment variables
+// resolved, and one RunSpec per container, as a kubelet would.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "kube/client.h"
+#include "podman.h"
+
+namespace pave::podrunner {
+
+// Where pods reach the API server from inside their containers.
+struct ApiEndpoint {
+  std::string host;  // KUBERNETES_SERVICE_HOST
+  std::string port;  // KUBERNETES_SERVICE_PORT
+};
+
+// Writes the pod's volumes under pod_dir/volumes/<name> (emptyDir, configMap, secret, projected
+// service-account token with ca.crt and namespace, downwardAPI) and returns each volume's host path.
+// hostPath volumes are returned as they are. Idempotent: emptyDirs keep their contents.
+kube::Result<std::map<std::string, std::string>> prepare_volumes(const kube::Client& client, const kube::Json& pod,
+                                                                 const std::string& pod_dir);
+
+// The RunSpec for one of the pod's containers.
+kube::Result<RunSpec> run_spec(const kube::Client& client, const kube::Json& pod, const kube::Json& container,
+                               int attempt, const std::map<std::string, std::string>& volumes, const ApiEndpoint& api);
+
+// Expands $(VAR) references as Kubernetes does: $$ is a literal $, unknown references stay as written.
+std::string expand_references(const std::string& text, const std::map<std::string, std::string>& vars);
+
+// Whether a relative path stays inside its directory (no "..", not absolute, not empty).
+bool safe_relative_path(const std::string& path);
+
+}  // namespace pave::podrunner

@@ -1,0 +1,126 @@
+#include "podman.h"
+
+#include <set>
+
+#include "base/subprocess.h"
+#include "kube/json.h"
+
+namespace pave::podrunner {
+namespace {
+
+constexpr const char* kUidLabel = "io.pave.pod-uid";
+constexpr const char* kContainerLabel = "io.pave.container";
+constexpr const char* kAttemptLabel = "io.pave.attempt";
+
+kube::Error engine_error(const std::string& what, const base::ProcessOutput& out) {
+  return kube::make_error(kube::ErrorKind::kOther, "podman " + what + " failed (exit " + std::to_string(out.exit_code) +
+                                                       "): " + out.err.substr(0, 2000));
+}
+
+// Podman prints zero times as 0001-01-01...; Kubernetes wants them absent.
+std::string time_or_empty(const kube::Json& v) {
+  if (!v.is_string()) return "";
+  std::string s = v.get<std::string>();
+  return s.starts_with("0001-") ? "" : s;
+}
+
+}  // namespace
+
+std::string Podman::container_name(const std::string& pod_uid, const std::string& container, int attempt) {
+  return "pave_" + pod_uid + "_" + container + "_" + std::to_string(attempt);
+}
+
+kube::Result<std::string> Podman::start(const RunSpec& spec) const {
+  std::vector<std::string> argv{program_, "run", "--detach", "--pull=never",
+                                "--name", container_name(spec.pod_uid, spec.container, spec.attempt),
+                                "--label", std::string(kUidLabel) + "=" + spec.pod_uid,
+                                "--label", std::string(kContainerLabel) + "=" + spec.container,
+                                "--label", std::string(kAttemptLabel) + "=" + std::to_string(spec.attempt),
+                                // runc with limits this machine can grant (no CAP_SYS_RESOURCE); host network
+                                // so pods reach the API server on loopback as KUBERNETES_SERVICE_HOST.
+                                "--runtime", "runc", "--network", "host",
+                                "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1000:1000",
+                                "--log-driver", "k8s-file"};
+  if (!spec.working_dir.empty()) argv.insert(argv.end(), {"--workdir", spec.working_dir});
+  for (const auto& [k, v] : spec.env) argv.insert(argv.end(), {"--env", k + "=" + v});
+  for (const auto& m : spec.mounts) {
+    argv.insert(argv.end(), {"--volume", m.host_path + ":" + m.container_path + (m.read_only ? ":ro" : ":rw")});
+  }
+  if (spec.command) argv.insert(argv.end(), {"--entrypoint", kube::Json(*spec.command).dump()});
+  argv.push_back(spec.image);
+  if (spec.args) argv.insert(argv.end(), spec.args->begin(), spec.args->end());
+  auto out = base::run({.argv = argv, .timeout = std::chrono::seconds(120)});
+  if (!out.ok()) return std::unexpected(engine_error("run", out));
+  std::string id = out.out;
+  while (!id.empty() && std::isspace(static_cast<unsigned char>(id.back()))) id.pop_back();
+  return id;
+}
+
+kube::Result<std::vector<ContainerRun>> Podman::runs(const std::string& pod_uid) const {
+  std::vector<std::string> argv{program_, "ps", "--all", "--format", "json", "--filter",
+                                std::string("label=") + kUidLabel + (pod_uid.empty() ? "" : "=" + pod_uid)};
+  auto out = base::run({.argv = argv, .timeout = std::chrono::seconds(60)});
+  if (!out.ok()) return std::unexpected(engine_error("ps", out));
+  auto list = kube::Json::parse(out.out, nullptr, false);
+  if (!list.is_array()) return std::unexpected(kube::make_error(kube::ErrorKind::kDecode, "podman ps printed no list"));
+  std::vector<std::string> ids;
+  for (const auto& c : list) ids.push_back(c.value("Id", ""));
+  if (ids.empty()) return std::vector<ContainerRun>{};
+
+  // ps does not give exit times; inspect does, for all of them at once.
+  std::vector<std::string> inspect{program_, "inspect", "--format", "json"};
+  inspect.insert(inspect.end(), ids.begin(), ids.end());
+  auto details = base::run({.argv = inspect, .timeout = std::chrono::seconds(60)});
+  if (!details.ok()) return std::unexpected(engine_error("inspect", details));
+  auto infos = kube::Json::parse(details.out, nullptr, false);
+  if (!infos.is_array()) return std::unexpected(kube::make_error(kube::ErrorKind::kDecode, "podman inspect printed no list"));
+  std::vector<ContainerRun> runs;
+  for (const auto& info : infos) {
+    const auto labels = info.value("Config", kube::Json::object()).value("Labels", kube::Json::object());
+    const auto state = info.value("State", kube::Json::object());
+    ContainerRun r;
+    r.id = info.value("Id", "");
+    r.container = labels.value(kContainerLabel, "");
+    r.attempt = std::atoi(labels.value(kAttemptLabel, "0").c_str());
+    const std::string status = state.value("Status", "");
+    r.running = state.value("Running", false) || status == "running";
+    r.exited = status == "exited" || status == "stopped";
+    r.exit_code = state.value("ExitCode", 0);
+    r.started_at = time_or_empty(state.value("StartedAt", kube::Json()));
+    r.finished_at = time_or_empty(state.value("FinishedAt", kube::Json()));
+    runs.push_back(std::move(r));
+  }
+  return runs;
+}
+
+kube::Result<std::vector<std::string>> Podman::pod_uids() const {
+  auto out = base::run({.argv = {program_, "ps", "--all", "--format", "{{index .Labels \"" + std::string(kUidLabel) + "\"}}",
+                                 "--filter", std::string("label=") + kUidLabel},
+                        .timeout = std::chrono::seconds(60)});
+  if (!out.ok()) return std::unexpected(engine_error("ps", out));
+  std::set<std::string> uids;
+  size_t start = 0;
+  for (size_t nl; (nl = out.out.find('\n', start)) != std::string::npos; start = nl + 1) {
+    if (nl > start) uids.insert(out.out.substr(start, nl - start));
+  }
+  return std::vector<std::string>(uids.begin(), uids.end());
+}
+
+kube::Status Podman::remove_pod(const std::string& pod_uid, std::chrono::seconds grace) const {
+  auto runs_now = runs(pod_uid);
+  if (!runs_now) return std::unexpected(runs_now.error());
+  if (runs_now->empty()) return {};
+  std::vector<std::string> argv{program_, "rm", "--force", "--time", std::to_string(grace.count())};
+  for (const auto& r : *runs_now) argv.push_back(r.id);
+  auto out = base::run({.argv = argv, .timeout = grace + std::chrono::seconds(60)});
+  if (!out.ok()) return std::unexpected(engine_error("rm", out));
+  return {};
+}
+
+kube::Result<std::string> Podman::logs(const std::string& container_id) const {
+  auto out = base::run({.argv = {program_, "logs", container_id}, .timeout = std::chrono::seconds(60)});
+  if (!out.ok()) return std::unexpected(engine_error("logs", out));
+  return out.out + out.err;
+}
+
+}  // namespace pave::podrunner

@@ -1,0 +1,72 @@
+// The container engine as the pod runner sees it: podman with runc, one container per run of a pod's
+// container, found again by labels. Podman (not the pod runner) holds what ran and how it ended, so a
+// restarted pod runner picks up exactly where it was.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "kube/error.h"
+
+namespace pave::podrunner {
+
+// One run of one container of a pod.
+struct ContainerRun {
+  std::string id;
+  std::string container;     // the pod's container name
+  int attempt = 0;           // 0 for the first run, then one more per restart
+  bool running = false;
+  bool exited = false;
+  int exit_code = 0;
+  std::string started_at;    // RFC 3339, empty before it started
+  std::string finished_at;
+};
+
+struct Mount {
+  std::string host_path;
+  std::string container_path;
+  bool read_only = false;
+};
+
+struct RunSpec {
+  std::string pod_uid;
+  std::string container;
+  int attempt = 0;
+  std::string image;
+  std::optional<std::vector<std::string>> command;  // replaces the image's entrypoint
+  std::optional<std::vector<std::string>> args;     // replaces the image's cmd
+  std::vector<std::pair<std::string, std::string>> env;
+  std::string working_dir;
+  std::vector<Mount> mounts;
+};
+
+class Podman {
+ public:
+  explicit Podman(std::string program = "podman") : program_(std::move(program)) {}
+
+  // Starts a container in the background and returns its id.
+  kube::Result<std::string> start(const RunSpec& spec) const;
+
+  // Every run of every container of a pod (or of all pods the runner made, when pod_uid is empty).
+  kube::Result<std::vector<ContainerRun>> runs(const std::string& pod_uid) const;
+
+  // Uids of every pod that has containers.
+  kube::Result<std::vector<std::string>> pod_uids() const;
+
+  // Stops (SIGTERM, then SIGKILL after grace) and removes every container of a pod.
+  kube::Status remove_pod(const std::string& pod_uid, std::chrono::seconds grace) const;
+
+  // What a container printed: its standard output, then its standard error.
+  kube::Result<std::string> logs(const std::string& container_id) const;
+
+  // The name podman knows a run by.
+  static std::string container_name(const std::string& pod_uid, const std::string& container, int attempt);
+
+ private:
+  std::string program_;
+};
+
+}  // namespace pave::podrunner
