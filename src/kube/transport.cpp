@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <csignal>
 #include <curl/curl.h>
 #include <mutex>
 #include <random>
@@ -137,7 +138,12 @@ Result<std::shared_ptr<Transport>> Transport::create(const Config& config) {
   if (!config.server.starts_with("https://") && !config.server.starts_with("http://")) {
     return std::unexpected(make_error(ErrorKind::kConfig, "server must be an http(s) URL: " + config.server));
   }
-  std::call_once(curl_init_once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  std::call_once(curl_init_once, [] {
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    // With CURLOPT_NOSIGNAL (needed with threads) curl no longer masks SIGPIPE, and TLS writes to a
+    // connection the server closed would kill the process.
+    std::signal(SIGPIPE, SIG_IGN);
+  });
   return std::shared_ptr<Transport>(new Transport(config));
 }
 

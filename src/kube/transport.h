@@ -3,7 +3,8 @@
 // One Transport per Config, shared by every client and watch in the process. It keeps a pool of curl
 // handles, each holding its connection open for the next request, and shares TLS sessions between them;
 // speaks HTTP/2 where the server offers it; waits on a client-side token bucket before each request; and retries
-// 429 and 5xx answers with backoff, honouring Retry-After.
+// 429 and 5xx answers with backoff, honouring Retry-After. Creating the first Transport sets SIGPIPE to
+// be ignored in the process, so a server closing a connection mid-write cannot kill it.
 #pragma once
 
 #include <atomic>

@@ -39,6 +39,11 @@ void ClusterTest::SetUp() {
   namespace_ = namespace_for(std::string(info->test_suite_name()) + "-" + info->name());
   auto created = cluster().kubectl({"create", "namespace", namespace_});
   ASSERT_TRUE(created.ok()) << created.err;
+  // A namespace is ready for tests once the controller-manager has given it its default ServiceAccount
+  // and the kube-root-ca.crt ConfigMap; tests that count objects would otherwise race with them.
+  ASSERT_TRUE(eventually([&] { return kubectl({"get", "serviceaccount/default", "configmap/kube-root-ca.crt"}).ok(); },
+                         std::chrono::seconds(30)))
+      << "namespace " << namespace_ << " never got its default ServiceAccount and kube-root-ca.crt";
 }
 
 void ClusterTest::TearDown() {

@@ -80,7 +80,8 @@ void TcpProxy::pump(int client, int upstream) {
         break;
       }
       for (ssize_t off = 0; off < n;) {
-        ssize_t w = write(fds[1 - i].fd, buf + off, static_cast<size_t>(n - off));
+        // MSG_NOSIGNAL: a peer that has gone must end this pump, not the test process (SIGPIPE).
+        ssize_t w = send(fds[1 - i].fd, buf + off, static_cast<size_t>(n - off), MSG_NOSIGNAL);
         if (w <= 0) {
           open = false;
           break;
