@@ -1,0 +1,457 @@
+#include "statestore/git_writer.h"
+
+#include <git2.h>
+
+#include <filesystem>
+#include <algorithm>
+#include <deque>
+#include <functional>
+#include <map>
+#include <set>
+
+namespace pave::statestore {
+namespace {
+
+using kube::ErrorKind;
+
+std::once_flag git_init_once;
+
+std::string git_error_text(int rc) {
+  const git_error* e = git_error_last();
+  return e && e->message ? e->message : "libgit2 error " + std::to_string(rc);
+}
+
+kube::Error git_error(const std::string& what, int rc) {
+  const std::string text = git_error_text(rc);
+  ErrorKind kind = ErrorKind::kTransport;
+  if (text.find("authentication") != std::string::npos || text.find("Authentication") != std::string::npos ||
+      text.find("401") != std::string::npos || text.find("403") != std::string::npos) {
+    kind = ErrorKind::kUnauthorized;
+  } else if (text.find("certificate") != std::string::npos || text.find("CN") != std::string::npos) {
+    kind = ErrorKind::kTls;
+  }
+  return kube::make_error(kind, what + ": " + text);
+}
+
+// RAII for libgit2 objects.
+template <class T, void (*Free)(T*)>
+struct Owned {
+  T* p = nullptr;
+  Owned() = default;
+  Owned(const Owned&) = delete;
+  Owned& operator=(const Owned&) = delete;
+  ~Owned() {
+    if (p) Free(p);
+  }
+  T** out() { return &p; }
+  T* get() const { return p; }
+};
+using Tree = Owned<git_tree, git_tree_free>;
+using Commit = Owned<git_commit, git_commit_free>;
+using Remote = Owned<git_remote, git_remote_free>;
+using Reference = Owned<git_reference, git_reference_free>;
+using Signature = Owned<git_signature, git_signature_free>;
+using TreeEntry = Owned<git_tree_entry, git_tree_entry_free>;
+using Blob = Owned<git_blob, git_blob_free>;
+
+std::string join(const std::string& prefix, const std::string& path) {
+  std::string p = prefix;
+  while (!p.empty() && (p.front() == '/' || p.front() == '.')) p.erase(0, 1);
+  while (!p.empty() && p.back() == '/') p.pop_back();
+  std::string rest = path;
+  while (!rest.empty() && rest.front() == '/') rest.erase(0, 1);
+  if (rest == ".") rest.clear();
+  if (p.empty()) return rest;
+  return rest.empty() ? p : p + "/" + rest;
+}
+
+// A pending change and who waits for it.
+struct Pending {
+  Change change;
+  std::promise<kube::Result<WriteResult>> done;
+};
+
+}  // namespace
+
+bool contained_path(const std::string& path) {
+  if (path.empty() || path.front() == '/') return false;
+  for (const auto& part : std::filesystem::path(path)) {
+    if (part == "..") return false;
+  }
+  return true;
+}
+
+struct GitWriter::Impl {
+  GitConfig config;
+  git_repository* repo = nullptr;
+  git_oid tip{};           // what the remote branch pointed at when last seen (zero: empty repository)
+  bool has_tip = false;
+  int commits = 0;
+  int auth_attempts = 0;
+
+  std::mutex repo_mu;      // libgit2 objects are used by one thread at a time
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<Pending> pending;
+  bool stopping = false;
+
+  ~Impl() {
+    if (repo) git_repository_free(repo);
+  }
+
+  static int credentials(git_credential** out, const char* url, const char* username_from_url, unsigned int allowed,
+                         void* payload) {
+    auto* self = static_cast<Impl*>(payload);
+    // libgit2 asks again after a refusal; three tries are enough to know the credentials are wrong.
+    if (++self->auth_attempts > 3) return GIT_EAUTH;
+    const GitConfig& c = self->config;
+    if ((allowed & GIT_CREDENTIAL_SSH_MEMORY) && !c.ssh_private_key.empty()) {
+      const char* user = username_from_url ? username_from_url : "git";
+      return git_credential_ssh_key_memory_new(out, user, c.ssh_public_key.empty() ? nullptr : c.ssh_public_key.c_str(),
+                                               c.ssh_private_key.c_str(), nullptr);
+    }
+    if (allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT) {
+      return git_credential_userpass_plaintext_new(out, c.username.c_str(), c.password.c_str());
+    }
+    (void)url;
+    return GIT_PASSTHROUGH;
+  }
+
+  static int certificate_check(git_cert*, int valid, const char*, void* payload) {
+    auto* self = static_cast<Impl*>(payload);
+    if (valid || self->config.insecure_skip_tls_verify) return 0;
+    return GIT_ECERTIFICATE;
+  }
+
+  git_remote_callbacks callbacks() {
+    git_remote_callbacks cb = GIT_REMOTE_CALLBACKS_INIT;
+    cb.credentials = credentials;
+    cb.certificate_check = certificate_check;
+    cb.payload = this;
+    return cb;
+  }
+
+  // An error from a network operation; refused credentials are named as such (libgit2's own message is
+  // often a leftover from an earlier lookup once the credential callback gives up).
+  kube::Error remote_error(const std::string& what, int rc) const {
+    if (rc == GIT_EAUTH || auth_attempts > 3) {
+      return kube::make_error(ErrorKind::kUnauthorized, what + ": authentication failed: the remote refused the credentials");
+    }
+    return git_error(what, rc);
+  }
+
+  std::string remote_ref() const { return "refs/remotes/origin/" + config.branch; }
+  std::string branch_ref() const { return "refs/heads/" + config.branch; }
+
+  // Fetches the branch and records its tip.
+  kube::Status fetch() {
+    Remote remote;
+    if (int rc = git_remote_lookup(remote.out(), repo, "origin"); rc < 0) return std::unexpected(git_error("remote", rc));
+    git_fetch_options opts = GIT_FETCH_OPTIONS_INIT;
+    opts.callbacks = callbacks();
+    const std::string spec = "+" + branch_ref() + ":" + remote_ref();
+    char* specs[] = {const_cast<char*>(spec.c_str())};
+    git_strarray refspecs = {specs, 1};
+    auth_attempts = 0;
+    if (int rc = git_remote_fetch(remote.get(), &refspecs, &opts, nullptr); rc < 0) {
+      return std::unexpected(remote_error("fetch " + config.url, rc));
+    }
+    Reference ref;
+    if (git_reference_lookup(ref.out(), repo, remote_ref().c_str()) == 0) {
+      tip = *git_reference_target(ref.get());
+      has_tip = true;
+    } else {
+      has_tip = false;  // the branch does not exist yet: the first commit creates it
+    }
+    return {};
+  }
+
+  // Pushes commit to the branch; false (without error) when the remote refused a non-fast-forward.
+  kube::Result<bool> push(const git_oid& commit) {
+    // Point a local ref at the commit, then push it; never forced.
+    Reference local;
+    if (int rc = git_reference_create(local.out(), repo, branch_ref().c_str(), &commit, 1, "pave write"); rc < 0) {
+      return std::unexpected(git_error("update ref", rc));
+    }
+    Remote remote;
+    if (int rc = git_remote_lookup(remote.out(), repo, "origin"); rc < 0) return std::unexpected(git_error("remote", rc));
+    git_push_options opts = GIT_PUSH_OPTIONS_INIT;
+    opts.callbacks = callbacks();
+    opts.callbacks.push_update_reference = [](const char*, const char* status, void* data) -> int {
+      if (status) static_cast<Impl*>(data)->rejection_ = status;
+      return 0;
+    };
+    rejection_.clear();
+    const std::string spec = branch_ref() + ":" + branch_ref();
+    char* specs[] = {const_cast<char*>(spec.c_str())};
+    git_strarray refspecs = {specs, 1};
+    auth_attempts = 0;
+    int rc = git_remote_push(remote.get(), &refspecs, &opts);
+    if (rc == GIT_ENONFASTFORWARD || (rc == 0 && !rejection_.empty())) return false;
+    if (rc < 0) {
+      const std::string text = git_error_text(rc);
+      if (text.find("non-fast-forward") != std::string::npos || text.find("fetch first") != std::string::npos ||
+          text.find("rejected") != std::string::npos) {
+        return false;
+      }
+      return std::unexpected(remote_error("push " + config.url, rc));
+    }
+    // The remote has it: remember it as the remote's tip.
+    Reference tracking;
+    git_reference_create(tracking.out(), repo, remote_ref().c_str(), &commit, 1, "pave push");
+    tip = commit;
+    has_tip = true;
+    return true;
+  }
+  std::string rejection_;
+
+  // Files currently under dir in tree (full paths).
+  void list_files(git_tree* tree, const std::string& dir, std::set<std::string>& out) {
+    git_tree* sub = tree;
+    Tree owned;
+    if (!dir.empty()) {
+      TreeEntry entry;
+      if (git_tree_entry_bypath(entry.out(), tree, dir.c_str()) != 0) return;
+      if (git_tree_entry_type(entry.get()) != GIT_OBJECT_TREE) {
+        out.insert(dir);
+        return;
+      }
+      if (git_tree_lookup(owned.out(), repo, git_tree_entry_id(entry.get())) != 0) return;
+      sub = owned.get();
+    }
+    struct Walk {
+      std::set<std::string>* out;
+      std::string prefix;
+    } walk{&out, dir.empty() ? "" : dir + "/"};
+    git_tree_walk(sub, GIT_TREEWALK_PRE, [](const char* root, const git_tree_entry* e, void* payload) -> int {
+      auto* w = static_cast<Walk*>(payload);
+      if (git_tree_entry_type(e) == GIT_OBJECT_BLOB) w->out->insert(w->prefix + root + git_tree_entry_name(e));
+      return 0;
+    }, &walk);
+  }
+
+  bool exists(git_tree* tree, const std::string& path) {
+    if (!tree) return false;
+    TreeEntry entry;
+    return git_tree_entry_bypath(entry.out(), tree, path.c_str()) == 0;
+  }
+
+  // The tree of base with every change applied: per path, the last change wins.
+  kube::Result<git_oid> apply(git_tree* base, const std::vector<const Change*>& changes) {
+    std::map<std::string, std::optional<std::string>> final_state;  // path -> content, or nullopt: remove
+    for (const Change* c : changes) {
+      for (const auto& dir : c->replace_directories) {
+        std::set<std::string> existing;
+        if (base) list_files(base, join(config.path, dir), existing);
+        for (const auto& f : existing) final_state[f] = std::nullopt;
+      }
+      for (const auto& f : c->remove_files) {
+        const std::string p = join(config.path, f);
+        if (exists(base, p)) final_state[p] = std::nullopt;
+      }
+      for (const auto& f : c->files) final_state[join(config.path, f.path)] = f.content;
+    }
+    std::vector<git_tree_update> updates;
+    std::deque<std::string> paths;  // stable storage for the path pointers in updates
+    for (const auto& [path, content] : final_state) {
+      git_tree_update u{};
+      if (content) {
+        if (int rc = git_blob_create_from_buffer(&u.id, repo, content->data(), content->size()); rc < 0) {
+          return std::unexpected(git_error("write blob", rc));
+        }
+        u.action = GIT_TREE_UPDATE_UPSERT;
+        u.filemode = GIT_FILEMODE_BLOB;
+      } else {
+        u.action = GIT_TREE_UPDATE_REMOVE;
+      }
+      paths.push_back(path);
+      u.path = paths.back().c_str();
+      updates.push_back(u);
+    }
+    git_oid out{};
+    Tree empty;
+    git_tree* baseline = base;
+    if (!baseline) {
+      git_treebuilder* builder = nullptr;
+      git_oid empty_id;
+      git_treebuilder_new(&builder, repo, nullptr);
+      git_treebuilder_write(&empty_id, builder);
+      git_treebuilder_free(builder);
+      git_tree_lookup(empty.out(), repo, &empty_id);
+      baseline = empty.get();
+    }
+    if (int rc = git_tree_create_updated(&out, repo, baseline, updates.size(), updates.data()); rc < 0) {
+      return std::unexpected(git_error("build tree", rc));
+    }
+    return out;
+  }
+
+  std::string message(const std::vector<const Change*>& changes) {
+    const bool only_deletes = std::all_of(changes.begin(), changes.end(), [](const Change* c) { return c->files.empty(); });
+    std::string m = std::string(only_deletes ? "Delete from: " : "Update from: ") + changes.front()->placement;
+    if (changes.size() > 1) {
+      m += " and " + std::to_string(changes.size() - 1) + " more\n\n";
+      for (const Change* c : changes) m += c->placement + "\n";
+    }
+    return m;
+  }
+
+  // Writes a batch: commit on the remote's tip, push, and on rejection fetch and replay. Returns the
+  // version and whether anything changed.
+  kube::Result<WriteResult> write(const std::vector<const Change*>& changes) {
+    std::lock_guard lock(repo_mu);
+    for (int attempt = 0; attempt < 5; ++attempt) {
+      Commit parent;
+      Tree base;
+      if (has_tip) {
+        if (int rc = git_commit_lookup(parent.out(), repo, &tip); rc < 0) return std::unexpected(git_error("tip", rc));
+        if (int rc = git_commit_tree(base.out(), parent.get()); rc < 0) return std::unexpected(git_error("tip tree", rc));
+      }
+      auto tree_id = apply(base.get(), changes);
+      if (!tree_id) return std::unexpected(tree_id.error());
+      if (base.get() && git_oid_equal(&*tree_id, git_tree_id(base.get()))) {
+        // Nothing to change on the tip we know; make sure it is still the remote's (someone may have
+        // changed or deleted these files) before saying the remote has them.
+        const git_oid known = tip;
+        if (auto f = fetch(); !f) return std::unexpected(f.error());
+        if (git_oid_equal(&known, &tip)) return WriteResult{.version = git_oid_tostr_s(&tip), .changed = false};
+        continue;  // the remote moved: apply the batch to its new tip
+      }
+      Tree tree;
+      git_tree_lookup(tree.out(), repo, &*tree_id);
+      Signature sig;
+      git_signature_now(sig.out(), config.author_name.c_str(), config.author_email.c_str());
+      git_oid commit{};
+      const git_commit* parents[] = {parent.get()};
+      if (int rc = git_commit_create(&commit, repo, nullptr, sig.get(), sig.get(), nullptr, message(changes).c_str(),
+                                     tree.get(), has_tip ? 1 : 0, parents);
+          rc < 0) {
+        return std::unexpected(git_error("commit", rc));
+      }
+      auto pushed = push(commit);
+      if (!pushed) return std::unexpected(pushed.error());
+      if (*pushed) {
+        ++commits;
+        return WriteResult{.version = git_oid_tostr_s(&commit), .changed = true};
+      }
+      // Someone else moved the branch: take their tip and replay the batch on it.
+      if (auto f = fetch(); !f) return std::unexpected(f.error());
+    }
+    return std::unexpected(kube::make_error(ErrorKind::kConflict, "push to " + config.url + " kept being rejected"));
+  }
+};
+
+GitWriter::GitWriter(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {
+  thread_ = std::thread([this] { run(); });
+}
+
+GitWriter::~GitWriter() {
+  {
+    std::lock_guard lock(impl_->mu);
+    impl_->stopping = true;
+  }
+  impl_->cv.notify_all();
+  thread_.join();
+}
+
+kube::Result<std::unique_ptr<GitWriter>> GitWriter::open(GitConfig config, const std::string& cache_dir) {
+  std::call_once(git_init_once, [] { git_libgit2_init(); });
+  if (!config.ca_file.empty()) git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, config.ca_file.c_str(), nullptr);
+  auto impl = std::make_unique<Impl>();
+  impl->config = std::move(config);
+  const std::string dir = cache_dir + "/" + std::to_string(std::hash<std::string>{}(impl->config.url + "#" + impl->config.branch));
+  std::error_code ec;
+  std::filesystem::create_directories(cache_dir, ec);
+  if (git_repository_open_bare(&impl->repo, dir.c_str()) != 0) {
+    std::filesystem::remove_all(dir, ec);
+    if (int rc = git_repository_init(&impl->repo, dir.c_str(), /*bare=*/1); rc < 0) {
+      return std::unexpected(git_error("init " + dir, rc));
+    }
+    git_remote* remote = nullptr;
+    if (int rc = git_remote_create(&remote, impl->repo, "origin", impl->config.url.c_str()); rc < 0) {
+      return std::unexpected(git_error("remote " + impl->config.url, rc));
+    }
+    git_remote_free(remote);
+  }
+  if (auto f = impl->fetch(); !f) return std::unexpected(f.error());
+  return std::unique_ptr<GitWriter>(new GitWriter(std::move(impl)));
+}
+
+std::future<kube::Result<WriteResult>> GitWriter::submit(Change change) {
+  Pending p{.change = std::move(change)};
+  auto future = p.done.get_future();
+  auto bad = [&](const std::string& path) {
+    p.done.set_value(std::unexpected(kube::make_error(ErrorKind::kInvalid, "path \"" + path + "\" leaves the state store")));
+  };
+  for (const auto& d : p.change.replace_directories) {
+    if (!contained_path(d) && d != ".") return bad(d), std::move(future);
+  }
+  for (const auto& f : p.change.remove_files) {
+    if (!contained_path(f)) return bad(f), std::move(future);
+  }
+  for (const auto& f : p.change.files) {
+    if (!contained_path(f.path)) return bad(f.path), std::move(future);
+  }
+  {
+    std::lock_guard lock(impl_->mu);
+    impl_->pending.push_back(std::move(p));
+  }
+  impl_->cv.notify_all();
+  return future;
+}
+
+void GitWriter::run() {
+  for (;;) {
+    std::deque<Pending> batch;
+    {
+      std::unique_lock lock(impl_->mu);
+      impl_->cv.wait(lock, [&] { return impl_->stopping || !impl_->pending.empty(); });
+      if (impl_->pending.empty()) return;
+      batch.swap(impl_->pending);
+    }
+    // Fold changes of the same placement: the last submitted describes it now.
+    std::map<std::string, const Change*> latest;
+    for (const auto& p : batch) latest[p.change.placement] = &p.change;
+    std::vector<const Change*> changes;
+    for (const auto& p : batch) {
+      if (latest[p.change.placement] == &p.change) changes.push_back(&p.change);
+    }
+    auto result = impl_->write(changes);
+    for (auto& p : batch) p.done.set_value(result);
+  }
+}
+
+kube::Result<std::optional<std::string>> GitWriter::read_file(const std::string& path) {
+  if (!contained_path(path)) return std::unexpected(kube::make_error(ErrorKind::kInvalid, "path leaves the state store"));
+  std::lock_guard lock(impl_->repo_mu);
+  if (!impl_->has_tip) return std::optional<std::string>{};
+  Commit commit;
+  Tree tree;
+  TreeEntry entry;
+  Blob blob;
+  if (git_commit_lookup(commit.out(), impl_->repo, &impl_->tip) != 0 || git_commit_tree(tree.out(), commit.get()) != 0) {
+    return std::unexpected(kube::make_error(ErrorKind::kOther, "cannot read the tip of " + impl_->config.url));
+  }
+  if (git_tree_entry_bypath(entry.out(), tree.get(), join(impl_->config.path, path).c_str()) != 0) {
+    return std::optional<std::string>{};
+  }
+  if (git_blob_lookup(blob.out(), impl_->repo, git_tree_entry_id(entry.get())) != 0) return std::optional<std::string>{};
+  return std::optional<std::string>(std::string(static_cast<const char*>(git_blob_rawcontent(blob.get())),
+                                                static_cast<size_t>(git_blob_rawsize(blob.get()))));
+}
+
+kube::Status GitWriter::check_permissions() {
+  std::lock_guard lock(impl_->repo_mu);
+  if (!impl_->has_tip) return {};  // an empty repository: the first write proves it
+  auto pushed = impl_->push(impl_->tip);
+  if (!pushed) return std::unexpected(pushed.error());
+  if (!*pushed) return std::unexpected(kube::make_error(ErrorKind::kConflict, "the remote branch moved"));
+  return {};
+}
+
+int GitWriter::commits() const {
+  std::lock_guard lock(impl_->repo_mu);
+  return impl_->commits;
+}
+
+}  // namespace pave::statestore

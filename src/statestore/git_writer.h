@@ -1,0 +1,55 @@
+// GitWriter keeps one bare clone of a Git state store and writes batches of changes to it: each batch
+// becomes one commit built directly from the previous tree (only the changed paths are touched, no
+// working tree, no index) and one push. A push the remote rejects (someone else pushed) fetches the new
+// tip, replays the batch on it and pushes again, so a diverged branch recovers by itself.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "statestore/writer.h"
+
+namespace pave::statestore {
+
+struct GitConfig {
+  std::string url;                 // http(s)://host/repo.git or ssh://user@host:port/path
+  std::string branch = "main";
+  std::string path;                // prefix inside the repository (GitStateStore spec.path)
+  std::string username;            // basic auth
+  std::string password;
+  std::string ssh_private_key;     // PEM or OpenSSH format, for ssh URLs
+  std::string ssh_public_key;      // optional
+  std::string author_name = "kratix";
+  std::string author_email = "kratix@kratix.io";
+  std::string ca_file;             // extra CA bundle for https; verification is never off by default
+  bool insecure_skip_tls_verify = false;
+};
+
+class GitWriter : public Writer {
+ public:
+  // Clones (or reopens) the repository under cache_dir and starts the writer thread.
+  static kube::Result<std::unique_ptr<GitWriter>> open(GitConfig config, const std::string& cache_dir);
+  ~GitWriter() override;
+
+  std::future<kube::Result<WriteResult>> submit(Change change) override;
+  kube::Result<std::optional<std::string>> read_file(const std::string& path) override;
+
+  // Pushes the current tip again (a no-op push), proving the credentials may write.
+  kube::Status check_permissions();
+
+  // Commits made so far by this writer (for tests and benchmarks).
+  int commits() const;
+
+ private:
+  struct Impl;
+  explicit GitWriter(std::unique_ptr<Impl> impl);
+  void run();
+
+  std::unique_ptr<Impl> impl_;
+  std::thread thread_;
+};
+
+}  // namespace pave::statestore

@@ -1,0 +1,56 @@
+// A state store as Pave's controllers write to it: changes that each replace what one WorkPlacement put in
+// the store, submitted from any thread and written in batches.
+//
+//   auto done = writer.submit({.placement = "redis.worker-1-5058f",
+//                              .replace_directories = {"worker-1/resources/default/redis/r1/configure/5058f"},
+//                              .files = {{"worker-1/resources/default/redis/r1/configure/5058f/cm.yaml", yaml}}});
+//   auto written = done.get();   // once the remote has it: the version (a commit SHA for Git)
+//
+// A Writer keeps every pending change for its store and writes them together: for Git one commit and one
+// push per batch, so the cost of a write grows with what changed, not with the number of WorkPlacements
+// or the size of the repository.
+#pragma once
+
+#include <future>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "kube/error.h"
+
+namespace pave::statestore {
+
+struct File {
+  std::string path;     // relative to the store's root (its spec.path is added by the writer)
+  std::string content;
+};
+
+// What one WorkPlacement's files should be now. Paths must stay inside the store: no "..", not absolute.
+struct Change {
+  std::string placement;                          // named in commit messages
+  std::vector<std::string> replace_directories;   // everything under these is removed unless rewritten
+  std::vector<std::string> remove_files;          // removed unless rewritten
+  std::vector<File> files;                        // written
+};
+
+struct WriteResult {
+  std::string version;  // Git: the commit the remote branch points at after the write
+  bool changed = false; // false when the store already held exactly this
+};
+
+class Writer {
+ public:
+  virtual ~Writer() = default;
+
+  // Queues a change; the future is ready once it is on the remote (or failed). Changes for the same
+  // placement submitted before a batch is written are folded: the last one wins.
+  virtual std::future<kube::Result<WriteResult>> submit(Change change) = 0;
+
+  // A file's content as the store has it now, or nothing if there is no such file.
+  virtual kube::Result<std::optional<std::string>> read_file(const std::string& path) = 0;
+};
+
+// Whether a path from a user-controlled name stays inside the store: relative, no ".." segment, not empty.
+bool contained_path(const std::string& path);
+
+}  // namespace pave::statestore

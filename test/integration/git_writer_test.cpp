@@ -1,0 +1,182 @@
+// GitWriter against a real Git server (git-http-backend behind nginx, basic auth): batched commits,
+// directory replacement, a remote that rejects a push, files deleted on the remote, bad credentials and
+// paths that try to leave the store.
+#include "statestore/git_writer.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <set>
+#include <fstream>
+#include <sstream>
+
+#include "support/git_server.h"
+
+namespace pave::statestore {
+namespace {
+
+using testing::GitServer;
+
+std::string read(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+class GitWriterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto server = GitServer::start("kratix", "s3cr3t");
+    ASSERT_TRUE(server.has_value()) << server.error();
+    server_.emplace(std::move(*server));
+    url_ = server_->create_repo("state");
+    cache_.emplace(base::TempDir::create("git-cache").value());
+  }
+
+  std::unique_ptr<GitWriter> open(GitConfig overrides = {}) {
+    GitConfig c = overrides;
+    c.url = url_;
+    if (c.username.empty()) c.username = "kratix";
+    if (c.password.empty()) c.password = "s3cr3t";
+    auto w = GitWriter::open(c, cache_->path().string());
+    EXPECT_TRUE(w.has_value()) << w.error().to_string();
+    return w ? std::move(*w) : nullptr;
+  }
+
+  std::optional<GitServer> server_;
+  std::string url_;
+  std::optional<base::TempDir> cache_;
+};
+
+Change placement(const std::string& name, const std::string& dir, std::vector<File> files) {
+  return {.placement = name, .replace_directories = {dir}, .files = std::move(files)};
+}
+
+TEST_F(GitWriterTest, AThousandPlacementsForTenDestinationsLandInFewCommits) {
+  auto writer = open();
+  ASSERT_TRUE(writer);
+  std::vector<std::future<kube::Result<WriteResult>>> done;
+  for (int i = 0; i < 1000; ++i) {
+    const std::string dest = "worker-" + std::to_string(i % 10);
+    const std::string dir = dest + "/resources/default/redis/r" + std::to_string(i) + "/configure/5058f";
+    done.push_back(writer->submit(placement("redis-r" + std::to_string(i) + "." + dest + "-5058f", dir,
+                                            {{dir + "/cm.yaml", "name: r" + std::to_string(i) + "\n"}})));
+  }
+  std::set<std::string> versions;
+  for (auto& f : done) {
+    auto r = f.get();
+    ASSERT_TRUE(r.has_value()) << r.error().to_string();
+    EXPECT_TRUE(r->changed);
+    versions.insert(r->version);
+  }
+  EXPECT_LT(writer->commits(), 100) << "batched writes must make far fewer commits than WorkPlacements";
+  EXPECT_EQ(static_cast<int>(versions.size()), writer->commits());
+
+  const std::string clone = server_->clone("state");
+  for (int i = 0; i < 1000; i += 37) {
+    const std::string path = clone + "/worker-" + std::to_string(i % 10) + "/resources/default/redis/r" + std::to_string(i) +
+                             "/configure/5058f/cm.yaml";
+    EXPECT_EQ(read(path), "name: r" + std::to_string(i) + "\n") << path;
+  }
+  auto count = base::run({.argv = {"sh", "-c", "cd " + clone + " && find . -name cm.yaml | wc -l"}});
+  EXPECT_EQ(std::stoi(count.out), 1000);
+  auto log = server_->git(clone, {"log", "-1", "--format=%an <%ae>%n%s"});
+  EXPECT_NE(log.out.find("kratix <kratix@kratix.io>\nUpdate from: "), std::string::npos) << log.out;
+}
+
+TEST_F(GitWriterTest, ADirectoryIsReplacedWholesaleAndAnUnchangedWriteMakesNoCommit) {
+  auto writer = open({.path = "clusters"});
+  ASSERT_TRUE(writer);
+  auto first = writer->submit(placement("wp", "d/x", {{"d/x/a.yaml", "a"}, {"d/x/b.yaml", "b"}})).get();
+  ASSERT_TRUE(first.has_value()) << first.error().to_string();
+  auto second = writer->submit(placement("wp", "d/x", {{"d/x/a.yaml", "a2"}})).get();
+  ASSERT_TRUE(second.has_value());
+  EXPECT_NE(second->version, first->version);
+  auto same = writer->submit(placement("wp", "d/x", {{"d/x/a.yaml", "a2"}})).get();
+  ASSERT_TRUE(same.has_value());
+  EXPECT_FALSE(same->changed);
+  EXPECT_EQ(same->version, second->version);
+  EXPECT_EQ(writer->commits(), 2);
+
+  const std::string clone = server_->clone("state");
+  EXPECT_EQ(read(clone + "/clusters/d/x/a.yaml"), "a2") << "files go under the store's path";
+  EXPECT_FALSE(std::filesystem::exists(clone + "/clusters/d/x/b.yaml")) << "b was not rewritten, so it goes";
+  EXPECT_EQ(writer->read_file("d/x/a.yaml").value(), "a2");
+  EXPECT_EQ(writer->read_file("d/x/b.yaml").value(), std::nullopt);
+
+  auto removed = writer->submit({.placement = "wp", .replace_directories = {"d/x"}}).get();
+  ASSERT_TRUE(removed.has_value());
+  EXPECT_FALSE(std::filesystem::exists(server_->clone("state") + "/clusters/d/x"));
+  auto subject = server_->git(server_->clone("state"), {"log", "-1", "--format=%s"});
+  EXPECT_EQ(subject.out, "Delete from: wp\n");
+}
+
+TEST_F(GitWriterTest, ARejectedPushFetchesAndReplaysOnTheNewTip) {
+  auto writer = open();
+  ASSERT_TRUE(writer);
+  ASSERT_TRUE(writer->submit(placement("mine", "a", {{"a/1.yaml", "one"}})).get().has_value());
+  // Someone else pushes to the branch: the writer's next push is rejected as not a fast-forward.
+  const std::string theirs = server_->clone("state");
+  std::ofstream(theirs + "/theirs.yaml") << "theirs";
+  ASSERT_TRUE(server_->git(theirs, {"add", "theirs.yaml"}).ok());
+  ASSERT_TRUE(server_->git(theirs, {"commit", "-qm", "someone else"}).ok());
+  auto pushed = server_->git(theirs, {"push", "-q", "origin", "main"});
+  ASSERT_TRUE(pushed.ok()) << pushed.err;
+
+  auto mine = writer->submit(placement("mine-2", "b", {{"b/2.yaml", "two"}})).get();
+  ASSERT_TRUE(mine.has_value()) << mine.error().to_string();
+  const std::string after = server_->clone("state");
+  EXPECT_EQ(read(after + "/theirs.yaml"), "theirs") << "their commit is kept";
+  EXPECT_EQ(read(after + "/a/1.yaml"), "one");
+  EXPECT_EQ(read(after + "/b/2.yaml"), "two");
+  auto head = server_->git(after, {"rev-parse", "HEAD"});
+  EXPECT_EQ(head.out, mine->version + "\n");
+}
+
+TEST_F(GitWriterTest, AFileDeletedOnTheRemoteIsRestoredOnTheNextWrite) {
+  auto writer = open();
+  ASSERT_TRUE(writer);
+  const Change c = placement("wp", "dest/app", {{"dest/app/deploy.yaml", "kind: Deployment\n"}});
+  ASSERT_TRUE(writer->submit(c).get().has_value());
+  const std::string theirs = server_->clone("state");
+  ASSERT_TRUE(server_->git(theirs, {"rm", "-q", "dest/app/deploy.yaml"}).ok());
+  ASSERT_TRUE(server_->git(theirs, {"commit", "-qm", "oops"}).ok());
+  ASSERT_TRUE(server_->git(theirs, {"push", "-q", "origin", "main"}).ok());
+
+  auto again = writer->submit(c).get();
+  ASSERT_TRUE(again.has_value()) << again.error().to_string();
+  EXPECT_TRUE(again->changed);
+  EXPECT_EQ(read(server_->clone("state") + "/dest/app/deploy.yaml"), "kind: Deployment\n");
+}
+
+TEST_F(GitWriterTest, WrongCredentialsAreRefusedWithAClearError) {
+  auto w = GitWriter::open({.url = url_, .username = "kratix", .password = "wrong"}, cache_->path().string() + "/bad");
+  ASSERT_FALSE(w.has_value());
+  EXPECT_EQ(w.error().kind, kube::ErrorKind::kUnauthorized) << w.error().to_string();
+  EXPECT_NE(w.error().message.find(url_), std::string::npos);
+  EXPECT_EQ(w.error().message.find("wrong"), std::string::npos) << "the password must not appear in errors";
+}
+
+TEST_F(GitWriterTest, PathsThatLeaveTheStoreAreRefused) {
+  auto writer = open();
+  ASSERT_TRUE(writer);
+  for (const std::string bad : {"../escape.yaml", "/etc/passwd", "a/../../b.yaml"}) {
+    auto r = writer->submit(placement("wp", "ok", {{bad, "x"}})).get();
+    ASSERT_FALSE(r.has_value()) << bad;
+    EXPECT_EQ(r.error().kind, kube::ErrorKind::kInvalid);
+  }
+  auto bad_dir = writer->submit({.placement = "wp", .replace_directories = {"../.."}}).get();
+  ASSERT_FALSE(bad_dir.has_value());
+  EXPECT_EQ(writer->commits(), 0);
+}
+
+TEST_F(GitWriterTest, PermissionsAreCheckedWithANoOpPush) {
+  auto writer = open();
+  ASSERT_TRUE(writer);
+  ASSERT_TRUE(writer->submit(placement("wp", "a", {{"a/f", "1"}})).get().has_value());
+  EXPECT_TRUE(writer->check_permissions().has_value());
+}
+
+}  // namespace
+}  // namespace pave::statestore

@@ -1,0 +1,43 @@
+// A real Git server for tests: Debian's git-http-backend behind nginx (through fcgiwrap) with HTTP basic
+// auth, on a free loopback port, serving bare repositories from a temporary directory.
+#pragma once
+
+#include <expected>
+#include <optional>
+#include <string>
+
+#include "base/subprocess.h"
+#include "base/temp_dir.h"
+
+namespace pave::testing {
+
+class GitServer {
+ public:
+  static std::expected<GitServer, std::string> start(const std::string& user, const std::string& password);
+  GitServer(GitServer&&) noexcept = default;
+  ~GitServer();
+
+  // Creates an empty bare repository that accepts pushes; returns its URL (without credentials).
+  std::string create_repo(const std::string& name);
+  std::string url(const std::string& name) const;
+  // The same URL with user:password@ in it, for the git command line.
+  std::string url_with_credentials(const std::string& name) const;
+
+  // Runs git in dir (a scratch working directory of the test's), for changes made "by someone else".
+  base::ProcessOutput git(const std::string& dir, const std::vector<std::string>& args) const;
+  // A fresh clone of the repository into a new directory under the server's temp dir; returns its path.
+  std::string clone(const std::string& name) const;
+
+ private:
+  GitServer() = default;
+  void stop();
+
+  std::optional<base::TempDir> dir_;
+  std::optional<base::Child> fcgiwrap_;
+  std::optional<base::Child> nginx_;
+  int port_ = 0;
+  std::string user_, password_;
+  mutable int clones_ = 0;
+};
+
+}  // namespace pave::testing
