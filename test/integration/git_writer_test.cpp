@@ -171,6 +171,28 @@ TEST_F(GitWriterTest, PathsThatLeaveTheStoreAreRefused) {
   EXPECT_EQ(writer->commits(), 0);
 }
 
+TEST_F(GitWriterTest, HttpsIsVerifiedAgainstTheGivenCaAndNeverSkippedByDefault) {
+  const std::string https = server_->https_url("state");
+  // The system CA bundle does not trust the test CA: refused, with a TLS error.
+  auto untrusted = GitWriter::open({.url = https, .username = "kratix", .password = "s3cr3t"},
+                                   cache_->path().string() + "/untrusted");
+  ASSERT_FALSE(untrusted.has_value());
+  EXPECT_EQ(untrusted.error().kind, kube::ErrorKind::kTls) << untrusted.error().to_string();
+
+  auto trusted = GitWriter::open({.url = https, .username = "kratix", .password = "s3cr3t", .ca_file = server_->ca_file()},
+                                 cache_->path().string() + "/trusted");
+  ASSERT_TRUE(trusted.has_value()) << trusted.error().to_string();
+  auto written = (*trusted)->submit(placement("wp", "tls", {{"tls/f.yaml", "over https"}})).get();
+  ASSERT_TRUE(written.has_value()) << written.error().to_string();
+  EXPECT_EQ(read(server_->clone("state") + "/tls/f.yaml"), "over https");
+
+  // Trust is per store: a store without the CA is still refused after one with it was opened.
+  auto still_untrusted = GitWriter::open({.url = https, .username = "kratix", .password = "s3cr3t"},
+                                         cache_->path().string() + "/untrusted-again");
+  ASSERT_FALSE(still_untrusted.has_value());
+  EXPECT_EQ(still_untrusted.error().kind, kube::ErrorKind::kTls);
+}
+
 TEST_F(GitWriterTest, PermissionsAreCheckedWithANoOpPush) {
   auto writer = open();
   ASSERT_TRUE(writer);

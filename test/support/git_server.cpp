@@ -51,11 +51,22 @@ std::expected<GitServer, std::string> GitServer::start(const std::string& user, 
   auto htpasswd = base::run({.argv = {"htpasswd", "-bc", d + "/htpasswd", user, password}});
   if (!htpasswd.ok()) return std::unexpected("htpasswd: " + htpasswd.err);
 
+  // A CA and a server certificate for localhost (libgit2 with mbedTLS matches DNS names, not IPs).
+  const std::string ssl = "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=git-test-ca "
+                          "-keyout " + d + "/ca.key -out " + d + "/ca.crt 2>/dev/null && "
+                          "openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=localhost "
+                          "-keyout " + d + "/tls.key -out " + d + "/tls.csr 2>/dev/null && "
+                          "printf 'subjectAltName=DNS:localhost,IP:127.0.0.1' > " + d + "/san.ext && "
+                          "openssl x509 -req -in " + d + "/tls.csr -CA " + d + "/ca.crt -CAkey " + d + "/ca.key "
+                          "-CAcreateserial -days 2 -extfile " + d + "/san.ext -out " + d + "/tls.crt 2>/dev/null";
+  if (auto made = base::run({.argv = {"sh", "-c", ssl}}); !made.ok()) return std::unexpected("openssl: " + made.err);
+
   auto fcgi = base::Child::spawn({"fcgiwrap", "-c", "4", "-s", "unix:" + d + "/fcgiwrap.sock"}, {}, d + "/fcgiwrap.log");
   if (!fcgi) return std::unexpected(fcgi.error());
   s.fcgiwrap_.emplace(std::move(*fcgi));
 
   s.port_ = free_port();
+  s.https_port_ = free_port();
   std::ofstream(d + "/nginx.conf") << "worker_processes 1;\ndaemon off;\nuser root;\npid " << d << "/nginx.pid;\n"
       << "error_log " << d << "/nginx-error.log;\nevents { worker_connections 256; }\nhttp {\n"
       << "  access_log off;\n  client_max_body_size 0;\n"
@@ -63,6 +74,8 @@ std::expected<GitServer, std::string> GitServer::start(const std::string& user, 
       << "  proxy_temp_path " << d << "/tmp/proxy;\n  uwsgi_temp_path " << d << "/tmp/uwsgi;\n"
       << "  scgi_temp_path " << d << "/tmp/scgi;\n"
       << "  server {\n    listen 127.0.0.1:" << s.port_ << ";\n"
+      << "    listen 127.0.0.1:" << s.https_port_ << " ssl;\n"
+      << "    ssl_certificate " << d << "/tls.crt;\n    ssl_certificate_key " << d << "/tls.key;\n"
       << "    location ~ ^/git(/.*) {\n      auth_basic \"git\";\n      auth_basic_user_file " << d << "/htpasswd;\n"
       << "      include /etc/nginx/fastcgi_params;\n"
       << "      fastcgi_param SCRIPT_FILENAME /usr/lib/git-core/git-http-backend;\n"
@@ -72,7 +85,9 @@ std::expected<GitServer, std::string> GitServer::start(const std::string& user, 
   auto nginx = base::Child::spawn({"nginx", "-c", d + "/nginx.conf", "-e", d + "/nginx-error.log"}, {}, d + "/nginx.log");
   if (!nginx) return std::unexpected(nginx.error());
   s.nginx_.emplace(std::move(*nginx));
-  for (int i = 0; i < 100 && !accepting(s.port_); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  for (int i = 0; i < 100 && !(accepting(s.port_) && accepting(s.https_port_)); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
   if (!accepting(s.port_)) return std::unexpected("nginx did not start: " + base::run({.argv = {"cat", d + "/nginx-error.log"}}).out);
   return s;
 }
@@ -103,6 +118,10 @@ std::string GitServer::create_repo(const std::string& name) {
 
 std::string GitServer::url(const std::string& name) const {
   return "http://127.0.0.1:" + std::to_string(port_) + "/git/" + name + ".git";
+}
+
+std::string GitServer::https_url(const std::string& name) const {
+  return "https://localhost:" + std::to_string(https_port_) + "/git/" + name + ".git";
 }
 
 std::string GitServer::url_with_credentials(const std::string& name) const {

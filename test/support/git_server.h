@@ -1,5 +1,6 @@
 // A real Git server for tests: Debian's git-http-backend behind nginx (through fcgiwrap) with HTTP basic
-// auth, on a free loopback port, serving bare repositories from a temporary directory.
+// auth, over http and https (a certificate for "localhost" signed by a CA of its own), on free loopback
+// ports, serving bare repositories from a temporary directory.
 #pragma once
 
 #include <expected>
@@ -20,6 +21,9 @@ class GitServer {
   // Creates an empty bare repository that accepts pushes; returns its URL (without credentials).
   std::string create_repo(const std::string& name);
   std::string url(const std::string& name) const;
+  // https://localhost:PORT/git/<name>.git, served with a certificate signed by ca_file().
+  std::string https_url(const std::string& name) const;
+  std::string ca_file() const { return dir_->path().string() + "/ca.crt"; }
   // The same URL with user:password@ in it, for the git command line.
   std::string url_with_credentials(const std::string& name) const;
 
@@ -36,6 +40,7 @@ class GitServer {
   std::optional<base::Child> fcgiwrap_;
   std::optional<base::Child> nginx_;
   int port_ = 0;
+  int https_port_ = 0;
   std::string user_, password_;
   mutable int clones_ = 0;
 };
