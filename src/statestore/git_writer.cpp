@@ -1,6 +1,8 @@
 #include "statestore/git_writer.h"
 
 #include <git2.h>
+#include <git2/sys/mempack.h>
+#include <git2/sys/odb_backend.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
@@ -101,6 +103,11 @@ bool contained_path(const std::string& path) {
 struct GitWriter::Impl {
   GitConfig config;
   git_repository* repo = nullptr;
+  // New objects go to memory first and reach disk as one pack per pushed batch: writing thousands of
+  // loose object files per batch would cost more than everything else together.
+  git_odb_backend* mempack = nullptr;  // owned by the repository's object database
+  int unpersisted_batches = 0;         // pushed batches whose objects are still only in memory
+  static constexpr int kBatchesPerPack = 64;
   git_oid tip{};           // what the remote branch pointed at when last seen (zero: empty repository)
   bool has_tip = false;
   int commits = 0;
@@ -113,6 +120,7 @@ struct GitWriter::Impl {
   bool stopping = false;
 
   ~Impl() {
+    if (repo && mempack && unpersisted_batches > 0) persist_objects();
     if (repo) git_repository_free(repo);
   }
 
@@ -160,6 +168,30 @@ struct GitWriter::Impl {
       return kube::make_error(ErrorKind::kUnauthorized, what + ": authentication failed: the remote refused the credentials");
     }
     return git_error(what, rc);
+  }
+
+  // Writes the objects made since the last call into one pack file.
+  kube::Status persist_objects() {
+    git_buf pack = GIT_BUF_INIT;
+    kube::Status result;
+    if (int rc = git_mempack_dump(&pack, repo, mempack); rc < 0) {
+      result = std::unexpected(git_error("pack objects", rc));
+    } else if (pack.size > 0) {
+      git_odb* odb = nullptr;
+      git_odb_writepack* writepack = nullptr;
+      git_indexer_progress stats{};
+      git_repository_odb(&odb, repo);
+      int rc2 = git_odb_write_pack(&writepack, odb, nullptr, nullptr);
+      if (rc2 == 0) rc2 = writepack->append(writepack, pack.ptr, pack.size, &stats);
+      if (rc2 == 0) rc2 = writepack->commit(writepack, &stats);
+      if (writepack) writepack->free(writepack);
+      git_odb_free(odb);
+      if (rc2 < 0) result = std::unexpected(git_error("write pack", rc2));
+    }
+    git_buf_dispose(&pack);
+    git_mempack_reset(mempack);
+    unpersisted_batches = 0;
+    return result;
   }
 
   std::string remote_ref() const { return "refs/remotes/origin/" + config.branch; }
@@ -332,6 +364,7 @@ struct GitWriter::Impl {
       auto tree_id = apply(base.get(), changes);
       if (!tree_id) return std::unexpected(tree_id.error());
       if (base.get() && git_oid_equal(&*tree_id, git_tree_id(base.get()))) {
+        // The blobs just made are already in the store; nothing new to keep.
         // Nothing to change on the tip we know; make sure it is still the remote's (someone may have
         // changed or deleted these files) before saying the remote has them.
         const git_oid known = tip;
@@ -354,8 +387,14 @@ struct GitWriter::Impl {
       if (!pushed) return std::unexpected(pushed.error());
       if (*pushed) {
         ++commits;
+        // The remote has the objects; keeping them in memory a while longer turns many small packs into
+        // one (a crash loses only this cache, which the next start fetches again).
+        if (++unpersisted_batches >= kBatchesPerPack) {
+          if (auto s = persist_objects(); !s) return std::unexpected(s.error());
+        }
         return WriteResult{.version = git_oid_tostr_s(&commit), .changed = true};
       }
+      // The rejected commit stays in memory unreferenced until the next pack; it is rebuilt on the new tip.
       // Someone else moved the branch: take their tip and replay the batch on it.
       if (auto f = fetch(); !f) return std::unexpected(f.error());
     }
@@ -383,7 +422,18 @@ kube::Result<std::unique_ptr<GitWriter>> GitWriter::open(GitConfig config, const
   const std::string dir = cache_dir + "/" + std::to_string(std::hash<std::string>{}(impl->config.url + "#" + impl->config.branch));
   std::error_code ec;
   std::filesystem::create_directories(cache_dir, ec);
-  if (git_repository_open_bare(&impl->repo, dir.c_str()) != 0) {
+  if (git_repository_open_bare(&impl->repo, dir.c_str()) == 0) {
+    // A crash may have lost objects that were only in memory: then start the cache again.
+    git_oid tip;
+    git_commit* commit = nullptr;
+    const std::string ref = "refs/remotes/origin/" + impl->config.branch;
+    if (git_reference_name_to_id(&tip, impl->repo, ref.c_str()) == 0 && git_commit_lookup(&commit, impl->repo, &tip) != 0) {
+      git_repository_free(impl->repo);
+      impl->repo = nullptr;
+    }
+    git_commit_free(commit);
+  }
+  if (!impl->repo) {
     std::filesystem::remove_all(dir, ec);
     if (int rc = git_repository_init(&impl->repo, dir.c_str(), /*bare=*/1); rc < 0) {
       return std::unexpected(git_error("init " + dir, rc));
@@ -393,6 +443,19 @@ kube::Result<std::unique_ptr<GitWriter>> GitWriter::open(GitConfig config, const
       return std::unexpected(git_error("remote " + impl->config.url, rc));
     }
     git_remote_free(remote);
+  }
+  git_odb* odb = nullptr;
+  if (int rc = git_repository_odb(&odb, impl->repo); rc < 0) return std::unexpected(git_error("object database", rc));
+  git_mempack_new(&impl->mempack);
+  const int added = git_odb_add_backend(odb, impl->mempack, 1000);
+  git_odb_free(odb);
+  if (added < 0) return std::unexpected(git_error("object database", added));
+  // Pushes send only new, small manifests: searching for deltas between them costs more CPU than the bytes
+  // it saves on loopback or a LAN, so every object is sent whole.
+  git_config* cfg = nullptr;
+  if (git_repository_config(&cfg, impl->repo) == 0) {
+    git_config_set_int64(cfg, "core.bigFileThreshold", 1);
+    git_config_free(cfg);
   }
   if (auto f = impl->fetch(); !f) return std::unexpected(f.error());
   return std::unique_ptr<GitWriter>(new GitWriter(std::move(impl)));
