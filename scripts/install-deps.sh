@@ -30,3 +30,13 @@ if ((${#missing[@]})); then
 else
   echo "install-deps: all ${#packages[@]} packages present"
 fi
+
+# npm packages: the S3 server for state-store tests (tools/s3), installed from its lock file.
+s3_dir="$(cd "$(dirname "$0")/.." && pwd)/tools/s3"
+stamp="$s3_dir/node_modules/.pave-lock-sha"
+want=$(sha256sum "$s3_dir/package-lock.json" | cut -d' ' -f1)
+if [[ ! -f $stamp || $(cat "$stamp") != "$want" ]]; then
+  echo "install-deps: npm ci in tools/s3"
+  (cd "$s3_dir" && npm ci --no-audit --no-fund --loglevel=error)
+  echo "$want" > "$stamp"
+fi

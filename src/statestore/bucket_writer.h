@@ -1,0 +1,62 @@
+// BucketWriter writes a bucket state store (S3 or compatible) through libcurl's AWS Signature V4.
+//
+// Each change lists the objects under its replaced directories once, deletes those not rewritten, and
+// PUTs only files whose content differs from what the bucket holds (the ETag of a single-part upload is
+// the MD5 of its content). Changes are written by one thread in submission order; a batch's version is a
+// SHA-256 chained over the ETags it wrote, so it changes exactly when the bucket's content does.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "statestore/writer.h"
+
+namespace pave::statestore {
+
+struct BucketConfig {
+  std::string endpoint;          // host[:port], no scheme (BucketStateStore spec.endpoint)
+  std::string bucket;
+  std::string path;              // prefix inside the bucket
+  bool insecure = false;         // http instead of https
+  std::string access_key_id;
+  std::string secret_access_key;
+  std::string region = "us-east-1";
+  std::string ca_file;           // extra CA bundle for https
+};
+
+// One object as a listing shows it.
+struct ObjectInfo {
+  std::string key;
+  std::string etag;  // without quotes
+};
+
+class BucketWriter : public Writer {
+ public:
+  // Checks the bucket can be listed with the credentials, then starts the writer thread.
+  static kube::Result<std::unique_ptr<BucketWriter>> open(BucketConfig config);
+  ~BucketWriter() override;
+
+  std::future<kube::Result<WriteResult>> submit(Change change) override;
+  kube::Result<std::optional<std::string>> read_file(const std::string& path) override;
+
+  // Objects under a prefix (relative to the store's path), every page.
+  kube::Result<std::vector<ObjectInfo>> list(const std::string& prefix);
+  // Requests sent so far, by method (for tests and benchmarks).
+  int puts() const;
+
+ private:
+  struct Impl;
+  explicit BucketWriter(std::unique_ptr<Impl> impl);
+  void run();
+
+  std::unique_ptr<Impl> impl_;
+  std::thread thread_;
+};
+
+// Parses a ListObjectsV2 response: the objects, and the continuation token when truncated.
+std::vector<ObjectInfo> parse_list_objects(const std::string& xml, std::string* next_token);
+
+}  // namespace pave::statestore

@@ -1,0 +1,118 @@
+// BucketWriter against a real S3 server that verifies signatures (s3rver).
+#include "statestore/bucket_writer.h"
+
+#include <gtest/gtest.h>
+
+#include "support/s3_server.h"
+
+namespace pave::statestore {
+namespace {
+
+using testing::S3Server;
+
+class BucketWriterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto s = S3Server::start("kratix");
+    ASSERT_TRUE(s.has_value()) << s.error();
+    server_.emplace(std::move(*s));
+  }
+  BucketConfig config(const std::string& path = "") const {
+    return {.endpoint = server_->endpoint(), .bucket = "kratix", .path = path, .insecure = true,
+            .access_key_id = S3Server::kAccessKey, .secret_access_key = S3Server::kSecret};
+  }
+  std::optional<S3Server> server_;
+};
+
+Change placement(const std::string& name, const std::string& dir, std::vector<File> files) {
+  return {.placement = name, .replace_directories = {dir}, .files = std::move(files)};
+}
+
+TEST_F(BucketWriterTest, WritesReplacesAndSkipsUnchangedObjects) {
+  auto w = BucketWriter::open(config("stores/one"));
+  ASSERT_TRUE(w.has_value()) << w.error().to_string();
+  auto& writer = **w;
+  auto first = writer.submit(placement("wp", "dest/app", {{"dest/app/a.yaml", "a"}, {"dest/app/b.yaml", "b"}})).get();
+  ASSERT_TRUE(first.has_value()) << first.error().to_string();
+  EXPECT_TRUE(first->changed);
+  EXPECT_EQ(writer.puts(), 2);
+
+  // Same content: no PUT at all (the ETags already match).
+  auto same = writer.submit(placement("wp", "dest/app", {{"dest/app/a.yaml", "a"}, {"dest/app/b.yaml", "b"}})).get();
+  ASSERT_TRUE(same.has_value());
+  EXPECT_FALSE(same->changed);
+  EXPECT_EQ(same->version, first->version);
+  EXPECT_EQ(writer.puts(), 2);
+
+  // b is not rewritten: it is deleted; a changes: one PUT.
+  auto second = writer.submit(placement("wp", "dest/app", {{"dest/app/a.yaml", "a2"}})).get();
+  ASSERT_TRUE(second.has_value());
+  EXPECT_TRUE(second->changed);
+  EXPECT_NE(second->version, first->version);
+  EXPECT_EQ(writer.puts(), 3);
+  auto listed = writer.list("dest/app/");
+  ASSERT_TRUE(listed.has_value());
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].key, "stores/one/dest/app/a.yaml") << "keys carry the store's path";
+  EXPECT_EQ(writer.read_file("dest/app/a.yaml").value(), "a2");
+  EXPECT_EQ(writer.read_file("dest/app/b.yaml").value(), std::nullopt);
+
+  auto gone = writer.submit({.placement = "wp", .replace_directories = {"dest/app"}}).get();
+  ASSERT_TRUE(gone.has_value());
+  EXPECT_TRUE(writer.list("dest/").value().empty());
+}
+
+TEST_F(BucketWriterTest, KeysNeedingEscapesAndManyPagesOfObjects) {
+  auto writer = std::move(*BucketWriter::open(config()));
+  std::vector<File> files;
+  for (int i = 0; i < 1100; ++i) files.push_back({"big/dir/file " + std::to_string(i) + "+x.yaml", std::to_string(i)});
+  auto r = writer->submit(placement("big", "big/dir", files)).get();
+  ASSERT_TRUE(r.has_value()) << r.error().to_string();
+  auto listed = writer->list("big/dir/");
+  ASSERT_TRUE(listed.has_value()) << listed.error().to_string();
+  EXPECT_EQ(listed->size(), 1100u) << "listing pages past 1,000 keys";
+  EXPECT_EQ(writer->read_file("big/dir/file 7+x.yaml").value(), "7");
+  // Rewriting the same directory with one file deletes the other 1,099 listed across pages.
+  auto shrunk = writer->submit(placement("big", "big/dir", {{"big/dir/only.yaml", "1"}})).get();
+  ASSERT_TRUE(shrunk.has_value());
+  EXPECT_EQ(writer->list("big/dir/").value().size(), 1u);
+}
+
+TEST_F(BucketWriterTest, WrongCredentialsAreRefusedBySignatureCheck) {
+  BucketConfig bad = config();
+  bad.secret_access_key = "not-the-secret";
+  auto w = BucketWriter::open(bad);
+  ASSERT_FALSE(w.has_value());
+  EXPECT_EQ(w.error().kind, kube::ErrorKind::kUnauthorized) << w.error().to_string();
+  EXPECT_EQ(w.error().reason, "SignatureDoesNotMatch");
+  EXPECT_EQ(w.error().message.find("not-the-secret"), std::string::npos);
+}
+
+TEST_F(BucketWriterTest, AMissingBucketAndPathsThatLeaveTheStoreAreRefused) {
+  BucketConfig other = config();
+  other.bucket = "no-such-bucket";
+  auto missing = BucketWriter::open(other);
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_EQ(missing.error().reason, "NoSuchBucket") << missing.error().to_string();
+
+  auto writer = std::move(*BucketWriter::open(config()));
+  auto r = writer->submit(placement("wp", "ok", {{"../../etc/x", "x"}})).get();
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().kind, kube::ErrorKind::kInvalid);
+  EXPECT_EQ(writer->puts(), 0);
+}
+
+TEST(ParseListObjects, ReadsKeysEtagsAndTheContinuationToken) {
+  std::string token;
+  auto objects = parse_list_objects(R"(<?xml version="1.0"?><ListBucketResult><IsTruncated>true</IsTruncated>
+<Contents><Key>a&amp;b.yaml</Key><ETag>&quot;abc&quot;</ETag></Contents><Contents><Key>c</Key><ETag>"def"</ETag></Contents>
+<NextContinuationToken>tok==</NextContinuationToken></ListBucketResult>)", &token);
+  ASSERT_EQ(objects.size(), 2u);
+  EXPECT_EQ(objects[0].key, "a&b.yaml");
+  EXPECT_EQ(objects[0].etag, "abc");
+  EXPECT_EQ(objects[1].etag, "def");
+  EXPECT_EQ(token, "tok==");
+}
+
+}  // namespace
+}  // namespace pave::statestore
