@@ -1,0 +1,247 @@
+#include "statestore/layout.h"
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <set>
+
+#include "kube/yaml.h"
+
+namespace pave::statestore {
+namespace {
+
+using kube::ErrorKind;
+
+kube::Error refused(const std::string& what, const std::string& value) {
+  return kube::make_error(ErrorKind::kInvalid, what + " \"" + value + "\" cannot be used as a path segment");
+}
+
+bool segment_ok(const std::string& s) {
+  return !s.empty() && s != "." && s != ".." && s.find('/') == std::string::npos && s.find('\0') == std::string::npos;
+}
+
+// The Destination's directory: "" for the store's root.
+kube::Result<std::string> destination_dir(const DestinationLayout& d) {
+  std::string p = d.path;
+  while (!p.empty() && p.front() == '/') p.erase(0, 1);
+  while (!p.empty() && p.back() == '/') p.pop_back();
+  if (p == ".") p.clear();
+  if (!p.empty() && !contained_path(p)) return std::unexpected(refused("destination path", d.path));
+  return p;
+}
+
+// Joins segments, skipping empty ones.
+std::string join(std::initializer_list<std::string> parts) {
+  std::string out;
+  for (const auto& part : parts) {
+    if (part.empty()) continue;
+    if (!out.empty()) out += '/';
+    out += part;
+  }
+  return out;
+}
+
+// The directory nestedByMetadata rewrites wholesale for p.
+kube::Result<std::string> nested_dir(const std::string& dest, const Placement& p) {
+  if (!segment_ok(p.promise)) return std::unexpected(refused("promise name", p.promise));
+  if (!p.pipeline.empty() && !segment_ok(p.pipeline)) return std::unexpected(refused("pipeline name", p.pipeline));
+  const std::string id5 = p.group_id.substr(0, 5);
+  if (!segment_ok(id5)) return std::unexpected(refused("workload group id", p.group_id));
+  if (p.resource.empty()) return join({dest, "dependencies", p.promise, p.pipeline, id5});
+  if (!segment_ok(p.namespace_)) return std::unexpected(refused("namespace", p.namespace_));
+  if (!segment_ok(p.resource)) return std::unexpected(refused("resource name", p.resource));
+  return join({dest, "resources", p.namespace_, p.promise, p.resource, p.pipeline, id5});
+}
+
+kube::Result<std::string> workload_path(const std::string& dir, const Workload& w) {
+  std::string f = w.filepath;
+  while (f.starts_with("./")) f.erase(0, 2);
+  if (!contained_path(f)) return std::unexpected(refused("workload file path", w.filepath));
+  return join({dir, f});
+}
+
+kube::Result<std::string> state_file(const std::string& dest, const Placement& p) {
+  if (!segment_ok(p.namespace_ + "-" + p.name)) return std::unexpected(refused("placement name", p.name));
+  return join({dest, ".kratix", p.namespace_ + "-" + p.name + ".yaml"});
+}
+
+// The files a none-layout state file lists.
+std::vector<std::string> listed_files(const std::optional<std::string>& state) {
+  std::vector<std::string> files;
+  if (!state) return files;
+  auto doc = kube::parse_yaml(*state);
+  if (!doc || !doc->is_object()) return files;
+  for (const auto& f : doc->value("files", kube::Json::array())) {
+    if (f.is_string() && contained_path(f.get<std::string>())) files.push_back(f.get<std::string>());
+  }
+  return files;
+}
+
+}  // namespace
+
+std::optional<FilepathMode> parse_filepath_mode(const std::string& mode) {
+  if (mode == "nestedByMetadata" || mode.empty()) return FilepathMode::kNestedByMetadata;
+  if (mode == "aggregatedYAML") return FilepathMode::kAggregatedYAML;
+  if (mode == "none") return FilepathMode::kNone;
+  return std::nullopt;
+}
+
+kube::Result<Change> placement_change(const DestinationLayout& d, const Placement& p,
+                                      const std::optional<std::string>& previous_state) {
+  auto dest = destination_dir(d);
+  if (!dest) return std::unexpected(dest.error());
+  Change c{.placement = p.name};
+  if (d.mode == FilepathMode::kNestedByMetadata) {
+    auto dir = nested_dir(*dest, p);
+    if (!dir) return std::unexpected(dir.error());
+    c.replace_directories.push_back(*dir);
+    for (const auto& w : p.workloads) {
+      auto path = workload_path(*dir, w);
+      if (!path) return std::unexpected(path.error());
+      c.files.push_back({*path, w.content});
+    }
+    return c;
+  }
+  if (d.mode == FilepathMode::kNone) {
+    auto state = state_file(*dest, p);
+    if (!state) return std::unexpected(state.error());
+    kube::Json listed = kube::Json::array();
+    std::set<std::string> written;
+    for (const auto& w : p.workloads) {
+      auto path = workload_path(*dest, w);
+      if (!path) return std::unexpected(path.error());
+      c.files.push_back({*path, w.content});
+      written.insert(*path);
+      listed.push_back(*path);
+    }
+    for (const auto& old : listed_files(previous_state)) {
+      if (!written.contains(old)) c.remove_files.push_back(old);
+    }
+    c.files.push_back({*state, kube::to_yaml({{"files", listed}})});
+    return c;
+  }
+  return std::unexpected(kube::make_error(ErrorKind::kInvalid, "aggregatedYAML destinations are written with aggregated_change"));
+}
+
+kube::Result<Change> placement_removal(const DestinationLayout& d, const Placement& p,
+                                       const std::optional<std::string>& previous_state) {
+  auto dest = destination_dir(d);
+  if (!dest) return std::unexpected(dest.error());
+  Change c{.placement = p.name};
+  if (d.mode == FilepathMode::kNestedByMetadata) {
+    auto dir = nested_dir(*dest, p);
+    if (!dir) return std::unexpected(dir.error());
+    c.replace_directories.push_back(*dir);
+  } else if (d.mode == FilepathMode::kNone) {
+    auto state = state_file(*dest, p);
+    if (!state) return std::unexpected(state.error());
+    c.remove_files = listed_files(previous_state);
+    c.remove_files.push_back(*state);
+  } else {
+    return std::unexpected(kube::make_error(ErrorKind::kInvalid, "aggregatedYAML destinations are written with aggregated_change"));
+  }
+  return c;
+}
+
+kube::Result<Change> aggregated_change(const DestinationLayout& d, std::vector<Placement> live, const std::string& change_name) {
+  auto dest = destination_dir(d);
+  if (!dest) return std::unexpected(dest.error());
+  if (!segment_ok(d.aggregated_filename) && !contained_path(d.aggregated_filename)) {
+    return std::unexpected(refused("aggregated file name", d.aggregated_filename));
+  }
+  const std::string file = join({*dest, d.aggregated_filename.empty() ? "aggregated.yaml" : d.aggregated_filename});
+  std::sort(live.begin(), live.end(), [](const Placement& a, const Placement& b) { return a.name < b.name; });
+  std::string content;
+  for (const auto& p : live) {
+    for (const auto& w : p.workloads) {
+      if (!content.empty()) content += "\n---\n";
+      content += w.content;
+    }
+  }
+  Change c{.placement = change_name};
+  if (content.empty()) c.remove_files.push_back(file);
+  else c.files.push_back({file, content});
+  return c;
+}
+
+kube::Result<Change> canary_change(const DestinationLayout& d, bool enabled) {
+  auto dest = destination_dir(d);
+  if (!dest) return std::unexpected(dest.error());
+  const bool nested = d.mode == FilepathMode::kNestedByMetadata;
+  const std::string ns_file = join({*dest, nested ? "dependencies" : "", "kratix-canary-namespace.yaml"});
+  const std::string cm_file = join({*dest, nested ? "resources" : "", "kratix-canary-configmap.yaml"});
+  Change c{.placement = "kratix-canary"};
+  if (!enabled) {
+    c.remove_files = {ns_file, cm_file};
+    return c;
+  }
+  c.files.push_back({ns_file, kube::to_yaml({{"apiVersion", "v1"}, {"kind", "Namespace"},
+                                             {"metadata", {{"name", "kratix-worker-system"}}}})});
+  c.files.push_back({cm_file, kube::to_yaml({{"apiVersion", "v1"}, {"kind", "ConfigMap"},
+                                             {"metadata", {{"name", "kratix-info"}, {"namespace", "kratix-worker-system"}}},
+                                             {"data", {{"canary", "this confirms your infrastructure is reading from Kratix state stores"}}}})});
+  return c;
+}
+
+kube::Result<std::string> decode_workload_content(const std::string& base64_gzip) {
+  static const std::string chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string gz;
+  int val = 0, bits = -8;
+  for (unsigned char ch : base64_gzip) {
+    if (ch == '=' || std::isspace(ch)) continue;
+    auto pos = chars.find(static_cast<char>(ch));
+    if (pos == std::string::npos) return std::unexpected(kube::make_error(ErrorKind::kDecode, "workload content is not base64"));
+    val = (val << 6) + static_cast<int>(pos);
+    bits += 6;
+    if (bits >= 0) {
+      gz.push_back(static_cast<char>((val >> bits) & 0xFF));
+      bits -= 8;
+    }
+  }
+  z_stream zs{};
+  if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) return std::unexpected(kube::make_error(ErrorKind::kDecode, "zlib"));
+  zs.next_in = reinterpret_cast<Bytef*>(gz.data());
+  zs.avail_in = static_cast<uInt>(gz.size());
+  std::string out;
+  char buf[16384];
+  int rc = Z_OK;
+  while (rc == Z_OK) {
+    zs.next_out = reinterpret_cast<Bytef*>(buf);
+    zs.avail_out = sizeof buf;
+    rc = inflate(&zs, Z_NO_FLUSH);
+    out.append(buf, sizeof buf - zs.avail_out);
+    if (rc == Z_BUF_ERROR && zs.avail_in == 0) break;
+  }
+  inflateEnd(&zs);
+  if (rc != Z_STREAM_END) return std::unexpected(kube::make_error(ErrorKind::kDecode, "workload content is not gzip"));
+  return out;
+}
+
+std::string encode_workload_content(const std::string& content) {
+  z_stream zs{};
+  deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
+  std::string gz(deflateBound(&zs, static_cast<uLong>(content.size())) + 32, '\0');
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(content.data()));
+  zs.avail_in = static_cast<uInt>(content.size());
+  zs.next_out = reinterpret_cast<Bytef*>(gz.data());
+  zs.avail_out = static_cast<uInt>(gz.size());
+  deflate(&zs, Z_FINISH);
+  gz.resize(zs.total_out);
+  deflateEnd(&zs);
+  static const char* chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  int val = 0, bits = -6;
+  for (unsigned char ch : gz) {
+    val = (val << 8) + ch;
+    bits += 8;
+    while (bits >= 0) {
+      out += chars[(val >> bits) & 0x3F];
+      bits -= 6;
+    }
+  }
+  if (bits > -6) out += chars[((val << 8) >> (bits + 8)) & 0x3F];
+  while (out.size() % 4) out += '=';
+  return out;
+}
+
+}  // namespace pave::statestore

@@ -1,0 +1,69 @@
+// Where a WorkPlacement's files go in a Destination's state store, in Kratix's three layouts
+// (kratix-spec.md 4.3), as plain functions from names and workloads to a Change.
+//
+//   nestedByMetadata  <D>/dependencies/<promise>/<pipeline>/<id5>/<filepath>
+//                     <D>/resources/<namespace>/<promise>/<resource>/<pipeline>/<id5>/<filepath>
+//                     (the directory up to <id5> is rewritten wholesale)
+//   aggregatedYAML    <D>/<filename>: every placement's workloads, sorted by placement name, joined by ---
+//   none              <D>/<filepath>, and <D>/.kratix/<namespace>-<placement>.yaml listing the files written
+//
+// <D> is the Destination's path ("." or "/" is the store's root); <id5> the first five characters of the
+// workload group id. Every name from a user becomes one path segment and must be one: a name with a
+// slash, "." or ".." is refused, so nothing can leave the Destination's directory.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "statestore/writer.h"
+
+namespace pave::statestore {
+
+enum class FilepathMode { kNestedByMetadata, kAggregatedYAML, kNone };
+
+// "nestedByMetadata", "aggregatedYAML", "none"; nothing for anything else.
+std::optional<FilepathMode> parse_filepath_mode(const std::string& mode);
+
+struct DestinationLayout {
+  std::string name;
+  std::string path;                                 // Destination spec.path
+  FilepathMode mode = FilepathMode::kNestedByMetadata;
+  std::string aggregated_filename = "aggregated.yaml";
+};
+
+struct Workload {
+  std::string filepath;  // relative to the pipeline's /kratix/output, may contain directories
+  std::string content;   // decompressed
+};
+
+struct Placement {
+  std::string name;       // the WorkPlacement's name
+  std::string namespace_; // the WorkPlacement's (and its Work's) namespace
+  std::string promise;
+  std::string resource;   // empty for promise dependencies
+  std::string pipeline;   // empty for static dependencies
+  std::string group_id;   // workload group id (md5 hex)
+  std::vector<Workload> workloads;
+};
+
+// The change that makes the store hold placement's files now. For kNone, previous_state is the content of
+// the placement's state file as the store has it (its files no longer written are removed).
+kube::Result<Change> placement_change(const DestinationLayout& d, const Placement& p,
+                                      const std::optional<std::string>& previous_state = std::nullopt);
+
+// The change that removes everything placement wrote (its WorkPlacement is being deleted).
+kube::Result<Change> placement_removal(const DestinationLayout& d, const Placement& p,
+                                       const std::optional<std::string>& previous_state = std::nullopt);
+
+// For kAggregatedYAML: the one file holding every live placement of the Destination (removed when none).
+kube::Result<Change> aggregated_change(const DestinationLayout& d, std::vector<Placement> live, const std::string& change_name);
+
+// The canary files that show a Destination reads its store (removed when initWorkloads is disabled).
+kube::Result<Change> canary_change(const DestinationLayout& d, bool enabled);
+
+// Workload content as a Work carries it: gzip, then standard base64.
+kube::Result<std::string> decode_workload_content(const std::string& base64_gzip);
+std::string encode_workload_content(const std::string& content);
+
+}  // namespace pave::statestore

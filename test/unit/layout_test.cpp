@@ -1,0 +1,130 @@
+// The three state-store layouts, with the paths of kratix-spec.md 4.3 and its worked example (section 12).
+#include "statestore/layout.h"
+
+#include <gtest/gtest.h>
+
+#include "kube/yaml.h"
+
+namespace pave::statestore {
+namespace {
+
+const std::string kDefaultGroup = "5058f1af8388633f609cadb75a75dc9d";  // md5(".")
+
+Placement resource_placement() {
+  return {.name = "redis-example-instance-configure-abc12.worker-1-5058f", .namespace_ = "default", .promise = "redis",
+          .resource = "example", .pipeline = "instance-configure", .group_id = kDefaultGroup,
+          .workloads = {{"redis.yaml", "kind: Redis\n"}, {"dest2/cm.yaml", "kind: ConfigMap\n"}}};
+}
+
+TEST(Layout, NestedResourcePathsMatchKratix) {
+  auto c = placement_change({.name = "worker-1", .path = "worker-1"}, resource_placement());
+  ASSERT_TRUE(c.has_value()) << c.error().to_string();
+  EXPECT_EQ(c->placement, "redis-example-instance-configure-abc12.worker-1-5058f");
+  ASSERT_EQ(c->replace_directories.size(), 1u);
+  EXPECT_EQ(c->replace_directories[0], "worker-1/resources/default/redis/example/instance-configure/5058f");
+  ASSERT_EQ(c->files.size(), 2u);
+  EXPECT_EQ(c->files[0].path, "worker-1/resources/default/redis/example/instance-configure/5058f/redis.yaml");
+  EXPECT_EQ(c->files[1].path, "worker-1/resources/default/redis/example/instance-configure/5058f/dest2/cm.yaml");
+}
+
+TEST(Layout, NestedDependencyAndStaticDependencyPaths) {
+  Placement dep{.name = "redis-promise-configure-x.worker-1-5058f", .namespace_ = "kratix-platform-system",
+                .promise = "redis", .pipeline = "promise-configure", .group_id = kDefaultGroup,
+                .workloads = {{"operator.yaml", "x"}}};
+  auto c = placement_change({.path = "worker-1"}, dep);
+  ASSERT_TRUE(c.has_value());
+  EXPECT_EQ(c->files[0].path, "worker-1/dependencies/redis/promise-configure/5058f/operator.yaml");
+  dep.pipeline.clear();
+  dep.workloads = {{"static/redis-dependencies.yaml", "x"}};
+  auto s = placement_change({.path = "worker-1"}, dep);
+  ASSERT_TRUE(s.has_value());
+  EXPECT_EQ(s->files[0].path, "worker-1/dependencies/redis/5058f/static/redis-dependencies.yaml");
+}
+
+TEST(Layout, RootDestinationPaths) {
+  for (const std::string root : {".", "/", ""}) {
+    auto c = placement_change({.path = root}, resource_placement());
+    ASSERT_TRUE(c.has_value());
+    EXPECT_EQ(c->files[0].path, "resources/default/redis/example/instance-configure/5058f/redis.yaml") << root;
+  }
+}
+
+TEST(Layout, NoneWritesFlatFilesAndAStateFileAndRemovesWhatItNoLongerWrites) {
+  DestinationLayout d{.path = "flat", .mode = FilepathMode::kNone};
+  Placement p = resource_placement();
+  auto c = placement_change(d, p, kube::to_yaml({{"files", {"flat/redis.yaml", "flat/old.yaml"}}}));
+  ASSERT_TRUE(c.has_value()) << c.error().to_string();
+  EXPECT_TRUE(c->replace_directories.empty());
+  EXPECT_EQ(c->files[0].path, "flat/redis.yaml");
+  EXPECT_EQ(c->files[1].path, "flat/dest2/cm.yaml");
+  EXPECT_EQ(c->files[2].path, "flat/.kratix/default-redis-example-instance-configure-abc12.worker-1-5058f.yaml");
+  EXPECT_EQ(kube::parse_yaml(c->files[2].content).value()["files"],
+            (kube::Json{"flat/redis.yaml", "flat/dest2/cm.yaml"}));
+  EXPECT_EQ(c->remove_files, (std::vector<std::string>{"flat/old.yaml"}));
+
+  auto gone = placement_removal(d, p, c->files[2].content);
+  ASSERT_TRUE(gone.has_value());
+  EXPECT_EQ(gone->remove_files, (std::vector<std::string>{"flat/redis.yaml", "flat/dest2/cm.yaml", c->files[2].path}));
+}
+
+TEST(Layout, AggregatedYamlJoinsEveryPlacementSortedByName) {
+  DestinationLayout d{.path = "agg", .mode = FilepathMode::kAggregatedYAML};
+  Placement b{.name = "b", .workloads = {{"x", "kind: B"}}};
+  Placement a{.name = "a", .workloads = {{"x", "kind: A1"}, {"y", "kind: A2"}}};
+  auto c = aggregated_change(d, {b, a}, "b");
+  ASSERT_TRUE(c.has_value());
+  ASSERT_EQ(c->files.size(), 1u);
+  EXPECT_EQ(c->files[0].path, "agg/aggregated.yaml");
+  EXPECT_EQ(c->files[0].content, "kind: A1\n---\nkind: A2\n---\nkind: B");
+  auto empty = aggregated_change(d, {}, "b");
+  EXPECT_EQ(empty->remove_files, (std::vector<std::string>{"agg/aggregated.yaml"}));
+}
+
+TEST(Layout, CanaryFiles) {
+  auto nested = canary_change({.path = "worker-1"}, true);
+  ASSERT_TRUE(nested.has_value());
+  EXPECT_EQ(nested->placement, "kratix-canary");
+  EXPECT_EQ(nested->files[0].path, "worker-1/dependencies/kratix-canary-namespace.yaml");
+  EXPECT_EQ(nested->files[1].path, "worker-1/resources/kratix-canary-configmap.yaml");
+  auto cm = kube::parse_yaml(nested->files[1].content).value();
+  EXPECT_EQ(cm["data"]["canary"], "this confirms your infrastructure is reading from Kratix state stores");
+  EXPECT_EQ(cm["metadata"]["namespace"], "kratix-worker-system");
+  auto flat = canary_change({.path = "w", .mode = FilepathMode::kNone}, false);
+  EXPECT_EQ(flat->remove_files, (std::vector<std::string>{"w/kratix-canary-namespace.yaml", "w/kratix-canary-configmap.yaml"}));
+}
+
+TEST(Layout, NamesThatWouldLeaveTheDestinationAreRefused) {
+  auto bad = [](auto mutate) {
+    Placement p = resource_placement();
+    mutate(p);
+    auto c = placement_change({.path = "worker-1"}, p);
+    return !c.has_value() && c.error().kind == kube::ErrorKind::kInvalid;
+  };
+  EXPECT_TRUE(bad([](Placement& p) { p.resource = ".."; }));
+  EXPECT_TRUE(bad([](Placement& p) { p.namespace_ = "a/b"; }));
+  EXPECT_TRUE(bad([](Placement& p) { p.promise = "../../other"; }));
+  EXPECT_TRUE(bad([](Placement& p) { p.pipeline = "."; }));
+  EXPECT_TRUE(bad([](Placement& p) { p.workloads = {{"../../../etc/passwd", "x"}}; }));
+  EXPECT_TRUE(bad([](Placement& p) { p.workloads = {{"/abs.yaml", "x"}}; }));
+  EXPECT_FALSE(placement_change({.path = "../up"}, resource_placement()).has_value());
+}
+
+TEST(Layout, FilepathModes) {
+  EXPECT_EQ(parse_filepath_mode("nestedByMetadata"), FilepathMode::kNestedByMetadata);
+  EXPECT_EQ(parse_filepath_mode(""), FilepathMode::kNestedByMetadata) << "the CRD default";
+  EXPECT_EQ(parse_filepath_mode("aggregatedYAML"), FilepathMode::kAggregatedYAML);
+  EXPECT_EQ(parse_filepath_mode("none"), FilepathMode::kNone);
+  EXPECT_EQ(parse_filepath_mode("flat"), std::nullopt);
+}
+
+TEST(WorkloadContent, GzipBase64RoundTripsAndBadInputIsAnError) {
+  const std::string yaml = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n";
+  EXPECT_EQ(decode_workload_content(encode_workload_content(yaml)).value(), yaml);
+  // Produced by: printf 'hello\n' | gzip -n | base64
+  EXPECT_EQ(decode_workload_content("H4sIAAAAAAAAA8tIzcnJ5wIAIDA6NgYAAAA=").value(), "hello\n");
+  EXPECT_FALSE(decode_workload_content("not base64 !!").has_value());
+  EXPECT_FALSE(decode_workload_content("aGVsbG8=").has_value()) << "base64 of plain text is not gzip";
+}
+
+}  // namespace
+}  // namespace pave::statestore
