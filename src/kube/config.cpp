@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "base/encoding.h"
 #include "kube/yaml.h"
 
 namespace pave::kube {
@@ -22,23 +23,9 @@ std::optional<std::string> read_file(const std::string& path) {
   return s.str();
 }
 
-std::string base64_decode(const std::string& in) {
-  static const std::string chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  int val = 0, bits = -8;
-  for (unsigned char c : in) {
-    if (c == '=') break;
-    auto pos = chars.find(static_cast<char>(c));
-    if (pos == std::string::npos) continue;  // whitespace and line breaks
-    val = (val << 6) + static_cast<int>(pos);
-    bits += 6;
-    if (bits >= 0) {
-      out.push_back(static_cast<char>((val >> bits) & 0xFF));
-      bits -= 8;
-    }
-  }
-  return out;
-}
+
+// Inline kubeconfig data: base64, decoded; text that is not base64 gives nothing (and fails later, clearly).
+std::string decode(const std::string& text) { return base::base64_decode(text).value_or(""); }
 
 std::string resolve(const std::string& path, const std::string& base_dir) {
   if (path.empty() || fs::path(path).is_absolute() || base_dir.empty()) return path;
@@ -64,7 +51,7 @@ void apply_cluster(Config& c, const Json& cluster, const std::string& base) {
   c.server = str(cluster, "server");
   while (c.server.ends_with('/')) c.server.pop_back();
   c.tls_server_name = str(cluster, "tls-server-name");
-  c.ca_data = base64_decode(str(cluster, "certificate-authority-data"));
+  c.ca_data = decode(str(cluster, "certificate-authority-data"));
   c.ca_file = resolve(str(cluster, "certificate-authority"), base);
   c.insecure_skip_tls_verify = cluster.value("insecure-skip-tls-verify", false);
 }
@@ -83,8 +70,8 @@ Result<ExecConfig> parse_exec(const Json& exec, const std::string& base) {
 }
 
 Status apply_user(Config& c, const Json& user, const std::string& base) {
-  c.client_cert_data = base64_decode(str(user, "client-certificate-data"));
-  c.client_key_data = base64_decode(str(user, "client-key-data"));
+  c.client_cert_data = decode(str(user, "client-certificate-data"));
+  c.client_key_data = decode(str(user, "client-key-data"));
   c.client_cert_file = resolve(str(user, "client-certificate"), base);
   c.client_key_file = resolve(str(user, "client-key"), base);
   c.token = str(user, "token");

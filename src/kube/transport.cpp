@@ -5,6 +5,8 @@
 #include <charconv>
 #include <csignal>
 #include <curl/curl.h>
+
+#include "base/encoding.h"
 #include <mutex>
 #include <random>
 #include <thread>
@@ -287,20 +289,7 @@ Result<HttpResponse> Transport::stream(const HttpRequest& request,
   return result;
 }
 
-std::string url_escape(std::string_view s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      static const char* hex = "0123456789ABCDEF";
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
+std::string url_escape(std::string_view s) { return base::percent_encode(s); }
 
 std::optional<std::chrono::seconds> parse_retry_after(const std::string& value) {
   long seconds = 0;

@@ -5,6 +5,8 @@
 
 #include <cstring>
 #include <map>
+
+#include "base/encoding.h"
 #include <set>
 
 namespace pave::statestore {
@@ -28,21 +30,6 @@ std::string hex_digest(const EVP_MD* md, std::string_view data) {
 std::string sha256(std::string_view d) { return hex_digest(EVP_sha256(), d); }
 std::string md5(std::string_view d) { return hex_digest(EVP_md5(), d); }
 
-// RFC 3986 encoding; '/' kept when encoding a key's path.
-std::string encode(std::string_view s, bool keep_slash) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || (keep_slash && c == '/')) {
-      out += static_cast<char>(c);
-    } else {
-      static const char* hex = "0123456789ABCDEF";
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
 
 std::string xml_unescape(std::string s) {
   static const std::pair<const char*, const char*> entities[] = {
@@ -69,16 +56,6 @@ std::string strip_quotes(std::string etag) {
   return etag;
 }
 
-std::string join(const std::string& prefix, const std::string& path) {
-  std::string p = prefix;
-  while (!p.empty() && (p.front() == '/' || p.front() == '.')) p.erase(0, 1);
-  while (!p.empty() && p.back() == '/') p.pop_back();
-  std::string rest = path;
-  while (!rest.empty() && rest.front() == '/') rest.erase(0, 1);
-  if (rest == ".") rest.clear();
-  if (p.empty()) return rest;
-  return rest.empty() ? p : p + "/" + rest;
-}
 
 struct Response {
   long status = 0;
@@ -146,7 +123,7 @@ struct BucketWriter::Impl {
     if (!curl) curl = curl_easy_init();
     curl_easy_reset(curl);
     Response r;
-    const std::string url = base_url() + (key.empty() ? "" : "/" + encode(key, true)) + (query.empty() ? "" : "?" + query);
+    const std::string url = base_url() + (key.empty() ? "" : "/" + base::percent_encode(key, true)) + (query.empty() ? "" : "?" + query);
     const std::string sigv4 = "aws:amz:" + config.region + ":s3";
     const std::string userpwd = config.access_key_id + ":" + config.secret_access_key;
     curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
@@ -200,8 +177,8 @@ struct BucketWriter::Impl {
     std::vector<ObjectInfo> all;
     std::string token;
     do {
-      std::string query = (token.empty() ? "" : "continuation-token=" + encode(token, false) + "&") + "list-type=2&prefix=" +
-                          encode(prefix, false);
+      std::string query = (token.empty() ? "" : "continuation-token=" + base::percent_encode(token, false) + "&") + "list-type=2&prefix=" +
+                          base::percent_encode(prefix, false);
       auto r = request("GET", "", query);
       if (!r) return std::unexpected(r.error());
       if (r->status != 200) return std::unexpected(s3_error("list " + prefix, *r));
@@ -223,7 +200,7 @@ struct BucketWriter::Impl {
   kube::Result<WriteResult> write(const Change& c) {
     std::map<std::string, std::string> existing;  // key -> etag, under the replaced directories
     for (const auto& dir : c.replace_directories) {
-      std::string prefix = join(config.path, dir);
+      std::string prefix = store_path(config.path, dir);
       if (!prefix.empty()) prefix += "/";
       auto listed = list(prefix);
       if (!listed) return std::unexpected(listed.error());
@@ -232,7 +209,7 @@ struct BucketWriter::Impl {
     std::string written;  // what changed, for the version chain
     std::set<std::string> keep;
     for (const auto& f : c.files) {
-      const std::string key = join(config.path, f.path);
+      const std::string key = store_path(config.path, f.path);
       keep.insert(key);
       std::string current;
       if (auto it = existing.find(key); it != existing.end()) {
@@ -255,7 +232,7 @@ struct BucketWriter::Impl {
       if (!keep.contains(key)) deletions.push_back(key);
     }
     for (const auto& f : c.remove_files) {
-      const std::string key = join(config.path, f);
+      const std::string key = store_path(config.path, f);
       if (keep.contains(key)) continue;
       auto e = etag_of(key);
       if (!e) return std::unexpected(e.error());
@@ -296,7 +273,7 @@ kube::Result<std::unique_ptr<BucketWriter>> BucketWriter::open(BucketConfig conf
   auto impl = std::make_unique<Impl>();
   impl->config = std::move(config);
   // A listing proves the endpoint, the bucket and the credentials before anything is written.
-  auto probe = impl->request("GET", "", "list-type=2&max-keys=1&prefix=" + encode(join(impl->config.path, ""), false));
+  auto probe = impl->request("GET", "", "list-type=2&max-keys=1&prefix=" + base::percent_encode(store_path(impl->config.path, ""), false));
   if (!probe) return std::unexpected(probe.error());
   if (probe->status != 200) return std::unexpected(impl->s3_error("list bucket " + impl->config.bucket, *probe));
   return std::unique_ptr<BucketWriter>(new BucketWriter(std::move(impl)));
@@ -305,14 +282,9 @@ kube::Result<std::unique_ptr<BucketWriter>> BucketWriter::open(BucketConfig conf
 std::future<kube::Result<WriteResult>> BucketWriter::submit(Change change) {
   Pending p{.change = std::move(change)};
   auto future = p.done.get_future();
-  std::vector<std::string> paths = p.change.replace_directories;
-  paths.insert(paths.end(), p.change.remove_files.begin(), p.change.remove_files.end());
-  for (const auto& f : p.change.files) paths.push_back(f.path);
-  for (const auto& path : paths) {
-    if (!contained_path(path) && path != ".") {
-      p.done.set_value(std::unexpected(kube::make_error(ErrorKind::kInvalid, "path \"" + path + "\" leaves the state store")));
-      return future;
-    }
+  if (auto error = check_paths(p.change)) {
+    p.done.set_value(std::unexpected(*error));
+    return future;
   }
   {
     std::lock_guard lock(impl_->mu);
@@ -342,7 +314,7 @@ void BucketWriter::run() {
 
 kube::Result<std::optional<std::string>> BucketWriter::read_file(const std::string& path) {
   if (!contained_path(path)) return std::unexpected(kube::make_error(ErrorKind::kInvalid, "path leaves the state store"));
-  const std::string key = join(impl_->config.path, path);
+  const std::string key = store_path(impl_->config.path, path);
   auto r = impl_->request("GET", key, "");
   if (!r) return std::unexpected(r.error());
   if (r->status == 404) return std::optional<std::string>{};
@@ -351,7 +323,7 @@ kube::Result<std::optional<std::string>> BucketWriter::read_file(const std::stri
 }
 
 kube::Result<std::vector<ObjectInfo>> BucketWriter::list(const std::string& prefix) {
-  return impl_->list(join(impl_->config.path, prefix));
+  return impl_->list(store_path(impl_->config.path, prefix));
 }
 
 int BucketWriter::puts() const { return impl_->puts; }

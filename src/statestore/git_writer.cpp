@@ -59,16 +59,6 @@ using Signature = Owned<git_signature, git_signature_free>;
 using TreeEntry = Owned<git_tree_entry, git_tree_entry_free>;
 using Blob = Owned<git_blob, git_blob_free>;
 
-std::string join(const std::string& prefix, const std::string& path) {
-  std::string p = prefix;
-  while (!p.empty() && (p.front() == '/' || p.front() == '.')) p.erase(0, 1);
-  while (!p.empty() && p.back() == '/') p.pop_back();
-  std::string rest = path;
-  while (!rest.empty() && rest.front() == '/') rest.erase(0, 1);
-  if (rest == ".") rest.clear();
-  if (p.empty()) return rest;
-  return rest.empty() ? p : p + "/" + rest;
-}
 
 // Whether the DER certificate was issued for host by a CA in ca_file.
 bool trusted_by(const std::string& ca_file, const unsigned char* der, size_t len, const char* host) {
@@ -92,13 +82,6 @@ struct Pending {
 
 }  // namespace
 
-bool contained_path(const std::string& path) {
-  if (path.empty() || path.front() == '/') return false;
-  for (const auto& part : std::filesystem::path(path)) {
-    if (part == "..") return false;
-  }
-  return true;
-}
 
 struct GitWriter::Impl {
   GitConfig config;
@@ -296,14 +279,14 @@ struct GitWriter::Impl {
     for (const Change* c : changes) {
       for (const auto& dir : c->replace_directories) {
         std::set<std::string> existing;
-        if (base) list_files(base, join(config.path, dir), existing);
+        if (base) list_files(base, store_path(config.path, dir), existing);
         for (const auto& f : existing) final_state[f] = std::nullopt;
       }
       for (const auto& f : c->remove_files) {
-        const std::string p = join(config.path, f);
+        const std::string p = store_path(config.path, f);
         if (exists(base, p)) final_state[p] = std::nullopt;
       }
-      for (const auto& f : c->files) final_state[join(config.path, f.path)] = f.content;
+      for (const auto& f : c->files) final_state[store_path(config.path, f.path)] = f.content;
     }
     std::vector<git_tree_update> updates;
     std::deque<std::string> paths;  // stable storage for the path pointers in updates
@@ -464,17 +447,9 @@ kube::Result<std::unique_ptr<GitWriter>> GitWriter::open(GitConfig config, const
 std::future<kube::Result<WriteResult>> GitWriter::submit(Change change) {
   Pending p{.change = std::move(change)};
   auto future = p.done.get_future();
-  auto bad = [&](const std::string& path) {
-    p.done.set_value(std::unexpected(kube::make_error(ErrorKind::kInvalid, "path \"" + path + "\" leaves the state store")));
-  };
-  for (const auto& d : p.change.replace_directories) {
-    if (!contained_path(d) && d != ".") return bad(d), std::move(future);
-  }
-  for (const auto& f : p.change.remove_files) {
-    if (!contained_path(f)) return bad(f), std::move(future);
-  }
-  for (const auto& f : p.change.files) {
-    if (!contained_path(f.path)) return bad(f.path), std::move(future);
+  if (auto error = check_paths(p.change)) {
+    p.done.set_value(std::unexpected(*error));
+    return future;
   }
   {
     std::lock_guard lock(impl_->mu);
@@ -516,7 +491,7 @@ kube::Result<std::optional<std::string>> GitWriter::read_file(const std::string&
   if (git_commit_lookup(commit.out(), impl_->repo, &impl_->tip) != 0 || git_commit_tree(tree.out(), commit.get()) != 0) {
     return std::unexpected(kube::make_error(ErrorKind::kOther, "cannot read the tip of " + impl_->config.url));
   }
-  if (git_tree_entry_bypath(entry.out(), tree.get(), join(impl_->config.path, path).c_str()) != 0) {
+  if (git_tree_entry_bypath(entry.out(), tree.get(), store_path(impl_->config.path, path).c_str()) != 0) {
     return std::optional<std::string>{};
   }
   if (git_blob_lookup(blob.out(), impl_->repo, git_tree_entry_id(entry.get())) != 0) return std::optional<std::string>{};

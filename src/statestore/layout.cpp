@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <set>
 
+#include "base/encoding.h"
 #include "kube/yaml.h"
 
 namespace pave::statestore {
@@ -184,20 +185,9 @@ kube::Result<Change> canary_change(const DestinationLayout& d, bool enabled) {
 }
 
 kube::Result<std::string> decode_workload_content(const std::string& base64_gzip) {
-  static const std::string chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string gz;
-  int val = 0, bits = -8;
-  for (unsigned char ch : base64_gzip) {
-    if (ch == '=' || std::isspace(ch)) continue;
-    auto pos = chars.find(static_cast<char>(ch));
-    if (pos == std::string::npos) return std::unexpected(kube::make_error(ErrorKind::kDecode, "workload content is not base64"));
-    val = (val << 6) + static_cast<int>(pos);
-    bits += 6;
-    if (bits >= 0) {
-      gz.push_back(static_cast<char>((val >> bits) & 0xFF));
-      bits -= 8;
-    }
-  }
+  auto decoded = base::base64_decode(base64_gzip);
+  if (!decoded) return std::unexpected(kube::make_error(ErrorKind::kDecode, "workload content is not base64"));
+  std::string& gz = *decoded;
   z_stream zs{};
   if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) return std::unexpected(kube::make_error(ErrorKind::kDecode, "zlib"));
   zs.next_in = reinterpret_cast<Bytef*>(gz.data());
@@ -228,20 +218,7 @@ std::string encode_workload_content(const std::string& content) {
   deflate(&zs, Z_FINISH);
   gz.resize(zs.total_out);
   deflateEnd(&zs);
-  static const char* chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  int val = 0, bits = -6;
-  for (unsigned char ch : gz) {
-    val = (val << 8) + ch;
-    bits += 8;
-    while (bits >= 0) {
-      out += chars[(val >> bits) & 0x3F];
-      bits -= 6;
-    }
-  }
-  if (bits > -6) out += chars[((val << 8) >> (bits + 8)) & 0x3F];
-  while (out.size() % 4) out += '=';
-  return out;
+  return base::base64_encode(gz);
 }
 
 }  // namespace pave::statestore

@@ -53,4 +53,10 @@ class Writer {
 // Whether a path from a user-controlled name stays inside the store: relative, no ".." segment, not empty.
 bool contained_path(const std::string& path);
 
+// The InvalidInput error for a change with a path that leaves the store, or nothing when all paths stay.
+std::optional<kube::Error> check_paths(const Change& change);
+
+// path under the store's prefix (its spec.path): leading "/" and "./" dropped, "." meaning the root.
+std::string store_path(const std::string& prefix, const std::string& path);
+
 }  // namespace pave::statestore

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <thread>
 
+#include "base/encoding.h"
 #include "kube/client.h"
 #include "kube/object.h"
 #include "kube/rest_mapper.h"
@@ -18,22 +19,7 @@ namespace {
 using namespace std::chrono_literals;
 using testing::ClusterTest;
 
-std::string base64(const std::string& in) {
-  static const char* chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  int val = 0, bits = -6;
-  for (unsigned char c : in) {
-    val = (val << 8) + c;
-    bits += 8;
-    while (bits >= 0) {
-      out += chars[(val >> bits) & 0x3F];
-      bits -= 6;
-    }
-  }
-  if (bits > -6) out += chars[((val << 8) >> (bits + 8)) & 0x3F];
-  while (out.size() % 4) out += '=';
-  return out;
-}
+std::string base64(const std::string& in) { return base::base64_encode(in); }
 
 void write_file(const std::filesystem::path& p, const std::string& text) { std::ofstream(p) << text; }
 

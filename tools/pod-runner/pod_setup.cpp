@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "base/encoding.h"
 #include "kube/object.h"
 
 namespace pave::podrunner {
@@ -14,22 +15,6 @@ using kube::Result;
 
 kube::Error invalid(std::string message) { return kube::make_error(kube::ErrorKind::kInvalid, std::move(message)); }
 
-std::string base64_decode(const std::string& in) {
-  static const std::string chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  int val = 0, bits = -8;
-  for (unsigned char c : in) {
-    auto pos = chars.find(static_cast<char>(c));
-    if (pos == std::string::npos) continue;
-    val = (val << 6) + static_cast<int>(pos);
-    bits += 6;
-    if (bits >= 0) {
-      out.push_back(static_cast<char>((val >> bits) & 0xFF));
-      bits -= 8;
-    }
-  }
-  return out;
-}
 
 kube::Status write_file(const fs::path& dir, const std::string& rel, const std::string& content, int mode) {
   if (!safe_relative_path(rel)) return std::unexpected(invalid("volume path \"" + rel + "\" leaves its volume"));
@@ -54,11 +39,11 @@ Result<std::map<std::string, std::string>> source_data(const kube::Client& clien
   // items() refers to its object: keep the objects alive for the loops.
   const Json text = obj->value("data", Json::object());
   for (const auto& [k, v] : text.items()) {
-    if (v.is_string()) data[k] = secret ? base64_decode(v.get<std::string>()) : v.get<std::string>();
+    if (v.is_string()) data[k] = secret ? base::base64_decode(v.get<std::string>()).value_or("") : v.get<std::string>();
   }
   const Json binary = secret ? Json::object() : obj->value("binaryData", Json::object());
   for (const auto& [k, v] : binary.items()) {
-    if (v.is_string()) data[k] = base64_decode(v.get<std::string>());
+    if (v.is_string()) data[k] = base::base64_decode(v.get<std::string>()).value_or("");
   }
   return data;
 }
