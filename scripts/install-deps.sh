@@ -15,7 +15,7 @@ packages=(
   # containers for the pod runner: podman with runc (crun cannot run on these hosts' cgroup v1 hybrid)
   podman runc conmon uidmap slirp4netns fuse-overlayfs catatonit containernetworking-plugins busybox-static
   # real Git servers for state-store tests: git-http-backend behind nginx (fcgiwrap), basic auth
-  nginx-light fcgiwrap apache2-utils
+  nginx-light fcgiwrap apache2-utils openssh-server openssh-client
 )
 
 missing=()

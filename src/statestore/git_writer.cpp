@@ -13,6 +13,9 @@
 #include <functional>
 #include <map>
 #include <set>
+#include <sstream>
+
+#include "base/encoding.h"
 
 namespace pave::statestore {
 namespace {
@@ -74,6 +77,24 @@ bool trusted_by(const std::string& ca_file, const unsigned char* der, size_t len
   return ok;
 }
 
+// Whether known_hosts (OpenSSH format, unhashed) lists raw_key for host (plain or as [host]:port).
+bool known_host(const std::string& known_hosts, const std::string& host, std::string_view raw_key) {
+  std::istringstream lines(known_hosts);
+  for (std::string line; std::getline(lines, line);) {
+    std::istringstream fields(line);
+    std::string hosts, type, key;
+    if (!(fields >> hosts >> type >> key) || hosts.front() == '#' || hosts.front() == '@') continue;
+    bool host_matches = false;
+    std::istringstream names(hosts);
+    for (std::string name; std::getline(names, name, ',');) {
+      if (name.starts_with("[")) name = name.substr(1, name.find(']') - 1);
+      host_matches = host_matches || name == host;
+    }
+    if (host_matches && base::base64_decode(key) == std::string(raw_key)) return true;
+  }
+  return false;
+}
+
 // A pending change and who waits for it.
 struct Pending {
   Change change;
@@ -129,6 +150,13 @@ struct GitWriter::Impl {
   // here, per store, since libgit2's CA setting is global to the process.
   static int certificate_check(git_cert* cert, int valid, const char* host, void* payload) {
     auto* self = static_cast<Impl*>(payload);
+    if (cert->cert_type == GIT_CERT_HOSTKEY_LIBSSH2) {
+      // An ssh server is trusted only if its key is in the store's knownHosts, never on first sight.
+      auto* key = reinterpret_cast<git_cert_hostkey*>(cert);
+      if (!(key->type & GIT_CERT_SSH_RAW)) return GIT_ECERTIFICATE;
+      return known_host(self->config.known_hosts, host ? host : "", std::string_view(key->hostkey, key->hostkey_len))
+                 ? 0 : GIT_ECERTIFICATE;
+    }
     if (valid || self->config.insecure_skip_tls_verify) return 0;
     if (self->config.ca_file.empty() || cert->cert_type != GIT_CERT_X509) return GIT_ECERTIFICATE;
     auto* x509 = reinterpret_cast<git_cert_x509*>(cert);
@@ -149,6 +177,10 @@ struct GitWriter::Impl {
   kube::Error remote_error(const std::string& what, int rc) const {
     if (rc == GIT_EAUTH || auth_attempts > 3) {
       return kube::make_error(ErrorKind::kUnauthorized, what + ": authentication failed: the remote refused the credentials");
+    }
+    if (rc == GIT_ECERTIFICATE) {
+      return kube::make_error(ErrorKind::kTls, what + ": the server's certificate or host key is not trusted (" +
+                                                   git_error_text(rc) + ")");
     }
     return git_error(what, rc);
   }

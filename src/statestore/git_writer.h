@@ -22,6 +22,7 @@ struct GitConfig {
   std::string password;
   std::string ssh_private_key;     // PEM or OpenSSH format, for ssh URLs
   std::string ssh_public_key;      // optional
+  std::string known_hosts;         // known_hosts lines the ssh server's key must appear in (required for ssh)
   std::string author_name = "kratix";
   std::string author_email = "kratix@kratix.io";
   std::string ca_file;             // extra CA bundle for https; verification is never off by default

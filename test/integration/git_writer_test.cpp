@@ -202,3 +202,32 @@ TEST_F(GitWriterTest, PermissionsAreCheckedWithANoOpPush) {
 
 }  // namespace
 }  // namespace pave::statestore
+
+namespace pave::statestore {
+namespace {
+
+TEST_F(GitWriterTest, SshWithEd25519OrEcdsaKeysAndTheStoresKnownHosts) {
+  const std::string known = server_->known_hosts();
+  ASSERT_NE(known.find("ssh-ed25519"), std::string::npos) << known;
+  for (const std::string kind : {"ed25519", "ecdsa"}) {
+    auto w = GitWriter::open({.url = server_->ssh_url("state"), .ssh_private_key = server_->client_key(kind),
+                              .known_hosts = known},
+                             cache_->path().string() + "/ssh-" + kind);
+    ASSERT_TRUE(w.has_value()) << kind << ": " << w.error().to_string();
+    auto written = (*w)->submit(placement("ssh-" + kind, "ssh/" + kind, {{"ssh/" + kind + "/f.yaml", kind}})).get();
+    ASSERT_TRUE(written.has_value()) << written.error().to_string();
+  }
+  const std::string clone = server_->clone("state");
+  EXPECT_EQ(read(clone + "/ssh/ed25519/f.yaml"), "ed25519");
+  EXPECT_EQ(read(clone + "/ssh/ecdsa/f.yaml"), "ecdsa");
+
+  // A server whose key is not in knownHosts is refused, even with good credentials.
+  auto unknown = GitWriter::open({.url = server_->ssh_url("state"), .ssh_private_key = server_->client_key("ed25519"),
+                                  .known_hosts = "[127.0.0.1]:1 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n"},
+                                 cache_->path().string() + "/ssh-unknown");
+  ASSERT_FALSE(unknown.has_value());
+  EXPECT_EQ(unknown.error().kind, kube::ErrorKind::kTls) << unknown.error().to_string();
+}
+
+}  // namespace
+}  // namespace pave::statestore

@@ -85,7 +85,23 @@ std::expected<GitServer, std::string> GitServer::start(const std::string& user, 
   auto nginx = base::Child::spawn({"nginx", "-c", d + "/nginx.conf", "-e", d + "/nginx-error.log"}, {}, d + "/nginx.log");
   if (!nginx) return std::unexpected(nginx.error());
   s.nginx_.emplace(std::move(*nginx));
-  for (int i = 0; i < 100 && !(accepting(s.port_) && accepting(s.https_port_)); ++i) {
+  // OpenSSH: a host key, two client keys (ed25519 and ECDSA; libssh2 1.10 cannot sign with RSA-SHA2).
+  s.ssh_port_ = free_port();
+  const std::string keys = "ssh-keygen -q -t ed25519 -N '' -f " + d + "/host_ed25519 && "
+                           "ssh-keygen -q -t ed25519 -N '' -f " + d + "/client_ed25519 && "
+                           "ssh-keygen -q -t ecdsa -b 256 -m PEM -N '' -f " + d + "/client_ecdsa && "
+                           "cat " + d + "/client_ed25519.pub " + d + "/client_ecdsa.pub > " + d + "/authorized_keys && "
+                           "mkdir -p /run/sshd";
+  if (auto made = base::run({.argv = {"sh", "-c", keys}}); !made.ok()) return std::unexpected("ssh-keygen: " + made.err);
+  std::ofstream(d + "/sshd_config") << "ListenAddress 127.0.0.1\nPort " << s.ssh_port_ << "\nHostKey " << d
+      << "/host_ed25519\nPidFile " << d << "/sshd.pid\nAuthorizedKeysFile " << d << "/authorized_keys\n"
+      << "StrictModes no\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n"
+      << "PermitRootLogin prohibit-password\nUsePAM no\n";
+  auto sshd = base::Child::spawn({"/usr/sbin/sshd", "-D", "-e", "-f", d + "/sshd_config"}, {}, d + "/sshd.log");
+  if (!sshd) return std::unexpected(sshd.error());
+  s.sshd_.emplace(std::move(*sshd));
+
+  for (int i = 0; i < 100 && !(accepting(s.port_) && accepting(s.https_port_) && accepting(s.ssh_port_)); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   if (!accepting(s.port_)) return std::unexpected("nginx did not start: " + base::run({.argv = {"cat", d + "/nginx-error.log"}}).out);
@@ -95,6 +111,11 @@ std::expected<GitServer, std::string> GitServer::start(const std::string& user, 
 GitServer::~GitServer() { stop(); }
 
 void GitServer::stop() {
+  if (sshd_) {
+    sshd_->signal(SIGTERM);
+    sshd_->wait_for(std::chrono::seconds(5));
+    sshd_.reset();
+  }
   if (nginx_) {
     nginx_->signal(SIGQUIT);
     if (!nginx_->wait_for(std::chrono::seconds(5))) nginx_->signal(SIGKILL), nginx_->wait_for(std::chrono::seconds(5));
@@ -122,6 +143,18 @@ std::string GitServer::url(const std::string& name) const {
 
 std::string GitServer::https_url(const std::string& name) const {
   return "https://localhost:" + std::to_string(https_port_) + "/git/" + name + ".git";
+}
+
+std::string GitServer::ssh_url(const std::string& name) const {
+  return "ssh://root@127.0.0.1:" + std::to_string(ssh_port_) + dir_->path().string() + "/repos/" + name + ".git";
+}
+
+std::string GitServer::known_hosts() const {
+  return base::run({.argv = {"ssh-keyscan", "-p", std::to_string(ssh_port_), "-t", "ed25519", "127.0.0.1"}}).out;
+}
+
+std::string GitServer::client_key(const std::string& kind) const {
+  return base::run({.argv = {"cat", dir_->path().string() + "/client_" + kind}}).out;
 }
 
 std::string GitServer::url_with_credentials(const std::string& name) const {

@@ -1,6 +1,6 @@
 // A real Git server for tests: Debian's git-http-backend behind nginx (through fcgiwrap) with HTTP basic
-// auth, over http and https (a certificate for "localhost" signed by a CA of its own), on free loopback
-// ports, serving bare repositories from a temporary directory.
+// auth, over http and https (a certificate for "localhost" signed by a CA of its own), and OpenSSH with
+// key authentication, on free loopback ports, serving bare repositories from a temporary directory.
 #pragma once
 
 #include <expected>
@@ -24,6 +24,11 @@ class GitServer {
   // https://localhost:PORT/git/<name>.git, served with a certificate signed by ca_file().
   std::string https_url(const std::string& name) const;
   std::string ca_file() const { return dir_->path().string() + "/ca.crt"; }
+  // ssh://root@127.0.0.1:PORT/<dir>/repos/<name>.git, served by OpenSSH with key authentication.
+  std::string ssh_url(const std::string& name) const;
+  // The server's host key as known_hosts lines, and client private keys it accepts ("ed25519" or "ecdsa").
+  std::string known_hosts() const;
+  std::string client_key(const std::string& kind) const;
   // The same URL with user:password@ in it, for the git command line.
   std::string url_with_credentials(const std::string& name) const;
 
@@ -39,8 +44,10 @@ class GitServer {
   std::optional<base::TempDir> dir_;
   std::optional<base::Child> fcgiwrap_;
   std::optional<base::Child> nginx_;
+  std::optional<base::Child> sshd_;
   int port_ = 0;
   int https_port_ = 0;
+  int ssh_port_ = 0;
   std::string user_, password_;
   mutable int clones_ = 0;
 };
