@@ -63,11 +63,6 @@ struct Response {
   std::string etag;
 };
 
-struct Pending {
-  Change change;
-  std::promise<kube::Result<WriteResult>> done;
-};
-
 }  // namespace
 
 std::vector<ObjectInfo> parse_list_objects(const std::string& xml, std::string* next_token) {
@@ -91,10 +86,6 @@ struct BucketWriter::Impl {
   int puts = 0;
   std::string version;
 
-  std::mutex mu;
-  std::condition_variable cv;
-  std::deque<Pending> pending;
-  bool stopping = false;
 
   ~Impl() {
     if (curl) curl_easy_cleanup(curl);
@@ -250,18 +241,16 @@ struct BucketWriter::Impl {
   }
 };
 
-BucketWriter::BucketWriter(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {
-  thread_ = std::thread([this] { run(); });
-}
+BucketWriter::BucketWriter(std::unique_ptr<Impl> impl)
+    : impl_(std::move(impl)),
+      // Objects are written one change at a time: each change has its own outcome.
+      queue_([this](const std::vector<const Change*>& changes) {
+        std::vector<kube::Result<WriteResult>> results;
+        for (const Change* c : changes) results.push_back(impl_->write(*c));
+        return results;
+      }) {}
 
-BucketWriter::~BucketWriter() {
-  {
-    std::lock_guard lock(impl_->mu);
-    impl_->stopping = true;
-  }
-  impl_->cv.notify_all();
-  thread_.join();
-}
+BucketWriter::~BucketWriter() = default;
 
 kube::Result<std::unique_ptr<BucketWriter>> BucketWriter::open(BucketConfig config) {
   if (config.endpoint.empty() || config.bucket.empty()) {
@@ -279,38 +268,7 @@ kube::Result<std::unique_ptr<BucketWriter>> BucketWriter::open(BucketConfig conf
   return std::unique_ptr<BucketWriter>(new BucketWriter(std::move(impl)));
 }
 
-std::future<kube::Result<WriteResult>> BucketWriter::submit(Change change) {
-  Pending p{.change = std::move(change)};
-  auto future = p.done.get_future();
-  if (auto error = check_paths(p.change)) {
-    p.done.set_value(std::unexpected(*error));
-    return future;
-  }
-  {
-    std::lock_guard lock(impl_->mu);
-    impl_->pending.push_back(std::move(p));
-  }
-  impl_->cv.notify_all();
-  return future;
-}
-
-void BucketWriter::run() {
-  for (;;) {
-    std::deque<Pending> batch;
-    {
-      std::unique_lock lock(impl_->mu);
-      impl_->cv.wait(lock, [&] { return impl_->stopping || !impl_->pending.empty(); });
-      if (impl_->pending.empty()) return;
-      batch.swap(impl_->pending);
-    }
-    // Only the last change of each placement matters; earlier ones get its result.
-    std::map<std::string, size_t> last;
-    for (size_t i = 0; i < batch.size(); ++i) last[batch[i].change.placement] = i;
-    std::map<std::string, kube::Result<WriteResult>> results;
-    for (const auto& [placement, i] : last) results.emplace(placement, impl_->write(batch[i].change));
-    for (auto& p : batch) p.done.set_value(results.at(p.change.placement));
-  }
-}
+std::future<kube::Result<WriteResult>> BucketWriter::submit(Change change) { return queue_.submit(std::move(change)); }
 
 kube::Result<std::optional<std::string>> BucketWriter::read_file(const std::string& path) {
   if (!contained_path(path)) return std::unexpected(kube::make_error(ErrorKind::kInvalid, "path leaves the state store"));

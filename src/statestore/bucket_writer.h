@@ -6,12 +6,9 @@
 // SHA-256 chained over the ETags it wrote, so it changes exactly when the bucket's content does.
 #pragma once
 
-#include <condition_variable>
-#include <deque>
 #include <memory>
-#include <mutex>
-#include <thread>
 
+#include "statestore/batch_queue.h"
 #include "statestore/writer.h"
 
 namespace pave::statestore {
@@ -50,10 +47,9 @@ class BucketWriter : public Writer {
  private:
   struct Impl;
   explicit BucketWriter(std::unique_ptr<Impl> impl);
-  void run();
 
   std::unique_ptr<Impl> impl_;
-  std::thread thread_;
+  BatchQueue queue_;  // declared last: its thread stops before impl_ goes
 };
 
 // Parses a ListObjectsV2 response: the objects, and the continuation token when truncated.

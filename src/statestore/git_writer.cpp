@@ -95,12 +95,6 @@ bool known_host(const std::string& known_hosts, const std::string& host, std::st
   return false;
 }
 
-// A pending change and who waits for it.
-struct Pending {
-  Change change;
-  std::promise<kube::Result<WriteResult>> done;
-};
-
 }  // namespace
 
 
@@ -118,10 +112,6 @@ struct GitWriter::Impl {
   int auth_attempts = 0;
 
   std::mutex repo_mu;      // libgit2 objects are used by one thread at a time
-  std::mutex mu;
-  std::condition_variable cv;
-  std::deque<Pending> pending;
-  bool stopping = false;
 
   ~Impl() {
     if (repo && mempack && unpersisted_batches > 0) persist_objects();
@@ -417,18 +407,14 @@ struct GitWriter::Impl {
   }
 };
 
-GitWriter::GitWriter(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {
-  thread_ = std::thread([this] { run(); });
-}
+GitWriter::GitWriter(std::unique_ptr<Impl> impl)
+    : impl_(std::move(impl)),
+      // One commit for the whole batch: every change shares its outcome.
+      queue_([this](const std::vector<const Change*>& changes) {
+        return std::vector<kube::Result<WriteResult>>(changes.size(), impl_->write(changes));
+      }) {}
 
-GitWriter::~GitWriter() {
-  {
-    std::lock_guard lock(impl_->mu);
-    impl_->stopping = true;
-  }
-  impl_->cv.notify_all();
-  thread_.join();
-}
+GitWriter::~GitWriter() = default;
 
 kube::Result<std::unique_ptr<GitWriter>> GitWriter::open(GitConfig config, const std::string& cache_dir) {
   std::call_once(git_init_once, [] { git_libgit2_init(); });
@@ -476,41 +462,7 @@ kube::Result<std::unique_ptr<GitWriter>> GitWriter::open(GitConfig config, const
   return std::unique_ptr<GitWriter>(new GitWriter(std::move(impl)));
 }
 
-std::future<kube::Result<WriteResult>> GitWriter::submit(Change change) {
-  Pending p{.change = std::move(change)};
-  auto future = p.done.get_future();
-  if (auto error = check_paths(p.change)) {
-    p.done.set_value(std::unexpected(*error));
-    return future;
-  }
-  {
-    std::lock_guard lock(impl_->mu);
-    impl_->pending.push_back(std::move(p));
-  }
-  impl_->cv.notify_all();
-  return future;
-}
-
-void GitWriter::run() {
-  for (;;) {
-    std::deque<Pending> batch;
-    {
-      std::unique_lock lock(impl_->mu);
-      impl_->cv.wait(lock, [&] { return impl_->stopping || !impl_->pending.empty(); });
-      if (impl_->pending.empty()) return;
-      batch.swap(impl_->pending);
-    }
-    // Fold changes of the same placement: the last submitted describes it now.
-    std::map<std::string, const Change*> latest;
-    for (const auto& p : batch) latest[p.change.placement] = &p.change;
-    std::vector<const Change*> changes;
-    for (const auto& p : batch) {
-      if (latest[p.change.placement] == &p.change) changes.push_back(&p.change);
-    }
-    auto result = impl_->write(changes);
-    for (auto& p : batch) p.done.set_value(result);
-  }
-}
+std::future<kube::Result<WriteResult>> GitWriter::submit(Change change) { return queue_.submit(std::move(change)); }
 
 kube::Result<std::optional<std::string>> GitWriter::read_file(const std::string& path) {
   if (!contained_path(path)) return std::unexpected(kube::make_error(ErrorKind::kInvalid, "path leaves the state store"));

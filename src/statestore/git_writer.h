@@ -4,12 +4,9 @@
 // tip, replays the batch on it and pushes again, so a diverged branch recovers by itself.
 #pragma once
 
-#include <condition_variable>
-#include <deque>
 #include <memory>
-#include <mutex>
-#include <thread>
 
+#include "statestore/batch_queue.h"
 #include "statestore/writer.h"
 
 namespace pave::statestore {
@@ -47,10 +44,9 @@ class GitWriter : public Writer {
  private:
   struct Impl;
   explicit GitWriter(std::unique_ptr<Impl> impl);
-  void run();
 
   std::unique_ptr<Impl> impl_;
-  std::thread thread_;
+  BatchQueue queue_;  // declared last: its thread stops before impl_ goes
 };
 
 }  // namespace pave::statestore

@@ -1,0 +1,46 @@
+// The queue in front of a state-store writer: submit() checks a change's paths and queues it from any
+// thread; one writer thread takes everything pending at once, keeps only the last change of each
+// placement (each describes the placement's whole state), and hands the batch to the store.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <future>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "statestore/writer.h"
+
+namespace pave::statestore {
+
+class BatchQueue {
+ public:
+  // Writes a batch and returns one result per change, in the batch's order.
+  using WriteBatch = std::function<std::vector<kube::Result<WriteResult>>(const std::vector<const Change*>&)>;
+
+  explicit BatchQueue(WriteBatch write);
+  // Writes what is pending, then stops the thread.
+  ~BatchQueue();
+  BatchQueue(const BatchQueue&) = delete;
+  BatchQueue& operator=(const BatchQueue&) = delete;
+
+  std::future<kube::Result<WriteResult>> submit(Change change);
+
+ private:
+  struct Pending {
+    Change change;
+    std::promise<kube::Result<WriteResult>> done;
+  };
+  void run();
+
+  WriteBatch write_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Pending> pending_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace pave::statestore
