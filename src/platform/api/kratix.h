@@ -1,0 +1,31 @@
+// The platform.kratix.io/v1alpha1 API as Pave serves it: resources, and the condition types, reasons and
+// messages Kratix users and tools match on (kratix-spec.md; asserted verbatim in tests).
+#pragma once
+
+#include "kube/resource.h"
+
+namespace pave::platform::api {
+
+inline constexpr const char* kGroup = "platform.kratix.io";
+inline constexpr const char* kVersion = "v1alpha1";
+inline constexpr const char* kApiVersion = "platform.kratix.io/v1alpha1";
+
+inline kube::Resource git_state_stores() { return {kGroup, kVersion, "gitstatestores", "GitStateStore", false}; }
+inline kube::Resource bucket_state_stores() { return {kGroup, kVersion, "bucketstatestores", "BucketStateStore", false}; }
+inline kube::Resource destinations() { return {kGroup, kVersion, "destinations", "Destination", false}; }
+
+// State stores (spec 1.6, 1.7).
+namespace state_store {
+inline constexpr const char* kReady = "Ready";
+inline constexpr const char* kNotReady = "NotReady";
+inline constexpr const char* kReasonReady = "StateStoreReady";
+inline constexpr const char* kMessageReady = "State store is ready";
+inline constexpr const char* kReasonSecretNotFound = "SecretNotFound";
+inline constexpr const char* kReasonInitialising = "ErrorInitialisingWriter";
+inline constexpr const char* kReasonPermissions = "ErrorValidatingPermissions";
+inline constexpr const char* kReasonError = "StateStoreError";
+inline constexpr const char* kPermissionsPrefix = "Error validating state store permissions: ";
+inline constexpr const char* kInitialisingPrefix = "Error initialising writer: ";
+}  // namespace state_store
+
+}  // namespace pave::platform::api

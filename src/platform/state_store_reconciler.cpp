@@ -1,0 +1,152 @@
+#include "platform/state_store_reconciler.h"
+
+#include "base/encoding.h"
+#include "kube/log.h"
+#include "kube/object.h"
+#include "platform/api/conditions.h"
+#include "platform/api/kratix.h"
+#include "statestore/bucket_writer.h"
+#include "statestore/git_writer.h"
+
+namespace pave::platform {
+namespace {
+
+using kube::Json;
+namespace ss = api::state_store;
+
+constexpr auto kRetryAfter = std::chrono::seconds(15);
+
+std::string secret_value(const Json& secret, const char* key) {
+  auto data = secret.value("data", Json::object());
+  auto it = data.find(key);
+  if (it == data.end() || !it->is_string()) return "";
+  return base::base64_decode(it->get<std::string>()).value_or("");
+}
+
+struct SecretRef {
+  std::string name;
+  std::string namespace_;
+};
+
+SecretRef secret_ref(const Json& store) {
+  const Json ref = store.value("spec", Json::object()).value("secretRef", Json::object());
+  std::string ns = ref.value("namespace", "");
+  return {ref.value("name", ""), ns.empty() ? "default" : ns};
+}
+
+}  // namespace
+
+StateStoreReconciler::StateStoreReconciler(kube::Client client, std::string kind, const kube::Informer& stores,
+                                           StateStoreRegistry& registry, kube::EventRecorder& events, std::string cache_dir)
+    : client_(std::move(client)), kind_(std::move(kind)), stores_(stores), registry_(registry), events_(events),
+      cache_dir_(std::move(cache_dir)) {}
+
+std::vector<kube::Request> StateStoreReconciler::stores_using(const Json& secret) const {
+  std::vector<kube::Request> out;
+  for (const auto& store : stores_.store().list()) {
+    const SecretRef ref = secret_ref(*store);
+    if (ref.name == kube::meta::name(secret) && ref.namespace_ == kube::meta::namespace_of(secret)) {
+      out.push_back({"", kube::meta::name(*store)});
+    }
+  }
+  return out;
+}
+
+kube::Result<kube::ReconcileResult> StateStoreReconciler::reconcile(const kube::Request& request) {
+  kube::ObjectPtr store = stores_.store().get(request.key());
+  if (!store) {
+    registry_.erase(kind_, request.name);
+    return kube::ReconcileResult{};
+  }
+  const SecretRef ref = secret_ref(*store);
+  Json secret = Json::object();
+  const bool needs_secret = kind_ == "GitStateStore" || store->value("spec", Json::object()).value("authMethod", "accessKey") == "accessKey";
+  if (needs_secret) {
+    auto fetched = client_.get(kube::resources::secrets(), ref.namespace_, ref.name);
+    if (kube::is_not_found(fetched)) {
+      registry_.erase(kind_, request.name);
+      if (auto s = report(*store, false, ss::kReasonSecretNotFound,
+                          "Secret " + ref.name + " not found in namespace " + ref.namespace_); !s) {
+        return std::unexpected(s.error());
+      }
+      return kube::ReconcileResult{.requeue_after = kRetryAfter};
+    }
+    if (!fetched) return std::unexpected(fetched.error());
+    secret = std::move(*fetched);
+  }
+  // Reopen only when the store or its Secret changed since the writer was opened.
+  const std::string version = std::to_string(kube::meta::generation(*store)) + "/" + kube::meta::resource_version(secret);
+  if (registry_.version(kind_, request.name) != version || !registry_.get(kind_, request.name)) {
+    auto writer = open_writer(*store, secret);
+    if (!writer) {
+      registry_.erase(kind_, request.name);
+      if (auto s = report(*store, false, writer.error().reason, writer.error().message); !s) return std::unexpected(s.error());
+      return kube::ReconcileResult{.requeue_after = kRetryAfter};
+    }
+    registry_.put(kind_, request.name, version, std::move(*writer));
+  }
+  if (auto s = report(*store, true, ss::kReasonReady, ss::kMessageReady); !s) return std::unexpected(s.error());
+  return kube::ReconcileResult{};
+}
+
+std::expected<std::shared_ptr<statestore::Writer>, StateStoreReconciler::Failure> StateStoreReconciler::open_writer(
+    const Json& store, const Json& secret) {
+  const Json spec = store.value("spec", Json::object());
+  if (kind_ == "GitStateStore") {
+    const std::string method = spec.value("authMethod", "basicAuth");
+    if (method == "githubApp") {
+      return std::unexpected(Failure{ss::kReasonInitialising, std::string(ss::kInitialisingPrefix) + "githubApp authentication is not supported"});
+    }
+    const Json author = spec.value("gitAuthor", Json::object());
+    statestore::GitConfig c{.url = spec.value("url", ""), .branch = spec.value("branch", "main"), .path = spec.value("path", ""),
+                            .author_name = author.value("name", "kratix"),
+                            .author_email = author.value("email", "kratix@kratix.io")};
+    if (c.branch.empty()) c.branch = "main";
+    if (method == "ssh") {
+      c.ssh_private_key = secret_value(secret, "sshPrivateKey");
+      c.known_hosts = secret_value(secret, "knownHosts");
+    } else {
+      c.username = secret_value(secret, "username");
+      c.password = secret_value(secret, "password");
+    }
+    auto writer = statestore::GitWriter::open(c, cache_dir_ + "/git");
+    if (!writer) return std::unexpected(Failure{ss::kReasonInitialising, ss::kInitialisingPrefix + writer.error().message});
+    if (auto s = (*writer)->check_permissions(); !s) {
+      return std::unexpected(Failure{ss::kReasonPermissions, ss::kPermissionsPrefix + s.error().message});
+    }
+    return std::shared_ptr<statestore::Writer>(std::move(*writer));
+  }
+  if (spec.value("authMethod", "accessKey") == "IAM") {
+    return std::unexpected(Failure{ss::kReasonInitialising, std::string(ss::kInitialisingPrefix) + "IAM authentication is not supported"});
+  }
+  statestore::BucketConfig c{.endpoint = spec.value("endpoint", ""), .bucket = spec.value("bucketName", ""),
+                             .path = spec.value("path", ""), .insecure = spec.value("insecure", false),
+                             .access_key_id = secret_value(secret, "accessKeyID"),
+                             .secret_access_key = secret_value(secret, "secretAccessKey")};
+  // Opening a bucket writer lists the bucket with the credentials: that is the permission check.
+  auto writer = statestore::BucketWriter::open(c);
+  if (!writer) return std::unexpected(Failure{ss::kReasonPermissions, ss::kPermissionsPrefix + writer.error().message});
+  return std::shared_ptr<statestore::Writer>(std::move(*writer));
+}
+
+kube::Status StateStoreReconciler::report(const Json& store, bool ready, const std::string& reason, const std::string& message) {
+  Json status = store.value("status", Json::object());
+  const Json before = status;
+  status["status"] = ready ? ss::kReady : ss::kNotReady;
+  status["observedGeneration"] = kube::meta::generation(store);
+  api::set_condition(status, {.type = "Ready", .status = ready, .reason = reason, .message = message,
+                              .observed_generation = kube::meta::generation(store)});
+  if (status == before) return {};
+  const kube::Resource resource = kind_ == "GitStateStore" ? api::git_state_stores() : api::bucket_state_stores();
+  auto patched = client_.patch(resource, "", kube::meta::name(store), kube::PatchType::kMerge, {{"status", status}},
+                               {.subresource = "status"});
+  if (!patched) return std::unexpected(patched.error());
+  const bool was_ready = before.value("status", "") == ss::kReady;
+  if (ready != was_ready || !ready) {
+    ready ? events_.normal(store, ss::kReady, "Reconcile", message) : events_.warning(store, ss::kNotReady, "Reconcile", message);
+  }
+  if (!ready) kube::log::warn("state store not ready", {{"kind", kind_}, {"name", kube::meta::name(store)}, {"reason", reason}});
+  return {};
+}
+
+}  // namespace pave::platform

@@ -1,0 +1,44 @@
+// StateStoreReconciler makes a GitStateStore or BucketStateStore usable: it reads the Secret the store
+// names, opens a writer (a clone for Git, a listing for a bucket), proves it may write, and records the
+// outcome as status.status and a Ready condition with Kratix's reasons and messages, plus an Event. A
+// writer is reopened when the store's generation or its Secret changes.
+#pragma once
+
+#include <string>
+
+#include "kube/event_recorder.h"
+#include "kube/informer.h"
+#include "kube/reconciler.h"
+#include "platform/state_store_registry.h"
+
+namespace pave::platform {
+
+class StateStoreReconciler : public kube::Reconciler {
+ public:
+  // kind is "GitStateStore" or "BucketStateStore"; stores is the informer of that kind.
+  StateStoreReconciler(kube::Client client, std::string kind, const kube::Informer& stores, StateStoreRegistry& registry,
+                       kube::EventRecorder& events, std::string cache_dir);
+
+  kube::Result<kube::ReconcileResult> reconcile(const kube::Request& request) override;
+
+  // The requests for stores of this kind that name secret (for a Secret informer's events).
+  std::vector<kube::Request> stores_using(const kube::Json& secret) const;
+
+ private:
+  // Opens and checks a writer for store with the Secret's data; an error carries the reason to report.
+  struct Failure {
+    std::string reason;
+    std::string message;
+  };
+  std::expected<std::shared_ptr<statestore::Writer>, Failure> open_writer(const kube::Json& store, const kube::Json& secret);
+  kube::Status report(const kube::Json& store, bool ready, const std::string& reason, const std::string& message);
+
+  kube::Client client_;
+  const std::string kind_;
+  const kube::Informer& stores_;
+  StateStoreRegistry& registry_;
+  kube::EventRecorder& events_;
+  const std::string cache_dir_;
+};
+
+}  // namespace pave::platform

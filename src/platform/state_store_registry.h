@@ -1,0 +1,35 @@
+// The open writer of every Ready state store, by kind and name. The state-store reconciler opens and
+// replaces writers; the Destination and WorkPlacement reconcilers take them from here.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "statestore/writer.h"
+
+namespace pave::platform {
+
+class StateStoreRegistry {
+ public:
+  // The writer for kind/name, or null when that store is not Ready.
+  std::shared_ptr<statestore::Writer> get(const std::string& kind, const std::string& name) const;
+
+  // The version key (generation and Secret resourceVersion) the current writer was opened for.
+  std::string version(const std::string& kind, const std::string& name) const;
+
+  void put(const std::string& kind, const std::string& name, const std::string& version,
+           std::shared_ptr<statestore::Writer> writer);
+  void erase(const std::string& kind, const std::string& name);
+
+ private:
+  struct Entry {
+    std::string version;
+    std::shared_ptr<statestore::Writer> writer;
+  };
+  mutable std::mutex mu_;
+  std::map<std::string, Entry> entries_;
+};
+
+}  // namespace pave::platform
