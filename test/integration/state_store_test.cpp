@@ -3,8 +3,11 @@
 // Ready when the Secret is fixed.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "kube/manager.h"
 #include "platform/api/kratix.h"
+#include "platform/destination_reconciler.h"
 #include "platform/state_store_reconciler.h"
 #include "support/cluster_environment.h"
 #include "support/git_server.h"
@@ -23,7 +26,8 @@ class StateStoreTest : public testing::ClusterTest {
     auto crds = cluster().kubectl({"apply", "-f", PAVE_CRD_DIR});
     ASSERT_TRUE(crds.ok()) << crds.err;
     ASSERT_TRUE(cluster().kubectl({"wait", "--for=condition=Established", "crd/gitstatestores.platform.kratix.io",
-                                   "crd/bucketstatestores.platform.kratix.io", "--timeout=60s"}).ok());
+                                   "crd/bucketstatestores.platform.kratix.io", "crd/destinations.platform.kratix.io",
+                                   "--timeout=60s"}).ok());
     auto config = kube::load_kubeconfig({.paths = {cluster().kubeconfig}}).value();
     client_.emplace(kube::make_client(config).value());
     cache_.emplace(base::TempDir::create("statestore-cache").value());
@@ -38,6 +42,14 @@ class StateStoreTest : public testing::ClusterTest {
       kube::Controller& c = manager_->add_controller(std::string(kind), reconciler, {.workers = 1});
       c.watch(stores);
       c.watch_mapped(secrets, [reconciler](const kube::Json& s) { return reconciler->stores_using(s); });
+    }
+    kube::Informer& destinations = manager_->informer(api::destinations());
+    auto destination_reconciler = std::make_shared<DestinationReconciler>(*client_, destinations, registry_, manager_->events());
+    kube::Controller& dc = manager_->add_controller("destination", destination_reconciler, {.workers = 1});
+    dc.watch(destinations);
+    for (const auto& resource : {api::git_state_stores(), api::bucket_state_stores()}) {
+      dc.watch_mapped(manager_->informer(resource),
+                      [destination_reconciler](const kube::Json& s) { return destination_reconciler->destinations_using(s); });
     }
     runner_ = std::thread([this] { manager_->run(); });
   }
@@ -130,6 +142,51 @@ spec:
   ASSERT_TRUE(eventually([&] { return ready("bucketstatestore", store, "reason") == "StateStoreReady"; }, 30s));
   EXPECT_EQ(cluster().kubectl({"get", "bucketstatestore", store, "-o", "jsonpath={.status.status}"}).out, "Ready");
   cluster().kubectl({"delete", "bucketstatestore", store, "--wait=false"});
+}
+
+TEST_F(StateStoreTest, DestinationWritesCanaryFilesAndReportsReadyWithKratixReasons) {
+  auto server = testing::GitServer::start("kratix", "s3cr3t");
+  ASSERT_TRUE(server.has_value()) << server.error();
+  const std::string url = server->create_repo("state");
+  const std::string store = "git-" + ns(), dest = "worker-" + ns();
+  secret("git-creds", {{"username", "kratix"}, {"password", "s3cr3t"}});
+  auto destination = [&](const std::string& extra) {
+    return "apiVersion: platform.kratix.io/v1alpha1\nkind: Destination\nmetadata:\n  name: " + dest +
+           "\n  labels: {environment: dev}\nspec:\n  path: worker-1\n  stateStoreRef: {kind: GitStateStore, name: " + store +
+           "}\n" + extra;
+  };
+  // The Destination comes first: its store does not exist yet.
+  ASSERT_TRUE(cluster().kubectl({"apply", "-f", "-"}, destination("  cleanup: all\n")).ok());
+  ASSERT_TRUE(eventually([&] { return ready("destination", dest, "reason") == "StateStoreNotFound"; }, 30s));
+  EXPECT_EQ(ready("destination", dest, "message"), "GitStateStore/" + store + ": not found");
+  EXPECT_EQ(cluster().kubectl({"get", "destination", dest, "-o", "jsonpath={.metadata.finalizers}"}).out,
+            R"(["kratix.io/destination-cleanup"])") << "cleanup: all holds the Destination until it has cleaned up";
+
+  ASSERT_TRUE(cluster().kubectl({"apply", "-f", "-"}, "apiVersion: platform.kratix.io/v1alpha1\nkind: GitStateStore\n"
+      "metadata: {name: " + store + "}\nspec:\n  url: " + url + "\n  secretRef: {name: git-creds, namespace: " + ns() + "}\n").ok());
+  ASSERT_TRUE(eventually([&] { return ready("destination", dest, "reason") == "TestDocumentsWritten"; }, 30s))
+      << ready("destination", dest, "reason") << ": " << ready("destination", dest, "message");
+  EXPECT_EQ(ready("destination", dest, "message"), "Test documents written to State Store");
+  std::string clone = server->clone("state");
+  EXPECT_TRUE(std::filesystem::exists(clone + "/worker-1/dependencies/kratix-canary-namespace.yaml"));
+  EXPECT_TRUE(std::filesystem::exists(clone + "/worker-1/resources/kratix-canary-configmap.yaml"));
+  auto subject = server->git(clone, {"log", "-1", "--format=%s"});
+  EXPECT_EQ(subject.out, "Update from: kratix-canary\n");
+
+  // initWorkloads disabled: the canary files go and the reason changes.
+  ASSERT_TRUE(cluster().kubectl({"apply", "-f", "-"}, destination("  cleanup: all\n  initWorkloads: {enabled: false}\n")).ok());
+  ASSERT_TRUE(eventually([&] { return ready("destination", dest, "reason") == "DestinationReady"; }, 30s));
+  EXPECT_EQ(ready("destination", dest, "message"), "Destination is ready");
+  clone = server->clone("state");
+  EXPECT_FALSE(std::filesystem::exists(clone + "/worker-1/resources/kratix-canary-configmap.yaml"));
+
+  // Back on, then deleted with cleanup: all: the files go, then the Destination.
+  ASSERT_TRUE(cluster().kubectl({"apply", "-f", "-"}, destination("  cleanup: all\n")).ok());
+  ASSERT_TRUE(eventually([&] { return std::filesystem::exists(server->clone("state") + "/worker-1/dependencies/kratix-canary-namespace.yaml"); }, 30s));
+  ASSERT_TRUE(cluster().kubectl({"delete", "destination", dest, "--wait=false"}).ok());
+  EXPECT_TRUE(eventually([&] { return !cluster().kubectl({"get", "destination", dest}).ok(); }, 30s));
+  EXPECT_FALSE(std::filesystem::exists(server->clone("state") + "/worker-1/dependencies/kratix-canary-namespace.yaml"));
+  cluster().kubectl({"delete", "gitstatestore", store, "--wait=false"});
 }
 
 }  // namespace

@@ -28,4 +28,20 @@ inline constexpr const char* kPermissionsPrefix = "Error validating state store 
 inline constexpr const char* kInitialisingPrefix = "Error initialising writer: ";
 }  // namespace state_store
 
+// Destinations (spec 1.5, 4.5).
+namespace destination {
+inline constexpr const char* kFinalizer = "kratix.io/destination-cleanup";
+inline constexpr const char* kReasonNotReady = "DestinationNotReady";
+inline constexpr const char* kMessageNotReady = "Destination is not ready";
+inline constexpr const char* kReasonTestDocuments = "TestDocumentsWritten";
+inline constexpr const char* kMessageTestDocuments = "Test documents written to State Store";
+inline constexpr const char* kReasonReady = "DestinationReady";
+inline constexpr const char* kMessageReady = "Destination is ready";
+inline constexpr const char* kReasonStoreNotReady = "StateStoreNotReady";
+inline constexpr const char* kReasonStoreNotFound = "StateStoreNotFound";
+inline constexpr const char* kReasonWriteFailed = "StateStoreWriteFailed";
+inline constexpr const char* kEventReady = "DestinationReady";
+inline constexpr const char* kEventNotReady = "DestinationNotReady";
+}  // namespace destination
+
 }  // namespace pave::platform::api

@@ -1,0 +1,146 @@
+#include "platform/destination_reconciler.h"
+
+#include <algorithm>
+
+#include "kube/object.h"
+#include "platform/api/conditions.h"
+#include "platform/api/kratix.h"
+
+namespace pave::platform {
+namespace {
+
+using kube::Json;
+namespace d = api::destination;
+
+constexpr auto kRetryAfter = std::chrono::seconds(15);
+
+bool has_finalizer(const Json& o, const std::string& f) {
+  for (const auto& x : o["metadata"].value("finalizers", Json::array())) {
+    if (x == f) return true;
+  }
+  return false;
+}
+
+struct StoreRef {
+  std::string kind;
+  std::string name;
+};
+
+StoreRef store_ref(const Json& destination) {
+  const Json ref = destination.value("spec", Json::object()).value("stateStoreRef", Json::object());
+  return {ref.value("kind", ""), ref.value("name", "")};
+}
+
+}  // namespace
+
+DestinationReconciler::DestinationReconciler(kube::Client client, const kube::Informer& destinations,
+                                             StateStoreRegistry& registry, kube::EventRecorder& events)
+    : client_(std::move(client)), destinations_(destinations), registry_(registry), events_(events) {}
+
+std::optional<statestore::DestinationLayout> DestinationReconciler::layout_of(const Json& destination) {
+  const Json spec = destination.value("spec", Json::object());
+  const Json filepath = spec.value("filepath", Json::object());
+  auto mode = statestore::parse_filepath_mode(filepath.value("mode", ""));
+  if (!mode) return std::nullopt;
+  std::string filename = filepath.value("filename", "");
+  return statestore::DestinationLayout{.name = kube::meta::name(destination), .path = spec.value("path", ""),
+                                       .mode = *mode, .aggregated_filename = filename.empty() ? "aggregated.yaml" : filename};
+}
+
+std::vector<kube::Request> DestinationReconciler::destinations_using(const Json& state_store) const {
+  std::vector<kube::Request> out;
+  for (const auto& dest : destinations_.store().list()) {
+    StoreRef ref = store_ref(*dest);
+    if (ref.kind == state_store.value("kind", "") && ref.name == kube::meta::name(state_store)) {
+      out.push_back({"", kube::meta::name(*dest)});
+    }
+  }
+  return out;
+}
+
+kube::Result<kube::ReconcileResult> DestinationReconciler::reconcile(const kube::Request& request) {
+  kube::ObjectPtr dest = destinations_.store().get(request.key());
+  if (!dest) return kube::ReconcileResult{};
+  const bool deleting = (*dest)["metadata"].contains("deletionTimestamp");
+  const bool cleanup_all = dest->value("spec", Json::object()).value("cleanup", "none") == "all";
+
+  // The finalizer is there exactly when the Destination must clean up after itself.
+  if (!deleting && cleanup_all != has_finalizer(*dest, d::kFinalizer)) {
+    if (auto s = set_finalizer(*dest, cleanup_all); !s) return std::unexpected(s.error());
+    return kube::ReconcileResult{};  // the update brings us back
+  }
+  if (!deleting && !api::find_condition(*dest, "Ready")) {
+    if (auto s = report(*dest, false, d::kReasonNotReady, d::kMessageNotReady); !s) return std::unexpected(s.error());
+  }
+
+  auto layout = layout_of(*dest);
+  if (!layout) return std::unexpected(kube::make_error(kube::ErrorKind::kInvalid, "unknown filepath.mode"));
+  const StoreRef ref = store_ref(*dest);
+  auto writer = registry_.get(ref.kind, ref.name);
+  if (!writer) {
+    if (deleting) {
+      // Nothing can be cleaned without a store; do not hold the Destination forever.
+      if (auto s = set_finalizer(*dest, false); !s) return std::unexpected(s.error());
+      return kube::ReconcileResult{};
+    }
+    const kube::Resource store_resource = ref.kind == "GitStateStore" ? api::git_state_stores() : api::bucket_state_stores();
+    const bool exists = client_.get(store_resource, "", ref.name).has_value();
+    const std::string reason = exists ? d::kReasonStoreNotReady : d::kReasonStoreNotFound;
+    if (auto s = report(*dest, false, reason, ref.kind + "/" + ref.name + (exists ? ": not ready" : ": not found")); !s) {
+      return std::unexpected(s.error());
+    }
+    return kube::ReconcileResult{.requeue_after = kRetryAfter};
+  }
+
+  const bool enabled = !deleting && dest->value("spec", Json::object()).value("initWorkloads", Json::object()).value("enabled", true);
+  auto canary = statestore::canary_change(*layout, enabled);
+  if (!canary) return std::unexpected(canary.error());
+  auto written = writer->submit(std::move(*canary)).get();
+  if (!written) {
+    if (auto s = report(*dest, false, d::kReasonWriteFailed, written.error().message); !s) return std::unexpected(s.error());
+    return kube::ReconcileResult{.requeue_after = kRetryAfter};
+  }
+  if (deleting) {
+    if (auto s = set_finalizer(*dest, false); !s) return std::unexpected(s.error());
+    return kube::ReconcileResult{};
+  }
+  if (auto s = report(*dest, true, enabled ? d::kReasonTestDocuments : d::kReasonReady,
+                      enabled ? d::kMessageTestDocuments : d::kMessageReady);
+      !s) {
+    return std::unexpected(s.error());
+  }
+  return kube::ReconcileResult{};
+}
+
+kube::Status DestinationReconciler::set_finalizer(const Json& destination, bool present) {
+  Json finalizers = destination["metadata"].value("finalizers", Json::array());
+  Json next = Json::array();
+  for (const auto& f : finalizers) {
+    if (f != d::kFinalizer) next.push_back(f);
+  }
+  if (present) next.push_back(d::kFinalizer);
+  // The resourceVersion makes this conditional: a concurrent change is a conflict, retried with backoff.
+  auto patched = client_.patch(api::destinations(), "", kube::meta::name(destination), kube::PatchType::kMerge,
+                               {{"metadata", {{"finalizers", next}, {"resourceVersion", kube::meta::resource_version(destination)}}}});
+  if (!patched && patched.error().kind != kube::ErrorKind::kNotFound) return std::unexpected(patched.error());
+  return {};
+}
+
+kube::Status DestinationReconciler::report(const Json& destination, bool ready, const std::string& reason,
+                                           const std::string& message) {
+  Json status = destination.value("status", Json::object());
+  const Json before = status;
+  api::set_condition(status, {.type = "Ready", .status = ready, .reason = reason, .message = message,
+                              .observed_generation = kube::meta::generation(destination)});
+  if (status == before) return {};
+  auto patched = client_.patch(api::destinations(), "", kube::meta::name(destination), kube::PatchType::kMerge,
+                               {{"status", status}}, {.subresource = "status"});
+  if (!patched) return std::unexpected(patched.error());
+  const Json* was = api::find_condition(destination, "Ready");
+  const bool was_ready = was && was->value("status", "") == "True";
+  if (ready && !was_ready) events_.normal(destination, d::kEventReady, "Reconcile", message);
+  if (!ready && reason != d::kReasonNotReady) events_.warning(destination, d::kEventNotReady, "Reconcile", message);
+  return {};
+}
+
+}  // namespace pave::platform
