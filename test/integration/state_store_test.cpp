@@ -4,10 +4,13 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "kube/manager.h"
 #include "platform/api/kratix.h"
 #include "platform/destination_reconciler.h"
+#include "platform/work_placement_reconciler.h"
+#include "statestore/layout.h"
 #include "platform/state_store_reconciler.h"
 #include "support/cluster_environment.h"
 #include "support/git_server.h"
@@ -27,6 +30,7 @@ class StateStoreTest : public testing::ClusterTest {
     ASSERT_TRUE(crds.ok()) << crds.err;
     ASSERT_TRUE(cluster().kubectl({"wait", "--for=condition=Established", "crd/gitstatestores.platform.kratix.io",
                                    "crd/bucketstatestores.platform.kratix.io", "crd/destinations.platform.kratix.io",
+                                   "crd/workplacements.platform.kratix.io",
                                    "--timeout=60s"}).ok());
     auto config = kube::load_kubeconfig({.paths = {cluster().kubeconfig}}).value();
     client_.emplace(kube::make_client(config).value());
@@ -51,6 +55,12 @@ class StateStoreTest : public testing::ClusterTest {
       dc.watch_mapped(manager_->informer(resource),
                       [destination_reconciler](const kube::Json& s) { return destination_reconciler->destinations_using(s); });
     }
+    kube::Informer& placements = manager_->informer(api::work_placements());
+    placements.add_index(WorkPlacementReconciler::kDestinationIndex, WorkPlacementReconciler::destination_index());
+    auto wp_reconciler = std::make_shared<WorkPlacementReconciler>(*client_, placements, destinations, registry_, manager_->events());
+    kube::Controller& wc = manager_->add_controller("workplacement", wp_reconciler, {.workers = 2});
+    wc.watch(placements);
+    wc.watch_mapped(destinations, [wp_reconciler](const kube::Json& d) { return wp_reconciler->placements_on(d); });
     runner_ = std::thread([this] { manager_->run(); });
   }
   void TearDown() override {
@@ -186,6 +196,68 @@ TEST_F(StateStoreTest, DestinationWritesCanaryFilesAndReportsReadyWithKratixReas
   ASSERT_TRUE(cluster().kubectl({"delete", "destination", dest, "--wait=false"}).ok());
   EXPECT_TRUE(eventually([&] { return !cluster().kubectl({"get", "destination", dest}).ok(); }, 30s));
   EXPECT_FALSE(std::filesystem::exists(server->clone("state") + "/worker-1/dependencies/kratix-canary-namespace.yaml"));
+  cluster().kubectl({"delete", "gitstatestore", store, "--wait=false"});
+}
+
+TEST_F(StateStoreTest, WorkPlacementFilesReachTheRemoteInTheDestinationsLayoutAndGoWithIt) {
+  auto server = testing::GitServer::start("kratix", "s3cr3t");
+  ASSERT_TRUE(server.has_value()) << server.error();
+  const std::string url = server->create_repo("state");
+  const std::string store = "git-" + ns(), nested = "nested-" + ns(), flat = "flat-" + ns();
+  secret("git-creds", {{"username", "kratix"}, {"password", "s3cr3t"}});
+  ASSERT_TRUE(cluster().kubectl({"apply", "-f", "-"}, "apiVersion: platform.kratix.io/v1alpha1\nkind: GitStateStore\n"
+      "metadata: {name: " + store + "}\nspec:\n  url: " + url + "\n  secretRef: {name: git-creds, namespace: " + ns() + "}\n"
+      "---\napiVersion: platform.kratix.io/v1alpha1\nkind: Destination\nmetadata: {name: " + nested + "}\n"
+      "spec: {path: worker-1, stateStoreRef: {kind: GitStateStore, name: " + store + "}}\n"
+      "---\napiVersion: platform.kratix.io/v1alpha1\nkind: Destination\nmetadata: {name: " + flat + "}\n"
+      "spec: {path: worker-2, filepath: {mode: none}, stateStoreRef: {kind: GitStateStore, name: " + store + "}}\n").ok());
+  auto placement = [&](const std::string& name, const std::string& dest, const std::string& content) {
+    return "apiVersion: platform.kratix.io/v1alpha1\nkind: WorkPlacement\nmetadata:\n  name: " + name +
+           "\n  labels: {kratix.io/pipeline-name: instance-configure}\nspec:\n  targetDestinationName: " + dest +
+           "\n  promiseName: redis\n  resourceName: example\n  id: 5058f1af8388633f609cadb75a75dc9d\n"
+           "  workloads:\n  - {filepath: redis.yaml, content: \"" + content + "\"}\n";
+  };
+  const std::string v1 = statestore::encode_workload_content("kind: Redis\nspec: {size: \"1\"}\n");
+  ASSERT_TRUE(kubectl({"apply", "-f", "-"}, placement("wp-nested", nested, v1)).ok());
+  ASSERT_TRUE(kubectl({"apply", "-f", "-"}, placement("wp-flat", flat, v1)).ok());
+  auto cond = [&](const std::string& wp, const std::string& type, const std::string& field) {
+    return kubectl({"get", "workplacement", wp, "-o", "jsonpath={.status.conditions[?(@.type==\"" + type + "\")]." + field + "}"}).out;
+  };
+  ASSERT_TRUE(eventually([&] { return cond("wp-nested", "Ready", "reason") == "WorkloadsWrittenToTargetDestination"; }, 60s))
+      << kubectl({"get", "workplacement", "wp-nested", "-o", "yaml"}).out;
+  ASSERT_TRUE(eventually([&] { return cond("wp-flat", "WriteSucceeded", "status") == "True"; }, 60s));
+  EXPECT_EQ(cond("wp-nested", "WriteSucceeded", "reason"), "WorkloadsWrittenToStateStore");
+  EXPECT_EQ(cond("wp-nested", "WriteSucceeded", "message"), "Workloads written to State Store");
+  EXPECT_EQ(kubectl({"get", "workplacement", "wp-nested", "-o", "jsonpath={.metadata.finalizers}"}).out,
+            R"(["finalizers.workplacement.kratix.io/repo-cleanup"])");
+  EXPECT_EQ(kubectl({"get", "workplacement", "wp-flat", "-o", "jsonpath={.metadata.finalizers}"}).out,
+            R"(["finalizers.workplacement.kratix.io/repo-cleanup","finalizers.workplacement.kratix.io/kratix-dot-files-cleanup"])");
+
+  std::string clone = server->clone("state");
+  const std::string nested_file = "/worker-1/resources/" + ns() + "/redis/example/instance-configure/5058f/redis.yaml";
+  std::ifstream in(clone + nested_file);
+  std::string content((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_EQ(content, "kind: Redis\nspec: {size: \"1\"}\n");
+  EXPECT_TRUE(std::filesystem::exists(clone + "/worker-2/redis.yaml"));
+  EXPECT_TRUE(std::filesystem::exists(clone + "/worker-2/.kratix/" + ns() + "-wp-flat.yaml"));
+  const std::string version = kubectl({"get", "workplacement", "wp-nested", "-o", "jsonpath={.status.versionID}"}).out;
+  auto history = server->git(clone, {"log", "--format=%H"});
+  EXPECT_NE(history.out.find(version), std::string::npos) << "versionID is a commit the remote has";
+
+  // Content that is not gzip+base64 fails the write, visibly.
+  ASSERT_TRUE(kubectl({"apply", "-f", "-"}, placement("wp-broken", nested, "not-gzip")).ok());
+  ASSERT_TRUE(eventually([&] { return cond("wp-broken", "WriteSucceeded", "reason") == "WorkloadsFailedWrite"; }, 60s));
+  EXPECT_EQ(cond("wp-broken", "Ready", "message"), "Failing");
+
+  // Deleting a WorkPlacement removes its files, then it goes.
+  ASSERT_TRUE(kubectl({"delete", "workplacement", "wp-nested", "wp-flat", "--wait=false"}).ok());
+  EXPECT_TRUE(eventually([&] { return !kubectl({"get", "workplacement", "wp-nested"}).ok() && !kubectl({"get", "workplacement", "wp-flat"}).ok(); }, 60s));
+  clone = server->clone("state");
+  EXPECT_FALSE(std::filesystem::exists(clone + nested_file));
+  EXPECT_FALSE(std::filesystem::exists(clone + "/worker-2/redis.yaml"));
+  EXPECT_FALSE(std::filesystem::exists(clone + "/worker-2/.kratix/" + ns() + "-wp-flat.yaml"));
+  kubectl({"delete", "workplacement", "wp-broken", "--wait=false"});
+  cluster().kubectl({"delete", "destination", nested, flat, "--wait=false"});
   cluster().kubectl({"delete", "gitstatestore", store, "--wait=false"});
 }
 

@@ -13,6 +13,11 @@ inline constexpr const char* kApiVersion = "platform.kratix.io/v1alpha1";
 inline kube::Resource git_state_stores() { return {kGroup, kVersion, "gitstatestores", "GitStateStore", false}; }
 inline kube::Resource bucket_state_stores() { return {kGroup, kVersion, "bucketstatestores", "BucketStateStore", false}; }
 inline kube::Resource destinations() { return {kGroup, kVersion, "destinations", "Destination", false}; }
+inline kube::Resource work_placements() { return {kGroup, kVersion, "workplacements", "WorkPlacement", true}; }
+
+// Labels Pave sets and reads (spec 13).
+inline constexpr const char* kLabelPipelineName = "kratix.io/pipeline-name";
+inline constexpr const char* kLabelTargetDestination = "kratix.io/targetDestinationName";
 
 // State stores (spec 1.6, 1.7).
 namespace state_store {
@@ -43,5 +48,18 @@ inline constexpr const char* kReasonWriteFailed = "StateStoreWriteFailed";
 inline constexpr const char* kEventReady = "DestinationReady";
 inline constexpr const char* kEventNotReady = "DestinationNotReady";
 }  // namespace destination
+
+// WorkPlacements (spec 1.9, 4.4).
+namespace work_placement {
+inline constexpr const char* kRepoCleanupFinalizer = "finalizers.workplacement.kratix.io/repo-cleanup";
+inline constexpr const char* kDotFilesFinalizer = "finalizers.workplacement.kratix.io/kratix-dot-files-cleanup";
+inline constexpr const char* kWriteSucceeded = "WriteSucceeded";
+inline constexpr const char* kReasonWritten = "WorkloadsWrittenToStateStore";
+inline constexpr const char* kMessageWritten = "Workloads written to State Store";
+inline constexpr const char* kReasonWriteFailed = "WorkloadsFailedWrite";
+inline constexpr const char* kReasonReady = "WorkloadsWrittenToTargetDestination";
+inline constexpr const char* kEventWritten = "WorkloadsWrittenToStateStore";
+inline constexpr const char* kEventWriteFailed = "FailedWriteToDestination";
+}  // namespace work_placement
 
 }  // namespace pave::platform::api

@@ -1,0 +1,167 @@
+#include "platform/work_placement_reconciler.h"
+
+#include "kube/object.h"
+#include "platform/api/conditions.h"
+#include "platform/api/kratix.h"
+#include "platform/destination_reconciler.h"
+
+namespace pave::platform {
+namespace {
+
+using kube::Json;
+namespace wp_api = api::work_placement;
+
+constexpr auto kRetryAfter = std::chrono::seconds(15);
+
+std::string label(const Json& o, const char* key) {
+  auto labels = kube::meta::labels(o);
+  auto it = labels.find(key);
+  return it == labels.end() ? "" : it->second;
+}
+
+// A finished reconcile, or the error that stopped it.
+kube::Result<kube::ReconcileResult> done(const kube::Status& s) {
+  if (!s) return std::unexpected(s.error());
+  return kube::ReconcileResult{};
+}
+
+}  // namespace
+
+kube::Result<statestore::Placement> placement_of(const Json& wp) {
+  const Json spec = wp.value("spec", Json::object());
+  statestore::Placement p{.name = kube::meta::name(wp), .namespace_ = kube::meta::namespace_of(wp),
+                          .promise = spec.value("promiseName", ""), .resource = spec.value("resourceName", ""),
+                          .pipeline = label(wp, api::kLabelPipelineName), .group_id = spec.value("id", "")};
+  for (const auto& w : spec.value("workloads", Json::array())) {
+    auto content = statestore::decode_workload_content(w.value("content", ""));
+    if (!content) return std::unexpected(content.error());
+    p.workloads.push_back({w.value("filepath", ""), std::move(*content)});
+  }
+  return p;
+}
+
+WorkPlacementReconciler::WorkPlacementReconciler(kube::Client client, const kube::Informer& placements,
+                                                 const kube::Informer& destinations, StateStoreRegistry& registry,
+                                                 kube::EventRecorder& events)
+    : client_(std::move(client)), placements_(placements), destinations_(destinations), registry_(registry), events_(events) {}
+
+kube::IndexFunc WorkPlacementReconciler::destination_index() {
+  return [](const Json& wp) {
+    return std::vector<std::string>{wp.value("spec", Json::object()).value("targetDestinationName", "")};
+  };
+}
+
+std::vector<kube::Request> WorkPlacementReconciler::placements_on(const Json& destination) const {
+  std::vector<kube::Request> out;
+  for (const auto& wp : placements_.store().by_index(kDestinationIndex, kube::meta::name(destination))) {
+    out.push_back({kube::meta::namespace_of(*wp), kube::meta::name(*wp)});
+  }
+  return out;
+}
+
+kube::Result<kube::ReconcileResult> WorkPlacementReconciler::reconcile(const kube::Request& request) {
+  kube::ObjectPtr wp = placements_.store().get(request.key());
+  if (!wp) return kube::ReconcileResult{};
+  const bool deleting = (*wp)["metadata"].contains("deletionTimestamp");
+  const std::string target = wp->value("spec", Json::object()).value("targetDestinationName", "");
+  kube::ObjectPtr dest = destinations_.store().get(target);
+  if (!dest) {
+    // No Destination, nothing to write or clean: let the WorkPlacement go when it is deleted.
+    if (deleting) return done(set_finalizers(*wp, {}));
+    return kube::ReconcileResult{.requeue_after = kRetryAfter};
+  }
+  auto layout = DestinationReconciler::layout_of(*dest);
+  if (!layout) return std::unexpected(kube::make_error(kube::ErrorKind::kInvalid, "Destination " + target + " has an unknown filepath.mode"));
+  const Json ref = dest->value("spec", Json::object()).value("stateStoreRef", Json::object());
+  auto writer = registry_.get(ref.value("kind", ""), ref.value("name", ""));
+  if (!writer) return kube::ReconcileResult{.requeue_after = kRetryAfter};  // the store is not Ready yet
+
+  if (!deleting) {
+    std::vector<std::string> wanted = {wp_api::kRepoCleanupFinalizer};
+    if (layout->mode == statestore::FilepathMode::kNone) wanted.push_back(wp_api::kDotFilesFinalizer);
+    const Json current = (*wp)["metadata"].value("finalizers", Json::array());
+    for (const auto& f : wanted) {
+      if (std::find(current.begin(), current.end(), f) == current.end()) {
+        if (auto s = set_finalizers(*wp, wanted); !s) return std::unexpected(s.error());
+        return kube::ReconcileResult{};  // the update brings us back
+      }
+    }
+  }
+  auto change = change_for(*wp, *layout, *writer, deleting);
+  kube::Result<statestore::WriteResult> written =
+      change ? writer->submit(std::move(*change)).get() : kube::Result<statestore::WriteResult>(std::unexpected(change.error()));
+  if (deleting) {
+    if (!written) return std::unexpected(written.error());
+    return done(set_finalizers(*wp, {}));
+  }
+  if (auto s = report(*wp, written); !s) return std::unexpected(s.error());
+  if (!written) return kube::ReconcileResult{.requeue_after = kRetryAfter};
+  return kube::ReconcileResult{};
+}
+
+kube::Result<statestore::Change> WorkPlacementReconciler::change_for(const Json& wp, const statestore::DestinationLayout& layout,
+                                                                     statestore::Writer& writer, bool removing) {
+  if (layout.mode == statestore::FilepathMode::kAggregatedYAML) {
+    // One file for the whole Destination: every live WorkPlacement on it, this one left out when it goes.
+    std::vector<statestore::Placement> live;
+    for (const auto& other : placements_.store().by_index(kDestinationIndex, layout.name)) {
+      if ((*other)["metadata"].contains("deletionTimestamp")) continue;
+      if (removing && kube::meta::key(*other) == kube::meta::key(wp)) continue;
+      auto p = placement_of(*other);
+      if (!p) return std::unexpected(p.error());
+      live.push_back(std::move(*p));
+    }
+    return statestore::aggregated_change(layout, std::move(live), kube::meta::name(wp));
+  }
+  auto placement = placement_of(wp);
+  if (!placement) return std::unexpected(placement.error());
+  std::optional<std::string> previous_state;
+  if (layout.mode == statestore::FilepathMode::kNone) {
+    const std::string dest = layout.path == "." || layout.path == "/" ? "" : layout.path;
+    auto state = writer.read_file((dest.empty() ? "" : dest + "/") + ".kratix/" + placement->namespace_ + "-" + placement->name + ".yaml");
+    if (!state) return std::unexpected(state.error());
+    previous_state = *state;
+  }
+  return removing ? statestore::placement_removal(layout, *placement, previous_state)
+                  : statestore::placement_change(layout, *placement, previous_state);
+}
+
+kube::Status WorkPlacementReconciler::set_finalizers(const Json& wp, const std::vector<std::string>& finalizers) {
+  Json next = Json::array();
+  for (const auto& f : wp["metadata"].value("finalizers", Json::array())) {
+    const std::string name = f.get<std::string>();
+    if (name != wp_api::kRepoCleanupFinalizer && name != wp_api::kDotFilesFinalizer) next.push_back(name);
+  }
+  for (const auto& f : finalizers) next.push_back(f);
+  auto patched = client_.patch(api::work_placements(), kube::meta::namespace_of(wp), kube::meta::name(wp), kube::PatchType::kMerge,
+                               {{"metadata", {{"finalizers", next}, {"resourceVersion", kube::meta::resource_version(wp)}}}});
+  if (!patched && patched.error().kind != kube::ErrorKind::kNotFound) return std::unexpected(patched.error());
+  return {};
+}
+
+kube::Status WorkPlacementReconciler::report(const Json& wp, const kube::Result<statestore::WriteResult>& written) {
+  Json status = wp.value("status", Json::object());
+  const Json before = status;
+  const int64_t generation = kube::meta::generation(wp);
+  if (written) {
+    status["versionID"] = written->version;
+    api::set_condition(status, {.type = wp_api::kWriteSucceeded, .status = true, .reason = wp_api::kReasonWritten,
+                                .message = wp_api::kMessageWritten, .observed_generation = generation});
+    api::set_condition(status, {.type = "Ready", .status = true, .reason = wp_api::kReasonReady, .message = "Ready",
+                                .observed_generation = generation});
+  } else {
+    api::set_condition(status, {.type = wp_api::kWriteSucceeded, .status = false, .reason = wp_api::kReasonWriteFailed,
+                                .message = written.error().message, .observed_generation = generation});
+    api::set_condition(status, {.type = "Ready", .status = false, .reason = wp_api::kReasonWriteFailed, .message = "Failing",
+                                .observed_generation = generation});
+  }
+  if (status == before) return {};
+  auto patched = client_.patch(api::work_placements(), kube::meta::namespace_of(wp), kube::meta::name(wp),
+                               kube::PatchType::kMerge, {{"status", status}}, {.subresource = "status"});
+  if (!patched) return std::unexpected(patched.error());
+  if (written && written->changed) events_.normal(wp, wp_api::kEventWritten, "Write", wp_api::kMessageWritten);
+  if (!written) events_.warning(wp, wp_api::kEventWriteFailed, "Write", written.error().message);
+  return {};
+}
+
+}  // namespace pave::platform

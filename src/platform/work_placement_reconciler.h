@@ -1,0 +1,45 @@
+// WorkPlacementReconciler (kratix-spec.md 4.4): writes a WorkPlacement's workloads into its Destination's
+// state store in the Destination's layout, and removes them when the WorkPlacement is deleted. The
+// write goes through the store's batching writer, so many WorkPlacements reconciled at once share one
+// commit; WriteSucceeded and Ready turn True only once the remote has the files.
+#pragma once
+
+#include "kube/event_recorder.h"
+#include "kube/informer.h"
+#include "kube/reconciler.h"
+#include "platform/state_store_registry.h"
+#include "statestore/layout.h"
+
+namespace pave::platform {
+
+class WorkPlacementReconciler : public kube::Reconciler {
+ public:
+  // placements must have the index "destination" (by kratix.io/targetDestinationName).
+  WorkPlacementReconciler(kube::Client client, const kube::Informer& placements, const kube::Informer& destinations,
+                          StateStoreRegistry& registry, kube::EventRecorder& events);
+
+  kube::Result<kube::ReconcileResult> reconcile(const kube::Request& request) override;
+
+  static constexpr const char* kDestinationIndex = "destination";
+  static kube::IndexFunc destination_index();
+
+  // The WorkPlacements on a Destination (for the Destination informer's events).
+  std::vector<kube::Request> placements_on(const kube::Json& destination) const;
+
+ private:
+  kube::Result<statestore::Change> change_for(const kube::Json& wp, const statestore::DestinationLayout& layout,
+                                              statestore::Writer& writer, bool removing);
+  kube::Status set_finalizers(const kube::Json& wp, const std::vector<std::string>& finalizers);
+  kube::Status report(const kube::Json& wp, const kube::Result<statestore::WriteResult>& written);
+
+  kube::Client client_;
+  const kube::Informer& placements_;
+  const kube::Informer& destinations_;
+  StateStoreRegistry& registry_;
+  kube::EventRecorder& events_;
+};
+
+// A WorkPlacement as the layouts see it: names and decoded workloads.
+kube::Result<statestore::Placement> placement_of(const kube::Json& work_placement);
+
+}  // namespace pave::platform
