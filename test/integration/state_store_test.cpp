@@ -10,6 +10,7 @@
 #include "platform/api/kratix.h"
 #include "platform/destination_reconciler.h"
 #include "platform/work_placement_reconciler.h"
+#include "platform/work_reconciler.h"
 #include "statestore/layout.h"
 #include "platform/state_store_reconciler.h"
 #include "support/cluster_environment.h"
@@ -30,7 +31,7 @@ class StateStoreTest : public testing::ClusterTest {
     ASSERT_TRUE(crds.ok()) << crds.err;
     ASSERT_TRUE(cluster().kubectl({"wait", "--for=condition=Established", "crd/gitstatestores.platform.kratix.io",
                                    "crd/bucketstatestores.platform.kratix.io", "crd/destinations.platform.kratix.io",
-                                   "crd/workplacements.platform.kratix.io",
+                                   "crd/workplacements.platform.kratix.io", "crd/works.platform.kratix.io",
                                    "--timeout=60s"}).ok());
     auto config = kube::load_kubeconfig({.paths = {cluster().kubeconfig}}).value();
     client_.emplace(kube::make_client(config).value());
@@ -57,6 +58,13 @@ class StateStoreTest : public testing::ClusterTest {
     }
     kube::Informer& placements = manager_->informer(api::work_placements());
     placements.add_index(WorkPlacementReconciler::kDestinationIndex, WorkPlacementReconciler::destination_index());
+    placements.add_index(WorkReconciler::kWorkIndex, WorkReconciler::work_index());
+    kube::Informer& works = manager_->informer(api::works());
+    auto work_reconciler = std::make_shared<WorkReconciler>(*client_, works, placements, destinations, manager_->events());
+    kube::Controller& workc = manager_->add_controller("work", work_reconciler, {.workers = 2});
+    workc.watch(works);
+    workc.watch_owned(placements, api::works());
+    workc.watch_mapped(destinations, [work_reconciler](const kube::Json&) { return work_reconciler->all_works(); });
     auto wp_reconciler = std::make_shared<WorkPlacementReconciler>(*client_, placements, destinations, registry_, manager_->events());
     kube::Controller& wc = manager_->add_controller("workplacement", wp_reconciler, {.workers = 2});
     wc.watch(placements);
@@ -259,6 +267,81 @@ TEST_F(StateStoreTest, WorkPlacementFilesReachTheRemoteInTheDestinationsLayoutAn
   kubectl({"delete", "workplacement", "wp-broken", "--wait=false"});
   cluster().kubectl({"delete", "destination", nested, flat, "--wait=false"});
   cluster().kubectl({"delete", "gitstatestore", store, "--wait=false"});
+}
+
+TEST_F(StateStoreTest, WorksAreScheduledToMatchingDestinationsAndReachTheirStateStore) {
+  auto server = testing::GitServer::start("kratix", "s3cr3t");
+  ASSERT_TRUE(server.has_value()) << server.error();
+  const std::string url = server->create_repo("state");
+  const std::string store = "git-" + ns(), a = "dev-a-" + ns(), b = "dev-b-" + ns(), prod = "prod-" + ns();
+  secret("git-creds", {{"username", "kratix"}, {"password", "s3cr3t"}});
+  auto destination = [&](const std::string& name, const std::string& env, const std::string& path) {
+    return "---\napiVersion: platform.kratix.io/v1alpha1\nkind: Destination\nmetadata: {name: " + name +
+           ", labels: {env: " + env + ", suite: " + ns() + "}}\nspec: {path: " + path +
+           ", stateStoreRef: {kind: GitStateStore, name: " + store + "}}\n";
+  };
+  ASSERT_TRUE(cluster().kubectl({"apply", "-f", "-"}, "apiVersion: platform.kratix.io/v1alpha1\nkind: GitStateStore\n"
+      "metadata: {name: " + store + "}\nspec:\n  url: " + url + "\n  secretRef: {name: git-creds, namespace: " + ns() + "}\n" +
+      destination(a, "dev", "a") + destination(b, "dev", "b") + destination(prod, "prod", "p")).ok());
+  const std::string content = statestore::encode_workload_content("kind: ConfigMap\n");
+  auto work = [&](const std::string& name, const std::string& resource, const std::string& env) {
+    return "apiVersion: platform.kratix.io/v1alpha1\nkind: Work\nmetadata: {name: " + name +
+           ", labels: {kratix.io/pipeline-name: configure}}\nspec:\n  promiseName: redis\n  resourceName: \"" + resource +
+           "\"\n  workloadGroups:\n  - id: 5058f1af8388633f609cadb75a75dc9d\n    directory: .\n"
+           "    destinationSelectors: [{source: promise, matchLabels: {env: " + env + ", suite: " + ns() + "}}]\n"
+           "    workloads: [{filepath: cm.yaml, content: \"" + content + "\"}]\n";
+  };
+  auto work_status = [&](const std::string& name, const std::string& path) {
+    return kubectl({"get", "work", name, "-o", "jsonpath=" + path}).out;
+  };
+
+  // A dependency Work goes to every matching Destination.
+  ASSERT_TRUE(kubectl({"apply", "-f", "-"}, work("deps", "", "dev")).ok());
+  ASSERT_TRUE(eventually([&] { return work_status("deps", "{.status.workPlacementsCreated}") == "1"; }, 30s));
+  ASSERT_TRUE(eventually([&] {
+    return kubectl({"get", "workplacements", "-l", "kratix.io/work=deps", "-o", "name"}).out ==
+           "workplacement.platform.kratix.io/deps." + a + "-5058f\nworkplacement.platform.kratix.io/deps." + b + "-5058f\n";
+  }, 30s)) << kubectl({"get", "workplacements", "-o", "name"}).out;
+  EXPECT_EQ(work_status("deps", "{.status.conditions[?(@.type==\"Ready\")].message}"), "Ready");
+  EXPECT_EQ(work_status("deps", "{.status.conditions[?(@.type==\"ScheduleSucceeded\")].message}"),
+            "All workplacements scheduled successfully");
+  ASSERT_TRUE(eventually([&] {
+    const std::string clone = server->clone("state");
+    return std::filesystem::exists(clone + "/a/dependencies/redis/configure/5058f/cm.yaml") &&
+           std::filesystem::exists(clone + "/b/dependencies/redis/configure/5058f/cm.yaml");
+  }, 60s)) << "the Work's files reach both Destinations' directories";
+  EXPECT_FALSE(std::filesystem::exists(server->clone("state") + "/p/dependencies/redis")) << "not on the prod Destination";
+
+  // A resource Work goes to exactly one, and says which.
+  ASSERT_TRUE(kubectl({"apply", "-f", "-"}, work("res", "example", "dev")).ok());
+  ASSERT_TRUE(eventually([&] { return !work_status("res", "{.status.placements[0].destination}").empty(); }, 30s));
+  const std::string chosen = work_status("res", "{.status.placements[0].destination}");
+  EXPECT_TRUE(chosen == a || chosen == b) << chosen;
+  EXPECT_EQ(kubectl({"get", "workplacements", "-l", "kratix.io/work=res", "-o", "name"}).out,
+            "workplacement.platform.kratix.io/res." + chosen + "-5058f\n");
+
+  // Its Destination stops matching: the placement stays where it is, marked misplaced.
+  ASSERT_TRUE(cluster().kubectl({"label", "destination", chosen, "env=staging", "--overwrite"}).ok());
+  ASSERT_TRUE(eventually([&] { return work_status("res", "{.status.conditions[?(@.type==\"Ready\")].message}") == "Misplaced"; }, 30s));
+  EXPECT_EQ(kubectl({"get", "workplacement", "res." + chosen + "-5058f", "-o", "jsonpath={.metadata.labels.kratix\\.io/misplaced}"}).out, "true");
+  EXPECT_EQ(work_status("res", "{.status.placements[0].destination}"), chosen) << "never moved";
+  ASSERT_TRUE(cluster().kubectl({"label", "destination", chosen, "env=dev", "--overwrite"}).ok());
+  ASSERT_TRUE(eventually([&] { return work_status("res", "{.status.conditions[?(@.type==\"Ready\")].message}") == "Ready"; }, 30s));
+  EXPECT_EQ(kubectl({"get", "workplacement", "res." + chosen + "-5058f", "-o", "jsonpath={.metadata.labels.kratix\\.io/misplaced}"}).out, "");
+
+  // Nowhere to go: Pending, with Kratix's message; a matching Destination arriving schedules it.
+  ASSERT_TRUE(kubectl({"apply", "-f", "-"}, work("waiting", "other", "qa")).ok());
+  ASSERT_TRUE(eventually([&] { return work_status("waiting", "{.status.conditions[?(@.type==\"Ready\")].message}") == "Pending"; }, 30s));
+  EXPECT_EQ(work_status("waiting", "{.status.conditions[?(@.type==\"ScheduleSucceeded\")].message}"),
+            "No matching destination found for workloadGroups: [5058f1af8388633f609cadb75a75dc9d]");
+  ASSERT_TRUE(cluster().kubectl({"apply", "-f", "-"}, destination("qa-" + ns(), "qa", "q")).ok());
+  ASSERT_TRUE(eventually([&] { return work_status("waiting", "{.status.placements[0].destination}") == "qa-" + ns(); }, 30s));
+
+  // Deleting a Work deletes its WorkPlacements, whose files go with them.
+  ASSERT_TRUE(kubectl({"delete", "work", "deps", "--wait=false"}).ok());
+  EXPECT_TRUE(eventually([&] { return !kubectl({"get", "work", "deps"}).ok(); }, 60s));
+  EXPECT_TRUE(eventually([&] { return !std::filesystem::exists(server->clone("state") + "/a/dependencies/redis/configure/5058f/cm.yaml"); }, 60s));
+  kubectl({"delete", "works", "--all", "--wait=false"});
 }
 
 }  // namespace

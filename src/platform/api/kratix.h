@@ -13,11 +13,15 @@ inline constexpr const char* kApiVersion = "platform.kratix.io/v1alpha1";
 inline kube::Resource git_state_stores() { return {kGroup, kVersion, "gitstatestores", "GitStateStore", false}; }
 inline kube::Resource bucket_state_stores() { return {kGroup, kVersion, "bucketstatestores", "BucketStateStore", false}; }
 inline kube::Resource destinations() { return {kGroup, kVersion, "destinations", "Destination", false}; }
+inline kube::Resource works() { return {kGroup, kVersion, "works", "Work", true}; }
 inline kube::Resource work_placements() { return {kGroup, kVersion, "workplacements", "WorkPlacement", true}; }
 
 // Labels Pave sets and reads (spec 13).
 inline constexpr const char* kLabelPipelineName = "kratix.io/pipeline-name";
 inline constexpr const char* kLabelTargetDestination = "kratix.io/targetDestinationName";
+inline constexpr const char* kLabelWork = "kratix.io/work";
+inline constexpr const char* kLabelWorkloadGroupId = "kratix.io/workload-group-id";
+inline constexpr const char* kLabelMisplaced = "kratix.io/misplaced";
 
 // State stores (spec 1.6, 1.7).
 namespace state_store {
@@ -48,6 +52,22 @@ inline constexpr const char* kReasonWriteFailed = "StateStoreWriteFailed";
 inline constexpr const char* kEventReady = "DestinationReady";
 inline constexpr const char* kEventNotReady = "DestinationNotReady";
 }  // namespace destination
+
+// Works (spec 1.8, 4.1).
+namespace work {
+inline constexpr const char* kFinalizer = "kratix.io/work-cleanup";
+inline constexpr const char* kScheduleSucceeded = "ScheduleSucceeded";
+inline constexpr const char* kReasonAllScheduled = "AllWorkplacementsScheduled";
+inline constexpr const char* kMessageAllScheduled = "All workplacements scheduled successfully";
+inline constexpr const char* kReasonUnscheduled = "UnscheduledWorkloads";
+inline constexpr const char* kMessageUnscheduled = "No matching destination found for workloadGroups: ";
+inline constexpr const char* kReasonMismatch = "DestinationSelectorMismatch";
+inline constexpr const char* kMessageMismatch = "Target destination no longer matches destinationSelectors for workloadGroups: ";
+inline constexpr const char* kReasonMisplaced = "Misplaced";
+inline constexpr const char* kReasonFailing = "WorkplacementsFailing";
+inline constexpr const char* kMessageFailing = "Workplacements failed to write: ";
+inline constexpr const char* kEventNoMatch = "NoMatchingDestination";
+}  // namespace work
 
 // WorkPlacements (spec 1.9, 4.4).
 namespace work_placement {

@@ -1,0 +1,226 @@
+#include "platform/work_reconciler.h"
+
+#include <random>
+#include <set>
+
+#include "kube/object.h"
+#include "platform/api/conditions.h"
+#include "platform/api/kratix.h"
+
+namespace pave::platform {
+namespace {
+
+using kube::Json;
+namespace w = api::work;
+
+constexpr auto kWaitForDestination = std::chrono::seconds(60);
+
+std::string label(const Json& o, const char* key) {
+  auto labels = kube::meta::labels(o);
+  auto it = labels.find(key);
+  return it == labels.end() ? "" : it->second;
+}
+
+// Go's formatting of a []string, which Kratix's messages use: [a b c].
+std::string go_list(const std::vector<std::string>& items) {
+  std::string s = "[";
+  for (size_t i = 0; i < items.size(); ++i) s += (i ? " " : "") + items[i];
+  return s + "]";
+}
+
+kube::Result<kube::ReconcileResult> failed(const kube::Error& e) { return std::unexpected(e); }
+
+}  // namespace
+
+std::string work_placement_name(const std::string& work, const std::string& destination, const std::string& group_id) {
+  return work + "." + destination + "-" + group_id.substr(0, 5);
+}
+
+WorkReconciler::WorkReconciler(kube::Client client, const kube::Informer& works, const kube::Informer& placements,
+                               const kube::Informer& destinations, kube::EventRecorder& events)
+    : client_(std::move(client)), works_(works), placements_(placements), destinations_(destinations), events_(events) {}
+
+std::vector<kube::Request> WorkReconciler::all_works() const {
+  std::vector<kube::Request> out;
+  for (const auto& work : works_.store().list()) out.push_back({kube::meta::namespace_of(*work), kube::meta::name(*work)});
+  return out;
+}
+
+std::vector<kube::ObjectPtr> WorkReconciler::placements_of(const Json& work) const {
+  std::vector<kube::ObjectPtr> out;
+  for (const auto& wp : placements_.store().by_index(kWorkIndex, kube::meta::key(work))) out.push_back(wp);
+  return out;
+}
+
+kube::IndexFunc WorkReconciler::work_index() {
+  return [](const Json& wp) {
+    auto labels = kube::meta::labels(wp);
+    auto it = labels.find(api::kLabelWork);
+    if (it == labels.end()) return std::vector<std::string>{};
+    return std::vector<std::string>{kube::meta::namespace_of(wp) + "/" + it->second};
+  };
+}
+
+kube::Result<kube::ReconcileResult> WorkReconciler::reconcile(const kube::Request& request) {
+  kube::ObjectPtr work = works_.store().get(request.key());
+  if (!work) return kube::ReconcileResult{};
+  if ((*work)["metadata"].contains("deletionTimestamp")) return finish_deletion(*work);
+  const Json finalizers = (*work)["metadata"].value("finalizers", Json::array());
+  if (std::find(finalizers.begin(), finalizers.end(), w::kFinalizer) == finalizers.end()) {
+    Json next = finalizers;
+    next.push_back(w::kFinalizer);
+    auto patched = client_.patch(api::works(), request.namespace_, request.name, kube::PatchType::kMerge,
+                                 {{"metadata", {{"finalizers", next}, {"resourceVersion", kube::meta::resource_version(*work)}}}});
+    if (!patched) return failed(patched.error());
+    return kube::ReconcileResult{};  // the update brings us back
+  }
+
+  std::vector<DestinationView> destinations;
+  for (const auto& d : destinations_.store().list()) destinations.push_back(destination_view(*d));
+  const bool resource_work = !work->value("spec", Json::object()).value("resourceName", "").empty();
+  std::map<std::string, std::vector<kube::ObjectPtr>> existing;  // group id -> its WorkPlacements
+  for (const auto& wp : placements_of(*work)) existing[wp->value("spec", Json::object()).value("id", "")].push_back(wp);
+
+  Outcome outcome;
+  std::set<std::string> groups;
+  for (const auto& group : work->value("spec", Json::object()).value("workloadGroups", Json::array())) {
+    const std::string id = group.value("id", "");
+    groups.insert(id);
+    auto s = schedule_group(*work, group, destinations, resource_work, existing[id], outcome);
+    if (!s) return failed(s.error());
+  }
+  // WorkPlacements of groups the Work no longer has go.
+  for (const auto& [id, wps] : existing) {
+    if (groups.contains(id)) continue;
+    for (const auto& wp : wps) {
+      auto removed = client_.remove(api::work_placements(), kube::meta::namespace_of(*wp), kube::meta::name(*wp));
+      if (!removed && removed.error().kind != kube::ErrorKind::kNotFound) return failed(removed.error());
+    }
+  }
+  if (auto s = report(*work, groups.size(), outcome); !s) return failed(s.error());
+  if (!outcome.unscheduled.empty()) {
+    events_.warning(*work, w::kEventNoMatch, "Schedule", w::kMessageUnscheduled + go_list(outcome.unscheduled));
+    if (resource_work) return kube::ReconcileResult{.requeue_after = kWaitForDestination};
+  }
+  return kube::ReconcileResult{};
+}
+
+kube::Status WorkReconciler::schedule_group(const Json& work, const Json& group, const std::vector<DestinationView>& destinations,
+                                            bool resource_work, const std::vector<kube::ObjectPtr>& existing, Outcome& outcome) {
+  const std::string id = group.value("id", "");
+  const Labels selector = merged_selector(group);
+  const std::vector<std::string> matching = candidates(destinations, selector);
+  auto matches_now = [&](const std::string& dest) { return std::find(matching.begin(), matching.end(), dest) != matching.end(); };
+
+  std::vector<std::string> targets;  // the Destinations this group's WorkPlacements should be on
+  std::set<std::string> placed;
+  for (const auto& wp : existing) placed.insert(wp->value("spec", Json::object()).value("targetDestinationName", ""));
+  if (resource_work) {
+    // Exactly one, never moved: keep the existing one wherever it is; otherwise pick one at random.
+    if (!placed.empty()) {
+      targets.push_back(*placed.begin());
+    } else if (!matching.empty()) {
+      static thread_local std::mt19937 rng{std::random_device{}()};
+      targets.push_back(matching[std::uniform_int_distribution<size_t>(0, matching.size() - 1)(rng)]);
+    }
+  } else {
+    // Every matching Destination; existing ones that stopped matching stay (misplaced).
+    targets = matching;
+    for (const auto& dest : placed) {
+      if (!matches_now(dest)) targets.push_back(dest);
+    }
+  }
+  if (targets.empty()) {
+    outcome.unscheduled.push_back(id);
+    return {};
+  }
+  for (const auto& dest : targets) {
+    const bool misplaced = !matches_now(dest);
+    if (misplaced) outcome.misplaced.push_back(id);
+    outcome.placements.push_back({id, dest, misplaced});
+    if (auto s = apply_placement(work, group, dest, misplaced); !s) return s;
+  }
+  for (const auto& wp : existing) {
+    const Json* written = api::find_condition(*wp, api::work_placement::kWriteSucceeded);
+    if (written && written->value("status", "") == "False") outcome.failing.push_back(kube::meta::name(*wp));
+  }
+  return {};
+}
+
+kube::Status WorkReconciler::apply_placement(const Json& work, const Json& group, const std::string& destination, bool misplaced) {
+  const std::string id = group.value("id", "");
+  const Json spec = work.value("spec", Json::object());
+  Json labels = {{api::kLabelWork, kube::meta::name(work)}, {api::kLabelWorkloadGroupId, id},
+                 {api::kLabelTargetDestination, destination}};
+  if (auto pipeline = label(work, api::kLabelPipelineName); !pipeline.empty()) labels[api::kLabelPipelineName] = pipeline;
+  // Server-side apply keeps only what this manager sets, so clearing misplaced is leaving it out.
+  if (misplaced) labels[api::kLabelMisplaced] = "true";
+  Json wp = {{"apiVersion", api::kApiVersion}, {"kind", "WorkPlacement"},
+             {"metadata", {{"name", work_placement_name(kube::meta::name(work), destination, id)},
+                           {"namespace", kube::meta::namespace_of(work)},
+                           {"labels", labels},
+                           {"ownerReferences", Json::array({{{"apiVersion", api::kApiVersion}, {"kind", "Work"},
+                                                             {"name", kube::meta::name(work)}, {"uid", kube::meta::uid(work)},
+                                                             {"controller", true}, {"blockOwnerDeletion", true}}})}}},
+             {"spec", {{"targetDestinationName", destination}, {"promiseName", spec.value("promiseName", "")},
+                       {"resourceName", spec.value("resourceName", "")}, {"id", id},
+                       {"generation", kube::meta::generation(work)},
+                       {"workloads", group.value("workloads", Json::array())}}}};
+  auto applied = client_.apply(api::work_placements(), wp, {.field_manager = "pave-scheduler", .force = true});
+  if (!applied) return std::unexpected(applied.error());
+  return {};
+}
+
+kube::Status WorkReconciler::report(const Json& work, size_t groups, const Outcome& outcome) {
+  Json status = work.value("status", Json::object());
+  const Json before = status;
+  const int64_t generation = kube::meta::generation(work);
+  status["workPlacements"] = groups;
+  status["workPlacementsCreated"] = groups - outcome.unscheduled.size();
+  Json placements = Json::array();
+  for (const auto& p : outcome.placements) {
+    placements.push_back({{"workloadGroupId", p.group_id}, {"destination", p.destination}, {"misplaced", p.misplaced}});
+  }
+  status["placements"] = placements;
+  api::Condition scheduled{.type = w::kScheduleSucceeded, .status = true, .reason = w::kReasonAllScheduled,
+                           .message = w::kMessageAllScheduled, .observed_generation = generation};
+  api::Condition ready{.type = "Ready", .status = true, .reason = w::kReasonAllScheduled, .message = "Ready",
+                       .observed_generation = generation};
+  if (!outcome.unscheduled.empty()) {
+    scheduled = {w::kScheduleSucceeded, false, w::kReasonUnscheduled, w::kMessageUnscheduled + go_list(outcome.unscheduled), generation};
+    ready = {"Ready", false, w::kReasonUnscheduled, "Pending", generation};
+  } else if (!outcome.misplaced.empty()) {
+    scheduled = {w::kScheduleSucceeded, false, w::kReasonMismatch, w::kMessageMismatch + go_list(outcome.misplaced), generation};
+    ready = {"Ready", false, w::kReasonMisplaced, "Misplaced", generation};
+  } else if (!outcome.failing.empty()) {
+    scheduled = {w::kScheduleSucceeded, false, w::kReasonFailing, w::kMessageFailing + go_list(outcome.failing), generation};
+    ready = {"Ready", false, w::kReasonFailing, "Failing", generation};
+  }
+  api::set_condition(status, scheduled);
+  api::set_condition(status, ready);
+  if (status == before) return {};
+  auto patched = client_.patch(api::works(), kube::meta::namespace_of(work), kube::meta::name(work), kube::PatchType::kMerge,
+                               {{"status", status}}, {.subresource = "status"});
+  if (!patched) return std::unexpected(patched.error());
+  return {};
+}
+
+kube::Result<kube::ReconcileResult> WorkReconciler::finish_deletion(const Json& work) {
+  auto wps = placements_of(work);
+  for (const auto& wp : wps) {
+    if ((*wp)["metadata"].contains("deletionTimestamp")) continue;
+    auto removed = client_.remove(api::work_placements(), kube::meta::namespace_of(*wp), kube::meta::name(*wp));
+    if (!removed && removed.error().kind != kube::ErrorKind::kNotFound) return failed(removed.error());
+  }
+  if (!wps.empty()) return kube::ReconcileResult{.requeue_after = std::chrono::seconds(1)};  // until they are gone
+  Json next = Json::array();
+  for (const auto& f : work["metadata"].value("finalizers", Json::array())) {
+    if (f != w::kFinalizer) next.push_back(f);
+  }
+  auto patched = client_.patch(api::works(), kube::meta::namespace_of(work), kube::meta::name(work), kube::PatchType::kMerge,
+                               {{"metadata", {{"finalizers", next}, {"resourceVersion", kube::meta::resource_version(work)}}}});
+  if (!patched && patched.error().kind != kube::ErrorKind::kNotFound) return failed(patched.error());
+  return kube::ReconcileResult{};
+}
+
+}  // namespace pave::platform

@@ -1,0 +1,60 @@
+// WorkReconciler, the scheduler (kratix-spec.md 4.1): turns each workload group of a Work into
+// WorkPlacements on Destinations. A resource Work gets exactly one WorkPlacement per group, on a
+// Destination picked at random among those that match, and never moved afterwards (a Destination that
+// stops matching leaves it misplaced); a dependency Work gets one on every matching Destination. A group
+// with nowhere to go waits (resource Works are looked at again every minute, and every Destination change
+// wakes every Work). The Work's status says where each group went.
+#pragma once
+
+#include "kube/event_recorder.h"
+#include "kube/informer.h"
+#include "kube/reconciler.h"
+#include "platform/scheduler.h"
+
+namespace pave::platform {
+
+class WorkReconciler : public kube::Reconciler {
+ public:
+  // placements must have the index kWorkIndex (work_index()).
+  WorkReconciler(kube::Client client, const kube::Informer& works, const kube::Informer& placements,
+                 const kube::Informer& destinations, kube::EventRecorder& events);
+
+  kube::Result<kube::ReconcileResult> reconcile(const kube::Request& request) override;
+
+  // Every Work (for Destination events: any change may schedule, misplace or unblock any Work).
+  std::vector<kube::Request> all_works() const;
+
+  static constexpr const char* kWorkIndex = "work";
+  static kube::IndexFunc work_index();
+
+ private:
+  struct Placed {
+    std::string group_id;
+    std::string destination;
+    bool misplaced = false;
+  };
+  struct Outcome {
+    std::vector<std::string> unscheduled;  // group ids with no Destination
+    std::vector<std::string> misplaced;    // group ids on a Destination that no longer matches
+    std::vector<std::string> failing;      // WorkPlacements whose write failed
+    std::vector<Placed> placements;
+  };
+
+  std::vector<kube::ObjectPtr> placements_of(const kube::Json& work) const;
+  kube::Status schedule_group(const kube::Json& work, const kube::Json& group, const std::vector<DestinationView>& destinations,
+                              bool resource_work, const std::vector<kube::ObjectPtr>& existing, Outcome& outcome);
+  kube::Status apply_placement(const kube::Json& work, const kube::Json& group, const std::string& destination, bool misplaced);
+  kube::Status report(const kube::Json& work, size_t groups, const Outcome& outcome);
+  kube::Result<kube::ReconcileResult> finish_deletion(const kube::Json& work);
+
+  kube::Client client_;
+  const kube::Informer& works_;
+  const kube::Informer& placements_;
+  const kube::Informer& destinations_;
+  kube::EventRecorder& events_;
+};
+
+// <work>.<destination>-<first five characters of the group id>, as Kratix names WorkPlacements.
+std::string work_placement_name(const std::string& work, const std::string& destination, const std::string& group_id);
+
+}  // namespace pave::platform
