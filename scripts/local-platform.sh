@@ -1,20 +1,25 @@
 #!/usr/bin/env bash
 # Sets up Pave on this machine and starts the local platform: one real Kubernetes control plane (etcd,
-# kube-apiserver, kube-controller-manager, kube-scheduler) on loopback, and a pod runner that runs the
-# pods scheduled to its Node in podman containers. State lives in $PAVE_HOME (default
+# kube-apiserver, kube-controller-manager, kube-scheduler) on loopback with Pave's CRDs, the pave
+# controller, and a pod runner that runs the pods scheduled to its Node in podman containers. State lives in $PAVE_HOME (default
 # ~/.local/share/pave) and survives restarts. Stop it with Ctrl-C or SIGTERM.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 cmake -S . -B build -G Ninja >/dev/null
-cmake --build build -j2 --target pave_cluster pave-pod-runner
+cmake --build build -j2 --target pave_cluster pave-pod-runner pave
 bin=$(tools/k8s/build.sh)
 tools/images/build.sh >/dev/null
 home=${PAVE_HOME:-$HOME/.local/share/pave}
 mkdir -p "$home/pod-runner"
+mkdir -p "$home/pave"
 pid_file="$home/pod-runner/pid"
-# The runner starts inside the pipeline below; its pid file lets this shell stop it on the way out.
-cleanup() { [[ -f $pid_file ]] && kill "$(cat "$pid_file")" 2>/dev/null; rm -f "$pid_file"; true; }
+pave_pid_file="$home/pave/pid"
+# The runner and the controller start inside the pipeline below; their pid files let this shell stop them.
+cleanup() {
+  for f in "$pid_file" "$pave_pid_file"; do [[ -f $f ]] && kill "$(cat "$f")" 2>/dev/null; rm -f "$f"; done
+  true
+}
 trap cleanup EXIT
 
 echo "starting the platform cluster in $home/platform"
@@ -26,8 +31,13 @@ build/bin/pave-cluster up --dir "$home/platform" --bin "$bin" --name platform --
       build/bin/pave-pod-runner run --kubeconfig "$kubeconfig" --node platform-node \
         --state-dir "$home/pod-runner" >"$home/pod-runner/runner.log" 2>&1 &
       echo $! >"$pid_file"
+      "$bin/kubectl" --kubeconfig "$kubeconfig" apply -f deploy/crds >/dev/null
+      build/bin/pave controller --kubeconfig "$kubeconfig" --cache-dir "$home/pave/cache" --health-port 0 \
+        >"$home/pave/controller.log" 2>&1 &
+      echo $! >"$pave_pid_file"
       echo
-      echo "The platform cluster is up, with a pod runner for Node platform-node (log: $home/pod-runner/runner.log)."
+      echo "The platform cluster is up with Pave's CRDs, the pave controller (log: $home/pave/controller.log) and"
+      echo "a pod runner for Node platform-node (log: $home/pod-runner/runner.log)."
       echo "In another shell:"
       echo "  export KUBECONFIG=$kubeconfig PATH=$bin:\$PATH"
       echo "  kubectl create job hello --image=localhost/pave-pipeline-utility:dev -- echo hello"

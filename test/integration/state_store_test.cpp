@@ -8,11 +8,8 @@
 
 #include "kube/manager.h"
 #include "platform/api/kratix.h"
-#include "platform/destination_reconciler.h"
-#include "platform/work_placement_reconciler.h"
-#include "platform/work_reconciler.h"
+#include "platform/controllers.h"
 #include "statestore/layout.h"
-#include "platform/state_store_reconciler.h"
 #include "support/cluster_environment.h"
 #include "support/git_server.h"
 #include "support/s3_server.h"
@@ -38,37 +35,7 @@ class StateStoreTest : public testing::ClusterTest {
     cache_.emplace(base::TempDir::create("statestore-cache").value());
     manager_ = std::make_unique<kube::Manager>(*client_, kube::ManagerOptions{.name = "state-stores",
         .events = {.reporting_controller = "platform.kratix.io/pave", .reporting_instance = "test"}});
-    kube::Informer& secrets = manager_->informer(kube::resources::secrets(), {.namespace_ = ns()});
-    for (const auto& [kind, resource] : {std::pair{"GitStateStore", api::git_state_stores()},
-                                         std::pair{"BucketStateStore", api::bucket_state_stores()}}) {
-      kube::Informer& stores = manager_->informer(resource);
-      auto reconciler = std::make_shared<StateStoreReconciler>(*client_, kind, stores, registry_, manager_->events(),
-                                                               cache_->path().string());
-      kube::Controller& c = manager_->add_controller(std::string(kind), reconciler, {.workers = 1});
-      c.watch(stores);
-      c.watch_mapped(secrets, [reconciler](const kube::Json& s) { return reconciler->stores_using(s); });
-    }
-    kube::Informer& destinations = manager_->informer(api::destinations());
-    auto destination_reconciler = std::make_shared<DestinationReconciler>(*client_, destinations, registry_, manager_->events());
-    kube::Controller& dc = manager_->add_controller("destination", destination_reconciler, {.workers = 1});
-    dc.watch(destinations);
-    for (const auto& resource : {api::git_state_stores(), api::bucket_state_stores()}) {
-      dc.watch_mapped(manager_->informer(resource),
-                      [destination_reconciler](const kube::Json& s) { return destination_reconciler->destinations_using(s); });
-    }
-    kube::Informer& placements = manager_->informer(api::work_placements());
-    placements.add_index(WorkPlacementReconciler::kDestinationIndex, WorkPlacementReconciler::destination_index());
-    placements.add_index(WorkReconciler::kWorkIndex, WorkReconciler::work_index());
-    kube::Informer& works = manager_->informer(api::works());
-    auto work_reconciler = std::make_shared<WorkReconciler>(*client_, works, placements, destinations, manager_->events());
-    kube::Controller& workc = manager_->add_controller("work", work_reconciler, {.workers = 2});
-    workc.watch(works);
-    workc.watch_owned(placements, api::works());
-    workc.watch_mapped(destinations, [work_reconciler](const kube::Json&) { return work_reconciler->all_works(); });
-    auto wp_reconciler = std::make_shared<WorkPlacementReconciler>(*client_, placements, destinations, registry_, manager_->events());
-    kube::Controller& wc = manager_->add_controller("workplacement", wp_reconciler, {.workers = 2});
-    wc.watch(placements);
-    wc.watch_mapped(destinations, [wp_reconciler](const kube::Json& d) { return wp_reconciler->placements_on(d); });
+    add_controllers(*manager_, registry_, {.cache_dir = cache_->path().string(), .secret_namespace = ns()});
     runner_ = std::thread([this] { manager_->run(); });
   }
   void TearDown() override {

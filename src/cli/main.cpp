@@ -1,0 +1,91 @@
+// pave: one binary for the controller and the command line.
+//
+//   pave controller [--kubeconfig K] [--cache-dir D] [--health-port P] [--leader-elect] [--log-format json]
+//   pave version
+#include <CLI/CLI.hpp>
+
+#include <csignal>
+#include <iostream>
+#include <thread>
+#include <unistd.h>
+
+#include "kube/log.h"
+#include "kube/manager.h"
+#include "platform/controllers.h"
+
+namespace {
+
+using namespace pave;
+
+constexpr const char* kVersion = "0.1.0-dev";
+std::atomic<bool> g_stop{false};
+
+int run_controller(const std::string& kubeconfig, const std::string& cache_dir, int health_port, bool leader_elect,
+                   const std::string& lease_namespace) {
+  auto config = kubeconfig.empty() ? kube::load_config() : kube::load_kubeconfig({.paths = {kubeconfig}});
+  if (!config) {
+    kube::log::error("cannot load the cluster configuration", {{"error", config.error().message}});
+    return 2;
+  }
+  kube::log::info("starting pave controller", {{"version", kVersion}, {"cluster", config->describe()}});
+  auto client = kube::make_client(*config);
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  const std::string identity = std::string(host) + "-" + std::to_string(getpid());
+  kube::ManagerOptions options{.name = "pave", .health_port = health_port,
+                               .events = {.reporting_controller = "platform.kratix.io/pave", .reporting_instance = identity}};
+  if (leader_elect) {
+    options.leader_election = kube::LeaderElectionConfig{.lease_namespace = lease_namespace, .lease_name = "pave-controller",
+                                                         .identity = identity};
+  }
+  kube::Manager manager(*client, options);
+  platform::StateStoreRegistry registry;
+  platform::add_controllers(manager, registry, {.cache_dir = cache_dir});
+  // A signal handler may only set a flag; this thread turns it into a clean stop.
+  std::signal(SIGTERM, [](int) { g_stop = true; });
+  std::signal(SIGINT, [](int) { g_stop = true; });
+  std::jthread stopper([&manager](std::stop_token done) {
+    while (!done.stop_requested() && !g_stop.load()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    manager.stop();
+  });
+  auto result = manager.run();
+  if (!result) {
+    kube::log::error("controller stopped", {{"error", result.error().to_string()}});
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"pave: a multi-cluster platform framework that speaks the Kratix API"};
+  app.require_subcommand(1);
+  std::string kubeconfig, cache_dir = "/var/cache/pave", log_format = "text", log_level = "info",
+                          lease_namespace = "kratix-platform-system";
+  int health_port = 8081;
+  bool leader_elect = false;
+  auto* controller = app.add_subcommand("controller", "run Pave's controllers against a cluster");
+  controller->add_option("--kubeconfig", kubeconfig, "kubeconfig (default: in-cluster, then $KUBECONFIG, then ~/.kube/config)");
+  controller->add_option("--cache-dir", cache_dir, "where Git state stores keep their clones");
+  controller->add_option("--health-port", health_port, "port of /healthz, /readyz and /metrics on 127.0.0.1 (-1: none)");
+  controller->add_flag("--leader-elect", leader_elect, "run controllers only while holding the Lease");
+  controller->add_option("--lease-namespace", lease_namespace, "namespace of the leader-election Lease");
+  controller->add_option("--log-format", log_format, "text or json");
+  controller->add_option("--log-level", log_level, "debug, info, warn or error");
+  app.add_subcommand("version", "print Pave's version");
+  CLI11_PARSE(app, argc, argv);
+
+  if (app.got_subcommand("version")) {
+    std::cout << "pave " << kVersion << "\n";
+    return 0;
+  }
+  kube::log::Format format = kube::log::Format::kText;
+  kube::log::Level level = kube::log::Level::kInfo;
+  if (!kube::log::parse_format(log_format, format) || !kube::log::parse_level(log_level, level)) {
+    std::cerr << "unknown --log-format or --log-level\n";
+    return 2;
+  }
+  kube::log::configure(format, level);
+  return run_controller(kubeconfig, cache_dir, health_port, leader_elect, lease_namespace);
+}

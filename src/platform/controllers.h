@@ -1,0 +1,22 @@
+// Wires Pave's reconcilers into a manager: the informers they share, what each watches, and the state-store
+// registry between them. The `pave controller` command and the tests use this one wiring.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "kube/manager.h"
+#include "platform/state_store_registry.h"
+
+namespace pave::platform {
+
+struct ControllerOptions {
+  std::string cache_dir;        // where Git state stores keep their clones
+  int workplacement_workers = 4;
+  std::string secret_namespace; // "" watches Secrets in every namespace (for state-store credentials)
+};
+
+// Adds the state-store, Destination, Work and WorkPlacement controllers to manager.
+void add_controllers(kube::Manager& manager, StateStoreRegistry& registry, const ControllerOptions& options);
+
+}  // namespace pave::platform
