@@ -9,7 +9,7 @@ scripts/install-deps.sh
 cmake -S . -B build -G Ninja >/dev/null
 cmake --build build -j2 --target pave_cluster pave-pod-runner pave
 bin=$(tools/k8s/build.sh)
-tools/images/build.sh >/dev/null
+PAVE_BINARY=build/bin/pave tools/images/build.sh >/dev/null
 home=${PAVE_HOME:-$HOME/.local/share/pave}
 mkdir -p "$home/pod-runner"
 mkdir -p "$home/pave"

@@ -50,7 +50,8 @@ std::string g_state_dir;
 class PodRunnerEnvironment : public ::testing::Environment {
  public:
   void SetUp() override {
-    auto images = base::run({.argv = {PAVE_IMAGES_SCRIPT}, .timeout = std::chrono::minutes(15)});
+    auto images = base::run({.argv = {PAVE_IMAGES_SCRIPT}, .env = {{"PAVE_BINARY", PAVE_BINARY}},
+                             .timeout = std::chrono::minutes(15)});
     ASSERT_TRUE(images.ok()) << images.err;
     dir_.emplace(base::TempDir::create("pod-runner").value());
     g_state_dir = dir_->path().string();
@@ -266,6 +267,24 @@ spec:
   ASSERT_TRUE(kubectl({"delete", "job", "sleeper", "--cascade=foreground", "--wait=false"}).ok());
   EXPECT_TRUE(eventually([&] { return running().empty(); }, 30s)) << "the container outlived its pod";
   EXPECT_TRUE(eventually([&] { return !kubectl({"get", "pod", pod}).ok(); }, 30s)) << "the pod was not finally deleted";
+}
+
+TEST_F(PodRunnerTest, ThePaveImageRunsThePaveBinary) {
+  create_job(R"(
+apiVersion: batch/v1
+kind: Job
+metadata: {name: pave-version}
+spec:
+  backoffLimit: 0
+  template:
+    spec:
+      restartPolicy: Never
+      nodeSelector: {kubernetes.io/hostname: "@NODE@"}
+      containers:
+      - {name: pave, image: localhost/pave:dev, args: [version]}
+)");
+  ASSERT_TRUE(job_has("pave-version", "Complete")) << diagnose("pave-version");
+  EXPECT_EQ(logs(pod_of("pave-version"), "pave"), "pave 0.1.0-dev\n");
 }
 
 TEST_F(PodRunnerTest, ARestartedRunnerLosesNoRunningPodsOutcome) {

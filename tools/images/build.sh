@@ -3,6 +3,8 @@
 # podman:
 #   localhost/pave-pipeline-utility:dev    busybox shell and coreutils, kubectl, yq, CA certificates
 #     also tagged ghcr.io/syntasso/kratix-pipeline-utility:v0.0.1, the name Kratix pipelines use
+#   localhost/pave:dev                     the pave binary (and the shared libraries it needs), CA certificates;
+#     built when PAVE_BINARY names a built pave (tools/images/build.sh is run so by the tests)
 # Everything comes from Debian packages (busybox-static, ca-certificates) and from binaries built here
 # (kubectl from tools/k8s, yq from this module). An image is rebuilt only when its inputs change.
 set -euo pipefail
@@ -48,4 +50,27 @@ else
   rm -f "$rootfs.tar"
 fi
 podman tag "$image" ghcr.io/syntasso/kratix-pipeline-utility:v0.0.1
+
+# The Pave image: the one binary and exactly the shared libraries it links, nothing else.
+if [[ -n ${PAVE_BINARY:-} ]]; then
+  libs=$(ldd "$PAVE_BINARY" | awk '/=> \//{print $3} /^[ \t]*\//{print $1}' | sort -u)
+  pave_hash=$(cat "$PAVE_BINARY" $libs /etc/ssl/certs/ca-certificates.crt "$0" | sha256sum | cut -c1-16)
+  pave_image=localhost/pave:dev
+  if [[ $(podman image inspect --format '{{index .Labels "io.pave.hash"}}' "$pave_image" 2>/dev/null || true) != "$pave_hash" ]]; then
+    echo "images: building $pave_image" >&2
+    prootfs=$(mktemp -d)
+    mkdir -p "$prootfs"/{usr/bin,etc/ssl/certs,tmp,proc,sys,dev,var/cache/pave}
+    chmod 1777 "$prootfs/tmp"
+    strip --strip-unneeded -o "$prootfs/usr/bin/pave" "$PAVE_BINARY"
+    for lib in $libs; do mkdir -p "$prootfs$(dirname "$lib")" && cp -L "$lib" "$prootfs$lib"; done
+    cp /etc/ssl/certs/ca-certificates.crt "$prootfs/etc/ssl/certs/"
+    printf 'root:x:0:0:root:/:/usr/bin/pave\n' > "$prootfs/etc/passwd"
+    tar -C "$prootfs" -cf "$prootfs.tar" .
+    podman import --quiet --change 'ENTRYPOINT ["/usr/bin/pave"]' --change 'CMD ["controller"]' \
+      --change "LABEL io.pave.hash=$pave_hash" "$prootfs.tar" "$pave_image" >/dev/null
+    rm -rf "$prootfs" "$prootfs.tar"
+  else
+    echo "images: $pave_image is up to date" >&2
+  fi
+fi
 echo "$image"
