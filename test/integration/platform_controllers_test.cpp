@@ -1,6 +1,7 @@
-// The state-store reconciler with the real control plane, a real Git server and a real S3 server:
-// Ready with Kratix's reason and message, NotReady for a missing Secret or wrong credentials, and back to
-// Ready when the Secret is fixed.
+// Pave's reconcilers, wired as `pave controller` wires them (platform::add_controllers), with the real
+// control plane, a real Git server and a real S3 server: state stores Ready or NotReady with Kratix's
+// reasons; Destinations and their canary files; WorkPlacements written in each layout and removed; Works
+// scheduled to matching Destinations, misplaced, pending, and cleaned up.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -20,7 +21,7 @@ namespace {
 using namespace std::chrono_literals;
 using testing::eventually;
 
-class StateStoreTest : public testing::ClusterTest {
+class PlatformControllers : public testing::ClusterTest {
  protected:
   void SetUp() override {
     ClusterTest::SetUp();
@@ -61,7 +62,7 @@ class StateStoreTest : public testing::ClusterTest {
   std::thread runner_;
 };
 
-TEST_F(StateStoreTest, GitStateStoreIsReadyOnlyWithWorkingCredentials) {
+TEST_F(PlatformControllers, GitStateStoreIsReadyOnlyWithWorkingCredentials) {
   auto server = testing::GitServer::start("kratix", "s3cr3t");
   ASSERT_TRUE(server.has_value()) << server.error();
   const std::string url = server->create_repo("state");
@@ -103,7 +104,7 @@ spec:
   cluster().kubectl({"delete", "gitstatestore", store, "--wait=false"});
 }
 
-TEST_F(StateStoreTest, BucketStateStoreChecksItsCredentialsWithTheServer) {
+TEST_F(PlatformControllers, BucketStateStoreChecksItsCredentialsWithTheServer) {
   auto server = testing::S3Server::start("kratix");
   ASSERT_TRUE(server.has_value()) << server.error();
   const std::string store = "bucket-" + ns();
@@ -129,7 +130,7 @@ spec:
   cluster().kubectl({"delete", "bucketstatestore", store, "--wait=false"});
 }
 
-TEST_F(StateStoreTest, DestinationWritesCanaryFilesAndReportsReadyWithKratixReasons) {
+TEST_F(PlatformControllers, DestinationWritesCanaryFilesAndReportsReadyWithKratixReasons) {
   auto server = testing::GitServer::start("kratix", "s3cr3t");
   ASSERT_TRUE(server.has_value()) << server.error();
   const std::string url = server->create_repo("state");
@@ -174,7 +175,7 @@ TEST_F(StateStoreTest, DestinationWritesCanaryFilesAndReportsReadyWithKratixReas
   cluster().kubectl({"delete", "gitstatestore", store, "--wait=false"});
 }
 
-TEST_F(StateStoreTest, WorkPlacementFilesReachTheRemoteInTheDestinationsLayoutAndGoWithIt) {
+TEST_F(PlatformControllers, WorkPlacementFilesReachTheRemoteInTheDestinationsLayoutAndGoWithIt) {
   auto server = testing::GitServer::start("kratix", "s3cr3t");
   ASSERT_TRUE(server.has_value()) << server.error();
   const std::string url = server->create_repo("state");
@@ -236,7 +237,7 @@ TEST_F(StateStoreTest, WorkPlacementFilesReachTheRemoteInTheDestinationsLayoutAn
   cluster().kubectl({"delete", "gitstatestore", store, "--wait=false"});
 }
 
-TEST_F(StateStoreTest, WorksAreScheduledToMatchingDestinationsAndReachTheirStateStore) {
+TEST_F(PlatformControllers, WorksAreScheduledToMatchingDestinationsAndReachTheirStateStore) {
   auto server = testing::GitServer::start("kratix", "s3cr3t");
   ASSERT_TRUE(server.has_value()) << server.error();
   const std::string url = server->create_repo("state");
