@@ -1,5 +1,7 @@
 #include "kube/object.h"
 
+#include <algorithm>
+
 namespace pave::kube::meta {
 namespace {
 
@@ -39,6 +41,20 @@ int64_t generation(const Json& o) {
 
 std::map<std::string, std::string> labels(const Json& o) { return string_map(o, "labels"); }
 std::map<std::string, std::string> annotations(const Json& o) { return string_map(o, "annotations"); }
+
+std::string label(const Json& o, const std::string& key) {
+  auto all = labels(o);
+  auto it = all.find(key);
+  return it == all.end() ? "" : it->second;
+}
+
+bool has_finalizer(const Json& o, const std::string& finalizer) {
+  const Json* m = metadata(o);
+  if (!m) return false;
+  auto list = m->find("finalizers");
+  if (list == m->end() || !list->is_array()) return false;
+  return std::find(list->begin(), list->end(), finalizer) != list->end();
+}
 
 std::string key(const Json& o) {
   auto ns = namespace_of(o);

@@ -18,6 +18,9 @@ inline std::string resource_version(const Json& o) { return field(o, "resourceVe
 int64_t generation(const Json& o);
 std::map<std::string, std::string> labels(const Json& o);
 std::map<std::string, std::string> annotations(const Json& o);
+// One label's value, or "" when absent.
+std::string label(const Json& o, const std::string& key);
+bool has_finalizer(const Json& o, const std::string& finalizer);
 
 // "namespace/name", or "name" for cluster-scoped objects: the key of caches and work queues.
 std::string key(const Json& o);

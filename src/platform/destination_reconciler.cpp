@@ -5,6 +5,7 @@
 #include "kube/object.h"
 #include "platform/api/conditions.h"
 #include "platform/api/kratix.h"
+#include "platform/finalizers.h"
 
 namespace pave::platform {
 namespace {
@@ -14,12 +15,6 @@ namespace d = api::destination;
 
 constexpr auto kRetryAfter = std::chrono::seconds(15);
 
-bool has_finalizer(const Json& o, const std::string& f) {
-  for (const auto& x : o["metadata"].value("finalizers", Json::array())) {
-    if (x == f) return true;
-  }
-  return false;
-}
 
 struct StoreRef {
   std::string kind;
@@ -65,7 +60,7 @@ kube::Result<kube::ReconcileResult> DestinationReconciler::reconcile(const kube:
   const bool cleanup_all = dest->value("spec", Json::object()).value("cleanup", "none") == "all";
 
   // The finalizer is there exactly when the Destination must clean up after itself.
-  if (!deleting && cleanup_all != has_finalizer(*dest, d::kFinalizer)) {
+  if (!deleting && cleanup_all != kube::meta::has_finalizer(*dest, d::kFinalizer)) {
     if (auto s = set_finalizer(*dest, cleanup_all); !s) return std::unexpected(s.error());
     return kube::ReconcileResult{};  // the update brings us back
   }
@@ -113,17 +108,8 @@ kube::Result<kube::ReconcileResult> DestinationReconciler::reconcile(const kube:
 }
 
 kube::Status DestinationReconciler::set_finalizer(const Json& destination, bool present) {
-  Json finalizers = destination["metadata"].value("finalizers", Json::array());
-  Json next = Json::array();
-  for (const auto& f : finalizers) {
-    if (f != d::kFinalizer) next.push_back(f);
-  }
-  if (present) next.push_back(d::kFinalizer);
-  // The resourceVersion makes this conditional: a concurrent change is a conflict, retried with backoff.
-  auto patched = client_.patch(api::destinations(), "", kube::meta::name(destination), kube::PatchType::kMerge,
-                               {{"metadata", {{"finalizers", next}, {"resourceVersion", kube::meta::resource_version(destination)}}}});
-  if (!patched && patched.error().kind != kube::ErrorKind::kNotFound) return std::unexpected(patched.error());
-  return {};
+  return set_owned_finalizers(client_, api::destinations(), destination, {d::kFinalizer},
+                              present ? std::vector<std::string>{d::kFinalizer} : std::vector<std::string>{});
 }
 
 kube::Status DestinationReconciler::report(const Json& destination, bool ready, const std::string& reason,

@@ -4,6 +4,7 @@
 #include "platform/api/conditions.h"
 #include "platform/api/kratix.h"
 #include "platform/destination_reconciler.h"
+#include "platform/finalizers.h"
 
 namespace pave::platform {
 namespace {
@@ -13,11 +14,6 @@ namespace wp_api = api::work_placement;
 
 constexpr auto kRetryAfter = std::chrono::seconds(15);
 
-std::string label(const Json& o, const char* key) {
-  auto labels = kube::meta::labels(o);
-  auto it = labels.find(key);
-  return it == labels.end() ? "" : it->second;
-}
 
 // A finished reconcile, or the error that stopped it.
 kube::Result<kube::ReconcileResult> done(const kube::Status& s) {
@@ -31,7 +27,7 @@ kube::Result<statestore::Placement> placement_of(const Json& wp) {
   const Json spec = wp.value("spec", Json::object());
   statestore::Placement p{.name = kube::meta::name(wp), .namespace_ = kube::meta::namespace_of(wp),
                           .promise = spec.value("promiseName", ""), .resource = spec.value("resourceName", ""),
-                          .pipeline = label(wp, api::kLabelPipelineName), .group_id = spec.value("id", "")};
+                          .pipeline = kube::meta::label(wp, api::kLabelPipelineName), .group_id = spec.value("id", "")};
   for (const auto& w : spec.value("workloads", Json::array())) {
     auto content = statestore::decode_workload_content(w.value("content", ""));
     if (!content) return std::unexpected(content.error());
@@ -79,9 +75,8 @@ kube::Result<kube::ReconcileResult> WorkPlacementReconciler::reconcile(const kub
   if (!deleting) {
     std::vector<std::string> wanted = {wp_api::kRepoCleanupFinalizer};
     if (layout->mode == statestore::FilepathMode::kNone) wanted.push_back(wp_api::kDotFilesFinalizer);
-    const Json current = (*wp)["metadata"].value("finalizers", Json::array());
     for (const auto& f : wanted) {
-      if (std::find(current.begin(), current.end(), f) == current.end()) {
+      if (!kube::meta::has_finalizer(*wp, f)) {
         if (auto s = set_finalizers(*wp, wanted); !s) return std::unexpected(s.error());
         return kube::ReconcileResult{};  // the update brings us back
       }
@@ -127,16 +122,8 @@ kube::Result<statestore::Change> WorkPlacementReconciler::change_for(const Json&
 }
 
 kube::Status WorkPlacementReconciler::set_finalizers(const Json& wp, const std::vector<std::string>& finalizers) {
-  Json next = Json::array();
-  for (const auto& f : wp["metadata"].value("finalizers", Json::array())) {
-    const std::string name = f.get<std::string>();
-    if (name != wp_api::kRepoCleanupFinalizer && name != wp_api::kDotFilesFinalizer) next.push_back(name);
-  }
-  for (const auto& f : finalizers) next.push_back(f);
-  auto patched = client_.patch(api::work_placements(), kube::meta::namespace_of(wp), kube::meta::name(wp), kube::PatchType::kMerge,
-                               {{"metadata", {{"finalizers", next}, {"resourceVersion", kube::meta::resource_version(wp)}}}});
-  if (!patched && patched.error().kind != kube::ErrorKind::kNotFound) return std::unexpected(patched.error());
-  return {};
+  return set_owned_finalizers(client_, api::work_placements(), wp, {wp_api::kRepoCleanupFinalizer, wp_api::kDotFilesFinalizer},
+                              finalizers);
 }
 
 kube::Status WorkPlacementReconciler::report(const Json& wp, const kube::Result<statestore::WriteResult>& written) {

@@ -6,6 +6,7 @@
 #include "kube/object.h"
 #include "platform/api/conditions.h"
 #include "platform/api/kratix.h"
+#include "platform/finalizers.h"
 
 namespace pave::platform {
 namespace {
@@ -15,11 +16,6 @@ namespace w = api::work;
 
 constexpr auto kWaitForDestination = std::chrono::seconds(60);
 
-std::string label(const Json& o, const char* key) {
-  auto labels = kube::meta::labels(o);
-  auto it = labels.find(key);
-  return it == labels.end() ? "" : it->second;
-}
 
 // Go's formatting of a []string, which Kratix's messages use: [a b c].
 std::string go_list(const std::vector<std::string>& items) {
@@ -65,13 +61,8 @@ kube::Result<kube::ReconcileResult> WorkReconciler::reconcile(const kube::Reques
   kube::ObjectPtr work = works_.store().get(request.key());
   if (!work) return kube::ReconcileResult{};
   if ((*work)["metadata"].contains("deletionTimestamp")) return finish_deletion(*work);
-  const Json finalizers = (*work)["metadata"].value("finalizers", Json::array());
-  if (std::find(finalizers.begin(), finalizers.end(), w::kFinalizer) == finalizers.end()) {
-    Json next = finalizers;
-    next.push_back(w::kFinalizer);
-    auto patched = client_.patch(api::works(), request.namespace_, request.name, kube::PatchType::kMerge,
-                                 {{"metadata", {{"finalizers", next}, {"resourceVersion", kube::meta::resource_version(*work)}}}});
-    if (!patched) return failed(patched.error());
+  if (!kube::meta::has_finalizer(*work, w::kFinalizer)) {
+    if (auto s = set_owned_finalizers(client_, api::works(), *work, {w::kFinalizer}, {w::kFinalizer}); !s) return failed(s.error());
     return kube::ReconcileResult{};  // the update brings us back
   }
 
@@ -152,7 +143,7 @@ kube::Status WorkReconciler::apply_placement(const Json& work, const Json& group
   const Json spec = work.value("spec", Json::object());
   Json labels = {{api::kLabelWork, kube::meta::name(work)}, {api::kLabelWorkloadGroupId, id},
                  {api::kLabelTargetDestination, destination}};
-  if (auto pipeline = label(work, api::kLabelPipelineName); !pipeline.empty()) labels[api::kLabelPipelineName] = pipeline;
+  if (auto pipeline = kube::meta::label(work, api::kLabelPipelineName); !pipeline.empty()) labels[api::kLabelPipelineName] = pipeline;
   // Server-side apply keeps only what this manager sets, so clearing misplaced is leaving it out.
   if (misplaced) labels[api::kLabelMisplaced] = "true";
   Json wp = {{"apiVersion", api::kApiVersion}, {"kind", "WorkPlacement"},
@@ -213,13 +204,7 @@ kube::Result<kube::ReconcileResult> WorkReconciler::finish_deletion(const Json& 
     if (!removed && removed.error().kind != kube::ErrorKind::kNotFound) return failed(removed.error());
   }
   if (!wps.empty()) return kube::ReconcileResult{.requeue_after = std::chrono::seconds(1)};  // until they are gone
-  Json next = Json::array();
-  for (const auto& f : work["metadata"].value("finalizers", Json::array())) {
-    if (f != w::kFinalizer) next.push_back(f);
-  }
-  auto patched = client_.patch(api::works(), kube::meta::namespace_of(work), kube::meta::name(work), kube::PatchType::kMerge,
-                               {{"metadata", {{"finalizers", next}, {"resourceVersion", kube::meta::resource_version(work)}}}});
-  if (!patched && patched.error().kind != kube::ErrorKind::kNotFound) return failed(patched.error());
+  if (auto s = set_owned_finalizers(client_, api::works(), work, {w::kFinalizer}, {}); !s) return failed(s.error());
   return kube::ReconcileResult{};
 }
 

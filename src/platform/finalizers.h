@@ -1,0 +1,16 @@
+// Finalizers Pave owns on an object, changed with a conditional merge patch (a concurrent change to the
+// object makes it a Conflict, retried by the controller).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "kube/client.h"
+
+namespace pave::platform {
+
+// Makes the object's finalizers: those not in `owned` kept as they are, plus `wanted` (a subset of owned).
+kube::Status set_owned_finalizers(const kube::Client& client, const kube::Resource& resource, const kube::Json& object,
+                                  const std::vector<std::string>& owned, const std::vector<std::string>& wanted);
+
+}  // namespace pave::platform
