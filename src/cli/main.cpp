@@ -21,12 +21,14 @@ constexpr const char* kVersion = "0.1.0-dev";
 std::atomic<bool> g_stop{false};
 
 int run_controller(const std::string& kubeconfig, const std::string& cache_dir, int health_port, bool leader_elect,
-                   const std::string& lease_namespace) {
+                   const std::string& lease_namespace, double qps, int burst) {
   auto config = kubeconfig.empty() ? kube::load_config() : kube::load_kubeconfig({.paths = {kubeconfig}});
   if (!config) {
     kube::log::error("cannot load the cluster configuration", {{"error", config.error().message}});
     return 2;
   }
+  config->qps = qps;
+  config->burst = burst;
   kube::log::info("starting pave controller", {{"version", kVersion}, {"cluster", config->describe()}});
   auto client = kube::make_client(*config);
   char host[256] = {};
@@ -64,12 +66,16 @@ int main(int argc, char** argv) {
   std::string kubeconfig, cache_dir = "/var/cache/pave", log_format = "text", log_level = "info",
                           lease_namespace = "kratix-platform-system";
   int health_port = 8081;
+  double qps = 200;
+  int burst = 400;
   bool leader_elect = false;
   auto* controller = app.add_subcommand("controller", "run Pave's controllers against a cluster");
   controller->add_option("--kubeconfig", kubeconfig, "kubeconfig (default: in-cluster, then $KUBECONFIG, then ~/.kube/config)");
   controller->add_option("--cache-dir", cache_dir, "where Git state stores keep their clones");
   controller->add_option("--health-port", health_port, "port of /healthz, /readyz and /metrics on 127.0.0.1 (-1: none)");
   controller->add_flag("--leader-elect", leader_elect, "run controllers only while holding the Lease");
+  controller->add_option("--qps", qps, "requests per second to the API server, on average (0: unlimited)");
+  controller->add_option("--burst", burst, "requests to the API server at once, above qps");
   controller->add_option("--lease-namespace", lease_namespace, "namespace of the leader-election Lease");
   controller->add_option("--log-format", log_format, "text or json");
   controller->add_option("--log-level", log_level, "debug, info, warn or error");
@@ -87,5 +93,5 @@ int main(int argc, char** argv) {
     return 2;
   }
   kube::log::configure(format, level);
-  return run_controller(kubeconfig, cache_dir, health_port, leader_elect, lease_namespace);
+  return run_controller(kubeconfig, cache_dir, health_port, leader_elect, lease_namespace, qps, burst);
 }

@@ -47,13 +47,15 @@ void Controller::watch_owned(Informer& informer, const Resource& owner) {
   watch_mapped(informer, [owner](const Json& o) { return controller_owners(o, owner); });
 }
 
-void Controller::watch_mapped(Informer& informer, std::function<std::vector<Request>(const Json&)> map) {
+void Controller::watch_mapped(Informer& informer, std::function<std::vector<Request>(const Json&)> map,
+                              UpdatePredicate update_matters) {
   auto enqueue = [this, map = std::move(map)](const ObjectPtr& o) {
     for (const auto& r : map(*o)) queue_.add(r.key());
   };
   // On update both versions count: an object that stopped concerning an owner must still wake it.
   informer.add_handler({.on_add = enqueue,
-                        .on_update = [enqueue](const ObjectPtr& before, const ObjectPtr& after) {
+                        .on_update = [enqueue, update_matters](const ObjectPtr& before, const ObjectPtr& after) {
+                          if (update_matters && before != after && !update_matters(*before, *after)) return;
                           if (before != after) enqueue(before);
                           enqueue(after);
                         },

@@ -43,8 +43,11 @@ class Controller {
   // Reconcile the controller owner (ownerReferences with controller: true) of the informer's objects,
   // when that owner is of the given resource's kind and group.
   void watch_owned(Informer& informer, const Resource& owner);
-  // Reconcile whatever map says an event's object concerns.
-  void watch_mapped(Informer& informer, std::function<std::vector<Request>(const Json&)> map);
+  // Reconcile whatever map says an event's object concerns. When update_matters is given, updates it
+  // returns false for (old, new) are ignored (adds and deletes always count).
+  using UpdatePredicate = std::function<bool(const Json& old_object, const Json& new_object)>;
+  void watch_mapped(Informer& informer, std::function<std::vector<Request>(const Json&)> map,
+                    UpdatePredicate update_matters = nullptr);
 
   // Enqueues a request directly.
   void enqueue(const Request& request) { queue_.add(request.key()); }

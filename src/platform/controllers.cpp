@@ -38,9 +38,15 @@ void add_controllers(kube::Manager& manager, StateStoreRegistry& registry, const
   placement_controller.watch_mapped(destinations, [placement](const kube::Json& d) { return placement->placements_on(d); });
 
   auto work = std::make_shared<WorkReconciler>(client, works, placements, destinations, manager.events());
-  kube::Controller& work_controller = manager.add_controller("work", work, {.workers = 2});
+  kube::Controller& work_controller = manager.add_controller("work", work, {.workers = 8});
   work_controller.watch(works);
-  work_controller.watch_owned(placements, api::works());
+  // A Work cares about its WorkPlacements' conditions (failing writes), not their every change.
+  work_controller.watch_mapped(
+      placements, [](const kube::Json& wp) { return kube::controller_owners(wp, api::works()); },
+      [](const kube::Json& before, const kube::Json& after) {
+        auto conditions = [](const kube::Json& o) { return o.value("status", kube::Json::object()).value("conditions", kube::Json::array()); };
+        return conditions(before) != conditions(after);
+      });
   work_controller.watch_mapped(destinations, [work](const kube::Json&) { return work->all_works(); });
 }
 

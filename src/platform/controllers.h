@@ -12,7 +12,7 @@ namespace pave::platform {
 
 struct ControllerOptions {
   std::string cache_dir;        // where Git state stores keep their clones
-  int workplacement_workers = 4;
+  int workplacement_workers = 32;  // each waits for its batch to reach the remote: more workers, bigger batches
   std::string secret_namespace; // "" watches Secrets in every namespace (for state-store credentials)
 };
 

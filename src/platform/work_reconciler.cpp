@@ -157,6 +157,15 @@ kube::Status WorkReconciler::apply_placement(const Json& work, const Json& group
                        {"resourceName", spec.value("resourceName", "")}, {"id", id},
                        {"generation", kube::meta::generation(work)},
                        {"workloads", group.value("workloads", Json::array())}}}};
+  // Most reconciles find the WorkPlacement already as it should be: then there is nothing to send.
+  if (kube::ObjectPtr current = placements_.store().get(kube::meta::namespace_of(work) + "/" + kube::meta::name(wp))) {
+    const Json have = current->value("spec", Json::object());
+    bool same = true;
+    for (const auto& [k, v] : wp["spec"].items()) same = same && have.contains(k) && have[k] == v;
+    for (const auto& [k, v] : labels.items()) same = same && kube::meta::label(*current, k) == v.get<std::string>();
+    same = same && (misplaced || kube::meta::label(*current, api::kLabelMisplaced).empty());
+    if (same) return {};
+  }
   auto applied = client_.apply(api::work_placements(), wp, {.field_manager = "pave-scheduler", .force = true});
   if (!applied) return std::unexpected(applied.error());
   return {};

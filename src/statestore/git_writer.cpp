@@ -56,7 +56,6 @@ struct Owned {
 };
 using Tree = Owned<git_tree, git_tree_free>;
 using Commit = Owned<git_commit, git_commit_free>;
-using Remote = Owned<git_remote, git_remote_free>;
 using Reference = Owned<git_reference, git_reference_free>;
 using Signature = Owned<git_signature, git_signature_free>;
 using TreeEntry = Owned<git_tree_entry, git_tree_entry_free>;
@@ -101,6 +100,8 @@ bool known_host(const std::string& known_hosts, const std::string& host, std::st
 struct GitWriter::Impl {
   GitConfig config;
   git_repository* repo = nullptr;
+  // Looked up once: each lookup rereads the config, and libgit2's regex use there costs memory per call.
+  git_remote* remote = nullptr;
   // New objects go to memory first and reach disk as one pack per pushed batch: writing thousands of
   // loose object files per batch would cost more than everything else together.
   git_odb_backend* mempack = nullptr;  // owned by the repository's object database
@@ -115,6 +116,7 @@ struct GitWriter::Impl {
 
   ~Impl() {
     if (repo && mempack && unpersisted_batches > 0) persist_objects();
+    if (remote) git_remote_free(remote);
     if (repo) git_repository_free(repo);
   }
 
@@ -204,15 +206,13 @@ struct GitWriter::Impl {
 
   // Fetches the branch and records its tip.
   kube::Status fetch() {
-    Remote remote;
-    if (int rc = git_remote_lookup(remote.out(), repo, "origin"); rc < 0) return std::unexpected(git_error("remote", rc));
     git_fetch_options opts = GIT_FETCH_OPTIONS_INIT;
     opts.callbacks = callbacks();
     const std::string spec = "+" + branch_ref() + ":" + remote_ref();
     char* specs[] = {const_cast<char*>(spec.c_str())};
     git_strarray refspecs = {specs, 1};
     auth_attempts = 0;
-    if (int rc = git_remote_fetch(remote.get(), &refspecs, &opts, nullptr); rc < 0) {
+    if (int rc = git_remote_fetch(remote, &refspecs, &opts, nullptr); rc < 0) {
       return std::unexpected(remote_error("fetch " + config.url, rc));
     }
     Reference ref;
@@ -232,8 +232,6 @@ struct GitWriter::Impl {
     if (int rc = git_reference_create(local.out(), repo, branch_ref().c_str(), &commit, 1, "pave write"); rc < 0) {
       return std::unexpected(git_error("update ref", rc));
     }
-    Remote remote;
-    if (int rc = git_remote_lookup(remote.out(), repo, "origin"); rc < 0) return std::unexpected(git_error("remote", rc));
     git_push_options opts = GIT_PUSH_OPTIONS_INIT;
     opts.callbacks = callbacks();
     opts.callbacks.push_update_reference = [](const char*, const char* status, void* data) -> int {
@@ -245,7 +243,7 @@ struct GitWriter::Impl {
     char* specs[] = {const_cast<char*>(spec.c_str())};
     git_strarray refspecs = {specs, 1};
     auth_attempts = 0;
-    int rc = git_remote_push(remote.get(), &refspecs, &opts);
+    int rc = git_remote_push(remote, &refspecs, &opts);
     if (rc == GIT_ENONFASTFORWARD || (rc == 0 && !rejection_.empty())) return false;
     if (rc < 0) {
       const std::string text = git_error_text(rc);
@@ -417,7 +415,12 @@ GitWriter::GitWriter(std::unique_ptr<Impl> impl)
 GitWriter::~GitWriter() = default;
 
 kube::Result<std::unique_ptr<GitWriter>> GitWriter::open(GitConfig config, const std::string& cache_dir) {
-  std::call_once(git_init_once, [] { git_libgit2_init(); });
+  std::call_once(git_init_once, [] {
+    git_libgit2_init();
+    // libgit2 caches parsed objects up to 256 MiB by default; a writer rereads little (the tip's trees),
+    // so a small cache keeps the process small.
+    git_libgit2_opts(GIT_OPT_SET_CACHE_MAX_SIZE, static_cast<ssize_t>(8 << 20));
+  });
   auto impl = std::make_unique<Impl>();
   impl->config = std::move(config);
   const std::string dir = cache_dir + "/" + std::to_string(std::hash<std::string>{}(impl->config.url + "#" + impl->config.branch));
@@ -458,6 +461,7 @@ kube::Result<std::unique_ptr<GitWriter>> GitWriter::open(GitConfig config, const
     git_config_set_int64(cfg, "core.bigFileThreshold", 1);
     git_config_free(cfg);
   }
+  if (int rc = git_remote_lookup(&impl->remote, impl->repo, "origin"); rc < 0) return std::unexpected(git_error("remote", rc));
   if (auto f = impl->fetch(); !f) return std::unexpected(f.error());
   return std::unique_ptr<GitWriter>(new GitWriter(std::move(impl)));
 }

@@ -1,0 +1,151 @@
+// The Kratix comparison end to end: 1,000 Works on 100 Destinations, from the moment the Works are created
+// in the API server until every WorkPlacement is Ready (its files are on the remote), with `pave controller`
+// running as its own process against a real control plane and a Git server on loopback. Prints wall time,
+// commits, and the controller process's CPU per WorkPlacement and peak RSS (from /proc).
+// Usage: controller_bench [WORKS] [DESTINATIONS]   (default 1000 100)
+#include <unistd.h>
+
+#include <csignal>
+#include <fstream>
+#include <sstream>
+
+#include <atomic>
+#include <cstdio>
+#include <thread>
+
+#include "kube/client.h"
+#include "kube/object.h"
+#include "platform/api/kratix.h"
+#include "statestore/layout.h"
+#include "support/cluster.h"
+#include "support/git_server.h"
+
+namespace {
+
+using namespace pave;
+using Clock = std::chrono::steady_clock;
+
+// User plus system CPU of a process, from /proc/PID/stat.
+double process_cpu_seconds(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), {});
+  std::istringstream fields(stat.substr(stat.rfind(')') + 2));
+  std::string f;
+  long utime = 0, stime = 0;
+  for (int i = 3; fields >> f; ++i) {
+    if (i == 14) utime = std::stol(f);
+    if (i == 15) { stime = std::stol(f); break; }
+  }
+  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+long process_peak_rss_kb(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(in, line);) {
+    if (line.starts_with("VmHWM:")) return std::stol(line.substr(6));
+  }
+  return 0;
+}
+
+void die(const std::string& why) {
+  std::fprintf(stderr, "%s\n", why.c_str());
+  std::exit(1);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int works = argc > 1 ? std::atoi(argv[1]) : 1000;
+  const int destinations = argc > 2 ? std::atoi(argv[2]) : 100;
+  auto cluster = testing::LocalCluster::start("controller-bench");
+  if (!cluster) die(cluster.error());
+  if (!cluster->access().kubectl({"apply", "-f", PAVE_CRD_DIR}).ok()) die("cannot apply CRDs");
+  cluster->access().kubectl({"wait", "--for=condition=Established", "crd", "--all", "--timeout=60s"});
+  auto git = testing::GitServer::start("kratix", "s3cr3t");
+  if (!git) die(git.error());
+  git->create_repo("state");
+  auto cache = base::TempDir::create("controller-bench").value();
+
+  auto config = kube::load_kubeconfig({.paths = {cluster->access().kubeconfig}}).value();
+  config.qps = 0;
+  auto client = kube::make_client(config).value();
+  // The store trusts the Git server's CA: a Secret can't carry a CA file, so the bench uses http here and
+  // the writer benchmark covers https.
+  client.create(kube::resources::secrets(), "default",
+                {{"apiVersion", "v1"}, {"kind", "Secret"}, {"metadata", {{"name", "git"}}},
+                 {"stringData", {{"username", "kratix"}, {"password", "s3cr3t"}}}});
+  client.create(platform::api::git_state_stores(), "",
+                {{"apiVersion", platform::api::kApiVersion}, {"kind", "GitStateStore"}, {"metadata", {{"name", "state"}}},
+                 {"spec", {{"url", git->url("state")}, {"secretRef", {{"name", "git"}, {"namespace", "default"}}}}}});
+  for (int d = 0; d < destinations; ++d) {
+    const std::string name = "worker-" + std::to_string(d);
+    client.create(platform::api::destinations(), "",
+                  {{"apiVersion", platform::api::kApiVersion}, {"kind", "Destination"},
+                   {"metadata", {{"name", name}, {"labels", {{"dest", name}}}}},
+                   {"spec", {{"path", name}, {"stateStoreRef", {{"kind", "GitStateStore"}, {"name", "state"}}}}}});
+  }
+
+  const char* pave = std::getenv("PAVE_BENCH_CONTROLLER") ? std::getenv("PAVE_BENCH_CONTROLLER") : PAVE_BINARY;
+  auto controller = base::Child::spawn({pave, "controller", "--kubeconfig", cluster->access().kubeconfig,
+                                        "--cache-dir", cache.path().string(), "--health-port", "-1", "--qps", "0"},
+                                       {}, cache.path().string() + "/controller.log");
+  if (!controller) die(controller.error());
+  // Wait for every Destination to be Ready (canary files written) before the clock starts.
+  for (;;) {
+    auto list = client.list(platform::api::destinations(), "");
+    int ready = 0;
+    for (const auto& d : list->items) {
+      for (const auto& c : d.value("status", kube::Json::object()).value("conditions", kube::Json::array())) {
+        ready += c.value("type", "") == "Ready" && c.value("status", "") == "True";
+      }
+    }
+    if (ready == destinations) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+
+  const std::string content = statestore::encode_workload_content(
+      "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: app}\ndata: {replicas: \"3\", tier: backend}\n");
+  const double cpu_before = process_cpu_seconds(controller->pid());
+  const auto start = Clock::now();
+  std::vector<std::thread> writers;
+  for (int t = 0; t < 4; ++t) {
+    writers.emplace_back([&, t] {
+      for (int i = t; i < works; i += 4) {
+        const std::string dest = "worker-" + std::to_string(i % destinations);
+        kube::Json work = {{"apiVersion", platform::api::kApiVersion}, {"kind", "Work"},
+                           {"metadata", {{"name", "app-" + std::to_string(i)}, {"labels", {{"kratix.io/pipeline-name", "configure"}}}}},
+                           {"spec", {{"promiseName", "app"}, {"resourceName", "app-" + std::to_string(i)},
+                                     {"workloadGroups", kube::Json::array({{{"id", "5058f1af8388633f609cadb75a75dc9d"}, {"directory", "."},
+                                         {"destinationSelectors", kube::Json::array({{{"source", "promise"}, {"matchLabels", {{"dest", dest}}}}})},
+                                         {"workloads", kube::Json::array({{{"filepath", "app.yaml"}, {"content", content}}})}}})}}}};
+        if (!client.create(platform::api::works(), "default", work)) std::fprintf(stderr, "create failed\n");
+      }
+    });
+  }
+  for (auto& w : writers) w.join();
+  const double created_s = std::chrono::duration<double>(Clock::now() - start).count();
+  int ready = 0;
+  while (ready < works) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    auto list = client.list_all(platform::api::work_placements(), "default");
+    ready = 0;
+    for (const auto& wp : list->items) {
+      for (const auto& c : wp.value("status", kube::Json::object()).value("conditions", kube::Json::array())) {
+        ready += c.value("type", "") == "Ready" && c.value("status", "") == "True";
+      }
+    }
+    if (std::chrono::duration<double>(Clock::now() - start).count() > 600) die("timed out: " + std::to_string(ready) + " ready");
+  }
+  const double total_s = std::chrono::duration<double>(Clock::now() - start).count();
+  const double cpu = process_cpu_seconds(controller->pid()) - cpu_before;
+  const long rss_mb = process_peak_rss_kb(controller->pid()) / 1024;
+  auto commits = base::run({.argv = {"sh", "-c", "git -C " + git->clone("state") + " rev-list --count HEAD"}});
+  std::printf("%d Works on %d Destinations: created in %.2f s; every WorkPlacement Ready (files on the remote) "
+              "%.2f s after the first was created; %s commits in all (including %d canary commits); "
+              "pave controller: %.2f ms CPU per WorkPlacement, peak RSS %ld MB\n",
+              works, destinations, created_s, total_s, commits.out.substr(0, commits.out.find('\n')).c_str(), destinations,
+              cpu * 1000 / works, rss_mb);
+  controller->signal(SIGTERM);
+  controller->wait_for(std::chrono::seconds(20));
+  return 0;
+}
