@@ -109,7 +109,8 @@ std::expected<std::shared_ptr<statestore::Writer>, StateStoreReconciler::Failure
       c.username = secret_value(secret, "username");
       c.password = secret_value(secret, "password");
     }
-    auto writer = statestore::GitWriter::open(c, cache_dir_ + "/git");
+    // Each store has its own clone, even when two name the same repository.
+    auto writer = statestore::GitWriter::open(c, cache_dir_ + "/git/" + kube::meta::name(store));
     if (!writer) return std::unexpected(Failure{ss::kReasonInitialising, ss::kInitialisingPrefix + writer.error().message});
     if (auto s = (*writer)->check_permissions(); !s) {
       return std::unexpected(Failure{ss::kReasonPermissions, ss::kPermissionsPrefix + s.error().message});
