@@ -10,6 +10,7 @@
 #include "kube/manager.h"
 #include "platform/api/kratix.h"
 #include "platform/controllers.h"
+#include "statestore/bucket_writer.h"
 #include "statestore/layout.h"
 #include "support/cluster_environment.h"
 #include "support/git_server.h"
@@ -310,6 +311,65 @@ TEST_F(PlatformControllers, WorksAreScheduledToMatchingDestinationsAndReachTheir
   EXPECT_TRUE(eventually([&] { return !kubectl({"get", "work", "deps"}).ok(); }, 60s));
   EXPECT_TRUE(eventually([&] { return !std::filesystem::exists(server->clone("state") + "/a/dependencies/redis/configure/5058f/cm.yaml"); }, 60s));
   kubectl({"delete", "works", "--all", "--wait=false"});
+}
+
+TEST_F(PlatformControllers, BucketAndAggregatedYamlDestinationsThroughTheControllers) {
+  auto git = testing::GitServer::start("kratix", "s3cr3t");
+  ASSERT_TRUE(git.has_value()) << git.error();
+  auto s3 = testing::S3Server::start("kratix");
+  ASSERT_TRUE(s3.has_value()) << s3.error();
+  const std::string url = git->create_repo("state");
+  const std::string gstore = "git-" + ns(), bstore = "s3-" + ns(), agg = "agg-" + ns(), bucket = "bucket-" + ns();
+  secret("git-creds", {{"username", "kratix"}, {"password", "s3cr3t"}});
+  secret("s3-creds", {{"accessKeyID", testing::S3Server::kAccessKey}, {"secretAccessKey", testing::S3Server::kSecret}});
+  ASSERT_TRUE(cluster().kubectl({"apply", "-f", "-"}, "apiVersion: platform.kratix.io/v1alpha1\nkind: GitStateStore\n"
+      "metadata: {name: " + gstore + "}\nspec: {url: " + url + ", secretRef: {name: git-creds, namespace: " + ns() + "}}\n"
+      "---\napiVersion: platform.kratix.io/v1alpha1\nkind: BucketStateStore\nmetadata: {name: " + bstore + "}\n"
+      "spec: {endpoint: \"" + s3->endpoint() + "\", bucketName: kratix, insecure: true, secretRef: {name: s3-creds, namespace: " + ns() + "}}\n"
+      "---\napiVersion: platform.kratix.io/v1alpha1\nkind: Destination\nmetadata: {name: " + agg + "}\n"
+      "spec: {path: agg, filepath: {mode: aggregatedYAML}, stateStoreRef: {kind: GitStateStore, name: " + gstore + "}}\n"
+      "---\napiVersion: platform.kratix.io/v1alpha1\nkind: Destination\nmetadata: {name: " + bucket + "}\n"
+      "spec: {path: worker-s3, stateStoreRef: {kind: BucketStateStore, name: " + bstore + "}}\n").ok());
+  auto placement = [&](const std::string& name, const std::string& dest, const std::string& text) {
+    return "apiVersion: platform.kratix.io/v1alpha1\nkind: WorkPlacement\nmetadata:\n  name: " + name +
+           "\n  labels: {kratix.io/pipeline-name: configure}\nspec:\n  targetDestinationName: " + dest +
+           "\n  promiseName: app\n  resourceName: " + name + "\n  id: 5058f1af8388633f609cadb75a75dc9d\n"
+           "  workloads:\n  - {filepath: app.yaml, content: \"" + statestore::encode_workload_content(text) + "\"}\n";
+  };
+  ASSERT_TRUE(kubectl({"apply", "-f", "-"}, placement("b-second", agg, "kind: B") + "---\n" + placement("a-first", agg, "kind: A") +
+                                            "---\n" + placement("in-bucket", bucket, "kind: InBucket\n")).ok());
+  auto ready = [&](const std::string& wp) {
+    return kubectl({"get", "workplacement", wp, "-o", "jsonpath={.status.conditions[?(@.type==\"Ready\")].status}"}).out == "True";
+  };
+  ASSERT_TRUE(eventually([&] { return ready("a-first") && ready("b-second") && ready("in-bucket"); }, 60s))
+      << kubectl({"get", "workplacements", "-o", "yaml"}).out;
+
+  // aggregatedYAML: one file, every placement of the Destination sorted by name.
+  auto aggregated = [&] {
+    std::ifstream in(git->clone("state") + "/agg/aggregated.yaml");
+    return std::string((std::istreambuf_iterator<char>(in)), {});
+  };
+  ASSERT_TRUE(eventually([&] { return aggregated() == "kind: A\n---\nkind: B"; }, 30s)) << aggregated();
+
+  // The bucket Destination: its canary files and the placement's object are in the bucket.
+  auto reader = statestore::BucketWriter::open({.endpoint = s3->endpoint(), .bucket = "kratix", .insecure = true,
+                                                .access_key_id = testing::S3Server::kAccessKey,
+                                                .secret_access_key = testing::S3Server::kSecret});
+  ASSERT_TRUE(reader.has_value());
+  EXPECT_EQ((*reader)->read_file("worker-s3/resources/" + ns() + "/app/in-bucket/configure/5058f/app.yaml").value(),
+            "kind: InBucket\n");
+  EXPECT_TRUE((*reader)->read_file("worker-s3/dependencies/kratix-canary-namespace.yaml").value().has_value());
+
+  // Removing one aggregated placement rewrites the file without it.
+  ASSERT_TRUE(kubectl({"delete", "workplacement", "a-first", "in-bucket", "--wait=false"}).ok());
+  EXPECT_TRUE(eventually([&] { return aggregated() == "kind: B"; }, 30s)) << aggregated();
+  EXPECT_TRUE(eventually([&] {
+    return !(*reader)->read_file("worker-s3/resources/" + ns() + "/app/in-bucket/configure/5058f/app.yaml").value().has_value();
+  }, 30s));
+  kubectl({"delete", "workplacement", "b-second", "--wait=false"});
+  cluster().kubectl({"delete", "destination", agg, bucket, "--wait=false"});
+  cluster().kubectl({"delete", "gitstatestore", gstore, "--wait=false"});
+  cluster().kubectl({"delete", "bucketstatestore", bstore, "--wait=false"});
 }
 
 }  // namespace
