@@ -112,8 +112,9 @@ kube::Result<statestore::Change> WorkPlacementReconciler::change_for(const Json&
   if (!placement) return std::unexpected(placement.error());
   std::optional<std::string> previous_state;
   if (layout.mode == statestore::FilepathMode::kNone) {
-    const std::string dest = layout.path == "." || layout.path == "/" ? "" : layout.path;
-    auto state = writer.read_file((dest.empty() ? "" : dest + "/") + ".kratix/" + placement->namespace_ + "-" + placement->name + ".yaml");
+    auto path = statestore::state_file_path(layout, *placement);
+    if (!path) return std::unexpected(path.error());
+    auto state = writer.read_file(*path);
     if (!state) return std::unexpected(state.error());
     previous_state = *state;
   }

@@ -124,6 +124,12 @@ kube::Result<Change> placement_change(const DestinationLayout& d, const Placemen
   return std::unexpected(kube::make_error(ErrorKind::kInvalid, "aggregatedYAML destinations are written with aggregated_change"));
 }
 
+kube::Result<std::string> state_file_path(const DestinationLayout& d, const Placement& p) {
+  auto dest = destination_dir(d);
+  if (!dest) return std::unexpected(dest.error());
+  return state_file(*dest, p);
+}
+
 kube::Result<Change> placement_removal(const DestinationLayout& d, const Placement& p,
                                        const std::optional<std::string>& previous_state) {
   auto dest = destination_dir(d);

@@ -52,6 +52,9 @@ struct Placement {
 kube::Result<Change> placement_change(const DestinationLayout& d, const Placement& p,
                                       const std::optional<std::string>& previous_state = std::nullopt);
 
+// For kNone: where the placement's state file (the list of files it wrote) lives in the store.
+kube::Result<std::string> state_file_path(const DestinationLayout& d, const Placement& p);
+
 // The change that removes everything placement wrote (its WorkPlacement is being deleted).
 kube::Result<Change> placement_removal(const DestinationLayout& d, const Placement& p,
                                        const std::optional<std::string>& previous_state = std::nullopt);

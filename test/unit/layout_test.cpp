@@ -61,6 +61,8 @@ TEST(Layout, NoneWritesFlatFilesAndAStateFileAndRemovesWhatItNoLongerWrites) {
   EXPECT_EQ(kube::parse_yaml(c->files[2].content).value()["files"],
             (kube::Json{"flat/redis.yaml", "flat/dest2/cm.yaml"}));
   EXPECT_EQ(c->remove_files, (std::vector<std::string>{"flat/old.yaml"}));
+  EXPECT_EQ(state_file_path({.path = "/flat/", .mode = FilepathMode::kNone}, p).value(), c->files[2].path)
+      << "the reconciler reads the state file where the layout writes it, however the path is spelled";
 
   auto gone = placement_removal(d, p, c->files[2].content);
   ASSERT_TRUE(gone.has_value());
