@@ -1,24 +1,21 @@
 // BucketWriter against s3rver (a real S3 server that verifies signatures) on loopback: WorkPlacements written
 // per second as their number grows, and the same placements written again unchanged (every PUT skipped
 // because the ETag already matches). Usage: bucket_writer_bench
-#include <sys/resource.h>
 
 #include <chrono>
 #include <cstdio>
 
+#include "process_stats.h"
 #include "statestore/bucket_writer.h"
 #include "support/s3_server.h"
 
 namespace {
 
+using namespace pave::bench;
+
 using namespace pave;
 using Clock = std::chrono::steady_clock;
 
-double cpu_seconds() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
-}
 
 statestore::Change change(int i) {
   const std::string dir = "worker-" + std::to_string(i % 100) + "/resources/default/app/r" + std::to_string(i) + "/configure/5058f";

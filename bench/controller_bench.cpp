@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <thread>
 
+#include "process_stats.h"
 #include "kube/client.h"
 #include "kube/object.h"
 #include "platform/api/kratix.h"
@@ -22,30 +23,12 @@
 
 namespace {
 
+using namespace pave::bench;
+
 using namespace pave;
 using Clock = std::chrono::steady_clock;
 
-// User plus system CPU of a process, from /proc/PID/stat.
-double process_cpu_seconds(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat((std::istreambuf_iterator<char>(in)), {});
-  std::istringstream fields(stat.substr(stat.rfind(')') + 2));
-  std::string f;
-  long utime = 0, stime = 0;
-  for (int i = 3; fields >> f; ++i) {
-    if (i == 14) utime = std::stol(f);
-    if (i == 15) { stime = std::stol(f); break; }
-  }
-  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
 
-long process_peak_rss_kb(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  for (std::string line; std::getline(in, line);) {
-    if (line.starts_with("VmHWM:")) return std::stol(line.substr(6));
-  }
-  return 0;
-}
 
 void die(const std::string& why) {
   std::fprintf(stderr, "%s\n", why.c_str());

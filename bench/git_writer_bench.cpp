@@ -4,7 +4,6 @@
 //   2. WorkPlacements per second as their number grows (100, 1,000, 10,000);
 //   3. the cost of one write as the repository grows (1 MB, 100 MB, 1 GB of existing history).
 // Usage: git_writer_bench [--max-repo-mb N]   (default 1024)
-#include <sys/resource.h>
 
 #include <algorithm>
 #include <chrono>
@@ -12,25 +11,18 @@
 #include <cstring>
 #include <fstream>
 
+#include "process_stats.h"
 #include "statestore/git_writer.h"
 #include "support/git_server.h"
 
 namespace {
 
+using namespace pave::bench;
+
 using namespace pave;
 using Clock = std::chrono::steady_clock;
 
-double cpu_seconds() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
-}
 
-long peak_rss_mb() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return u.ru_maxrss / 1024;
-}
 
 // A WorkPlacement's change: one ~1 KB manifest in its own directory on its Destination.
 statestore::Change change(int i, int destinations, const std::string& round = "") {
