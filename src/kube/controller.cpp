@@ -32,15 +32,39 @@ Controller::Controller(std::string name, std::shared_ptr<Reconciler> reconciler,
       reconciler_(std::move(reconciler)),
       options_(std::move(options)),
       metrics_(metrics),
-      queue_(options_.rate_limiter(), metrics ? metrics->work_queue_hooks(name_) : WorkQueueHooks{}) {}
+      queue_(std::make_shared<WorkQueue>(options_.rate_limiter(), metrics ? metrics->work_queue_hooks(name_) : WorkQueueHooks{})) {}
 
 Controller::~Controller() { stop(); }
 
-void Controller::watch(Informer& informer) {
-  auto enqueue_self = [this](const ObjectPtr& o) { queue_.add(meta::key(*o)); };
+void Controller::watch(Informer& informer, UpdatePredicate update_matters) {
+  auto enqueue_self = [this](const ObjectPtr& o) { queue_->add(meta::key(*o)); };
   informer.add_handler({.on_add = enqueue_self,
-                        .on_update = [enqueue_self](const ObjectPtr&, const ObjectPtr& o) { enqueue_self(o); },
+                        .on_update = [enqueue_self, update_matters](const ObjectPtr& before, const ObjectPtr& after) {
+                          if (update_matters && before != after && !update_matters(*before, *after)) return;
+                          enqueue_self(after);
+                        },
                         .on_delete = enqueue_self});
+}
+
+std::function<void(const Request&)> Controller::enqueuer() const {
+  return [queue = std::weak_ptr<WorkQueue>(queue_)](const Request& request) {
+    if (auto q = queue.lock()) q->add(request.key());
+  };
+}
+
+bool changed_beyond_status(const Json& before, const Json& after) {
+  if (meta::generation(before) != meta::generation(after)) return true;
+  static const Json kNone;
+  auto field = [](const Json& o, const char* name) -> const Json& {
+    auto m = o.find("metadata");
+    if (m == o.end() || !m->is_object()) return kNone;
+    auto f = m->find(name);
+    return f == m->end() ? kNone : *f;
+  };
+  for (const char* name : {"labels", "annotations", "finalizers", "deletionTimestamp"}) {
+    if (field(before, name) != field(after, name)) return true;
+  }
+  return false;
 }
 
 void Controller::watch_owned(Informer& informer, const Resource& owner) {
@@ -50,7 +74,7 @@ void Controller::watch_owned(Informer& informer, const Resource& owner) {
 void Controller::watch_mapped(Informer& informer, std::function<std::vector<Request>(const Json&)> map,
                               UpdatePredicate update_matters) {
   auto enqueue = [this, map = std::move(map)](const ObjectPtr& o) {
-    for (const auto& r : map(*o)) queue_.add(r.key());
+    for (const auto& r : map(*o)) queue_->add(r.key());
   };
   // On update both versions count: an object that stopped concerning an owner must still wake it.
   informer.add_handler({.on_add = enqueue,
@@ -69,16 +93,16 @@ void Controller::start() {
 }
 
 void Controller::stop() {
-  queue_.shut_down();
+  queue_->shut_down();
   for (auto& w : workers_) w.join();
   if (!workers_.empty()) log::info("controller stopped", {{"controller", name_}});
   workers_.clear();
 }
 
 void Controller::worker() {
-  while (auto key = queue_.get()) {
+  while (auto key = queue_->get()) {
     process(*key);
-    queue_.done(*key);
+    queue_->done(*key);
   }
 }
 
@@ -90,15 +114,15 @@ void Controller::process(const std::string& key) {
   if (!result) {
     outcome = "error";
     log::warn("reconcile failed", {{"controller", name_}, {"key", key}, {"error", result.error().to_string()},
-                                   {"retries", std::to_string(queue_.num_requeues(key))}});
-    queue_.add_rate_limited(key);
+                                   {"retries", std::to_string(queue_->num_requeues(key))}});
+    queue_->add_rate_limited(key);
   } else if (result->requeue_after.count() > 0) {
     outcome = "requeue_after";
-    queue_.forget(key);
-    queue_.add_after(key, result->requeue_after);
+    queue_->forget(key);
+    queue_->add_after(key, result->requeue_after);
   } else {
     outcome = "success";
-    queue_.forget(key);
+    queue_->forget(key);
   }
   if (metrics_) metrics_->reconcile_finished(name_, outcome, seconds);
 }

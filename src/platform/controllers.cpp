@@ -1,5 +1,6 @@
 #include "platform/controllers.h"
 
+#include "platform/api/conditions.h"
 #include "platform/api/kratix.h"
 #include "platform/destination_reconciler.h"
 #include "platform/state_store_reconciler.h"
@@ -7,6 +8,14 @@
 #include "platform/work_reconciler.h"
 
 namespace pave::platform {
+namespace {
+
+bool write_failing(const kube::Json& wp) {
+  const kube::Json* written = api::find_condition(wp, api::work_placement::kWriteSucceeded);
+  return written && written->value("status", "") == "False";
+}
+
+}  // namespace
 
 void add_controllers(kube::Manager& manager, StateStoreRegistry& registry, const ControllerOptions& options) {
   const kube::Client& client = manager.client();
@@ -34,20 +43,33 @@ void add_controllers(kube::Manager& manager, StateStoreRegistry& registry, const
   auto placement = std::make_shared<WorkPlacementReconciler>(client, placements, destinations, registry, manager.events());
   kube::Controller& placement_controller =
       manager.add_controller("workplacement", placement, {.workers = options.workplacement_workers});
-  placement_controller.watch(placements);
-  placement_controller.watch_mapped(destinations, [placement](const kube::Json& d) { return placement->placements_on(d); });
+  placement->set_wake(placement_controller.enqueuer());
+  // Kratix's trigger: create, spec change, deletion start; a WorkPlacement's own status writes do not count.
+  placement_controller.watch(placements, kube::changed_beyond_status);
+  placement_controller.watch_mapped(destinations, [placement](const kube::Json& d) { return placement->placements_on(d); },
+                                    kube::changed_beyond_status);
+
+  // A store's writer opening (at start-up, or after new credentials) is what Destinations and
+  // WorkPlacements waiting for it need: wake them now rather than at their next retry.
+  registry.on_opened([destination, placement, wake_destination = destination_controller.enqueuer(),
+                      wake_placement = placement_controller.enqueuer(), &destinations](const std::string& kind, const std::string& name) {
+    for (const auto& d : destination->destinations_using(kind, name)) {
+      wake_destination(d);
+      if (kube::ObjectPtr dest = destinations.store().get(d.name)) {
+        for (const auto& wp : placement->placements_on(*dest)) wake_placement(wp);
+      }
+    }
+  });
 
   auto work = std::make_shared<WorkReconciler>(client, works, placements, destinations, manager.events());
-  kube::Controller& work_controller = manager.add_controller("work", work, {.workers = 8});
-  work_controller.watch(works);
-  // A Work cares about its WorkPlacements' conditions (failing writes), not their every change.
+  kube::Controller& work_controller = manager.add_controller("work", work, {.workers = options.work_workers});
+  work_controller.watch(works, kube::changed_beyond_status);
+  // A Work's status depends on its WorkPlacements only through failing writes.
   work_controller.watch_mapped(
       placements, [](const kube::Json& wp) { return kube::controller_owners(wp, api::works()); },
-      [](const kube::Json& before, const kube::Json& after) {
-        auto conditions = [](const kube::Json& o) { return o.value("status", kube::Json::object()).value("conditions", kube::Json::array()); };
-        return conditions(before) != conditions(after);
-      });
-  work_controller.watch_mapped(destinations, [work](const kube::Json&) { return work->all_works(); });
+      [](const kube::Json& before, const kube::Json& after) { return write_failing(before) != write_failing(after); });
+  // Scheduling reads Destinations' labels and deletion, not their status.
+  work_controller.watch_mapped(destinations, [work](const kube::Json&) { return work->all_works(); }, kube::changed_beyond_status);
 }
 
 }  // namespace pave::platform

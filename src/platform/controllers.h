@@ -12,7 +12,8 @@ namespace pave::platform {
 
 struct ControllerOptions {
   std::string cache_dir;        // where Git state stores keep their clones
-  int workplacement_workers = 32;  // each waits for its batch to reach the remote: more workers, bigger batches
+  int workplacement_workers = 8;   // a reconcile submits its write and returns: workers wait only for the API server
+  int work_workers = 32;           // a Work costs three API requests in a row: enough workers to overlap them
   std::string secret_namespace; // "" watches Secrets in every namespace (for state-store credentials)
 };
 

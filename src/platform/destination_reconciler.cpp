@@ -43,10 +43,14 @@ std::optional<statestore::DestinationLayout> DestinationReconciler::layout_of(co
 }
 
 std::vector<kube::Request> DestinationReconciler::destinations_using(const Json& state_store) const {
+  return destinations_using(state_store.value("kind", ""), kube::meta::name(state_store));
+}
+
+std::vector<kube::Request> DestinationReconciler::destinations_using(const std::string& kind, const std::string& name) const {
   std::vector<kube::Request> out;
   for (const auto& dest : destinations_.store().list()) {
     StoreRef ref = store_ref(*dest);
-    if (ref.kind == state_store.value("kind", "") && ref.name == kube::meta::name(state_store)) {
+    if (ref.kind == kind && ref.name == name) {
       out.push_back({"", kube::meta::name(*dest)});
     }
   }

@@ -20,6 +20,7 @@ class DestinationReconciler : public kube::Reconciler {
 
   // The Destinations that write to state store (for the state-store informers' events).
   std::vector<kube::Request> destinations_using(const kube::Json& state_store) const;
+  std::vector<kube::Request> destinations_using(const std::string& kind, const std::string& name) const;
 
   // A Destination's layout from its spec (nothing when filepath.mode is not one Kratix knows).
   static std::optional<statestore::DestinationLayout> layout_of(const kube::Json& destination);

@@ -16,8 +16,18 @@ std::string StateStoreRegistry::version(const std::string& kind, const std::stri
 
 void StateStoreRegistry::put(const std::string& kind, const std::string& name, const std::string& version,
                              std::shared_ptr<statestore::Writer> writer) {
+  std::vector<OpenedListener> listeners;
+  {
+    std::lock_guard lock(mu_);
+    entries_[kind + "/" + name] = {version, std::move(writer)};
+    listeners = listeners_;
+  }
+  for (const auto& listener : listeners) listener(kind, name);
+}
+
+void StateStoreRegistry::on_opened(OpenedListener listener) {
   std::lock_guard lock(mu_);
-  entries_[kind + "/" + name] = {version, std::move(writer)};
+  listeners_.push_back(std::move(listener));
 }
 
 void StateStoreRegistry::erase(const std::string& kind, const std::string& name) {

@@ -1,5 +1,9 @@
 #include "platform/work_placement_reconciler.h"
 
+#include <map>
+#include <mutex>
+#include <optional>
+
 #include "kube/object.h"
 #include "platform/api/conditions.h"
 #include "platform/api/kratix.h"
@@ -13,6 +17,8 @@ using kube::Json;
 namespace wp_api = api::work_placement;
 
 constexpr auto kRetryAfter = std::chrono::seconds(15);
+// Kratix's stateStoreReconciliationInterval: written again this often, which restores drifted files.
+constexpr auto kRewriteAfter = std::chrono::hours(10);
 
 
 // A finished reconcile, or the error that stopped it.
@@ -21,7 +27,69 @@ kube::Result<kube::ReconcileResult> done(const kube::Status& s) {
   return kube::ReconcileResult{};
 }
 
+// What a write was for: a WorkPlacement's spec, whether it is going, and its Destination's spec. A
+// result for anything else is stale.
+std::string fingerprint(const Json& wp, const Json& destination, bool deleting) {
+  return std::to_string(kube::meta::generation(wp)) + (deleting ? "/deleting/" : "/") + kube::meta::uid(destination) +
+         "/" + std::to_string(kube::meta::generation(destination));
+}
+
 }  // namespace
+
+// The writes submitted and not yet reported, by WorkPlacement key. Writers' callbacks hold it weakly and
+// wake the WorkPlacement when its write is done.
+class WorkPlacementReconciler::Writes {
+ public:
+  using Result = kube::Result<statestore::WriteResult>;
+  enum class State { kNone, kInFlight, kDone };
+
+  // The state of key's write for this fingerprint; a finished one is handed over (and forgotten).
+  State take(const std::string& key, const std::string& fingerprint, std::optional<Result>& result) {
+    std::lock_guard lock(mu_);
+    auto it = writes_.find(key);
+    if (it == writes_.end() || it->second.fingerprint != fingerprint) return State::kNone;
+    if (!it->second.result) return State::kInFlight;
+    result = std::move(it->second.result);
+    writes_.erase(it);
+    return State::kDone;
+  }
+  // Starts a write for key; an earlier one still in flight is superseded (its result will be dropped).
+  uint64_t start(const std::string& key, const std::string& fingerprint) {
+    std::lock_guard lock(mu_);
+    writes_[key] = {fingerprint, ++next_id_, std::nullopt};
+    return next_id_;
+  }
+  void finish(const kube::Request& request, uint64_t id, Result result) {
+    std::function<void(const kube::Request&)> wake;
+    {
+      std::lock_guard lock(mu_);
+      auto it = writes_.find(request.key());
+      if (it == writes_.end() || it->second.id != id) return;
+      it->second.result = std::move(result);
+      wake = wake_;
+    }
+    if (wake) wake(request);
+  }
+  void forget(const std::string& key) {
+    std::lock_guard lock(mu_);
+    writes_.erase(key);
+  }
+  void set_wake(std::function<void(const kube::Request&)> wake) {
+    std::lock_guard lock(mu_);
+    wake_ = std::move(wake);
+  }
+
+ private:
+  struct Write {
+    std::string fingerprint;
+    uint64_t id = 0;
+    std::optional<Result> result;
+  };
+  std::mutex mu_;
+  std::map<std::string, Write> writes_;
+  uint64_t next_id_ = 0;
+  std::function<void(const kube::Request&)> wake_;
+};
 
 kube::Result<statestore::Placement> placement_of(const Json& wp) {
   const Json spec = wp.value("spec", Json::object());
@@ -39,7 +107,16 @@ kube::Result<statestore::Placement> placement_of(const Json& wp) {
 WorkPlacementReconciler::WorkPlacementReconciler(kube::Client client, const kube::Informer& placements,
                                                  const kube::Informer& destinations, StateStoreRegistry& registry,
                                                  kube::EventRecorder& events)
-    : client_(std::move(client)), placements_(placements), destinations_(destinations), registry_(registry), events_(events) {}
+    : client_(std::move(client)),
+      placements_(placements),
+      destinations_(destinations),
+      registry_(registry),
+      events_(events),
+      writes_(std::make_shared<Writes>()) {}
+
+WorkPlacementReconciler::~WorkPlacementReconciler() = default;
+
+void WorkPlacementReconciler::set_wake(std::function<void(const kube::Request&)> wake) { writes_->set_wake(std::move(wake)); }
 
 kube::IndexFunc WorkPlacementReconciler::destination_index() {
   return [](const Json& wp) {
@@ -57,7 +134,10 @@ std::vector<kube::Request> WorkPlacementReconciler::placements_on(const Json& de
 
 kube::Result<kube::ReconcileResult> WorkPlacementReconciler::reconcile(const kube::Request& request) {
   kube::ObjectPtr wp = placements_.store().get(request.key());
-  if (!wp) return kube::ReconcileResult{};
+  if (!wp) {
+    writes_->forget(request.key());
+    return kube::ReconcileResult{};
+  }
   const bool deleting = (*wp)["metadata"].contains("deletionTimestamp");
   const std::string target = wp->value("spec", Json::object()).value("targetDestinationName", "");
   kube::ObjectPtr dest = destinations_.store().get(target);
@@ -73,25 +153,40 @@ kube::Result<kube::ReconcileResult> WorkPlacementReconciler::reconcile(const kub
   if (!writer) return kube::ReconcileResult{.requeue_after = kRetryAfter};  // the store is not Ready yet
 
   if (!deleting) {
+    // The scheduler creates WorkPlacements with their finalizers; this covers any made otherwise.
     std::vector<std::string> wanted = {wp_api::kRepoCleanupFinalizer};
     if (layout->mode == statestore::FilepathMode::kNone) wanted.push_back(wp_api::kDotFilesFinalizer);
     for (const auto& f : wanted) {
-      if (!kube::meta::has_finalizer(*wp, f)) {
-        if (auto s = set_finalizers(*wp, wanted); !s) return std::unexpected(s.error());
-        return kube::ReconcileResult{};  // the update brings us back
-      }
+      if (kube::meta::has_finalizer(*wp, f)) continue;
+      if (auto s = set_finalizers(*wp, wanted); !s) return std::unexpected(s.error());
+      break;
     }
   }
+  const std::string what = fingerprint(*wp, *dest, deleting);
+  std::optional<kube::Result<statestore::WriteResult>> written;
+  switch (writes_->take(request.key(), what, written)) {
+    case Writes::State::kDone: return finish(*wp, deleting, *written);
+    case Writes::State::kInFlight: return kube::ReconcileResult{};  // its result will wake us
+    case Writes::State::kNone: break;
+  }
   auto change = change_for(*wp, *layout, *writer, deleting);
-  kube::Result<statestore::WriteResult> written =
-      change ? writer->submit(std::move(*change)).get() : kube::Result<statestore::WriteResult>(std::unexpected(change.error()));
+  if (!change) return finish(*wp, deleting, std::unexpected(change.error()));
+  const uint64_t id = writes_->start(request.key(), what);
+  writer->submit(std::move(*change), [writes = std::weak_ptr<Writes>(writes_), request, id](kube::Result<statestore::WriteResult> r) {
+    if (auto w = writes.lock()) w->finish(request, id, std::move(r));
+  });
+  return kube::ReconcileResult{};
+}
+
+kube::Result<kube::ReconcileResult> WorkPlacementReconciler::finish(const Json& wp, bool deleting,
+                                                                    const kube::Result<statestore::WriteResult>& written) {
   if (deleting) {
     if (!written) return std::unexpected(written.error());
-    return done(set_finalizers(*wp, {}));
+    return done(set_finalizers(wp, {}));
   }
-  if (auto s = report(*wp, written); !s) return std::unexpected(s.error());
+  if (auto s = report(wp, written); !s) return std::unexpected(s.error());
   if (!written) return kube::ReconcileResult{.requeue_after = kRetryAfter};
-  return kube::ReconcileResult{};
+  return kube::ReconcileResult{.requeue_after = kRewriteAfter};
 }
 
 kube::Result<statestore::Change> WorkPlacementReconciler::change_for(const Json& wp, const statestore::DestinationLayout& layout,

@@ -2,7 +2,14 @@
 // state store in the Destination's layout, and removes them when the WorkPlacement is deleted. The
 // write goes through the store's batching writer, so many WorkPlacements reconciled at once share one
 // commit; WriteSucceeded and Ready turn True only once the remote has the files.
+//
+// A reconcile does not wait for the remote: it submits the change and returns, freeing its worker, and
+// the writer's answer brings the WorkPlacement back (through wake) to report it. So a batch holds as
+// many WorkPlacements as are pending, not as many as there are workers.
 #pragma once
+
+#include <functional>
+#include <memory>
 
 #include "kube/event_recorder.h"
 #include "kube/informer.h"
@@ -17,6 +24,10 @@ class WorkPlacementReconciler : public kube::Reconciler {
   // placements must have the index "destination" (by kratix.io/targetDestinationName).
   WorkPlacementReconciler(kube::Client client, const kube::Informer& placements, const kube::Informer& destinations,
                           StateStoreRegistry& registry, kube::EventRecorder& events);
+  ~WorkPlacementReconciler() override;
+
+  // How a finished write brings its WorkPlacement back: the controller's enqueuer. Set before starting.
+  void set_wake(std::function<void(const kube::Request&)> wake);
 
   kube::Result<kube::ReconcileResult> reconcile(const kube::Request& request) override;
 
@@ -29,6 +40,7 @@ class WorkPlacementReconciler : public kube::Reconciler {
  private:
   kube::Result<statestore::Change> change_for(const kube::Json& wp, const statestore::DestinationLayout& layout,
                                               statestore::Writer& writer, bool removing);
+  kube::Result<kube::ReconcileResult> finish(const kube::Json& wp, bool deleting, const kube::Result<statestore::WriteResult>& written);
   kube::Status set_finalizers(const kube::Json& wp, const std::vector<std::string>& finalizers);
   kube::Status report(const kube::Json& wp, const kube::Result<statestore::WriteResult>& written);
 
@@ -37,6 +49,8 @@ class WorkPlacementReconciler : public kube::Reconciler {
   const kube::Informer& destinations_;
   StateStoreRegistry& registry_;
   kube::EventRecorder& events_;
+  class Writes;                    // the writes submitted and not yet reported
+  std::shared_ptr<Writes> writes_; // shared (weakly) with the writers' callbacks
 };
 
 // A WorkPlacement as the layouts see it: names and decoded workloads.

@@ -6,6 +6,7 @@
 #include "kube/object.h"
 #include "platform/api/conditions.h"
 #include "platform/api/kratix.h"
+#include "platform/destination_reconciler.h"
 #include "platform/finalizers.h"
 
 namespace pave::platform {
@@ -63,7 +64,6 @@ kube::Result<kube::ReconcileResult> WorkReconciler::reconcile(const kube::Reques
   if ((*work)["metadata"].contains("deletionTimestamp")) return finish_deletion(*work);
   if (!kube::meta::has_finalizer(*work, w::kFinalizer)) {
     if (auto s = set_owned_finalizers(client_, api::works(), *work, {w::kFinalizer}, {w::kFinalizer}); !s) return failed(s.error());
-    return kube::ReconcileResult{};  // the update brings us back
   }
 
   std::vector<DestinationView> destinations;
@@ -146,10 +146,15 @@ kube::Status WorkReconciler::apply_placement(const Json& work, const Json& group
   if (auto pipeline = kube::meta::label(work, api::kLabelPipelineName); !pipeline.empty()) labels[api::kLabelPipelineName] = pipeline;
   // Server-side apply keeps only what this manager sets, so clearing misplaced is leaving it out.
   if (misplaced) labels[api::kLabelMisplaced] = "true";
+  const std::string key = kube::meta::namespace_of(work) + "/" + work_placement_name(kube::meta::name(work), destination, id);
+  kube::ObjectPtr current = placements_.store().get(key);
+  // A WorkPlacement on its way out takes no changes (nor finalizers); its deletion brings the Work back.
+  if (current && (*current)["metadata"].contains("deletionTimestamp")) return {};
   Json wp = {{"apiVersion", api::kApiVersion}, {"kind", "WorkPlacement"},
              {"metadata", {{"name", work_placement_name(kube::meta::name(work), destination, id)},
                            {"namespace", kube::meta::namespace_of(work)},
                            {"labels", labels},
+                           {"finalizers", placement_finalizers(destination)},
                            {"ownerReferences", Json::array({{{"apiVersion", api::kApiVersion}, {"kind", "Work"},
                                                              {"name", kube::meta::name(work)}, {"uid", kube::meta::uid(work)},
                                                              {"controller", true}, {"blockOwnerDeletion", true}}})}}},
@@ -158,17 +163,33 @@ kube::Status WorkReconciler::apply_placement(const Json& work, const Json& group
                        {"generation", kube::meta::generation(work)},
                        {"workloads", group.value("workloads", Json::array())}}}};
   // Most reconciles find the WorkPlacement already as it should be: then there is nothing to send.
-  if (kube::ObjectPtr current = placements_.store().get(kube::meta::namespace_of(work) + "/" + kube::meta::name(wp))) {
+  if (current) {
     const Json have = current->value("spec", Json::object());
     bool same = true;
     for (const auto& [k, v] : wp["spec"].items()) same = same && have.contains(k) && have[k] == v;
     for (const auto& [k, v] : labels.items()) same = same && kube::meta::label(*current, k) == v.get<std::string>();
     same = same && (misplaced || kube::meta::label(*current, api::kLabelMisplaced).empty());
+    for (const auto& f : wp["metadata"]["finalizers"]) same = same && kube::meta::has_finalizer(*current, f.get<std::string>());
     if (same) return {};
+  }
+  if (!current) {
+    // A plain create costs the API server much less than an apply; a new WorkPlacement is never misplaced,
+    // so there is no label a later apply would need to take away. AlreadyExists means the cache lags.
+    auto created = client_.create(api::work_placements(), kube::meta::namespace_of(work), wp, {.field_manager = "pave-scheduler"});
+    if (created || created.error().kind != kube::ErrorKind::kAlreadyExists) return created ? kube::Status{} : std::unexpected(created.error());
   }
   auto applied = client_.apply(api::work_placements(), wp, {.field_manager = "pave-scheduler", .force = true});
   if (!applied) return std::unexpected(applied.error());
   return {};
+}
+
+Json WorkReconciler::placement_finalizers(const std::string& destination) const {
+  // Set when the WorkPlacement is made, so the WorkPlacement reconciler need not write them separately.
+  Json finalizers = Json::array({api::work_placement::kRepoCleanupFinalizer});
+  kube::ObjectPtr dest = destinations_.store().get(destination);
+  auto layout = dest ? DestinationReconciler::layout_of(*dest) : std::nullopt;
+  if (layout && layout->mode == statestore::FilepathMode::kNone) finalizers.push_back(api::work_placement::kDotFilesFinalizer);
+  return finalizers;
 }
 
 kube::Status WorkReconciler::report(const Json& work, size_t groups, const Outcome& outcome) {

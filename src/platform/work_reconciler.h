@@ -44,6 +44,7 @@ class WorkReconciler : public kube::Reconciler {
   kube::Status schedule_group(const kube::Json& work, const kube::Json& group, const std::vector<DestinationView>& destinations,
                               bool resource_work, const std::vector<kube::ObjectPtr>& existing, Outcome& outcome);
   kube::Status apply_placement(const kube::Json& work, const kube::Json& group, const std::string& destination, bool misplaced);
+  kube::Json placement_finalizers(const std::string& destination) const;
   kube::Status report(const kube::Json& work, size_t groups, const Outcome& outcome);
   kube::Result<kube::ReconcileResult> finish_deletion(const kube::Json& work);
 

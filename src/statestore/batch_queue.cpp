@@ -17,19 +17,16 @@ BatchQueue::~BatchQueue() {
   thread_.join();
 }
 
-std::future<kube::Result<WriteResult>> BatchQueue::submit(Change change) {
-  Pending p{.change = std::move(change)};
-  auto future = p.done.get_future();
-  if (auto error = check_paths(p.change)) {
-    p.done.set_value(std::unexpected(*error));
-    return future;
+void BatchQueue::submit(Change change, Writer::OnWritten on_written) {
+  if (auto error = check_paths(change)) {
+    on_written(std::unexpected(*error));
+    return;
   }
   {
     std::lock_guard lock(mu_);
-    pending_.push_back(std::move(p));
+    pending_.push_back({.change = std::move(change), .done = std::move(on_written)});
   }
   cv_.notify_all();
-  return future;
 }
 
 void BatchQueue::run() {
@@ -51,7 +48,7 @@ void BatchQueue::run() {
       changes.push_back(&batch[i].change);
     }
     auto results = write_(changes);
-    for (auto& p : batch) p.done.set_value(results.at(slot.at(p.change.placement)));
+    for (auto& p : batch) p.done(results.at(slot.at(p.change.placement)));
   }
 }
 

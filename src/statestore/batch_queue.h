@@ -6,7 +6,6 @@
 #include <condition_variable>
 #include <deque>
 #include <functional>
-#include <future>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -26,12 +25,12 @@ class BatchQueue {
   BatchQueue(const BatchQueue&) = delete;
   BatchQueue& operator=(const BatchQueue&) = delete;
 
-  std::future<kube::Result<WriteResult>> submit(Change change);
+  void submit(Change change, Writer::OnWritten on_written);
 
  private:
   struct Pending {
     Change change;
-    std::promise<kube::Result<WriteResult>> done;
+    Writer::OnWritten done;
   };
   void run();
 

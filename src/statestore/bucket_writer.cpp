@@ -268,7 +268,7 @@ kube::Result<std::unique_ptr<BucketWriter>> BucketWriter::open(BucketConfig conf
   return std::unique_ptr<BucketWriter>(new BucketWriter(std::move(impl)));
 }
 
-std::future<kube::Result<WriteResult>> BucketWriter::submit(Change change) { return queue_.submit(std::move(change)); }
+void BucketWriter::submit(Change change, OnWritten on_written) { queue_.submit(std::move(change), std::move(on_written)); }
 
 kube::Result<std::optional<std::string>> BucketWriter::read_file(const std::string& path) {
   if (!contained_path(path)) return std::unexpected(kube::make_error(ErrorKind::kInvalid, "path leaves the state store"));

@@ -36,7 +36,8 @@ class BucketWriter : public Writer {
   static kube::Result<std::unique_ptr<BucketWriter>> open(BucketConfig config);
   ~BucketWriter() override;
 
-  std::future<kube::Result<WriteResult>> submit(Change change) override;
+  using Writer::submit;
+  void submit(Change change, OnWritten on_written) override;
   kube::Result<std::optional<std::string>> read_file(const std::string& path) override;
 
   // Objects under a prefix (relative to the store's path), every page.

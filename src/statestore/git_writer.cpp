@@ -466,7 +466,7 @@ kube::Result<std::unique_ptr<GitWriter>> GitWriter::open(GitConfig config, const
   return std::unique_ptr<GitWriter>(new GitWriter(std::move(impl)));
 }
 
-std::future<kube::Result<WriteResult>> GitWriter::submit(Change change) { return queue_.submit(std::move(change)); }
+void GitWriter::submit(Change change, OnWritten on_written) { queue_.submit(std::move(change), std::move(on_written)); }
 
 kube::Result<std::optional<std::string>> GitWriter::read_file(const std::string& path) {
   if (!contained_path(path)) return std::unexpected(kube::make_error(ErrorKind::kInvalid, "path leaves the state store"));

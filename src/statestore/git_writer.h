@@ -32,7 +32,8 @@ class GitWriter : public Writer {
   static kube::Result<std::unique_ptr<GitWriter>> open(GitConfig config, const std::string& cache_dir);
   ~GitWriter() override;
 
-  std::future<kube::Result<WriteResult>> submit(Change change) override;
+  using Writer::submit;
+  void submit(Change change, OnWritten on_written) override;
   kube::Result<std::optional<std::string>> read_file(const std::string& path) override;
 
   // Pushes the current tip again (a no-op push), proving the credentials may write.

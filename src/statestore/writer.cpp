@@ -35,4 +35,12 @@ std::string store_path(const std::string& prefix, const std::string& path) {
   return rest.empty() ? p : p + "/" + rest;
 }
 
+
+std::future<kube::Result<WriteResult>> Writer::submit(Change change) {
+  auto done = std::make_shared<std::promise<kube::Result<WriteResult>>>();
+  auto future = done->get_future();
+  submit(std::move(change), [done](kube::Result<WriteResult> result) { done->set_value(std::move(result)); });
+  return future;
+}
+
 }  // namespace pave::statestore

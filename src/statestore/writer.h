@@ -11,6 +11,7 @@
 // or the size of the repository.
 #pragma once
 
+#include <functional>
 #include <future>
 #include <optional>
 #include <string>
@@ -42,9 +43,15 @@ class Writer {
  public:
   virtual ~Writer() = default;
 
-  // Queues a change; the future is ready once it is on the remote (or failed). Changes for the same
-  // placement submitted before a batch is written are folded: the last one wins.
-  virtual std::future<kube::Result<WriteResult>> submit(Change change) = 0;
+  using OnWritten = std::function<void(kube::Result<WriteResult>)>;
+
+  // Queues a change; on_written is called once it is on the remote (or failed), on the writer's own
+  // thread, so it must be quick and must not wait for another write. Changes for the same placement
+  // submitted before a batch is written are folded: the last one wins, and every caller is told.
+  virtual void submit(Change change, OnWritten on_written) = 0;
+
+  // The same, for a caller that waits: the future is ready once the change is on the remote.
+  std::future<kube::Result<WriteResult>> submit(Change change);
 
   // A file's content as the store has it now, or nothing if there is no such file.
   virtual kube::Result<std::optional<std::string>> read_file(const std::string& path) = 0;
