@@ -37,9 +37,13 @@ class PlatformControllers : public testing::ClusterTest {
     cache_.emplace(base::TempDir::create("statestore-cache").value());
     manager_ = std::make_unique<kube::Manager>(*client_, kube::ManagerOptions{.name = "state-stores",
         .events = {.reporting_controller = "platform.kratix.io/pave", .reporting_instance = "test"}});
-    add_controllers(*manager_, registry_, {.cache_dir = cache_->path().string(), .secret_namespace = ns()});
+    ControllerOptions options = controller_options();
+    options.cache_dir = cache_->path().string();
+    options.secret_namespace = ns();
+    add_controllers(*manager_, registry_, options);
     runner_ = std::thread([this] { manager_->run(); });
   }
+  virtual ControllerOptions controller_options() const { return {}; }
   void TearDown() override {
     if (manager_) manager_->stop();
     if (runner_.joinable()) runner_.join();
@@ -370,6 +374,56 @@ TEST_F(PlatformControllers, BucketAndAggregatedYamlDestinationsThroughTheControl
   cluster().kubectl({"delete", "destination", agg, bucket, "--wait=false"});
   cluster().kubectl({"delete", "gitstatestore", gstore, "--wait=false"});
   cluster().kubectl({"delete", "bucketstatestore", bstore, "--wait=false"});
+}
+
+// One WorkPlacement worker: a reconcile hands its write to the store's writer and returns, so while one
+// batch is pushed the next WorkPlacements pile up behind it and go out together.
+class PlatformControllersOneWorker : public PlatformControllers {
+ protected:
+  ControllerOptions controller_options() const override { return {.workplacement_workers = 1}; }
+};
+
+TEST_F(PlatformControllersOneWorker, WorkPlacementsShareCommitsWhileTheWorkerIsFree) {
+  auto server = testing::GitServer::start("kratix", "s3cr3t");
+  ASSERT_TRUE(server.has_value()) << server.error();
+  const std::string url = server->create_repo("state");
+  const std::string store = "git-" + ns(), dest = "one-" + ns();
+  secret("git-creds", {{"username", "kratix"}, {"password", "s3cr3t"}});
+  ASSERT_TRUE(cluster().kubectl({"apply", "-f", "-"}, "apiVersion: platform.kratix.io/v1alpha1\nkind: GitStateStore\n"
+      "metadata: {name: " + store + "}\nspec:\n  url: " + url + "\n  secretRef: {name: git-creds, namespace: " + ns() + "}\n"
+      "---\napiVersion: platform.kratix.io/v1alpha1\nkind: Destination\nmetadata: {name: " + dest + ", labels: {suite: " + ns() +
+      "}}\nspec: {path: one, stateStoreRef: {kind: GitStateStore, name: " + store + "}}\n").ok());
+  ASSERT_TRUE(eventually([&] { return ready("destination", dest, "status") == "True"; }, 30s));
+  auto commits = [&] {
+    auto out = base::run({.argv = {"git", "-C", server->clone("state"), "rev-list", "--count", "HEAD"}});
+    return std::stoi(out.out);
+  };
+  const int before = commits();
+
+  constexpr int kWorks = 40;
+  const std::string content = statestore::encode_workload_content("kind: ConfigMap\n");
+  std::string works;
+  for (int i = 0; i < kWorks; ++i) {
+    works += "---\napiVersion: platform.kratix.io/v1alpha1\nkind: Work\nmetadata: {name: w" + std::to_string(i) +
+             ", labels: {kratix.io/pipeline-name: configure}}\nspec:\n  promiseName: redis\n  resourceName: r" + std::to_string(i) +
+             "\n  workloadGroups:\n  - id: 5058f1af8388633f609cadb75a75dc9d\n    directory: .\n"
+             "    destinationSelectors: [{source: promise, matchLabels: {suite: " + ns() + "}}]\n"
+             "    workloads: [{filepath: cm.yaml, content: \"" + content + "\"}]\n";
+  }
+  ASSERT_TRUE(kubectl({"apply", "-f", "-"}, works).ok());
+  ASSERT_TRUE(eventually([&] {
+    auto out = kubectl({"get", "workplacements", "-o", "jsonpath={range .items[*]}{.status.conditions[?(@.type==\"Ready\")].status}{\"\\n\"}{end}"}).out;
+    return std::count(out.begin(), out.end(), 'T') == kWorks;
+  }, 60s));
+  const std::string clone = server->clone("state");
+  for (int i = 0; i < kWorks; ++i) {
+    EXPECT_TRUE(std::filesystem::exists(clone + "/one/resources/" + ns() + "/redis/r" + std::to_string(i) + "/configure/5058f/cm.yaml")) << i;
+  }
+  EXPECT_LT(commits() - before, kWorks / 4) << "40 WorkPlacements, one worker: their writes share commits";
+  // Their finalizers came with them, from the scheduler.
+  EXPECT_EQ(kubectl({"get", "workplacement", "w0." + dest + "-5058f", "-o", "jsonpath={.metadata.finalizers}"}).out,
+            "[\"finalizers.workplacement.kratix.io/repo-cleanup\"]");
+  kubectl({"delete", "works", "--all", "--wait=false"});
 }
 
 }  // namespace
