@@ -2,6 +2,17 @@
 
 #include <algorithm>
 
+namespace pave::kube {
+
+const Json& child(const Json& object, const char* key) {
+  static const Json kEmpty = Json::object();
+  if (!object.is_object()) return kEmpty;
+  auto it = object.find(key);
+  return it == object.end() ? kEmpty : *it;
+}
+
+}  // namespace pave::kube
+
 namespace pave::kube::meta {
 namespace {
 

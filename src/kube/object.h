@@ -6,6 +6,16 @@
 
 #include "kube/json.h"
 
+namespace pave::kube {
+
+// object[key] without a copy, or an empty object when object is not an object or has no such member:
+// for reading nested fields of cached objects, e.g. child(child(wp, "spec"), "workloads"), where
+// Json::value() would copy the whole subtree. Lvalues only: the result refers into object.
+const Json& child(const Json& object, const char* key);
+const Json& child(Json&& object, const char* key) = delete;
+
+}  // namespace pave::kube
+
 namespace pave::kube::meta {
 
 // metadata.<field> as a string, or "" when absent or not a string.

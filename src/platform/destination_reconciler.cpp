@@ -22,7 +22,7 @@ struct StoreRef {
 };
 
 StoreRef store_ref(const Json& destination) {
-  const Json ref = destination.value("spec", Json::object()).value("stateStoreRef", Json::object());
+  const Json& ref = kube::child(kube::child(destination, "spec"), "stateStoreRef");
   return {ref.value("kind", ""), ref.value("name", "")};
 }
 
@@ -33,8 +33,8 @@ DestinationReconciler::DestinationReconciler(kube::Client client, const kube::In
     : client_(std::move(client)), destinations_(destinations), registry_(registry), events_(events) {}
 
 std::optional<statestore::DestinationLayout> DestinationReconciler::layout_of(const Json& destination) {
-  const Json spec = destination.value("spec", Json::object());
-  const Json filepath = spec.value("filepath", Json::object());
+  const Json& spec = kube::child(destination, "spec");
+  const Json& filepath = kube::child(spec, "filepath");
   auto mode = statestore::parse_filepath_mode(filepath.value("mode", ""));
   if (!mode) return std::nullopt;
   std::string filename = filepath.value("filename", "");
@@ -61,7 +61,7 @@ kube::Result<kube::ReconcileResult> DestinationReconciler::reconcile(const kube:
   kube::ObjectPtr dest = destinations_.store().get(request.key());
   if (!dest) return kube::ReconcileResult{};
   const bool deleting = (*dest)["metadata"].contains("deletionTimestamp");
-  const bool cleanup_all = dest->value("spec", Json::object()).value("cleanup", "none") == "all";
+  const bool cleanup_all = kube::child(*dest, "spec").value("cleanup", "none") == "all";
 
   // The finalizer is there exactly when the Destination must clean up after itself.
   if (!deleting && cleanup_all != kube::meta::has_finalizer(*dest, d::kFinalizer)) {

@@ -7,7 +7,7 @@
 namespace pave::platform {
 
 DestinationView destination_view(const kube::Json& d) {
-  return {kube::meta::name(d), kube::meta::labels(d), d.value("spec", kube::Json::object()).value("strictMatchLabels", false),
+  return {kube::meta::name(d), kube::meta::labels(d), kube::child(d, "spec").value("strictMatchLabels", false),
           d.contains("metadata") && d["metadata"].contains("deletionTimestamp")};
 }
 

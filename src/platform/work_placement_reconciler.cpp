@@ -92,11 +92,11 @@ class WorkPlacementReconciler::Writes {
 };
 
 kube::Result<statestore::Placement> placement_of(const Json& wp) {
-  const Json spec = wp.value("spec", Json::object());
+  const Json& spec = kube::child(wp, "spec");
   statestore::Placement p{.name = kube::meta::name(wp), .namespace_ = kube::meta::namespace_of(wp),
                           .promise = spec.value("promiseName", ""), .resource = spec.value("resourceName", ""),
                           .pipeline = kube::meta::label(wp, api::kLabelPipelineName), .group_id = spec.value("id", "")};
-  for (const auto& w : spec.value("workloads", Json::array())) {
+  for (const auto& w : kube::child(spec, "workloads")) {
     auto content = statestore::decode_workload_content(w.value("content", ""));
     if (!content) return std::unexpected(content.error());
     p.workloads.push_back({w.value("filepath", ""), std::move(*content)});
@@ -120,7 +120,7 @@ void WorkPlacementReconciler::set_wake(std::function<void(const kube::Request&)>
 
 kube::IndexFunc WorkPlacementReconciler::destination_index() {
   return [](const Json& wp) {
-    return std::vector<std::string>{wp.value("spec", Json::object()).value("targetDestinationName", "")};
+    return std::vector<std::string>{kube::child(wp, "spec").value("targetDestinationName", "")};
   };
 }
 
@@ -139,7 +139,7 @@ kube::Result<kube::ReconcileResult> WorkPlacementReconciler::reconcile(const kub
     return kube::ReconcileResult{};
   }
   const bool deleting = (*wp)["metadata"].contains("deletionTimestamp");
-  const std::string target = wp->value("spec", Json::object()).value("targetDestinationName", "");
+  const std::string target = kube::child(*wp, "spec").value("targetDestinationName", "");
   kube::ObjectPtr dest = destinations_.store().get(target);
   if (!dest) {
     // No Destination, nothing to write or clean: let the WorkPlacement go when it is deleted.
@@ -148,7 +148,7 @@ kube::Result<kube::ReconcileResult> WorkPlacementReconciler::reconcile(const kub
   }
   auto layout = DestinationReconciler::layout_of(*dest);
   if (!layout) return std::unexpected(kube::make_error(kube::ErrorKind::kInvalid, "Destination " + target + " has an unknown filepath.mode"));
-  const Json ref = dest->value("spec", Json::object()).value("stateStoreRef", Json::object());
+  const Json& ref = kube::child(kube::child(*dest, "spec"), "stateStoreRef");
   auto writer = registry_.get(ref.value("kind", ""), ref.value("name", ""));
   if (!writer) return kube::ReconcileResult{.requeue_after = kRetryAfter};  // the store is not Ready yet
 

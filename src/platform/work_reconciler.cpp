@@ -68,13 +68,13 @@ kube::Result<kube::ReconcileResult> WorkReconciler::reconcile(const kube::Reques
 
   std::vector<DestinationView> destinations;
   for (const auto& d : destinations_.store().list()) destinations.push_back(destination_view(*d));
-  const bool resource_work = !work->value("spec", Json::object()).value("resourceName", "").empty();
+  const bool resource_work = !kube::child(*work, "spec").value("resourceName", "").empty();
   std::map<std::string, std::vector<kube::ObjectPtr>> existing;  // group id -> its WorkPlacements
-  for (const auto& wp : placements_of(*work)) existing[wp->value("spec", Json::object()).value("id", "")].push_back(wp);
+  for (const auto& wp : placements_of(*work)) existing[kube::child(*wp, "spec").value("id", "")].push_back(wp);
 
   Outcome outcome;
   std::set<std::string> groups;
-  for (const auto& group : work->value("spec", Json::object()).value("workloadGroups", Json::array())) {
+  for (const auto& group : kube::child(kube::child(*work, "spec"), "workloadGroups")) {
     const std::string id = group.value("id", "");
     groups.insert(id);
     auto s = schedule_group(*work, group, destinations, resource_work, existing[id], outcome);
@@ -105,7 +105,7 @@ kube::Status WorkReconciler::schedule_group(const Json& work, const Json& group,
 
   std::vector<std::string> targets;  // the Destinations this group's WorkPlacements should be on
   std::set<std::string> placed;
-  for (const auto& wp : existing) placed.insert(wp->value("spec", Json::object()).value("targetDestinationName", ""));
+  for (const auto& wp : existing) placed.insert(kube::child(*wp, "spec").value("targetDestinationName", ""));
   if (resource_work) {
     // Exactly one, never moved: keep the existing one wherever it is; otherwise pick one at random.
     if (!placed.empty()) {
@@ -140,7 +140,7 @@ kube::Status WorkReconciler::schedule_group(const Json& work, const Json& group,
 
 kube::Status WorkReconciler::apply_placement(const Json& work, const Json& group, const std::string& destination, bool misplaced) {
   const std::string id = group.value("id", "");
-  const Json spec = work.value("spec", Json::object());
+  const Json& spec = kube::child(work, "spec");
   Json labels = {{api::kLabelWork, kube::meta::name(work)}, {api::kLabelWorkloadGroupId, id},
                  {api::kLabelTargetDestination, destination}};
   if (auto pipeline = kube::meta::label(work, api::kLabelPipelineName); !pipeline.empty()) labels[api::kLabelPipelineName] = pipeline;
@@ -161,10 +161,10 @@ kube::Status WorkReconciler::apply_placement(const Json& work, const Json& group
              {"spec", {{"targetDestinationName", destination}, {"promiseName", spec.value("promiseName", "")},
                        {"resourceName", spec.value("resourceName", "")}, {"id", id},
                        {"generation", kube::meta::generation(work)},
-                       {"workloads", group.value("workloads", Json::array())}}}};
+                       {"workloads", kube::child(group, "workloads").is_array() ? kube::child(group, "workloads") : Json::array()}}}};
   // Most reconciles find the WorkPlacement already as it should be: then there is nothing to send.
   if (current) {
-    const Json have = current->value("spec", Json::object());
+    const Json& have = kube::child(*current, "spec");
     bool same = true;
     for (const auto& [k, v] : wp["spec"].items()) same = same && have.contains(k) && have[k] == v;
     for (const auto& [k, v] : labels.items()) same = same && kube::meta::label(*current, k) == v.get<std::string>();
