@@ -23,6 +23,8 @@ void add_controllers(kube::Manager& manager, StateStoreRegistry& registry, const
   kube::Informer& destinations = manager.informer(api::destinations());
   kube::Informer& placements = manager.informer(api::work_placements());
   kube::Informer& works = manager.informer(api::works());
+  kube::Informer& promises = manager.informer(api::promises());
+  works.add_index(RequestPlacementReporter::kRequestIndex, RequestPlacementReporter::request_index());
   placements.add_index(WorkPlacementReconciler::kDestinationIndex, WorkPlacementReconciler::destination_index());
   placements.add_index(WorkReconciler::kWorkIndex, WorkReconciler::work_index());
 
@@ -61,7 +63,7 @@ void add_controllers(kube::Manager& manager, StateStoreRegistry& registry, const
     }
   });
 
-  auto work = std::make_shared<WorkReconciler>(client, works, placements, destinations, manager.events());
+  auto work = std::make_shared<WorkReconciler>(client, works, placements, destinations, promises, manager.events());
   kube::Controller& work_controller = manager.add_controller("work", work, {.workers = options.work_workers});
   work_controller.watch(works, kube::changed_beyond_status);
   // A Work's status depends on its WorkPlacements only through failing writes.

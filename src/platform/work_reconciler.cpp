@@ -34,8 +34,14 @@ std::string work_placement_name(const std::string& work, const std::string& dest
 }
 
 WorkReconciler::WorkReconciler(kube::Client client, const kube::Informer& works, const kube::Informer& placements,
-                               const kube::Informer& destinations, kube::EventRecorder& events)
-    : client_(std::move(client)), works_(works), placements_(placements), destinations_(destinations), events_(events) {}
+                               const kube::Informer& destinations, const kube::Informer& promises,
+                               kube::EventRecorder& events)
+    : client_(std::move(client)),
+      works_(works),
+      placements_(placements),
+      destinations_(destinations),
+      requests_(client_, works, promises),
+      events_(events) {}
 
 std::vector<kube::Request> WorkReconciler::all_works() const {
   std::vector<kube::Request> out;
@@ -88,7 +94,9 @@ kube::Result<kube::ReconcileResult> WorkReconciler::reconcile(const kube::Reques
       if (!removed && removed.error().kind != kube::ErrorKind::kNotFound) return failed(removed.error());
     }
   }
-  if (auto s = report(*work, groups.size(), outcome); !s) return failed(s.error());
+  const Json placements = placements_json(outcome);
+  if (auto s = report(*work, groups.size(), outcome, placements); !s) return failed(s.error());
+  if (auto s = requests_.report(*work, placements); !s) return failed(s.error());
   if (!outcome.unscheduled.empty()) {
     events_.warning(*work, w::kEventNoMatch, "Schedule", w::kMessageUnscheduled + go_list(outcome.unscheduled));
     if (resource_work) return kube::ReconcileResult{.requeue_after = kWaitForDestination};
@@ -192,16 +200,20 @@ Json WorkReconciler::placement_finalizers(const std::string& destination) const 
   return finalizers;
 }
 
-kube::Status WorkReconciler::report(const Json& work, size_t groups, const Outcome& outcome) {
+Json WorkReconciler::placements_json(const Outcome& outcome) {
+  Json placements = Json::array();
+  for (const auto& p : outcome.placements) {
+    placements.push_back({{"workloadGroupId", p.group_id}, {"destination", p.destination}, {"misplaced", p.misplaced}});
+  }
+  return placements;
+}
+
+kube::Status WorkReconciler::report(const Json& work, size_t groups, const Outcome& outcome, const Json& placements) {
   Json status = work.value("status", Json::object());
   const Json before = status;
   const int64_t generation = kube::meta::generation(work);
   status["workPlacements"] = groups;
   status["workPlacementsCreated"] = groups - outcome.unscheduled.size();
-  Json placements = Json::array();
-  for (const auto& p : outcome.placements) {
-    placements.push_back({{"workloadGroupId", p.group_id}, {"destination", p.destination}, {"misplaced", p.misplaced}});
-  }
   status["placements"] = placements;
   api::Condition scheduled{.type = w::kScheduleSucceeded, .status = true, .reason = w::kReasonAllScheduled,
                            .message = w::kMessageAllScheduled, .observed_generation = generation};
@@ -234,6 +246,7 @@ kube::Result<kube::ReconcileResult> WorkReconciler::finish_deletion(const Json& 
     if (!removed && removed.error().kind != kube::ErrorKind::kNotFound) return failed(removed.error());
   }
   if (!wps.empty()) return kube::ReconcileResult{.requeue_after = std::chrono::seconds(1)};  // until they are gone
+  if (auto s = requests_.report(work, Json::array(), /*going=*/true); !s) return failed(s.error());
   if (auto s = set_owned_finalizers(client_, api::works(), work, {w::kFinalizer}, {}); !s) return failed(s.error());
   return kube::ReconcileResult{};
 }

@@ -3,21 +3,23 @@
 // Destination picked at random among those that match, and never moved afterwards (a Destination that
 // stops matching leaves it misplaced); a dependency Work gets one on every matching Destination. A group
 // with nowhere to go waits (resource Works are looked at again every minute, and every Destination change
-// wakes every Work). The Work's status says where each group went.
+// wakes every Work). The Work's status says where each group went, and so does its resource request's
+// (RequestPlacementReporter).
 #pragma once
 
 #include "kube/event_recorder.h"
 #include "kube/informer.h"
 #include "kube/reconciler.h"
+#include "platform/request_placement_reporter.h"
 #include "platform/scheduler.h"
 
 namespace pave::platform {
 
 class WorkReconciler : public kube::Reconciler {
  public:
-  // placements must have the index kWorkIndex (work_index()).
+  // placements must have the index kWorkIndex (work_index()), works RequestPlacementReporter's.
   WorkReconciler(kube::Client client, const kube::Informer& works, const kube::Informer& placements,
-                 const kube::Informer& destinations, kube::EventRecorder& events);
+                 const kube::Informer& destinations, const kube::Informer& promises, kube::EventRecorder& events);
 
   kube::Result<kube::ReconcileResult> reconcile(const kube::Request& request) override;
 
@@ -45,13 +47,15 @@ class WorkReconciler : public kube::Reconciler {
                               bool resource_work, const std::vector<kube::ObjectPtr>& existing, Outcome& outcome);
   kube::Status apply_placement(const kube::Json& work, const kube::Json& group, const std::string& destination, bool misplaced);
   kube::Json placement_finalizers(const std::string& destination) const;
-  kube::Status report(const kube::Json& work, size_t groups, const Outcome& outcome);
+  kube::Status report(const kube::Json& work, size_t groups, const Outcome& outcome, const kube::Json& placements);
+  static kube::Json placements_json(const Outcome& outcome);
   kube::Result<kube::ReconcileResult> finish_deletion(const kube::Json& work);
 
   kube::Client client_;
   const kube::Informer& works_;
   const kube::Informer& placements_;
   const kube::Informer& destinations_;
+  RequestPlacementReporter requests_;
   kube::EventRecorder& events_;
 };
 

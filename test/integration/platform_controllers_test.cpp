@@ -30,7 +30,7 @@ class PlatformControllers : public testing::ClusterTest {
     ASSERT_TRUE(crds.ok()) << crds.err;
     ASSERT_TRUE(cluster().kubectl({"wait", "--for=condition=Established", "crd/gitstatestores.platform.kratix.io",
                                    "crd/bucketstatestores.platform.kratix.io", "crd/destinations.platform.kratix.io",
-                                   "crd/workplacements.platform.kratix.io", "crd/works.platform.kratix.io",
+                                   "crd/workplacements.platform.kratix.io", "crd/works.platform.kratix.io", "crd/promises.platform.kratix.io",
                                    "--timeout=60s"}).ok());
     auto config = kube::load_kubeconfig({.paths = {cluster().kubeconfig}}).value();
     client_.emplace(kube::make_client(config).value());
@@ -374,6 +374,63 @@ TEST_F(PlatformControllers, BucketAndAggregatedYamlDestinationsThroughTheControl
   cluster().kubectl({"delete", "destination", agg, bucket, "--wait=false"});
   cluster().kubectl({"delete", "gitstatestore", gstore, "--wait=false"});
   cluster().kubectl({"delete", "bucketstatestore", bstore, "--wait=false"});
+}
+
+TEST_F(PlatformControllers, AResourceRequestSaysWhereItsWorksLanded) {
+  auto server = testing::GitServer::start("kratix", "s3cr3t");
+  ASSERT_TRUE(server.has_value()) << server.error();
+  const std::string url = server->create_repo("state");
+  const std::string store = "git-" + ns(), dest = "landing";  // a label value too: at most 63 characters
+  secret("git-creds", {{"username", "kratix"}, {"password", "s3cr3t"}});
+  ASSERT_TRUE(cluster().kubectl({"apply", "-f", "-"}, "apiVersion: platform.kratix.io/v1alpha1\nkind: GitStateStore\n"
+      "metadata: {name: " + store + "}\nspec:\n  url: " + url + "\n  secretRef: {name: git-creds, namespace: " + ns() + "}\n"
+      "---\napiVersion: platform.kratix.io/v1alpha1\nkind: Destination\nmetadata: {name: " + dest + ", labels: {suite: " + ns() +
+      "}}\nspec: {path: landing, stateStoreRef: {kind: GitStateStore, name: " + store + "}}\n").ok());
+  // The Promise's API, as the Promise controller would install it, and a request against it.
+  const std::string api =
+      "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: landings.example.pave.dev}\n"
+      "spec:\n  group: example.pave.dev\n  scope: Namespaced\n  names: {kind: Landing, plural: landings, singular: landing}\n"
+      "  versions:\n  - name: v1\n    served: true\n    storage: true\n    subresources: {status: {}}\n"
+      "    schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}\n";
+  ASSERT_TRUE(cluster().kubectl({"apply", "-f", "-"}, api).ok());
+  ASSERT_TRUE(cluster().kubectl({"wait", "--for=condition=Established", "crd/landings.example.pave.dev", "--timeout=60s"}).ok());
+  std::string indented;
+  for (size_t start = 0, end; start < api.size(); start = end + 1) {
+    end = api.find('\n', start);
+    indented += "    " + api.substr(start, end - start) + "\n";
+  }
+  ASSERT_TRUE(cluster().kubectl({"apply", "-f", "-"}, "apiVersion: platform.kratix.io/v1alpha1\nkind: Promise\n"
+      "metadata: {name: landing}\nspec:\n  api:\n" + indented).ok());
+  ASSERT_TRUE(kubectl({"apply", "-f", "-"}, "apiVersion: example.pave.dev/v1\nkind: Landing\nmetadata: {name: mine}\nspec: {size: small}\n").ok());
+
+  const std::string content = statestore::encode_workload_content("kind: ConfigMap\n");
+  auto work = [&](const std::string& name, const std::string& pipeline) {
+    return "apiVersion: platform.kratix.io/v1alpha1\nkind: Work\nmetadata: {name: " + name +
+           ", labels: {kratix.io/pipeline-name: " + pipeline + ", kratix.io/promise-name: landing}}\nspec:\n"
+           "  promiseName: landing\n  resourceName: mine\n  workloadGroups:\n  - id: 5058f1af8388633f609cadb75a75dc9d\n"
+           "    directory: .\n    destinationSelectors: [{source: promise, matchLabels: {suite: " + ns() + "}}]\n"
+           "    workloads: [{filepath: cm.yaml, content: \"" + content + "\"}]\n";
+  };
+  auto landed = [&](const std::string& path) {
+    return kubectl({"get", "landing", "mine", "-o", "jsonpath=" + path}).out;
+  };
+  ASSERT_TRUE(kubectl({"apply", "-f", "-"}, work("mine-configure", "configure")).ok());
+  ASSERT_TRUE(eventually([&] { return landed("{.status.kratix.placements[0].destination}") == dest; }, 30s))
+      << kubectl({"get", "landing", "mine", "-o", "yaml"}).out;
+  EXPECT_EQ(landed("{.status.kratix.placements[0].work}"), "mine-configure");
+  EXPECT_EQ(landed("{.status.kratix.placements[0].workloadGroupId}"), "5058f1af8388633f609cadb75a75dc9d");
+  EXPECT_EQ(landed("{.status.kratix.placements[0].misplaced}"), "false");
+  EXPECT_EQ(landed("{.spec.size}"), "small") << "only the status is written";
+
+  // A second pipeline's Work for the same request is listed beside the first; a Work that goes, goes.
+  ASSERT_TRUE(kubectl({"apply", "-f", "-"}, work("mine-extra", "extra")).ok());
+  ASSERT_TRUE(eventually([&] { return landed("{.status.kratix.placements[*].work}") == "mine-configure mine-extra"; }, 30s))
+      << landed("{.status.kratix.placements}");
+  ASSERT_TRUE(kubectl({"delete", "work", "mine-configure", "--wait=false"}).ok());
+  EXPECT_TRUE(eventually([&] { return landed("{.status.kratix.placements[*].work}") == "mine-extra"; }, 60s))
+      << landed("{.status.kratix.placements}");
+  kubectl({"delete", "works", "--all", "--wait=false"});
+  cluster().kubectl({"delete", "promise", "landing", "--wait=false"});
 }
 
 // One WorkPlacement worker: a reconcile hands its write to the store's writer and returns, so while one

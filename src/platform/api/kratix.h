@@ -15,6 +15,7 @@ inline kube::Resource bucket_state_stores() { return {kGroup, kVersion, "buckets
 inline kube::Resource destinations() { return {kGroup, kVersion, "destinations", "Destination", false}; }
 inline kube::Resource works() { return {kGroup, kVersion, "works", "Work", true}; }
 inline kube::Resource work_placements() { return {kGroup, kVersion, "workplacements", "WorkPlacement", true}; }
+inline kube::Resource promises() { return {kGroup, kVersion, "promises", "Promise", false}; }
 
 // Labels Pave sets and reads (spec 13).
 inline constexpr const char* kLabelPipelineName = "kratix.io/pipeline-name";
@@ -22,6 +23,8 @@ inline constexpr const char* kLabelTargetDestination = "kratix.io/targetDestinat
 inline constexpr const char* kLabelWork = "kratix.io/work";
 inline constexpr const char* kLabelWorkloadGroupId = "kratix.io/workload-group-id";
 inline constexpr const char* kLabelMisplaced = "kratix.io/misplaced";
+inline constexpr const char* kLabelPromiseName = "kratix.io/promise-name";
+inline constexpr const char* kLabelResourceNamespace = "kratix.io/resource-namespace";  // with pipelineNamespace
 
 // State stores (spec 1.6, 1.7).
 namespace state_store {
