@@ -97,6 +97,10 @@ kube::Result<kube::ReconcileResult> WorkReconciler::reconcile(const kube::Reques
   const Json placements = placements_json(outcome);
   if (auto s = report(*work, groups.size(), outcome, placements); !s) return failed(s.error());
   if (auto s = requests_.report(*work, placements); !s) return failed(s.error());
+  if (!outcome.refused.empty()) {
+    events_.warning(*work, w::kReasonFailedToSchedule, "Schedule", w::kMessageFailedToSchedule + go_list(outcome.refused));
+    return kube::ReconcileResult{.requeue_after = kWaitForDestination};
+  }
   if (!outcome.unscheduled.empty()) {
     events_.warning(*work, w::kEventNoMatch, "Schedule", w::kMessageUnscheduled + go_list(outcome.unscheduled));
     if (resource_work) return kube::ReconcileResult{.requeue_after = kWaitForDestination};
@@ -135,9 +139,14 @@ kube::Status WorkReconciler::schedule_group(const Json& work, const Json& group,
   }
   for (const auto& dest : targets) {
     const bool misplaced = !matches_now(dest);
+    if (auto s = apply_placement(work, group, dest, misplaced); !s) {
+      // Bad input (say, a Destination name too long for a label) will not get better by retrying.
+      if (s.error().kind != kube::ErrorKind::kInvalid) return s;
+      outcome.refused.push_back(id + ": " + s.error().message);
+      continue;
+    }
     if (misplaced) outcome.misplaced.push_back(id);
     outcome.placements.push_back({id, dest, misplaced});
-    if (auto s = apply_placement(work, group, dest, misplaced); !s) return s;
   }
   for (const auto& wp : existing) {
     const Json* written = api::find_condition(*wp, api::work_placement::kWriteSucceeded);
@@ -213,13 +222,18 @@ kube::Status WorkReconciler::report(const Json& work, size_t groups, const Outco
   const Json before = status;
   const int64_t generation = kube::meta::generation(work);
   status["workPlacements"] = groups;
-  status["workPlacementsCreated"] = groups - outcome.unscheduled.size();
+  std::set<std::string> placed_groups;
+  for (const auto& p : outcome.placements) placed_groups.insert(p.group_id);
+  status["workPlacementsCreated"] = placed_groups.size();  // groups − unscheduled − refused
   status["placements"] = placements;
   api::Condition scheduled{.type = w::kScheduleSucceeded, .status = true, .reason = w::kReasonAllScheduled,
                            .message = w::kMessageAllScheduled, .observed_generation = generation};
   api::Condition ready{.type = "Ready", .status = true, .reason = w::kReasonAllScheduled, .message = "Ready",
                        .observed_generation = generation};
-  if (!outcome.unscheduled.empty()) {
+  if (!outcome.refused.empty()) {
+    scheduled = {w::kScheduleSucceeded, false, w::kReasonFailedToSchedule, w::kMessageFailedToSchedule + go_list(outcome.refused), generation};
+    ready = {"Ready", false, w::kReasonFailedToSchedule, "Pending", generation};
+  } else if (!outcome.unscheduled.empty()) {
     scheduled = {w::kScheduleSucceeded, false, w::kReasonUnscheduled, w::kMessageUnscheduled + go_list(outcome.unscheduled), generation};
     ready = {"Ready", false, w::kReasonUnscheduled, "Pending", generation};
   } else if (!outcome.misplaced.empty()) {

@@ -39,6 +39,7 @@ class WorkReconciler : public kube::Reconciler {
     std::vector<std::string> unscheduled;  // group ids with no Destination
     std::vector<std::string> misplaced;    // group ids on a Destination that no longer matches
     std::vector<std::string> failing;      // WorkPlacements whose write failed
+    std::vector<std::string> refused;      // "<group id>: <why>" for WorkPlacements the API server refused
     std::vector<Placed> placements;
   };
 

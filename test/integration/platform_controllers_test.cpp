@@ -433,6 +433,34 @@ TEST_F(PlatformControllers, AResourceRequestSaysWhereItsWorksLanded) {
   cluster().kubectl({"delete", "promise", "landing", "--wait=false"});
 }
 
+TEST_F(PlatformControllers, AWorkPlacementTheApiServerRefusesIsReportedOnTheWork) {
+  // Destination names may be 253 characters; WorkPlacements carry theirs in a label, which may hold 63.
+  const std::string dest = "d" + std::string(70, 'x');
+  ASSERT_TRUE(cluster().kubectl({"apply", "-f", "-"}, "apiVersion: platform.kratix.io/v1alpha1\nkind: Destination\nmetadata: {name: " +
+      dest + ", labels: {suite: " + ns() + "}}\nspec: {path: long, stateStoreRef: {kind: GitStateStore, name: none}}\n").ok());
+  const std::string content = statestore::encode_workload_content("kind: ConfigMap\n");
+  ASSERT_TRUE(kubectl({"apply", "-f", "-"}, "apiVersion: platform.kratix.io/v1alpha1\nkind: Work\nmetadata: {name: refused}\nspec:\n"
+      "  promiseName: redis\n  resourceName: r\n  workloadGroups:\n  - id: 5058f1af8388633f609cadb75a75dc9d\n    directory: .\n"
+      "    destinationSelectors: [{source: promise, matchLabels: {suite: " + ns() + "}}]\n"
+      "    workloads: [{filepath: cm.yaml, content: \"" + content + "\"}]\n").ok());
+  auto condition = [&](const std::string& type, const std::string& field) {
+    return kubectl({"get", "work", "refused", "-o", "jsonpath={.status.conditions[?(@.type==\"" + type + "\")]." + field + "}"}).out;
+  };
+  ASSERT_TRUE(eventually([&] { return condition("ScheduleSucceeded", "reason") == "FailedToScheduleWorkloads"; }, 30s))
+      << kubectl({"get", "work", "refused", "-o", "yaml"}).out;
+  const std::string message = condition("ScheduleSucceeded", "message");
+  EXPECT_EQ(message.rfind("Failed to schedule workloadGroups: [5058f1af8388633f609cadb75a75dc9d: ", 0), 0u) << message;
+  EXPECT_NE(message.find("must be no more than 63"), std::string::npos) << message;
+  EXPECT_EQ(condition("Ready", "message"), "Pending");
+  EXPECT_EQ(condition("Ready", "reason"), "FailedToScheduleWorkloads");
+  EXPECT_EQ(kubectl({"get", "work", "refused", "-o", "jsonpath={.status.workPlacementsCreated}"}).out, "0");
+  EXPECT_TRUE(eventually([&] {
+    return kubectl({"get", "events", "--field-selector", "reason=FailedToScheduleWorkloads", "-o", "name"}).out != "";
+  }, 30s)) << "and a Warning event";
+  kubectl({"delete", "works", "--all", "--wait=false"});
+  cluster().kubectl({"delete", "destination", dest, "--wait=false"});
+}
+
 // One WorkPlacement worker: a reconcile hands its write to the store's writer and returns, so while one
 // batch is pushed the next WorkPlacements pile up behind it and go out together.
 class PlatformControllersOneWorker : public PlatformControllers {

@@ -69,6 +69,9 @@ inline constexpr const char* kMessageMismatch = "Target destination no longer ma
 inline constexpr const char* kReasonMisplaced = "Misplaced";
 inline constexpr const char* kReasonFailing = "WorkplacementsFailing";
 inline constexpr const char* kMessageFailing = "Workplacements failed to write: ";
+inline constexpr const char* kReasonFailedToSchedule = "FailedToScheduleWorkloads";
+// Kratix documents the reason, not a message: Pave's names the groups and the API server's objection.
+inline constexpr const char* kMessageFailedToSchedule = "Failed to schedule workloadGroups: ";
 inline constexpr const char* kEventNoMatch = "NoMatchingDestination";
 }  // namespace work
 
