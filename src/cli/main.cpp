@@ -20,8 +20,20 @@ using namespace pave;
 constexpr const char* kVersion = "0.1.0-dev";
 std::atomic<bool> g_stop{false};
 
-int run_controller(const std::string& kubeconfig, const std::string& cache_dir, int health_port, bool leader_elect,
-                   const std::string& lease_namespace, double qps, int burst) {
+// `pave controller`'s flags.
+struct ControllerFlags {
+  std::string kubeconfig;
+  std::string cache_dir = "/var/cache/pave";
+  int health_port = 8081;
+  bool leader_elect = false;
+  std::string lease_namespace = "kratix-platform-system";
+  double qps = 200;
+  int burst = 400;
+  platform::ControllerOptions controllers;
+};
+
+int run_controller(const ControllerFlags& flags) {
+  const auto& [kubeconfig, cache_dir, health_port, leader_elect, lease_namespace, qps, burst, controllers] = flags;
   auto config = kubeconfig.empty() ? kube::load_config() : kube::load_kubeconfig({.paths = {kubeconfig}});
   if (!config) {
     kube::log::error("cannot load the cluster configuration", {{"error", config.error().message}});
@@ -42,7 +54,9 @@ int run_controller(const std::string& kubeconfig, const std::string& cache_dir, 
   }
   kube::Manager manager(*client, options);
   platform::StateStoreRegistry registry;
-  platform::add_controllers(manager, registry, {.cache_dir = cache_dir});
+  platform::ControllerOptions options_for_controllers = controllers;
+  options_for_controllers.cache_dir = cache_dir;
+  platform::add_controllers(manager, registry, options_for_controllers);
   // A signal handler may only set a flag; this thread turns it into a clean stop.
   std::signal(SIGTERM, [](int) { g_stop = true; });
   std::signal(SIGINT, [](int) { g_stop = true; });
@@ -63,20 +77,19 @@ int run_controller(const std::string& kubeconfig, const std::string& cache_dir, 
 int main(int argc, char** argv) {
   CLI::App app{"pave: a multi-cluster platform framework that speaks the Kratix API"};
   app.require_subcommand(1);
-  std::string kubeconfig, cache_dir = "/var/cache/pave", log_format = "text", log_level = "info",
-                          lease_namespace = "kratix-platform-system";
-  int health_port = 8081;
-  double qps = 200;
-  int burst = 400;
-  bool leader_elect = false;
+  ControllerFlags flags;
+  std::string log_format = "text", log_level = "info";
   auto* controller = app.add_subcommand("controller", "run Pave's controllers against a cluster");
-  controller->add_option("--kubeconfig", kubeconfig, "kubeconfig (default: in-cluster, then $KUBECONFIG, then ~/.kube/config)");
-  controller->add_option("--cache-dir", cache_dir, "where Git state stores keep their clones");
-  controller->add_option("--health-port", health_port, "port of /healthz, /readyz and /metrics on 127.0.0.1 (-1: none)");
-  controller->add_flag("--leader-elect", leader_elect, "run controllers only while holding the Lease");
-  controller->add_option("--qps", qps, "requests per second to the API server, on average (0: unlimited)");
-  controller->add_option("--burst", burst, "requests to the API server at once, above qps");
-  controller->add_option("--lease-namespace", lease_namespace, "namespace of the leader-election Lease");
+  controller->add_option("--kubeconfig", flags.kubeconfig, "kubeconfig (default: in-cluster, then $KUBECONFIG, then ~/.kube/config)");
+  controller->add_option("--cache-dir", flags.cache_dir, "where Git state stores keep their clones");
+  controller->add_option("--health-port", flags.health_port, "port of /healthz, /readyz and /metrics on 127.0.0.1 (-1: none)");
+  controller->add_flag("--leader-elect", flags.leader_elect, "run controllers only while holding the Lease");
+  controller->add_option("--qps", flags.qps, "requests per second to the API server, on average (0: unlimited)");
+  controller->add_option("--burst", flags.burst, "requests to the API server at once, above qps");
+  controller->add_option("--lease-namespace", flags.lease_namespace, "namespace of the leader-election Lease");
+  controller->add_option("--work-workers", flags.controllers.work_workers, "Works scheduled at once")->check(CLI::PositiveNumber);
+  controller->add_option("--workplacement-workers", flags.controllers.workplacement_workers,
+                         "WorkPlacements reconciled at once (writes are batched per state store either way)")->check(CLI::PositiveNumber);
   controller->add_option("--log-format", log_format, "text or json");
   controller->add_option("--log-level", log_level, "debug, info, warn or error");
   app.add_subcommand("version", "print Pave's version");
@@ -93,5 +106,5 @@ int main(int argc, char** argv) {
     return 2;
   }
   kube::log::configure(format, level);
-  return run_controller(kubeconfig, cache_dir, health_port, leader_elect, lease_namespace, qps, burst);
+  return run_controller(flags);
 }
