@@ -3,11 +3,15 @@
 #include <curl/curl.h>
 #include <openssl/evp.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <map>
+#include <mutex>
+#include <set>
+#include <thread>
 
 #include "base/encoding.h"
-#include <set>
 
 namespace pave::statestore {
 namespace {
@@ -81,14 +85,24 @@ std::vector<ObjectInfo> parse_list_objects(const std::string& xml, std::string* 
 
 struct BucketWriter::Impl {
   BucketConfig config;
-  std::mutex curl_mu;
-  CURL* curl = nullptr;
-  int puts = 0;
-  std::string version;
-
+  std::mutex pool_mu;
+  std::vector<CURL*> idle;  // one handle, with its connection, per request in flight at most
+  std::atomic<int> puts = 0;
+  std::string version;      // written by the batch thread only
 
   ~Impl() {
-    if (curl) curl_easy_cleanup(curl);
+    for (CURL* c : idle) curl_easy_cleanup(c);
+  }
+  CURL* checkout() {
+    std::lock_guard lock(pool_mu);
+    if (idle.empty()) return curl_easy_init();
+    CURL* c = idle.back();
+    idle.pop_back();
+    return c;
+  }
+  void give_back(CURL* c) {
+    std::lock_guard lock(pool_mu);
+    idle.push_back(c);
   }
 
   std::string base_url() const { return (config.insecure ? "http://" : "https://") + config.endpoint + "/" + config.bucket; }
@@ -110,8 +124,12 @@ struct BucketWriter::Impl {
   // One signed request. query must already be sorted by name and encoded, as SigV4 signs it as given.
   kube::Result<Response> request(const std::string& method, const std::string& key, const std::string& query,
                                  const std::string& body = "") {
-    std::lock_guard lock(curl_mu);
-    if (!curl) curl = curl_easy_init();
+    CURL* curl = checkout();
+    struct GiveBack {
+      Impl* impl;
+      CURL* curl;
+      ~GiveBack() { impl->give_back(curl); }
+    } give_back_on_return{this, curl};
     curl_easy_reset(curl);
     Response r;
     const std::string url = base_url() + (key.empty() ? "" : "/" + base::percent_encode(key, true)) + (query.empty() ? "" : "?" + query);
@@ -188,7 +206,9 @@ struct BucketWriter::Impl {
     return r->etag;
   }
 
-  kube::Result<WriteResult> write(const Change& c) {
+  // Puts one change into the bucket; what it changed ("key=etag" lines), empty when nothing. Safe to call
+  // from several threads for changes that touch different keys.
+  kube::Result<std::string> apply(const Change& c) {
     std::map<std::string, std::string> existing;  // key -> etag, under the replaced directories
     for (const auto& dir : c.replace_directories) {
       std::string prefix = store_path(config.path, dir);
@@ -235,20 +255,81 @@ struct BucketWriter::Impl {
       if (r->status != 204 && r->status != 200 && r->status != 404) return std::unexpected(s3_error("delete " + key, *r));
       written += key + "=deleted\n";
     }
-    if (written.empty()) return WriteResult{.version = version, .changed = false};
-    version = sha256(version + written);
-    return WriteResult{.version = version, .changed = true};
+    return written;
   }
+
+  // Writes a batch, its changes side by side when no two touch the same keys, and chains the version in
+  // the batch's order either way.
+  std::vector<kube::Result<WriteResult>> write(const std::vector<const Change*>& changes) {
+    std::vector<kube::Result<std::string>> applied(changes.size());
+    const size_t threads = independent(changes) ? std::min(kConcurrentChanges, changes.size()) : 1;
+    std::atomic<size_t> next = 0;
+    auto work = [&] {
+      for (size_t i; (i = next++) < changes.size();) applied[i] = apply(*changes[i]);
+    };
+    {
+      std::vector<std::jthread> helpers;
+      for (size_t t = 1; t < threads; ++t) helpers.emplace_back(work);
+      work();
+    }
+    std::vector<kube::Result<WriteResult>> results;
+    for (auto& a : applied) {
+      if (!a) {
+        results.push_back(std::unexpected(a.error()));
+      } else if (a->empty()) {
+        results.push_back(WriteResult{.version = version, .changed = false});
+      } else {
+        version = sha256(version + *a);
+        results.push_back(WriteResult{.version = version, .changed = true});
+      }
+    }
+    return results;
+  }
+
+  static constexpr size_t kConcurrentChanges = 8;
 };
+
+bool independent(const std::vector<const Change*>& changes) {
+  // Every key and replaced directory ("dir/", "" for the whole store) with its change; sorted, a directory
+  // comes just before what is under it, so one pass with a stack of open directories finds any overlap.
+  struct Entry {
+    std::string path;
+    size_t change;
+    bool directory;
+    auto operator<=>(const Entry&) const = default;
+  };
+  auto normal = [](std::string p) {
+    while (p.starts_with("/") || p.starts_with("./")) p.erase(0, p.starts_with("/") ? 1 : 2);
+    return p == "." ? std::string() : p;
+  };
+  std::vector<Entry> entries;
+  for (size_t i = 0; i < changes.size(); ++i) {
+    for (const auto& d : changes[i]->replace_directories) {
+      std::string dir = normal(d);
+      while (dir.ends_with("/")) dir.pop_back();
+      entries.push_back({dir.empty() ? "" : dir + "/", i, true});
+    }
+    for (const auto& f : changes[i]->files) entries.push_back({normal(f.path), i, false});
+    for (const auto& f : changes[i]->remove_files) entries.push_back({normal(f), i, false});
+  }
+  std::sort(entries.begin(), entries.end());
+  std::vector<const Entry*> open;
+  for (size_t k = 0; k < entries.size(); ++k) {
+    const Entry& e = entries[k];
+    if (k > 0 && entries[k - 1].path == e.path && entries[k - 1].change != e.change) return false;
+    while (!open.empty() && !e.path.starts_with(open.back()->path)) open.pop_back();
+    for (const Entry* dir : open) {
+      if (dir->change != e.change) return false;
+    }
+    if (e.directory) open.push_back(&e);
+  }
+  return true;
+}
 
 BucketWriter::BucketWriter(std::unique_ptr<Impl> impl)
     : impl_(std::move(impl)),
-      // Objects are written one change at a time: each change has its own outcome.
-      queue_([this](const std::vector<const Change*>& changes) {
-        std::vector<kube::Result<WriteResult>> results;
-        for (const Change* c : changes) results.push_back(impl_->write(*c));
-        return results;
-      }) {}
+      // Each change has its own outcome; changes that touch different keys are written side by side.
+      queue_([this](const std::vector<const Change*>& changes) { return impl_->write(changes); }) {}
 
 BucketWriter::~BucketWriter() = default;
 

@@ -2,8 +2,10 @@
 //
 // Each change lists the objects under its replaced directories once, deletes those not rewritten, and
 // PUTs only files whose content differs from what the bucket holds (the ETag of a single-part upload is
-// the MD5 of its content). Changes are written by one thread in submission order; a batch's version is a
-// SHA-256 chained over the ETags it wrote, so it changes exactly when the bucket's content does.
+// the MD5 of its content). The changes of a batch are written side by side (8 at a time, each over its own
+// connection) unless two of them touch the same keys, when they go one by one in submission order; a
+// batch's version is a SHA-256 chained over the ETags it wrote, so it changes exactly when the bucket's
+// content does.
 #pragma once
 
 #include <memory>
@@ -52,6 +54,10 @@ class BucketWriter : public Writer {
   std::unique_ptr<Impl> impl_;
   BatchQueue queue_;  // declared last: its thread stops before impl_ goes
 };
+
+// Whether no two changes touch the same key, or a key under another's replaced directory: then they can
+// be written in any order, or at once.
+bool independent(const std::vector<const Change*>& changes);
 
 // Parses a ListObjectsV2 response: the objects, and the continuation token when truncated.
 std::vector<ObjectInfo> parse_list_objects(const std::string& xml, std::string* next_token);
