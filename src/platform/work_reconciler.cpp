@@ -66,10 +66,17 @@ kube::IndexFunc WorkReconciler::work_index() {
 
 kube::Result<kube::ReconcileResult> WorkReconciler::reconcile(const kube::Request& request) {
   kube::ObjectPtr work = works_.store().get(request.key());
-  if (!work) return kube::ReconcileResult{};
+  if (!work) {
+    std::lock_guard lock(written_mu_);
+    written_.erase(request.key());
+    return kube::ReconcileResult{};
+  }
   if ((*work)["metadata"].contains("deletionTimestamp")) return finish_deletion(*work);
   if (!kube::meta::has_finalizer(*work, w::kFinalizer)) {
-    if (auto s = set_owned_finalizers(client_, api::works(), *work, {w::kFinalizer}, {w::kFinalizer}); !s) return failed(s.error());
+    auto updated = update_owned_finalizers(client_, api::works(), *work, {w::kFinalizer}, {w::kFinalizer});
+    if (!updated) return failed(updated.error());
+    // Go on from the server's answer: its resourceVersion is what this reconcile's status write goes over.
+    if (*updated) work = std::make_shared<const Json>(std::move(**updated));
   }
 
   std::vector<DestinationView> destinations;
@@ -246,9 +253,18 @@ kube::Status WorkReconciler::report(const Json& work, size_t groups, const Outco
   api::set_condition(status, scheduled);
   api::set_condition(status, ready);
   if (status == before) return {};
+  const std::string key = kube::meta::key(work);
+  const size_t hash = std::hash<std::string>{}(status.dump());
+  {
+    std::lock_guard lock(written_mu_);
+    auto it = written_.find(key);
+    if (it != written_.end() && it->second.over_version == kube::meta::resource_version(work) && it->second.status_hash == hash) return {};
+  }
   auto patched = client_.patch(api::works(), kube::meta::namespace_of(work), kube::meta::name(work), kube::PatchType::kMerge,
                                {{"status", status}}, {.subresource = "status"});
   if (!patched) return std::unexpected(patched.error());
+  std::lock_guard lock(written_mu_);
+  written_[key] = {kube::meta::resource_version(work), hash};
   return {};
 }
 

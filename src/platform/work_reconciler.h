@@ -7,6 +7,9 @@
 // (RequestPlacementReporter).
 #pragma once
 
+#include <map>
+#include <mutex>
+
 #include "kube/event_recorder.h"
 #include "kube/informer.h"
 #include "kube/reconciler.h"
@@ -58,6 +61,14 @@ class WorkReconciler : public kube::Reconciler {
   const kube::Informer& destinations_;
   RequestPlacementReporter requests_;
   kube::EventRecorder& events_;
+  // The status last written for each Work, and the resourceVersion it was written over: a reconcile that
+  // still sees that version (the cache has not caught up with the write) need not write it again.
+  struct Written {
+    std::string over_version;
+    size_t status_hash = 0;
+  };
+  std::mutex written_mu_;
+  std::map<std::string, Written> written_;
 };
 
 // <work>.<destination>-<first five characters of the group id>, as Kratix names WorkPlacements.
