@@ -35,19 +35,28 @@ class PlatformControllers : public testing::ClusterTest {
     auto config = kube::load_kubeconfig({.paths = {cluster().kubeconfig}}).value();
     client_.emplace(kube::make_client(config).value());
     cache_.emplace(base::TempDir::create("statestore-cache").value());
+    start_controllers();
+  }
+  virtual ControllerOptions controller_options() const { return {}; }
+  // As `pave controller` starting: a manager, a registry with no store opened yet, every controller.
+  void start_controllers() {
+    registry_ = std::make_unique<StateStoreRegistry>();
     manager_ = std::make_unique<kube::Manager>(*client_, kube::ManagerOptions{.name = "state-stores",
         .events = {.reporting_controller = "platform.kratix.io/pave", .reporting_instance = "test"}});
     ControllerOptions options = controller_options();
     options.cache_dir = cache_->path().string();
     options.secret_namespace = ns();
-    add_controllers(*manager_, registry_, options);
+    add_controllers(*manager_, *registry_, options);
     runner_ = std::thread([this] { manager_->run(); });
   }
-  virtual ControllerOptions controller_options() const { return {}; }
-  void TearDown() override {
+  void stop_controllers() {
     if (manager_) manager_->stop();
     if (runner_.joinable()) runner_.join();
+    registry_.reset();  // as in main(): writers go before the manager
     manager_.reset();
+  }
+  void TearDown() override {
+    stop_controllers();
     ClusterTest::TearDown();
   }
   std::string ready(const std::string& kind, const std::string& name, const std::string& field) {
@@ -62,7 +71,7 @@ class PlatformControllers : public testing::ClusterTest {
 
   std::optional<kube::Client> client_;
   std::optional<base::TempDir> cache_;
-  StateStoreRegistry registry_;
+  std::unique_ptr<StateStoreRegistry> registry_;
   std::unique_ptr<kube::Manager> manager_;
   std::thread runner_;
 };
@@ -101,7 +110,7 @@ spec:
   EXPECT_EQ(ready("gitstatestore", store, "message"), "State store is ready");
   EXPECT_EQ(ready("gitstatestore", store, "status"), "True");
   EXPECT_EQ(cluster().kubectl({"get", "gitstatestore", store, "-o", "jsonpath={.status.status}"}).out, "Ready");
-  EXPECT_NE(registry_.get("GitStateStore", store), nullptr);
+  EXPECT_NE(registry_->get("GitStateStore", store), nullptr);
   auto events = cluster().kubectl({"get", "events.events.k8s.io", "-n", "default", "--field-selector",
                                    "regarding.name=" + store, "-o", "jsonpath={.items[*].reason}"});
   EXPECT_NE(events.out.find("Ready"), std::string::npos) << events.out;
@@ -459,6 +468,38 @@ TEST_F(PlatformControllers, AWorkPlacementTheApiServerRefusesIsReportedOnTheWork
   }, 30s)) << "and a Warning event";
   kubectl({"delete", "works", "--all", "--wait=false"});
   cluster().kubectl({"delete", "destination", dest, "--wait=false"});
+}
+
+TEST_F(PlatformControllers, ARestartedControllerDoesNotReportReadyDestinationsNotReady) {
+  auto server = testing::GitServer::start("kratix", "s3cr3t");
+  ASSERT_TRUE(server.has_value()) << server.error();
+  const std::string url = server->create_repo("state");
+  const std::string store = "git-" + ns(), dest = "restart-" + ns().substr(0, 40);
+  secret("git-creds", {{"username", "kratix"}, {"password", "s3cr3t"}});
+  ASSERT_TRUE(cluster().kubectl({"apply", "-f", "-"}, "apiVersion: platform.kratix.io/v1alpha1\nkind: GitStateStore\n"
+      "metadata: {name: " + store + "}\nspec:\n  url: " + url + "\n  secretRef: {name: git-creds, namespace: " + ns() + "}\n"
+      "---\napiVersion: platform.kratix.io/v1alpha1\nkind: Destination\nmetadata: {name: " + dest + ", labels: {suite: " + ns() +
+      "}}\nspec: {path: restart, stateStoreRef: {kind: GitStateStore, name: " + store + "}}\n").ok());
+  ASSERT_TRUE(eventually([&] { return ready("destination", dest, "status") == "True"; }, 30s));
+  const std::string since = ready("destination", dest, "lastTransitionTime");
+
+  stop_controllers();
+  const std::string content = statestore::encode_workload_content("kind: ConfigMap\n");
+  ASSERT_TRUE(kubectl({"apply", "-f", "-"}, "apiVersion: platform.kratix.io/v1alpha1\nkind: Work\nmetadata: {name: after-restart}\n"
+      "spec:\n  promiseName: redis\n  resourceName: r\n  workloadGroups:\n  - id: 5058f1af8388633f609cadb75a75dc9d\n"
+      "    directory: .\n    destinationSelectors: [{source: promise, matchLabels: {suite: " + ns() + "}}]\n"
+      "    workloads: [{filepath: cm.yaml, content: \"" + content + "\"}]\n").ok());
+  start_controllers();
+  // The Work waiting at restart is written as soon as the store opens, not at the next 15-second retry.
+  const auto restarted = std::chrono::steady_clock::now();
+  ASSERT_TRUE(eventually([&] {
+    return kubectl({"get", "workplacement", "after-restart." + dest + "-5058f", "-o",
+                    "jsonpath={.status.conditions[?(@.type==\"Ready\")].status}"}).out == "True";
+  }, 30s));
+  EXPECT_LT(std::chrono::steady_clock::now() - restarted, 10s);
+  EXPECT_EQ(ready("destination", dest, "status"), "True");
+  EXPECT_EQ(ready("destination", dest, "lastTransitionTime"), since) << "the Destination never went NotReady";
+  kubectl({"delete", "works", "--all", "--wait=false"});
 }
 
 // One WorkPlacement worker: a reconcile hands its write to the store's writer and returns, so while one
