@@ -38,9 +38,13 @@ void Informer::start() {
   if (options_.resync_period.count() > 0) resync_thread_ = std::thread([this] { run_resync(); });
 }
 
-void Informer::stop() {
+void Informer::request_stop() {
   stopping_ = true;
   state_cv_.notify_all();
+}
+
+void Informer::stop() {
+  request_stop();
   if (thread_.joinable()) thread_.join();
   if (resync_thread_.joinable()) resync_thread_.join();
 }

@@ -57,6 +57,9 @@ class Informer {
   void add_handler(EventHandler handler);
 
   void start();
+  // Tells the informer's threads to stop, without waiting (a watch notices within about a second).
+  void request_stop();
+  // Stops and waits for the threads. Stopping many informers: request_stop() all, then stop() each.
   void stop();
 
   bool has_synced() const { return synced_.load(); }

@@ -30,6 +30,7 @@ Manager::~Manager() {
   stop();
   stop_controllers();
   std::lock_guard lock(mu_);
+  for (auto& [key, informer] : informers_) informer->request_stop();  // all watches wind down at once
   for (auto& [key, informer] : informers_) informer->stop();
 }
 
