@@ -69,6 +69,31 @@ class PlatformControllers : public testing::ClusterTest {
     ASSERT_TRUE(kubectl({"apply", "-f", "-"}, yaml).ok());
   }
 
+  // A Git server with a repository "state", a GitStateStore on it (named git-<namespace>) and a Destination
+  // (labelled suite=<namespace>) at path in it, Ready.
+  void git_destination(std::optional<testing::GitServer>& server, const std::string& dest, const std::string& path) {
+    auto started = testing::GitServer::start("kratix", "s3cr3t");
+    ASSERT_TRUE(started.has_value()) << started.error();
+    server.emplace(std::move(*started));
+    const std::string url = server->create_repo("state"), store = "git-" + ns();
+    secret("git-creds", {{"username", "kratix"}, {"password", "s3cr3t"}});
+    ASSERT_TRUE(cluster().kubectl({"apply", "-f", "-"}, "apiVersion: platform.kratix.io/v1alpha1\nkind: GitStateStore\n"
+        "metadata: {name: " + store + "}\nspec:\n  url: " + url + "\n  secretRef: {name: git-creds, namespace: " + ns() + "}\n"
+        "---\napiVersion: platform.kratix.io/v1alpha1\nkind: Destination\nmetadata: {name: " + dest + ", labels: {suite: " + ns() +
+        "}}\nspec: {path: " + path + ", stateStoreRef: {kind: GitStateStore, name: " + store + "}}\n").ok());
+    ASSERT_TRUE(eventually([&] { return ready("destination", dest, "status") == "True"; }, 30s));
+  }
+  // A resource Work for promise redis (unless labels say otherwise), one workload group selecting
+  // suite=<namespace>, one ConfigMap.
+  std::string resource_work(const std::string& name, const std::string& resource, const std::string& labels = "{}",
+                            const std::string& promise = "redis") {
+    return "apiVersion: platform.kratix.io/v1alpha1\nkind: Work\nmetadata: {name: " + name + ", labels: " + labels +
+           "}\nspec:\n  promiseName: " + promise + "\n  resourceName: " + resource +
+           "\n  workloadGroups:\n  - id: 5058f1af8388633f609cadb75a75dc9d\n    directory: .\n"
+           "    destinationSelectors: [{source: promise, matchLabels: {suite: " + ns() + "}}]\n"
+           "    workloads: [{filepath: cm.yaml, content: \"" + statestore::encode_workload_content("kind: ConfigMap\n") + "\"}]\n";
+  }
+
   std::optional<kube::Client> client_;
   std::optional<base::TempDir> cache_;
   std::unique_ptr<StateStoreRegistry> registry_;
@@ -386,15 +411,9 @@ TEST_F(PlatformControllers, BucketAndAggregatedYamlDestinationsThroughTheControl
 }
 
 TEST_F(PlatformControllers, AResourceRequestSaysWhereItsWorksLanded) {
-  auto server = testing::GitServer::start("kratix", "s3cr3t");
-  ASSERT_TRUE(server.has_value()) << server.error();
-  const std::string url = server->create_repo("state");
-  const std::string store = "git-" + ns(), dest = "landing";  // a label value too: at most 63 characters
-  secret("git-creds", {{"username", "kratix"}, {"password", "s3cr3t"}});
-  ASSERT_TRUE(cluster().kubectl({"apply", "-f", "-"}, "apiVersion: platform.kratix.io/v1alpha1\nkind: GitStateStore\n"
-      "metadata: {name: " + store + "}\nspec:\n  url: " + url + "\n  secretRef: {name: git-creds, namespace: " + ns() + "}\n"
-      "---\napiVersion: platform.kratix.io/v1alpha1\nkind: Destination\nmetadata: {name: " + dest + ", labels: {suite: " + ns() +
-      "}}\nspec: {path: landing, stateStoreRef: {kind: GitStateStore, name: " + store + "}}\n").ok());
+  std::optional<testing::GitServer> server;
+  const std::string dest = "landing";  // a label value too: at most 63 characters
+  ASSERT_NO_FATAL_FAILURE(git_destination(server, dest, "landing"));
   // The Promise's API, as the Promise controller would install it, and a request against it.
   const std::string api =
       "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: landings.example.pave.dev}\n"
@@ -412,13 +431,8 @@ TEST_F(PlatformControllers, AResourceRequestSaysWhereItsWorksLanded) {
       "metadata: {name: landing}\nspec:\n  api:\n" + indented).ok());
   ASSERT_TRUE(kubectl({"apply", "-f", "-"}, "apiVersion: example.pave.dev/v1\nkind: Landing\nmetadata: {name: mine}\nspec: {size: small}\n").ok());
 
-  const std::string content = statestore::encode_workload_content("kind: ConfigMap\n");
   auto work = [&](const std::string& name, const std::string& pipeline) {
-    return "apiVersion: platform.kratix.io/v1alpha1\nkind: Work\nmetadata: {name: " + name +
-           ", labels: {kratix.io/pipeline-name: " + pipeline + ", kratix.io/promise-name: landing}}\nspec:\n"
-           "  promiseName: landing\n  resourceName: mine\n  workloadGroups:\n  - id: 5058f1af8388633f609cadb75a75dc9d\n"
-           "    directory: .\n    destinationSelectors: [{source: promise, matchLabels: {suite: " + ns() + "}}]\n"
-           "    workloads: [{filepath: cm.yaml, content: \"" + content + "\"}]\n";
+    return resource_work(name, "mine", "{kratix.io/pipeline-name: " + pipeline + ", kratix.io/promise-name: landing}", "landing");
   };
   auto landed = [&](const std::string& path) {
     return kubectl({"get", "landing", "mine", "-o", "jsonpath=" + path}).out;
@@ -447,11 +461,7 @@ TEST_F(PlatformControllers, AWorkPlacementTheApiServerRefusesIsReportedOnTheWork
   const std::string dest = "d" + std::string(70, 'x');
   ASSERT_TRUE(cluster().kubectl({"apply", "-f", "-"}, "apiVersion: platform.kratix.io/v1alpha1\nkind: Destination\nmetadata: {name: " +
       dest + ", labels: {suite: " + ns() + "}}\nspec: {path: long, stateStoreRef: {kind: GitStateStore, name: none}}\n").ok());
-  const std::string content = statestore::encode_workload_content("kind: ConfigMap\n");
-  ASSERT_TRUE(kubectl({"apply", "-f", "-"}, "apiVersion: platform.kratix.io/v1alpha1\nkind: Work\nmetadata: {name: refused}\nspec:\n"
-      "  promiseName: redis\n  resourceName: r\n  workloadGroups:\n  - id: 5058f1af8388633f609cadb75a75dc9d\n    directory: .\n"
-      "    destinationSelectors: [{source: promise, matchLabels: {suite: " + ns() + "}}]\n"
-      "    workloads: [{filepath: cm.yaml, content: \"" + content + "\"}]\n").ok());
+  ASSERT_TRUE(kubectl({"apply", "-f", "-"}, resource_work("refused", "r")).ok());
   auto condition = [&](const std::string& type, const std::string& field) {
     return kubectl({"get", "work", "refused", "-o", "jsonpath={.status.conditions[?(@.type==\"" + type + "\")]." + field + "}"}).out;
   };
@@ -471,24 +481,13 @@ TEST_F(PlatformControllers, AWorkPlacementTheApiServerRefusesIsReportedOnTheWork
 }
 
 TEST_F(PlatformControllers, ARestartedControllerDoesNotReportReadyDestinationsNotReady) {
-  auto server = testing::GitServer::start("kratix", "s3cr3t");
-  ASSERT_TRUE(server.has_value()) << server.error();
-  const std::string url = server->create_repo("state");
-  const std::string store = "git-" + ns(), dest = "restart-" + ns().substr(0, 40);
-  secret("git-creds", {{"username", "kratix"}, {"password", "s3cr3t"}});
-  ASSERT_TRUE(cluster().kubectl({"apply", "-f", "-"}, "apiVersion: platform.kratix.io/v1alpha1\nkind: GitStateStore\n"
-      "metadata: {name: " + store + "}\nspec:\n  url: " + url + "\n  secretRef: {name: git-creds, namespace: " + ns() + "}\n"
-      "---\napiVersion: platform.kratix.io/v1alpha1\nkind: Destination\nmetadata: {name: " + dest + ", labels: {suite: " + ns() +
-      "}}\nspec: {path: restart, stateStoreRef: {kind: GitStateStore, name: " + store + "}}\n").ok());
-  ASSERT_TRUE(eventually([&] { return ready("destination", dest, "status") == "True"; }, 30s));
+  std::optional<testing::GitServer> server;
+  const std::string dest = "restart-" + ns().substr(0, 40);
+  ASSERT_NO_FATAL_FAILURE(git_destination(server, dest, "restart"));
   const std::string since = ready("destination", dest, "lastTransitionTime");
 
   stop_controllers();
-  const std::string content = statestore::encode_workload_content("kind: ConfigMap\n");
-  ASSERT_TRUE(kubectl({"apply", "-f", "-"}, "apiVersion: platform.kratix.io/v1alpha1\nkind: Work\nmetadata: {name: after-restart}\n"
-      "spec:\n  promiseName: redis\n  resourceName: r\n  workloadGroups:\n  - id: 5058f1af8388633f609cadb75a75dc9d\n"
-      "    directory: .\n    destinationSelectors: [{source: promise, matchLabels: {suite: " + ns() + "}}]\n"
-      "    workloads: [{filepath: cm.yaml, content: \"" + content + "\"}]\n").ok());
+  ASSERT_TRUE(kubectl({"apply", "-f", "-"}, resource_work("after-restart", "r")).ok());
   start_controllers();
   // The Work waiting at restart is written as soon as the store opens, not at the next 15-second retry.
   const auto restarted = std::chrono::steady_clock::now();
@@ -510,16 +509,9 @@ class PlatformControllersOneWorker : public PlatformControllers {
 };
 
 TEST_F(PlatformControllersOneWorker, WorkPlacementsShareCommitsWhileTheWorkerIsFree) {
-  auto server = testing::GitServer::start("kratix", "s3cr3t");
-  ASSERT_TRUE(server.has_value()) << server.error();
-  const std::string url = server->create_repo("state");
-  const std::string store = "git-" + ns(), dest = "one-" + ns();
-  secret("git-creds", {{"username", "kratix"}, {"password", "s3cr3t"}});
-  ASSERT_TRUE(cluster().kubectl({"apply", "-f", "-"}, "apiVersion: platform.kratix.io/v1alpha1\nkind: GitStateStore\n"
-      "metadata: {name: " + store + "}\nspec:\n  url: " + url + "\n  secretRef: {name: git-creds, namespace: " + ns() + "}\n"
-      "---\napiVersion: platform.kratix.io/v1alpha1\nkind: Destination\nmetadata: {name: " + dest + ", labels: {suite: " + ns() +
-      "}}\nspec: {path: one, stateStoreRef: {kind: GitStateStore, name: " + store + "}}\n").ok());
-  ASSERT_TRUE(eventually([&] { return ready("destination", dest, "status") == "True"; }, 30s));
+  std::optional<testing::GitServer> server;
+  const std::string dest = "one-" + ns();
+  ASSERT_NO_FATAL_FAILURE(git_destination(server, dest, "one"));
   auto commits = [&] {
     auto out = base::run({.argv = {"git", "-C", server->clone("state"), "rev-list", "--count", "HEAD"}});
     return std::stoi(out.out);
@@ -527,14 +519,9 @@ TEST_F(PlatformControllersOneWorker, WorkPlacementsShareCommitsWhileTheWorkerIsF
   const int before = commits();
 
   constexpr int kWorks = 40;
-  const std::string content = statestore::encode_workload_content("kind: ConfigMap\n");
   std::string works;
   for (int i = 0; i < kWorks; ++i) {
-    works += "---\napiVersion: platform.kratix.io/v1alpha1\nkind: Work\nmetadata: {name: w" + std::to_string(i) +
-             ", labels: {kratix.io/pipeline-name: configure}}\nspec:\n  promiseName: redis\n  resourceName: r" + std::to_string(i) +
-             "\n  workloadGroups:\n  - id: 5058f1af8388633f609cadb75a75dc9d\n    directory: .\n"
-             "    destinationSelectors: [{source: promise, matchLabels: {suite: " + ns() + "}}]\n"
-             "    workloads: [{filepath: cm.yaml, content: \"" + content + "\"}]\n";
+    works += "---\n" + resource_work("w" + std::to_string(i), "r" + std::to_string(i), "{kratix.io/pipeline-name: configure}");
   }
   ASSERT_TRUE(kubectl({"apply", "-f", "-"}, works).ok());
   ASSERT_TRUE(eventually([&] {
