@@ -19,7 +19,7 @@ bool is_gone_event(const Json& status) {
 }  // namespace
 
 Informer::Informer(Client client, Resource resource, InformerOptions options)
-    : client_(std::move(client)), resource_(std::move(resource)), options_(std::move(options)) {}
+    : client_(std::move(client)), resource_(std::move(resource)), options_(std::move(options)), store_(options_.compact_cache) {}
 
 Informer::~Informer() { stop(); }
 

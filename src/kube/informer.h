@@ -34,6 +34,7 @@ struct InformerOptions {
   std::chrono::milliseconds resync_period{0};   // >0: on_update(obj, obj) for every object this often
   bool metadata_only = false;                   // cache PartialObjectMetadata only (names, labels, owners)
   bool strip_managed_fields = true;             // drop metadata.managedFields before caching
+  bool compact_cache = false;                   // cache MessagePack bytes, decoded per read (see store.h)
   int64_t list_page_size = 500;
 };
 

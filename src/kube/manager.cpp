@@ -7,7 +7,7 @@ namespace {
 
 std::string informer_key(const Resource& r, const InformerOptions& o) {
   return r.group + "/" + r.version + "/" + r.plural + "|" + o.namespace_ + "|" + o.label_selector + "|" +
-         o.field_selector + "|" + (o.metadata_only ? "meta" : "full");
+         o.field_selector + "|" + (o.metadata_only ? "meta" : "full") + (o.compact_cache ? "|compact" : "");
 }
 
 }  // namespace

@@ -6,27 +6,39 @@
 
 namespace pave::kube {
 
+Store::Entry Store::entry_for(ObjectPtr object) const {
+  if (!compact_) return {.object = std::move(object), .packed = {}};
+  Entry e{.object = nullptr, .packed = Json::to_msgpack(*object)};
+  e.packed.shrink_to_fit();
+  return e;
+}
+
+ObjectPtr Store::view(const Entry& entry) {
+  if (entry.object) return entry.object;
+  return std::make_shared<const Json>(Json::from_msgpack(entry.packed));
+}
+
 void Store::add_index(const std::string& name, IndexFunc fn) {
   std::unique_lock lock(mu_);
   index_fns_[name] = std::move(fn);
   auto& index = indexes_[name];
   index.clear();
-  for (const auto& [key, object] : objects_) {
-    for (const auto& value : index_fns_[name](*object)) index[value].insert(key);
+  for (const auto& [key, entry] : objects_) {
+    for (const auto& value : index_fns_[name](*view(entry))) index[value].insert(key);
   }
 }
 
 ObjectPtr Store::get(const std::string& key) const {
   std::shared_lock lock(mu_);
   auto it = objects_.find(key);
-  return it == objects_.end() ? nullptr : it->second;
+  return it == objects_.end() ? nullptr : view(it->second);
 }
 
 std::vector<ObjectPtr> Store::list() const {
   std::shared_lock lock(mu_);
   std::vector<ObjectPtr> out;
   out.reserve(objects_.size());
-  for (const auto& [key, object] : objects_) out.push_back(object);
+  for (const auto& [key, entry] : objects_) out.push_back(view(entry));
   return out;
 }
 
@@ -38,7 +50,7 @@ std::vector<ObjectPtr> Store::by_index(const std::string& index, const std::stri
   auto keys = idx->second.find(value);
   if (keys == idx->second.end()) return out;
   for (const auto& key : keys->second) {
-    if (auto it = objects_.find(key); it != objects_.end()) out.push_back(it->second);
+    if (auto it = objects_.find(key); it != objects_.end()) out.push_back(view(it->second));
   }
   return out;
 }
@@ -64,14 +76,15 @@ void Store::index_locked(const std::string& key, const Json& object, bool add) {
 
 ObjectPtr Store::upsert(ObjectPtr object) {
   const std::string key = meta::key(*object);
+  Entry entry = entry_for(object);  // encoded outside the lock
   std::unique_lock lock(mu_);
   ObjectPtr previous;
   if (auto it = objects_.find(key); it != objects_.end()) {
-    previous = it->second;
+    previous = view(it->second);
     index_locked(key, *previous, false);
   }
   index_locked(key, *object, true);
-  objects_[key] = std::move(object);
+  objects_[key] = std::move(entry);
   return previous;
 }
 
@@ -79,7 +92,7 @@ ObjectPtr Store::erase(const std::string& key) {
   std::unique_lock lock(mu_);
   auto it = objects_.find(key);
   if (it == objects_.end()) return nullptr;
-  ObjectPtr previous = std::move(it->second);
+  ObjectPtr previous = view(it->second);
   objects_.erase(it);
   index_locked(key, *previous, false);
   return previous;

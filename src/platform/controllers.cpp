@@ -21,8 +21,9 @@ void add_controllers(kube::Manager& manager, StateStoreRegistry& registry, const
   const kube::Client& client = manager.client();
   kube::Informer& secrets = manager.informer(kube::resources::secrets(), {.namespace_ = options.secret_namespace});
   kube::Informer& destinations = manager.informer(api::destinations());
-  kube::Informer& placements = manager.informer(api::work_placements());
-  kube::Informer& works = manager.informer(api::works());
+  // Works and WorkPlacements are the caches that grow with use: kept compact (store.h).
+  kube::Informer& placements = manager.informer(api::work_placements(), {.compact_cache = true});
+  kube::Informer& works = manager.informer(api::works(), {.compact_cache = true});
   kube::Informer& promises = manager.informer(api::promises());
   works.add_index(RequestPlacementReporter::kRequestIndex, RequestPlacementReporter::request_index());
   placements.add_index(WorkPlacementReconciler::kDestinationIndex, WorkPlacementReconciler::destination_index());
