@@ -100,22 +100,29 @@ ObjectPtr Informer::prepare(Json&& object) const {
 }
 
 Status Informer::list_and_replace() {
-  auto list = client_.list_all(resource_, options_.namespace_,
-                               {.label_selector = options_.label_selector,
-                                .field_selector = options_.field_selector,
-                                .metadata_only = options_.metadata_only},
-                               options_.list_page_size);
-  if (!list) return std::unexpected(list.error());
-  // Tell handlers only what differs from the cache: a relist after 410 repeats nothing already told.
+  // Page by page: a page is cached and dropped before the next is fetched, so a large list never sits in
+  // memory whole. Handlers are told only what differs from the cache (a relist after 410 repeats nothing
+  // already told); deletions are known only once every page is in.
+  ListOptions options{.label_selector = options_.label_selector, .field_selector = options_.field_selector,
+                      .limit = options_.list_page_size, .metadata_only = options_.metadata_only};
   std::unordered_set<std::string> seen;
-  for (auto& item : list->items) {
-    ObjectPtr now = prepare(std::move(item));
-    const std::string key = meta::key(*now);
-    seen.insert(key);
-    ObjectPtr old = store_.get(key);
-    if (old && meta::resource_version(*old) == meta::resource_version(*now)) continue;
-    store_.upsert(now);
-    old ? dispatch_update(old, now) : dispatch_add(now);
+  std::string list_version;
+  for (;;) {
+    auto page = client_.list(resource_, options_.namespace_, options);
+    if (!page) return std::unexpected(page.error());
+    if (list_version.empty()) list_version = page->resource_version;  // the snapshot every page belongs to
+    for (auto& item : page->items) {
+      ObjectPtr now = prepare(std::move(item));
+      const std::string key = meta::key(*now);
+      seen.insert(key);
+      ObjectPtr old = store_.get(key);
+      if (old && meta::resource_version(*old) == meta::resource_version(*now)) continue;
+      store_.upsert(now);
+      old ? dispatch_update(old, now) : dispatch_add(now);
+    }
+    if (page->continue_token.empty()) break;
+    options.continue_token = page->continue_token;
+    options.resource_version.clear();  // a continue token carries its own version
   }
   for (const auto& cached : store_.list()) {
     const std::string key = meta::key(*cached);
@@ -126,7 +133,7 @@ Status Informer::list_and_replace() {
   }
   {
     std::lock_guard lock(state_mu_);
-    last_version_ = list->resource_version;
+    last_version_ = list_version;
     need_list_ = false;
     ++stats_.lists;
   }
