@@ -22,8 +22,8 @@ void add_controllers(kube::Manager& manager, StateStoreRegistry& registry, const
   kube::Informer& secrets = manager.informer(kube::resources::secrets(), {.namespace_ = options.secret_namespace});
   kube::Informer& destinations = manager.informer(api::destinations());
   // Works and WorkPlacements are the caches that grow with use: kept compact (store.h).
-  kube::Informer& placements = manager.informer(api::work_placements(), {.compact_cache = true, .list_page_size = 100});
-  kube::Informer& works = manager.informer(api::works(), {.compact_cache = true, .list_page_size = 100});
+  kube::Informer& placements = manager.informer(api::work_placements(), {.compact_cache = true});
+  kube::Informer& works = manager.informer(api::works(), {.compact_cache = true});
   kube::Informer& promises = manager.informer(api::promises());
   works.add_index(RequestPlacementReporter::kRequestIndex, RequestPlacementReporter::request_index());
   placements.add_index(WorkPlacementReconciler::kDestinationIndex, WorkPlacementReconciler::destination_index());
