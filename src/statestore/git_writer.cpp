@@ -16,6 +16,7 @@
 #include <sstream>
 
 #include "base/encoding.h"
+#include "statestore/git_socket.h"
 
 namespace pave::statestore {
 namespace {
@@ -420,6 +421,7 @@ kube::Result<std::unique_ptr<GitWriter>> GitWriter::open(GitConfig config, const
     // libgit2 caches parsed objects up to 256 MiB by default; a writer rereads little (the tip's trees),
     // so a small cache keeps the process small.
     git_libgit2_opts(GIT_OPT_SET_CACHE_MAX_SIZE, static_cast<ssize_t>(8 << 20));
+    install_git_socket_timeouts();
   });
   auto impl = std::make_unique<Impl>();
   impl->config = std::move(config);

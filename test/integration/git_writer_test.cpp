@@ -10,6 +10,13 @@
 #include <fstream>
 #include <sstream>
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+
+#include "statestore/git_socket.h"
 #include "support/git_server.h"
 
 namespace pave::statestore {
@@ -227,6 +234,36 @@ TEST_F(GitWriterTest, SshWithEd25519OrEcdsaKeysAndTheStoresKnownHosts) {
                                  cache_->path().string() + "/ssh-unknown");
   ASSERT_FALSE(unknown.has_value());
   EXPECT_EQ(unknown.error().kind, kube::ErrorKind::kTls) << unknown.error().to_string();
+}
+
+TEST_F(GitWriterTest, AServerThatAnswersNothingTimesOutInsteadOfHoldingTheWriter) {
+  // Listening, never accepting: connections complete, and then nothing ever comes back.
+  const int silent = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(silent, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  ASSERT_EQ(listen(silent, 16), 0);
+  socklen_t size = sizeof address;
+  getsockname(silent, reinterpret_cast<sockaddr*>(&address), &size);
+  const std::string url = "http://127.0.0.1:" + std::to_string(ntohs(address.sin_port)) + "/git/state.git";
+
+  ASSERT_NE(open(), nullptr);  // libgit2 set up, the timeout stream installed
+  set_git_network_timeout(std::chrono::seconds(1));
+  const auto start = std::chrono::steady_clock::now();
+  auto w = GitWriter::open({.url = url, .username = "kratix", .password = "s3cr3t"}, cache_->path().string() + "/silent");
+  const auto took = std::chrono::steady_clock::now() - start;
+  // The same under TLS: the handshake waits for a server hello that never comes.
+  const std::string https = "https" + url.substr(4);
+  auto tls = GitWriter::open({.url = https, .username = "kratix", .password = "s3cr3t"}, cache_->path().string() + "/silent-tls");
+  const auto took_tls = std::chrono::steady_clock::now() - start - took;
+  set_git_network_timeout(std::chrono::seconds(60));
+  close(silent);
+  ASSERT_FALSE(w.has_value());
+  EXPECT_NE(w.error().message.find("timed out"), std::string::npos) << w.error().to_string();
+  EXPECT_LT(took, std::chrono::seconds(10));
+  ASSERT_FALSE(tls.has_value()) << "fails rather than waiting for ever";
+  EXPECT_LT(took_tls, std::chrono::seconds(10)) << tls.error().to_string();  // the TLS layer words the error itself
 }
 
 }  // namespace

@@ -1,0 +1,147 @@
+#include "statestore/git_socket.h"
+
+#include <git2.h>
+#include <git2/sys/stream.h>
+#include <netdb.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
+#include <mutex>
+#include <string>
+
+namespace pave::statestore {
+namespace {
+
+std::atomic<long> g_timeout_ms{60'000};
+
+// Laid out exactly as libgit2 1.5's own socket stream (git_socket_stream): its ssh transport reaches the
+// file descriptor through that layout.
+struct SocketStream {
+  git_stream parent;
+  char* host;
+  char* port;
+  int s;
+};
+
+SocketStream* self(git_stream* stream) { return reinterpret_cast<SocketStream*>(stream); }
+
+int fail(const std::string& message) {
+  git_error_set_str(GIT_ERROR_NET, message.c_str());
+  return -1;
+}
+
+// connect() that gives up after the timeout.
+bool connect_within(int fd, const sockaddr* address, socklen_t length, long timeout_ms) {
+  const int flags = fcntl(fd, F_GETFL, 0);
+  fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+  int rc = ::connect(fd, address, length);
+  if (rc != 0 && errno == EINPROGRESS) {
+    pollfd p{.fd = fd, .events = POLLOUT, .revents = 0};
+    rc = poll(&p, 1, static_cast<int>(timeout_ms)) == 1 ? 0 : -1;
+    int error = 0;
+    socklen_t size = sizeof error;
+    if (rc == 0 && (getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &size) != 0 || error != 0)) rc = -1;
+  }
+  fcntl(fd, F_SETFL, flags);
+  return rc == 0;
+}
+
+int stream_connect(git_stream* stream) {
+  SocketStream* st = self(stream);
+  const long timeout_ms = g_timeout_ms.load();
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  if (int rc = getaddrinfo(st->host, st->port, &hints, &found); rc != 0) {
+    return fail(std::string("failed to resolve address for ") + st->host + ": " + gai_strerror(rc));
+  }
+  int fd = -1;
+  for (addrinfo* a = found; a && fd < 0; a = a->ai_next) {
+    fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
+    if (fd >= 0 && !connect_within(fd, a->ai_addr, a->ai_addrlen, timeout_ms)) {
+      ::close(fd);
+      fd = -1;
+    }
+  }
+  freeaddrinfo(found);
+  if (fd < 0) return fail(std::string("failed to connect to ") + st->host + ":" + st->port + " within " + std::to_string(timeout_ms) + " ms");
+  const timeval limit{.tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit);
+  st->s = fd;
+  return 0;
+}
+
+ssize_t stream_read(git_stream* stream, void* data, size_t length) {
+  for (;;) {
+    const ssize_t n = recv(self(stream)->s, data, length, 0);
+    if (n >= 0) return n;
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      return fail(std::string("timed out: ") + self(stream)->host + " sent nothing for " + std::to_string(g_timeout_ms.load()) + " ms");
+    }
+    return fail(std::string("read from ") + self(stream)->host + ": " + std::strerror(errno));
+  }
+}
+
+ssize_t stream_write(git_stream* stream, const char* data, size_t length, int) {
+  for (;;) {
+    const ssize_t n = send(self(stream)->s, data, length, MSG_NOSIGNAL);
+    if (n >= 0) return n;
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      return fail(std::string("timed out: ") + self(stream)->host + " took nothing for " + std::to_string(g_timeout_ms.load()) + " ms");
+    }
+    return fail(std::string("write to ") + self(stream)->host + ": " + std::strerror(errno));
+  }
+}
+
+int stream_close(git_stream* stream) {
+  SocketStream* st = self(stream);
+  if (st->s >= 0) ::close(st->s);
+  st->s = -1;
+  return 0;
+}
+
+void stream_free(git_stream* stream) {
+  SocketStream* st = self(stream);
+  std::free(st->host);
+  std::free(st->port);
+  delete st;
+}
+
+int stream_init(git_stream** out, const char* host, const char* port) {
+  auto* st = new SocketStream{};
+  st->parent.version = GIT_STREAM_VERSION;
+  st->parent.connect = stream_connect;
+  st->parent.read = stream_read;
+  st->parent.write = stream_write;
+  st->parent.close = stream_close;
+  st->parent.free = stream_free;
+  st->host = strdup(host);
+  st->port = strdup(port);
+  st->s = -1;
+  *out = &st->parent;
+  return 0;
+}
+
+}  // namespace
+
+void set_git_network_timeout(std::chrono::milliseconds timeout) { g_timeout_ms = static_cast<long>(timeout.count()); }
+
+void install_git_socket_timeouts() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    static git_stream_registration registration{.version = GIT_STREAM_VERSION, .init = stream_init, .wrap = nullptr};
+    git_stream_register(GIT_STREAM_STANDARD, &registration);
+  });
+}
+
+}  // namespace pave::statestore
