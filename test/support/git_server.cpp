@@ -173,4 +173,10 @@ std::string GitServer::clone(const std::string& name) const {
   return target;
 }
 
+void GitServer::pause(bool paused) const {
+  // fcgiwrap and the workers it preforked, which run git-http-backend.
+  const std::string signal = paused ? "-STOP" : "-CONT", pid = std::to_string(fcgiwrap_->pid());
+  base::run({.argv = {"sh", "-c", "kill " + signal + " " + pid + "; pkill " + signal + " -P " + pid + "; true"}});
+}
+
 }  // namespace pave::testing

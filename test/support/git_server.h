@@ -37,6 +37,10 @@ class GitServer {
   // A fresh clone of the repository into a new directory under the server's temp dir; returns its path.
   std::string clone(const std::string& name) const;
 
+  // Paused, the http(s) server accepts requests and answers none (git-http-backend is stopped) until
+  // resumed: a slow or hung server, for as long as a test needs one.
+  void pause(bool paused) const;
+
  private:
   GitServer() = default;
   void stop();
