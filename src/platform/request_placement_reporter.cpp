@@ -75,20 +75,21 @@ kube::Status RequestPlacementReporter::report(const Json& work, const Json& plac
   std::sort(entries.begin(), entries.end(), [](const Json& a, const Json& b) {
     return std::tie(a["work"], a["workloadGroupId"], a["destination"]) < std::tie(b["work"], b["workloadGroupId"], b["destination"]);
   });
+  const size_t hash = std::hash<std::string>{}(entries.dump());
   {
     std::lock_guard lock(mu_);
     auto it = told_.find(ref->key());
-    if (it != told_.end() && it->second == entries) return {};
+    if (it != told_.end() && it->second == hash) return {};
   }
   auto patched = client_.patch(*resource, resource->namespaced ? ref->namespace_ : "", ref->name, kube::PatchType::kMerge,
                                {{"status", {{"kratix", {{"placements", entries}}}}}}, {.subresource = "status"});
   if (!patched && patched.error().kind == kube::ErrorKind::kNotFound) return {};  // the request is gone
   if (!patched) return std::unexpected(patched.error());
   std::lock_guard lock(mu_);
-  if (entries.empty()) {
-    told_.erase(ref->key());
+  if (going && entries.empty()) {
+    told_.erase(ref->key());  // its last Work is gone
   } else {
-    told_[ref->key()] = std::move(entries);
+    told_[ref->key()] = hash;
   }
   return {};
 }

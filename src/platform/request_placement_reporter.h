@@ -39,7 +39,7 @@ class RequestPlacementReporter {
   const kube::Informer& works_;
   const kube::Informer& promises_;
   std::mutex mu_;
-  std::map<std::string, kube::Json> told_;  // what each request was last told, to skip repeats
+  std::map<std::string, size_t> told_;  // a hash of what each request was last told, to skip repeats
 };
 
 // The resource requests' API as the Promise's spec.api declares it, or nothing when it has none.
