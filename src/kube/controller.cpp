@@ -108,7 +108,14 @@ void Controller::worker() {
 
 void Controller::process(const std::string& key) {
   const auto start = std::chrono::steady_clock::now();
-  auto result = reconciler_->reconcile(Request::from_key(key));
+  // An exception from a reconciler (a library's, on input nobody foresaw) is that key's error, not the
+  // end of the process: logged, and retried with backoff like any other.
+  Result<ReconcileResult> result = std::unexpected(make_error(ErrorKind::kOther, "reconcile did not finish"));
+  try {
+    result = reconciler_->reconcile(Request::from_key(key));
+  } catch (const std::exception& e) {
+    result = std::unexpected(make_error(ErrorKind::kOther, std::string("reconcile threw: ") + e.what()));
+  }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::string outcome;
   if (!result) {

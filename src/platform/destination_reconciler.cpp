@@ -81,18 +81,19 @@ kube::Result<kube::ReconcileResult> DestinationReconciler::reconcile(const kube:
     auto store = client_.get(store_resource, "", ref.name);
     if (!store && !kube::is_not_found(store)) return std::unexpected(store.error());
     const bool exists = store.has_value();
-    if (deleting && !exists) {
-      // Nothing can be cleaned without a store; do not hold the Destination forever.
-      if (auto s = set_finalizer(*dest, false); !s) return std::unexpected(s.error());
-      return kube::ReconcileResult{};
-    }
     const Json* store_ready = exists ? api::find_condition(*store, "Ready") : nullptr;
     if (store_ready && store_ready->value("status", "") == "True") {
       // A Ready store this process has not opened yet (it has just started): wait for it (opening it wakes
       // this Destination) rather than report NotReady or drop a cleanup that is still owed.
       return kube::ReconcileResult{.requeue_after = kRetryAfter};
     }
-    if (deleting) return kube::ReconcileResult{.requeue_after = kRetryAfter};
+    if (deleting) {
+      // Nothing can be cleaned without a working store; do not hold the Destination forever.
+      events_.warning(*dest, d::kEventNotReady, "Delete",
+                      ref.kind + "/" + ref.name + (exists ? " is not ready" : " is not found") + ": files on it were not cleaned up");
+      if (auto s = set_finalizer(*dest, false); !s) return std::unexpected(s.error());
+      return kube::ReconcileResult{};
+    }
     const std::string reason = exists ? d::kReasonStoreNotReady : d::kReasonStoreNotFound;
     if (auto s = report(*dest, false, reason, ref.kind + "/" + ref.name + (exists ? ": not ready" : ": not found")); !s) {
       return std::unexpected(s.error());

@@ -35,15 +35,20 @@ void add_entries(Json& out, const std::string& work, const Json& placements) {
 }  // namespace
 
 std::optional<kube::Resource> request_resource(const Json& promise) {
+  // spec.api is free-form (preserve-unknown-fields): read only strings where strings belong.
+  auto text = [](const Json& o, const char* key) {
+    const Json& v = kube::child(o, key);
+    return v.is_string() ? v.get<std::string>() : std::string();
+  };
   const Json& crd = kube::child(kube::child(promise, "spec"), "api");
   const Json& spec = kube::child(crd, "spec");
   const Json& names = kube::child(spec, "names");
   std::string version;
   for (const auto& v : kube::child(spec, "versions")) {
-    if (v.value("storage", false) || version.empty()) version = v.value("name", "");
+    const bool storage = kube::child(v, "storage").is_boolean() && kube::child(v, "storage").get<bool>();
+    if (storage || version.empty()) version = text(v, "name");
   }
-  kube::Resource r{spec.value("group", ""), version, names.value("plural", ""), names.value("kind", ""),
-                   spec.value("scope", "Namespaced") != "Cluster"};
+  kube::Resource r{text(spec, "group"), version, text(names, "plural"), text(names, "kind"), text(spec, "scope") != "Cluster"};
   if (r.group.empty() || r.version.empty() || r.plural.empty()) return std::nullopt;
   return r;
 }
@@ -66,11 +71,29 @@ kube::Status RequestPlacementReporter::report(const Json& work, const Json& plac
   auto resource = request_resource(*promise);
   if (!resource) return {};
 
+  // One report per request at a time, each from the newest placements of every Work: those this process
+  // reported last (a sibling's cached status may lag behind its write), else the cache's.
+  std::lock_guard serial(stripes_[std::hash<std::string>{}(ref->key()) % stripes_.size()]);
+  const std::string name = kube::meta::name(work);
   Json entries = Json::array();
-  if (!going) add_entries(entries, kube::meta::name(work), placements);
+  std::map<std::string, Json> newest;
+  {
+    std::lock_guard lock(mu_);
+    auto& works = latest_[ref->key()];
+    if (going) {
+      works.erase(name);
+    } else {
+      works[name] = placements;
+    }
+    newest = works;
+    if (works.empty()) latest_.erase(ref->key());
+  }
+  if (!going) add_entries(entries, name, placements);
   for (const auto& other : works_.store().by_index(kRequestIndex, ref->key())) {
-    if (kube::meta::uid(*other) == kube::meta::uid(work) || (*other)["metadata"].contains("deletionTimestamp")) continue;
-    add_entries(entries, kube::meta::name(*other), kube::child(kube::child(*other, "status"), "placements"));
+    const std::string other_name = kube::meta::name(*other);
+    if (other_name == name || (*other)["metadata"].contains("deletionTimestamp")) continue;
+    auto known = newest.find(other_name);
+    add_entries(entries, other_name, known != newest.end() ? known->second : kube::child(kube::child(*other, "status"), "placements"));
   }
   std::sort(entries.begin(), entries.end(), [](const Json& a, const Json& b) {
     return std::tie(a["work"], a["workloadGroupId"], a["destination"]) < std::tie(b["work"], b["workloadGroupId"], b["destination"]);

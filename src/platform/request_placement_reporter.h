@@ -11,6 +11,7 @@
 // or of a request that is gone are left alone.
 #pragma once
 
+#include <array>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -38,8 +39,10 @@ class RequestPlacementReporter {
   kube::Client client_;
   const kube::Informer& works_;
   const kube::Informer& promises_;
-  std::mutex mu_;
-  std::map<std::string, size_t> told_;  // a hash of what each request was last told, to skip repeats
+  std::array<std::mutex, 16> stripes_;  // one report per request at a time (by the request's hash)
+  std::mutex mu_;                        // guards the maps below
+  std::map<std::string, size_t> told_;   // a hash of what each request was last told, to skip repeats
+  std::map<std::string, std::map<std::string, kube::Json>> latest_;  // request -> Work -> its newest placements
 };
 
 // The resource requests' API as the Promise's spec.api declares it, or nothing when it has none.

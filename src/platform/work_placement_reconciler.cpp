@@ -27,11 +27,11 @@ kube::Result<kube::ReconcileResult> done(const kube::Status& s) {
   return kube::ReconcileResult{};
 }
 
-// What a write was for: a WorkPlacement's spec, whether it is going, and its Destination's spec. A
-// result for anything else is stale.
+// What a write was for: a WorkPlacement's spec and pipeline label (part of its path), whether it is going,
+// and its Destination's spec. A result for anything else is stale.
 std::string fingerprint(const Json& wp, const Json& destination, bool deleting) {
-  return std::to_string(kube::meta::generation(wp)) + (deleting ? "/deleting/" : "/") + kube::meta::uid(destination) +
-         "/" + std::to_string(kube::meta::generation(destination));
+  return std::to_string(kube::meta::generation(wp)) + "/" + kube::meta::label(wp, api::kLabelPipelineName) +
+         (deleting ? "/deleting/" : "/") + kube::meta::uid(destination) + "/" + std::to_string(kube::meta::generation(destination));
 }
 
 }  // namespace
@@ -43,17 +43,23 @@ class WorkPlacementReconciler::Writes {
   using Result = kube::Result<statestore::WriteResult>;
   enum class State { kNone, kInFlight, kDone };
 
-  // The state of key's write for this fingerprint; a finished one is handed over (and forgotten).
+  // The state of key's write for this fingerprint; a finished one is handed over (and forgotten). Any
+  // write still in flight counts, whatever it was for: the next change is built only once the store has
+  // the last one (a `none` layout reads its state file, which that write may still be changing).
   State take(const std::string& key, const std::string& fingerprint, std::optional<Result>& result) {
     std::lock_guard lock(mu_);
     auto it = writes_.find(key);
-    if (it == writes_.end() || it->second.fingerprint != fingerprint) return State::kNone;
+    if (it == writes_.end()) return State::kNone;
     if (!it->second.result) return State::kInFlight;
+    if (it->second.fingerprint != fingerprint) {
+      writes_.erase(it);  // done, but for what the WorkPlacement was before
+      return State::kNone;
+    }
     result = std::move(it->second.result);
     writes_.erase(it);
     return State::kDone;
   }
-  // Starts a write for key; an earlier one still in flight is superseded (its result will be dropped).
+  // Starts a write for key (none is in flight for it: take() said so).
   uint64_t start(const std::string& key, const std::string& fingerprint) {
     std::lock_guard lock(mu_);
     writes_[key] = {fingerprint, ++next_id_, std::nullopt};
@@ -166,7 +172,7 @@ kube::Result<kube::ReconcileResult> WorkPlacementReconciler::reconcile(const kub
   std::optional<kube::Result<statestore::WriteResult>> written;
   switch (writes_->take(request.key(), what, written)) {
     case Writes::State::kDone: return finish(*wp, deleting, *written);
-    case Writes::State::kInFlight: return kube::ReconcileResult{};  // its result will wake us
+    case Writes::State::kInFlight: return kube::ReconcileResult{};  // its result will wake us, then we look again
     case Writes::State::kNone: break;
   }
   auto change = change_for(*wp, *layout, *writer, deleting);

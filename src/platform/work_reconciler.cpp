@@ -16,6 +16,8 @@ using kube::Json;
 namespace w = api::work;
 
 constexpr auto kWaitForDestination = std::chrono::seconds(60);
+constexpr auto kRetellRequest = std::chrono::seconds(30);
+constexpr const char* kRefused = "WorkPlacementRefused";  // Error::reason of a create the API server refused
 
 
 // Go's formatting of a []string, which Kratix's messages use: [a b c].
@@ -103,7 +105,9 @@ kube::Result<kube::ReconcileResult> WorkReconciler::reconcile(const kube::Reques
   }
   const Json placements = placements_json(outcome);
   if (auto s = report(*work, groups.size(), outcome, placements); !s) return failed(s.error());
-  if (auto s = requests_.report(*work, placements); !s) return failed(s.error());
+  // Telling the request is a courtesy: its failure (no RBAC on the Promise's API, say) must not stop
+  // scheduling; it is said on the Work, and tried again later.
+  const bool request_told = tell_request(*work, placements, false);
   if (!outcome.refused.empty()) {
     events_.warning(*work, w::kReasonFailedToSchedule, "Schedule", w::kMessageFailedToSchedule + go_list(outcome.refused));
     return kube::ReconcileResult{.requeue_after = kWaitForDestination};
@@ -112,6 +116,7 @@ kube::Result<kube::ReconcileResult> WorkReconciler::reconcile(const kube::Reques
     events_.warning(*work, w::kEventNoMatch, "Schedule", w::kMessageUnscheduled + go_list(outcome.unscheduled));
     if (resource_work) return kube::ReconcileResult{.requeue_after = kWaitForDestination};
   }
+  if (!request_told) return kube::ReconcileResult{.requeue_after = kRetellRequest};
   return kube::ReconcileResult{};
 }
 
@@ -147,8 +152,9 @@ kube::Status WorkReconciler::schedule_group(const Json& work, const Json& group,
   for (const auto& dest : targets) {
     const bool misplaced = !matches_now(dest);
     if (auto s = apply_placement(work, group, dest, misplaced); !s) {
-      // Bad input (say, a Destination name too long for a label) will not get better by retrying.
-      if (s.error().kind != kube::ErrorKind::kInvalid) return s;
+      // Bad input (say, a Destination name too long for a label) will not get better by retrying. Other
+      // errors, an update refused because the cache lagged among them, are retried as usual.
+      if (s.error().reason != kRefused) return s;
       outcome.refused.push_back(id + ": " + s.error().message);
       continue;
     }
@@ -200,7 +206,13 @@ kube::Status WorkReconciler::apply_placement(const Json& work, const Json& group
     // A plain create costs the API server much less than an apply; a new WorkPlacement is never misplaced,
     // so there is no label a later apply would need to take away. AlreadyExists means the cache lags.
     auto created = client_.create(api::work_placements(), kube::meta::namespace_of(work), wp, {.field_manager = "pave-scheduler"});
-    if (created || created.error().kind != kube::ErrorKind::kAlreadyExists) return created ? kube::Status{} : std::unexpected(created.error());
+    if (created) return {};
+    if (created.error().kind == kube::ErrorKind::kInvalid) {
+      kube::Error refused = created.error();  // the API server will never take this WorkPlacement as it is
+      refused.reason = kRefused;
+      return std::unexpected(refused);
+    }
+    if (created.error().kind != kube::ErrorKind::kAlreadyExists) return std::unexpected(created.error());
   }
   auto applied = client_.apply(api::work_placements(), wp, {.field_manager = "pave-scheduler", .force = true});
   if (!applied) return std::unexpected(applied.error());
@@ -268,6 +280,14 @@ kube::Status WorkReconciler::report(const Json& work, size_t groups, const Outco
   return {};
 }
 
+bool WorkReconciler::tell_request(const Json& work, const Json& placements, bool going) {
+  auto told = requests_.report(work, placements, going);
+  if (told) return true;
+  events_.warning(work, "RequestStatusNotUpdated", "Report",
+                  "could not say on the resource request where this Work landed: " + told.error().message);
+  return false;
+}
+
 kube::Result<kube::ReconcileResult> WorkReconciler::finish_deletion(const Json& work) {
   auto wps = placements_of(work);
   for (const auto& wp : wps) {
@@ -276,7 +296,7 @@ kube::Result<kube::ReconcileResult> WorkReconciler::finish_deletion(const Json& 
     if (!removed && removed.error().kind != kube::ErrorKind::kNotFound) return failed(removed.error());
   }
   if (!wps.empty()) return kube::ReconcileResult{.requeue_after = std::chrono::seconds(1)};  // until they are gone
-  if (auto s = requests_.report(work, Json::array(), /*going=*/true); !s) return failed(s.error());
+  tell_request(work, Json::array(), true);  // whether or not it works, the Work may go
   if (auto s = set_owned_finalizers(client_, api::works(), work, {w::kFinalizer}, {}); !s) return failed(s.error());
   return kube::ReconcileResult{};
 }

@@ -53,6 +53,8 @@ class WorkReconciler : public kube::Reconciler {
   kube::Json placement_finalizers(const std::string& destination) const;
   kube::Status report(const kube::Json& work, size_t groups, const Outcome& outcome, const kube::Json& placements);
   static kube::Json placements_json(const Outcome& outcome);
+  // Tells the Work's resource request where it landed; false (with a Warning event) when that failed.
+  bool tell_request(const kube::Json& work, const kube::Json& placements, bool going);
   kube::Result<kube::ReconcileResult> finish_deletion(const kube::Json& work);
 
   kube::Client client_;

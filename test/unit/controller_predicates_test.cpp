@@ -2,7 +2,12 @@
 // controller.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <stdexcept>
+#include <thread>
+
 #include "kube/controller.h"
+#include "kube/rate_limiters.h"
 
 namespace pave::kube {
 namespace {
@@ -51,6 +56,26 @@ TEST(Controller, EnqueuerIsSafeAfterTheControllerIsGone) {
     EXPECT_EQ(c.queue().len(), 1u);
   }
   enqueue({"ns", "b"});  // nothing to do, and nothing breaks
+}
+
+// Throws on its first call, as a library might on input nobody foresaw; fine afterwards.
+class ThrowingOnceReconciler : public Reconciler {
+ public:
+  Result<ReconcileResult> reconcile(const Request&) override {
+    if (calls++ == 0) throw std::runtime_error("type_error: not an object");
+    return ReconcileResult{};
+  }
+  std::atomic<int> calls{0};
+};
+
+TEST(Controller, AReconcilerThatThrowsIsRetriedNotFatal) {
+  auto reconciler = std::make_shared<ThrowingOnceReconciler>();
+  Controller c("c", reconciler, {.workers = 1, .rate_limiter = [] { return std::make_unique<ItemExponentialLimiter>(std::chrono::milliseconds(1), std::chrono::milliseconds(10)); }});
+  c.start();
+  c.enqueue({"ns", "a"});
+  for (int i = 0; i < 200 && reconciler->calls < 2; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  c.stop();
+  EXPECT_EQ(reconciler->calls.load(), 2) << "the throw became an error, retried with backoff";
 }
 
 }  // namespace

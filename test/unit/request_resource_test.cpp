@@ -28,6 +28,16 @@ TEST(RequestResource, IsNothingForAPromiseWithoutAnApi) {
   EXPECT_FALSE(request_resource(Json::parse(R"({"metadata": {"name": "x"}})")).has_value());
 }
 
+TEST(RequestResource, IsNothingForAMalformedApiRatherThanACrash) {
+  // spec.api is free-form in the CRD: anything may be there.
+  EXPECT_FALSE(request_resource(Json::parse(R"({"spec": {"api": {"spec": {"group": 1, "names": "x", "versions": ["v1"]}}}})")).has_value());
+  EXPECT_FALSE(request_resource(Json::parse(R"({"spec": {"api": "redis"}})")).has_value());
+  auto r = request_resource(Json::parse(R"({"spec": {"api": {"spec": {"group": "g.io", "names": {"plural": "xs", "kind": "X"},
+      "versions": [{"name": "v1", "storage": "true"}, 7]}}}})"));
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->version, "v1");
+}
+
 TEST(RequestResource, KnowsClusterScopedApis) {
   auto r = request_resource(Json::parse(R"({"spec": {"api": {"spec": {"group": "g.io", "scope": "Cluster",
       "names": {"kind": "Thing", "plural": "things"}, "versions": [{"name": "v1"}]}}}})"));
