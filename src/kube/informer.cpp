@@ -115,9 +115,8 @@ Status Informer::list_and_replace() {
       ObjectPtr now = prepare(std::move(item));
       const std::string key = meta::key(*now);
       seen.insert(key);
-      ObjectPtr old = store_.get(key);
-      if (old && meta::resource_version(*old) == meta::resource_version(*now)) continue;
-      store_.upsert(now);
+      if (store_.resource_version(key) == meta::resource_version(*now)) continue;  // told already
+      ObjectPtr old = store_.upsert(now);
       old ? dispatch_update(old, now) : dispatch_add(now);
     }
     if (page->continue_token.empty()) break;
@@ -180,9 +179,8 @@ bool Informer::apply(WatchEvent&& event) {
   if (event.type == WatchEventType::kDeleted) {
     if (ObjectPtr old = store_.erase(key)) dispatch_delete(old);
   } else {
-    ObjectPtr old = store_.get(key);
-    if (!old || meta::resource_version(*old) != version) {
-      store_.upsert(now);
+    if (store_.resource_version(key) != version) {
+      ObjectPtr old = store_.upsert(now);
       old ? dispatch_update(old, now) : dispatch_add(now);
     }
   }

@@ -7,8 +7,9 @@
 namespace pave::kube {
 
 Store::Entry Store::entry_for(ObjectPtr object) const {
-  if (!compact_) return {.object = std::move(object), .packed = {}};
-  Entry e{.object = nullptr, .packed = Json::to_msgpack(*object)};
+  std::string version = meta::resource_version(*object);
+  if (!compact_) return {.object = std::move(object), .packed = {}, .resource_version = std::move(version)};
+  Entry e{.object = nullptr, .packed = Json::to_msgpack(*object), .resource_version = std::move(version)};
   e.packed.shrink_to_fit();
   return e;
 }
@@ -32,6 +33,13 @@ ObjectPtr Store::get(const std::string& key) const {
   std::shared_lock lock(mu_);
   auto it = objects_.find(key);
   return it == objects_.end() ? nullptr : view(it->second);
+}
+
+std::optional<std::string> Store::resource_version(const std::string& key) const {
+  std::shared_lock lock(mu_);
+  auto it = objects_.find(key);
+  if (it == objects_.end()) return std::nullopt;
+  return it->second.resource_version;
 }
 
 std::vector<ObjectPtr> Store::list() const {

@@ -12,6 +12,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <shared_mutex>
 #include <string>
@@ -35,6 +36,8 @@ class Store {
   void add_index(const std::string& name, IndexFunc fn);
 
   ObjectPtr get(const std::string& key) const;
+  // The cached object's metadata.resourceVersion, or nothing when there is none; never decodes it.
+  std::optional<std::string> resource_version(const std::string& key) const;
   std::vector<ObjectPtr> list() const;
   std::vector<ObjectPtr> by_index(const std::string& index, const std::string& value) const;
   size_t size() const;
@@ -49,6 +52,7 @@ class Store {
   struct Entry {
     ObjectPtr object;
     std::vector<std::uint8_t> packed;
+    std::string resource_version;
   };
   Entry entry_for(ObjectPtr object) const;
   static ObjectPtr view(const Entry& entry);

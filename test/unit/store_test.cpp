@@ -24,6 +24,8 @@ TEST_P(StoreTest, GetsListsIndexesReplacesAndErases) {
   ASSERT_NE(store.get("a/x"), nullptr);
   EXPECT_EQ(*store.get("a/x"), *object("a", "x", "red", 1)) << "every value type survives";
   EXPECT_EQ(store.get("c/x"), nullptr);
+  EXPECT_EQ(store.resource_version("a/x"), "1");
+  EXPECT_EQ(store.resource_version("c/x"), std::nullopt);
   EXPECT_EQ(store.list().size(), 3u);
   EXPECT_EQ(store.by_index("team", "red").size(), 2u);
 
