@@ -128,12 +128,12 @@ kube::Status WorkReconciler::schedule_group(const Json& work, const Json& group,
   auto matches_now = [&](const std::string& dest) { return std::find(matching.begin(), matching.end(), dest) != matching.end(); };
 
   std::vector<std::string> targets;  // the Destinations this group's WorkPlacements should be on
-  std::set<std::string> placed;
-  for (const auto& wp : existing) placed.insert(kube::child(*wp, "spec").value("targetDestinationName", ""));
+  std::map<std::string, kube::ObjectPtr> placed;  // Destination -> this group's WorkPlacement there
+  for (const auto& wp : existing) placed[kube::child(*wp, "spec").value("targetDestinationName", "")] = wp;
   if (resource_work) {
     // Exactly one, never moved: keep the existing one wherever it is; otherwise pick one at random.
     if (!placed.empty()) {
-      targets.push_back(*placed.begin());
+      targets.push_back(placed.begin()->first);
     } else if (!matching.empty()) {
       static thread_local std::mt19937 rng{std::random_device{}()};
       targets.push_back(matching[std::uniform_int_distribution<size_t>(0, matching.size() - 1)(rng)]);
@@ -141,7 +141,7 @@ kube::Status WorkReconciler::schedule_group(const Json& work, const Json& group,
   } else {
     // Every matching Destination; existing ones that stopped matching stay (misplaced).
     targets = matching;
-    for (const auto& dest : placed) {
+    for (const auto& [dest, wp] : placed) {
       if (!matches_now(dest)) targets.push_back(dest);
     }
   }
@@ -151,7 +151,8 @@ kube::Status WorkReconciler::schedule_group(const Json& work, const Json& group,
   }
   for (const auto& dest : targets) {
     const bool misplaced = !matches_now(dest);
-    if (auto s = apply_placement(work, group, dest, misplaced); !s) {
+    auto current = placed.find(dest);
+    if (auto s = apply_placement(work, group, dest, misplaced, current == placed.end() ? nullptr : current->second); !s) {
       // Bad input (say, a Destination name too long for a label) will not get better by retrying. Other
       // errors, an update refused because the cache lagged among them, are retried as usual.
       if (s.error().reason != kRefused) return s;
@@ -168,7 +169,8 @@ kube::Status WorkReconciler::schedule_group(const Json& work, const Json& group,
   return {};
 }
 
-kube::Status WorkReconciler::apply_placement(const Json& work, const Json& group, const std::string& destination, bool misplaced) {
+kube::Status WorkReconciler::apply_placement(const Json& work, const Json& group, const std::string& destination, bool misplaced,
+                                             const kube::ObjectPtr& current) {
   const std::string id = group.value("id", "");
   const Json& spec = kube::child(work, "spec");
   Json labels = {{api::kLabelWork, kube::meta::name(work)}, {api::kLabelWorkloadGroupId, id},
@@ -176,8 +178,6 @@ kube::Status WorkReconciler::apply_placement(const Json& work, const Json& group
   if (auto pipeline = kube::meta::label(work, api::kLabelPipelineName); !pipeline.empty()) labels[api::kLabelPipelineName] = pipeline;
   // Server-side apply keeps only what this manager sets, so clearing misplaced is leaving it out.
   if (misplaced) labels[api::kLabelMisplaced] = "true";
-  const std::string key = kube::meta::namespace_of(work) + "/" + work_placement_name(kube::meta::name(work), destination, id);
-  kube::ObjectPtr current = placements_.store().get(key);
   // A WorkPlacement on its way out takes no changes (nor finalizers); its deletion brings the Work back.
   if (current && (*current)["metadata"].contains("deletionTimestamp")) return {};
   Json wp = {{"apiVersion", api::kApiVersion}, {"kind", "WorkPlacement"},

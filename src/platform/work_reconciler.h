@@ -49,7 +49,9 @@ class WorkReconciler : public kube::Reconciler {
   std::vector<kube::ObjectPtr> placements_of(const kube::Json& work) const;
   kube::Status schedule_group(const kube::Json& work, const kube::Json& group, const std::vector<DestinationView>& destinations,
                               bool resource_work, const std::vector<kube::ObjectPtr>& existing, Outcome& outcome);
-  kube::Status apply_placement(const kube::Json& work, const kube::Json& group, const std::string& destination, bool misplaced);
+  // current: the group's WorkPlacement on that Destination as cached, or null.
+  kube::Status apply_placement(const kube::Json& work, const kube::Json& group, const std::string& destination, bool misplaced,
+                               const kube::ObjectPtr& current);
   kube::Json placement_finalizers(const std::string& destination) const;
   kube::Status report(const kube::Json& work, size_t groups, const Outcome& outcome, const kube::Json& placements);
   static kube::Json placements_json(const Outcome& outcome);
