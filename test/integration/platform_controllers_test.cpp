@@ -94,6 +94,16 @@ class PlatformControllers : public testing::ClusterTest {
            "    workloads: [{filepath: cm.yaml, content: \"" + statestore::encode_workload_content("kind: ConfigMap\n") + "\"}]\n";
   }
 
+  // A WorkPlacement made by hand (not by the scheduler) with one workload, content already encoded.
+  static std::string work_placement(const std::string& name, const std::string& dest, const std::string& pipeline,
+                                    const std::string& promise, const std::string& resource, const std::string& filepath,
+                                    const std::string& content) {
+    return "apiVersion: platform.kratix.io/v1alpha1\nkind: WorkPlacement\nmetadata:\n  name: " + name +
+           "\n  labels: {kratix.io/pipeline-name: " + pipeline + "}\nspec:\n  targetDestinationName: " + dest +
+           "\n  promiseName: " + promise + "\n  resourceName: " + resource + "\n  id: 5058f1af8388633f609cadb75a75dc9d\n"
+           "  workloads:\n  - {filepath: " + filepath + ", content: \"" + content + "\"}\n";
+  }
+
   std::optional<kube::Client> client_;
   std::optional<base::TempDir> cache_;
   std::unique_ptr<StateStoreRegistry> registry_;
@@ -227,10 +237,7 @@ TEST_F(PlatformControllers, WorkPlacementFilesReachTheRemoteInTheDestinationsLay
       "---\napiVersion: platform.kratix.io/v1alpha1\nkind: Destination\nmetadata: {name: " + flat + "}\n"
       "spec: {path: worker-2, filepath: {mode: none}, stateStoreRef: {kind: GitStateStore, name: " + store + "}}\n").ok());
   auto placement = [&](const std::string& name, const std::string& dest, const std::string& content) {
-    return "apiVersion: platform.kratix.io/v1alpha1\nkind: WorkPlacement\nmetadata:\n  name: " + name +
-           "\n  labels: {kratix.io/pipeline-name: instance-configure}\nspec:\n  targetDestinationName: " + dest +
-           "\n  promiseName: redis\n  resourceName: example\n  id: 5058f1af8388633f609cadb75a75dc9d\n"
-           "  workloads:\n  - {filepath: redis.yaml, content: \"" + content + "\"}\n";
+    return work_placement(name, dest, "instance-configure", "redis", "example", "redis.yaml", content);
   };
   const std::string v1 = statestore::encode_workload_content("kind: Redis\nspec: {size: \"1\"}\n");
   ASSERT_TRUE(kubectl({"apply", "-f", "-"}, placement("wp-nested", nested, v1)).ok());
@@ -369,10 +376,7 @@ TEST_F(PlatformControllers, BucketAndAggregatedYamlDestinationsThroughTheControl
       "---\napiVersion: platform.kratix.io/v1alpha1\nkind: Destination\nmetadata: {name: " + bucket + "}\n"
       "spec: {path: worker-s3, stateStoreRef: {kind: BucketStateStore, name: " + bstore + "}}\n").ok());
   auto placement = [&](const std::string& name, const std::string& dest, const std::string& text) {
-    return "apiVersion: platform.kratix.io/v1alpha1\nkind: WorkPlacement\nmetadata:\n  name: " + name +
-           "\n  labels: {kratix.io/pipeline-name: configure}\nspec:\n  targetDestinationName: " + dest +
-           "\n  promiseName: app\n  resourceName: " + name + "\n  id: 5058f1af8388633f609cadb75a75dc9d\n"
-           "  workloads:\n  - {filepath: app.yaml, content: \"" + statestore::encode_workload_content(text) + "\"}\n";
+    return work_placement(name, dest, "configure", "app", name, "app.yaml", statestore::encode_workload_content(text));
   };
   ASSERT_TRUE(kubectl({"apply", "-f", "-"}, placement("b-second", agg, "kind: B") + "---\n" + placement("a-first", agg, "kind: A") +
                                             "---\n" + placement("in-bucket", bucket, "kind: InBucket\n")).ok());
