@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "support/cluster_environment.h"
+#include "support/pod_runner.h"
 
 namespace pave::testing {
 namespace {
@@ -13,36 +14,10 @@ namespace {
 using namespace std::chrono_literals;
 
 const char* kUtility = "localhost/pave-pipeline-utility:dev";
-
-// The pod runner process for this test binary's cluster.
-class PodRunner {
- public:
-  void start(const ClusterAccess& cluster, const std::string& state_dir) {
-    auto child = base::Child::spawn({PAVE_POD_RUNNER, "run", "--kubeconfig", cluster.kubeconfig, "--node", node_,
-                                     "--state-dir", state_dir},
-                                    {}, state_dir + "/runner.log");
-    ASSERT_TRUE(child.has_value()) << child.error();
-    child_.emplace(std::move(*child));
-    auto ready = child_->read_line(60s);
-    ASSERT_EQ(ready, "READY node=" + node_) << base::run({.argv = {"tail", "-20", state_dir + "/runner.log"}}).out;
-  }
-  void stop() {
-    if (child_) {
-      child_->signal(SIGTERM);
-      if (!child_->wait_for(20s)) child_->signal(SIGKILL), child_->wait_for(5s);
-    }
-    child_.reset();
-  }
-  void kill() {
-    if (child_) child_->signal(SIGKILL), child_->wait_for(10s);
-    child_.reset();
-  }
-  const std::string& node() const { return node_; }
-
- private:
-  std::string node_ = "pave-node-" + std::to_string(getpid());
-  std::optional<base::Child> child_;
-};
+// Kratix's security context for its own pipeline containers (kratix-spec.md 3.1): the image's user must
+// not be root.
+const std::string kKratixSecurity = "{runAsNonRoot: true, allowPrivilegeEscalation: false, privileged: false, "
+                                    "capabilities: {drop: [ALL]}, seccompProfile: {type: RuntimeDefault}}";
 
 PodRunner* g_runner = nullptr;
 std::string g_state_dir;
@@ -50,19 +25,19 @@ std::string g_state_dir;
 class PodRunnerEnvironment : public ::testing::Environment {
  public:
   void SetUp() override {
-    auto images = base::run({.argv = {PAVE_IMAGES_SCRIPT}, .env = {{"PAVE_BINARY", PAVE_BINARY}},
-                             .timeout = std::chrono::minutes(15)});
-    ASSERT_TRUE(images.ok()) << images.err;
+    auto images = build_images(PAVE_IMAGES_SCRIPT, PAVE_BINARY);
+    ASSERT_FALSE(images.has_value()) << *images;
     dir_.emplace(base::TempDir::create("pod-runner").value());
     g_state_dir = dir_->path().string();
     g_runner = &runner_;
-    runner_.start(ClusterEnvironment::cluster(), g_state_dir);
+    auto started = runner_.start(ClusterEnvironment::cluster().kubeconfig, g_state_dir);
+    ASSERT_FALSE(started.has_value()) << *started;
   }
   void TearDown() override { runner_.stop(); }
 
  private:
   std::optional<base::TempDir> dir_;
-  PodRunner runner_;
+  PodRunner runner_{PAVE_POD_RUNNER, "pave-node-" + std::to_string(getpid())};
 };
 
 class PodRunnerTest : public ClusterTest {
@@ -88,7 +63,10 @@ class PodRunnerTest : public ClusterTest {
     return pod;
   }
   std::string logs(const std::string& pod, const std::string& container) {
-    return base::run({.argv = {PAVE_POD_RUNNER, "logs", "--kubeconfig", cluster().kubeconfig, ns() + "/" + pod, container}}).out;
+    return g_runner->logs(cluster().kubeconfig, ns() + "/" + pod, container);
+  }
+  std::string pod_field(const std::string& pod, const std::string& jsonpath) {
+    return kubectl({"get", "pod", pod, "-o", "jsonpath={" + jsonpath + "}"}).out;
   }
   std::string diagnose(const std::string& job) {
     return kubectl({"get", "job,pods", "-o", "yaml"}).out + "\n" + job;
@@ -281,10 +259,215 @@ spec:
       restartPolicy: Never
       nodeSelector: {kubernetes.io/hostname: "@NODE@"}
       containers:
-      - {name: pave, image: localhost/pave:dev, args: [version]}
+      - {name: pave, image: localhost/pave:dev, args: [version], securityContext: )" + kKratixSecurity + R"(}
 )");
   ASSERT_TRUE(job_has("pave-version", "Complete")) << diagnose("pave-version");
   EXPECT_EQ(logs(pod_of("pave-version"), "pave"), "pave 0.1.0-dev\n");
+}
+
+TEST_F(PodRunnerTest, ANonRootPipelineWritesItsEmptyDirAndReadsItsToken) {
+  create_job(R"(
+apiVersion: batch/v1
+kind: Job
+metadata: {name: non-root}
+spec:
+  backoffLimit: 0
+  template:
+    spec:
+      restartPolicy: Never
+      nodeSelector: {kubernetes.io/hostname: "@NODE@"}
+      volumes: [{name: output, emptyDir: {}}]
+      initContainers:
+      - name: writer
+        image: )" + std::string(kUtility) + R"(
+        securityContext:
+          {runAsUser: 65532, runAsNonRoot: true, allowPrivilegeEscalation: false, privileged: false,
+           capabilities: {drop: [ALL]}, seccompProfile: {type: RuntimeDefault}}
+        volumeMounts: [{name: output, mountPath: /kratix/output}]
+        command: [sh, -c]
+        args:
+        - |
+          id -u
+          echo hello > /kratix/output/file && echo wrote
+          grep -E '^(CapEff|NoNewPrivs|Seccomp):' /proc/self/status
+          kubectl auth whoami -o jsonpath={.status.userInfo.username} 2>&1
+      containers:
+      - name: reader
+        image: )" + kUtility + R"(
+        securityContext: {runAsUser: 65532, readOnlyRootFilesystem: true}
+        volumeMounts: [{name: output, mountPath: /kratix/output, readOnly: true}]
+        command: [sh, -c]
+        args:
+        - |
+          cat /kratix/output/file
+          stat -c '%a' /kratix/output
+          stat -L -c '%a %u' /var/run/secrets/kubernetes.io/serviceaccount/token
+          touch /rootfs-file 2>/dev/null && echo root-writable || echo root-read-only
+)");
+  ASSERT_TRUE(job_has("non-root", "Complete")) << diagnose("non-root");
+  const std::string pod = pod_of("non-root");
+  EXPECT_EQ(logs(pod, "writer"), "65532\nwrote\nCapEff:\t0000000000000000\nNoNewPrivs:\t1\nSeccomp:\t2\n"
+                                  "system:serviceaccount:" + ns() + ":default");
+  // The emptyDir is the kubelet's 0777; the token belongs to the pod's one user, 0600.
+  EXPECT_EQ(logs(pod, "reader"), "hello\n777\n600 65532\nroot-read-only\n");
+}
+
+TEST_F(PodRunnerTest, FsGroupOwnsTheVolumesAndJoinsTheGroups) {
+  ASSERT_TRUE(kubectl({"create", "configmap", "settings", "--from-literal=a=1"}).ok());
+  create_job(R"(
+apiVersion: batch/v1
+kind: Job
+metadata: {name: fs-group}
+spec:
+  backoffLimit: 0
+  template:
+    spec:
+      restartPolicy: Never
+      nodeSelector: {kubernetes.io/hostname: "@NODE@"}
+      securityContext: {runAsUser: 1000, runAsGroup: 3000, fsGroup: 2000, supplementalGroups: [4000]}
+      volumes: [{name: data, emptyDir: {}}, {name: cfg, configMap: {name: settings}}]
+      containers:
+      - name: main
+        image: )" + std::string(kUtility) + R"(
+        volumeMounts: [{name: data, mountPath: /data}, {name: cfg, mountPath: /cfg}]
+        command: [sh, -c]
+        args:
+        - |
+          echo $(id -u) $(id -g)
+          id -G | tr ' ' '\n' | sort -n | tr '\n' ' '; echo
+          stat -c '%a %g' /data
+          touch /data/new && stat -c '%g' /data/new
+          stat -L -c '%a %g' /cfg/a
+          stat -L -c '%a %u %g' /var/run/secrets/kubernetes.io/serviceaccount/token
+)");
+  ASSERT_TRUE(job_has("fs-group", "Complete")) << diagnose("fs-group");
+  EXPECT_EQ(logs(pod_of("fs-group"), "main"), "1000 3000\n2000 3000 4000 \n2777 2000\n2000\n644 2000\n640 1000 2000\n");
+}
+
+TEST_F(PodRunnerTest, ConfigMapAndSecretFilesHonourTheirModes) {
+  ASSERT_TRUE(kubectl({"create", "configmap", "settings", "--from-literal=a=1", "--from-literal=b=2"}).ok());
+  ASSERT_TRUE(kubectl({"create", "secret", "generic", "creds", "--from-literal=password=s3cr3t"}).ok());
+  // 256 = 0400, 384 = 0600, 288 = 0440: the API speaks decimal.
+  create_job(R"(
+apiVersion: batch/v1
+kind: Job
+metadata: {name: modes}
+spec:
+  backoffLimit: 0
+  template:
+    spec:
+      restartPolicy: Never
+      nodeSelector: {kubernetes.io/hostname: "@NODE@"}
+      volumes:
+      - {name: cfg, configMap: {name: settings, defaultMode: 256, items: [{key: a, path: a}, {key: b, path: b, mode: 384}]}}
+      - {name: sec, secret: {secretName: creds, defaultMode: 288}}
+      containers:
+      - name: main
+        image: )" + std::string(kUtility) + R"(
+        volumeMounts: [{name: cfg, mountPath: /cfg}, {name: sec, mountPath: /sec}]
+        command: [sh, -c, "stat -L -c '%a' /cfg/a /cfg/b /sec/password /var/run/secrets/kubernetes.io/serviceaccount/token"]
+)");
+  ASSERT_TRUE(job_has("modes", "Complete")) << diagnose("modes");
+  EXPECT_EQ(logs(pod_of("modes"), "main"), "400\n600\n440\n644\n");
+}
+
+TEST_F(PodRunnerTest, RunAsNonRootRefusesARootImageWithTheKubeletsReason) {
+  create_job(R"(
+apiVersion: batch/v1
+kind: Job
+metadata: {name: root-image}
+spec:
+  backoffLimit: 0
+  template:
+    spec:
+      restartPolicy: Never
+      nodeSelector: {kubernetes.io/hostname: "@NODE@"}
+      containers:
+      - {name: main, image: )" + std::string(kUtility) + R"(, command: [id, -u], securityContext: {runAsNonRoot: true}}
+)");
+  const std::string pod = pod_of("root-image");
+  ASSERT_TRUE(eventually([&] {
+    return pod_field(pod, ".status.containerStatuses[0].state.waiting.reason") == "CreateContainerConfigError";
+  }, 60s)) << diagnose("root-image");
+  const std::string uid = pod_field(pod, ".metadata.uid");
+  EXPECT_EQ(pod_field(pod, ".status.containerStatuses[0].state.waiting.message"),
+            "container has runAsNonRoot and image will run as root (pod: \"" + pod + "_" + ns() + "(" + uid +
+                ")\", container: main)");
+  EXPECT_EQ(pod_field(pod, ".status.phase"), "Pending");
+  // The Job controller sees what a kubelet would show it: one active pod, nothing failed.
+  EXPECT_EQ(kubectl({"get", "job", "root-image", "-o", "jsonpath={.status.active} {.status.failed}"}).out, "1 ");
+  EXPECT_EQ(base::run({.argv = {"podman", "ps", "-a", "-q", "--filter", "label=io.pave.pod-uid=" + uid}}).out, "")
+      << "no container may be created";
+}
+
+TEST_F(PodRunnerTest, AMissingImageIsErrImagePullThenImagePullBackOff) {
+  const std::string missing = "localhost/pave-missing-image:dev";
+  auto job = [&](const std::string& name, const std::string& image, const std::string& policy) {
+    create_job(R"(
+apiVersion: batch/v1
+kind: Job
+metadata: {name: )" + name + R"(}
+spec:
+  backoffLimit: 0
+  template:
+    spec:
+      restartPolicy: Never
+      nodeSelector: {kubernetes.io/hostname: "@NODE@"}
+      containers:
+      - {name: main, image: )" + image + ", imagePullPolicy: " + policy + R"(, command: [id]}
+)");
+    return pod_of(name);
+  };
+  const std::string if_not_present = job("if-not-present", missing, "IfNotPresent");
+  const std::string never = job("never", missing, "Never");
+  const std::string always = job("always", kUtility, "Always");  // here, but Always must ask the registry
+  const std::string waiting = ".status.containerStatuses[0].state.waiting";
+  // ErrImagePull shows until the next look, a fraction of a second later: read reason and message together.
+  std::string first_message;
+  ASSERT_TRUE(eventually([&] {
+    const std::string state = pod_field(if_not_present, waiting + ".reason}|{" + waiting + ".message");
+    first_message = state.substr(state.find('|') + 1);
+    return state.starts_with("ErrImagePull|");
+  }, 60s, 50ms)) << diagnose("if-not-present");
+  EXPECT_TRUE(first_message.starts_with("Failed to pull image \"" + missing + "\": ")) << first_message;
+  EXPECT_TRUE(eventually([&] { return pod_field(if_not_present, waiting + ".reason") == "ImagePullBackOff"; }, 30s))
+      << diagnose("if-not-present");
+  EXPECT_EQ(pod_field(if_not_present, waiting + ".message"), "Back-off pulling image \"" + missing + "\"");
+  EXPECT_TRUE(eventually([&] { return pod_field(never, waiting + ".reason") == "ErrImageNeverPull"; }, 60s));
+  EXPECT_EQ(pod_field(never, waiting + ".message"),
+            "Container image \"" + missing + "\" is not present with pull policy of Never");
+  EXPECT_TRUE(eventually([&] {
+    const std::string reason = pod_field(always, waiting + ".reason");
+    return reason == "ErrImagePull" || reason == "ImagePullBackOff";
+  }, 60s)) << diagnose("always");
+  for (const char* name : {"if-not-present", "never", "always"}) {
+    EXPECT_EQ(kubectl({"get", "job", name, "-o", "jsonpath={.status.active} {.status.failed}"}).out, "1 ") << name;
+  }
+}
+
+TEST_F(PodRunnerTest, ResourceLimitsReachTheContainersCgroup) {
+  create_job(R"(
+apiVersion: batch/v1
+kind: Job
+metadata: {name: limited}
+spec:
+  backoffLimit: 0
+  template:
+    spec:
+      restartPolicy: Never
+      nodeSelector: {kubernetes.io/hostname: "@NODE@"}
+      containers:
+      - name: main
+        image: )" + std::string(kUtility) + R"(
+        resources: {requests: {memory: 32Mi, cpu: 100m}, limits: {memory: 64Mi, cpu: 500m}}
+        command: [sh, -c]
+        args:
+        - |
+          cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max
+          cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us 2>/dev/null || cut -d' ' -f1 /sys/fs/cgroup/cpu.max
+)");
+  ASSERT_TRUE(job_has("limited", "Complete")) << diagnose("limited");
+  EXPECT_EQ(logs(pod_of("limited"), "main"), "67108864\n50000\n");
 }
 
 TEST_F(PodRunnerTest, ARestartedRunnerLosesNoRunningPodsOutcome) {
@@ -307,7 +490,8 @@ spec:
   }, 60s));
   g_runner->kill();  // SIGKILL while the container runs
   std::this_thread::sleep_for(5s);  // the container finishes while no runner watches
-  g_runner->start(cluster(), g_state_dir);
+  auto restarted = g_runner->start(cluster().kubeconfig, g_state_dir);
+  ASSERT_FALSE(restarted.has_value()) << *restarted;
   ASSERT_TRUE(job_has("survivor", "Complete")) << diagnose("survivor");
   EXPECT_EQ(logs(pod, "main"), "finished\n");
   EXPECT_EQ(kubectl({"get", "pod", pod, "-o", "jsonpath={.status.containerStatuses[0].restartCount}"}).out, "0")

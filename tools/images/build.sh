@@ -2,8 +2,10 @@
 # Builds, without any registry, the container images Pave's pipelines and tests run, and loads them into
 # podman:
 #   localhost/pave-pipeline-utility:dev    busybox shell and coreutils, kubectl, yq, CA certificates
-#     also tagged ghcr.io/syntasso/kratix-pipeline-utility:v0.0.1, the name Kratix pipelines use
+#     also tagged ghcr.io/syntasso/kratix-pipeline-utility:v0.0.1, the name Kratix pipelines use; runs as
+#     root unless the pod says otherwise, and as user nonroot (65532, HOME /home/nonroot) when it does
 #   localhost/pave:dev                     the pave binary (and the shared libraries it needs), CA certificates;
+#     runs as nonroot (65532:65532), as Kratix's adapter image does, so runAsNonRoot pods accept it;
 #     built when PAVE_BINARY names a built pave (tools/images/build.sh is run so by the tests)
 # Everything comes from Debian packages (busybox-static, ca-certificates) and from binaries built here
 # (kubectl from tools/k8s, yq from this module). An image is rebuilt only when its inputs change.
@@ -32,16 +34,18 @@ else
   echo "images: building $image" >&2
   rootfs=$(mktemp -d)
   trap 'rm -rf "$rootfs"' EXIT
-  mkdir -p "$rootfs"/{bin,usr/bin,etc/ssl/certs,tmp,root,proc,sys,dev,var/run/secrets,kratix}
+  mkdir -p "$rootfs"/{bin,usr/bin,etc/ssl/certs,tmp,root,proc,sys,dev,var/run/secrets,kratix,home/nonroot}
   chmod 1777 "$rootfs/tmp"
+  chown 65532:65532 "$rootfs/home/nonroot"
   cp /bin/busybox "$rootfs/bin/busybox"
   for applet in $(/bin/busybox --list); do
     [[ -e "$rootfs/bin/$applet" ]] || ln -s busybox "$rootfs/bin/$applet"
   done
   cp "$k8s_bin/kubectl" "$yq" "$rootfs/usr/bin/"
   cp /etc/ssl/certs/ca-certificates.crt "$rootfs/etc/ssl/certs/"
-  printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' > "$rootfs/etc/passwd"
-  printf 'root:x:0:\nnogroup:x:65534:\n' > "$rootfs/etc/group"
+  printf 'root:x:0:0:root:/root:/bin/sh\nnonroot:x:65532:65532:nonroot:/home/nonroot:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' \
+    > "$rootfs/etc/passwd"
+  printf 'root:x:0:\nnonroot:x:65532:\nnogroup:x:65534:\n' > "$rootfs/etc/group"
   tar -C "$rootfs" -cf "$rootfs.tar" .
   podman import --quiet \
     --change 'ENV PATH=/usr/bin:/bin' --change 'CMD ["/bin/sh"]' --change 'WORKDIR /' \
@@ -59,14 +63,16 @@ if [[ -n ${PAVE_BINARY:-} ]]; then
   if [[ $(podman image inspect --format '{{index .Labels "io.pave.hash"}}' "$pave_image" 2>/dev/null || true) != "$pave_hash" ]]; then
     echo "images: building $pave_image" >&2
     prootfs=$(mktemp -d)
-    mkdir -p "$prootfs"/{usr/bin,etc/ssl/certs,tmp,proc,sys,dev,var/cache/pave}
+    mkdir -p "$prootfs"/{usr/bin,etc/ssl/certs,tmp,proc,sys,dev,var/cache/pave,home/nonroot}
     chmod 1777 "$prootfs/tmp"
+    chown 65532:65532 "$prootfs/var/cache/pave" "$prootfs/home/nonroot"
     strip --strip-unneeded -o "$prootfs/usr/bin/pave" "$PAVE_BINARY"
     for lib in $libs; do mkdir -p "$prootfs$(dirname "$lib")" && cp -L "$lib" "$prootfs$lib"; done
     cp /etc/ssl/certs/ca-certificates.crt "$prootfs/etc/ssl/certs/"
-    printf 'root:x:0:0:root:/:/usr/bin/pave\n' > "$prootfs/etc/passwd"
+    printf 'root:x:0:0:root:/:/usr/bin/pave\nnonroot:x:65532:65532:nonroot:/home/nonroot:/usr/bin/pave\n' > "$prootfs/etc/passwd"
+    printf 'root:x:0:\nnonroot:x:65532:\n' > "$prootfs/etc/group"
     tar -C "$prootfs" -cf "$prootfs.tar" .
-    podman import --quiet --change 'ENTRYPOINT ["/usr/bin/pave"]' --change 'CMD ["controller"]' \
+    podman import --quiet --change 'ENTRYPOINT ["/usr/bin/pave"]' --change 'CMD ["controller"]' --change 'USER 65532:65532' \
       --change "LABEL io.pave.hash=$pave_hash" "$prootfs.tar" "$pave_image" >/dev/null
     rm -rf "$prootfs" "$prootfs.tar"
   else

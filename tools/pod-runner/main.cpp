@@ -20,7 +20,8 @@ using namespace pave;
 
 std::atomic<bool> g_stop{false};
 
-int run(const std::string& kubeconfig, const std::string& node, const std::string& state_dir, int workers) {
+int run(const std::string& kubeconfig, const std::string& node, const std::string& state_dir, int workers,
+        bool apply_limits) {
   auto config = kube::load_kubeconfig({.paths = {kubeconfig}});
   if (!config) {
     kube::log::error("cannot load kubeconfig", {{"error", config.error().message}});
@@ -38,8 +39,16 @@ int run(const std::string& kubeconfig, const std::string& node, const std::strin
   }
   agent.start();
 
+  // This runner's containers are those of its Node in its cluster, whatever else runs on the host.
+  auto kube_system = client->get(kube::resources::namespaces(), "", "kube-system");
+  if (!kube_system) {
+    kube::log::error("cannot tell which cluster this is", {{"error", kube_system.error().to_string()}});
+    return 1;
+  }
+  const podrunner::Owner owner{node, kube::meta::uid(*kube_system)};
+  const podrunner::RunnerSettings settings{.api = api, .seccomp_dir = state_dir + "/seccomp", .apply_limits = apply_limits};
   kube::Informer pods(*client, kube::resources::pods(), {.field_selector = "spec.nodeName=" + node});
-  auto reconciler = std::make_shared<podrunner::PodReconciler>(*client, pods, podrunner::Podman(), state_dir, api);
+  auto reconciler = std::make_shared<podrunner::PodReconciler>(*client, pods, podrunner::Podman(owner), state_dir, settings);
   kube::Controller controller("pod-runner", reconciler, {.workers = workers});
   controller.watch(pods);
   pods.start();
@@ -108,12 +117,14 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   std::string kubeconfig, node = "pave-node", state_dir = "/var/lib/pave-pod-runner", log_format = "text";
   int workers = 4;
+  bool no_limits = false;
   auto* run_cmd = app.add_subcommand("run", "register the Node and run its pods until SIGTERM");
   run_cmd->add_option("--kubeconfig", kubeconfig, "admin kubeconfig of the cluster")->required();
   run_cmd->add_option("--node", node, "Node name to register");
   run_cmd->add_option("--state-dir", state_dir, "where pod volumes live");
   run_cmd->add_option("--workers", workers, "pods handled at once");
   run_cmd->add_option("--log-format", log_format, "text or json");
+  run_cmd->add_flag("--no-resource-limits", no_limits, "do not apply containers' resources.limits (hosts whose cgroups cannot)");
   std::string pod_ref, container;
   bool previous = false;
   auto* logs_cmd = app.add_subcommand("logs", "print what a pod's container wrote");
@@ -128,7 +139,7 @@ int main(int argc, char** argv) {
     if (kube::log::parse_format(log_format, format)) kube::log::configure(format, kube::log::Level::kInfo);
     std::signal(SIGTERM, [](int) { g_stop = true; });
     std::signal(SIGINT, [](int) { g_stop = true; });
-    return run(kubeconfig, node, state_dir, workers);
+    return run(kubeconfig, node, state_dir, workers, !no_limits);
   }
   return logs(kubeconfig, pod_ref, container, previous);
 }

@@ -53,11 +53,17 @@ Json terminated(const ContainerRun& r) {
   return {{"terminated", t}};
 }
 
-Json container_status(const Json& spec, const std::vector<ContainerRun>& runs, const char* waiting_reason) {
+Json container_status(const Json& spec, const std::vector<ContainerRun>& runs, const char* waiting_reason,
+                      const std::map<std::string, Waiting>& waiting) {
   const std::string name = spec.value("name", "");
   const ContainerRun* latest = latest_run(runs, name);
   Json s = {{"name", name}, {"image", spec.value("image", "")}, {"imageID", ""}, {"ready", false},
             {"restartCount", latest ? latest->attempt : 0}, {"started", false}};
+  if (auto w = waiting.find(name); w != waiting.end()) {
+    s["state"] = {{"waiting", {{"reason", w->second.reason}, {"message", w->second.message}}}};
+    if (latest) s["lastState"] = terminated(*latest);
+    return s;
+  }
   if (!latest) {
     s["state"] = {{"waiting", {{"reason", waiting_reason}}}};
   } else if (latest->running) {
@@ -153,18 +159,18 @@ PodPlan plan_pod(const Json& pod, const std::vector<ContainerRun>& runs, std::ch
 }
 
 Json pod_status(const Json& pod, const std::vector<ContainerRun>& runs, const PodPlan& plan,
-                const std::string& start_time, const std::string& host_ip) {
+                const std::string& start_time, const std::string& host_ip, const std::map<std::string, Waiting>& waiting) {
   const Json spec = pod.value("spec", Json::object());
   Json init_statuses = Json::array(), statuses = Json::array();
   bool initialized = true;
   for (const auto& c : spec.value("initContainers", Json::array())) {
-    init_statuses.push_back(container_status(c, runs, "PodInitializing"));
+    init_statuses.push_back(container_status(c, runs, "PodInitializing", waiting));
     const ContainerRun* r = latest_run(runs, c.value("name", ""));
     initialized = initialized && r && r->exited && r->exit_code == 0;
   }
   bool all_ready = true;
   for (const auto& c : spec.value("containers", Json::array())) {
-    statuses.push_back(container_status(c, runs, initialized ? "ContainerCreating" : "PodInitializing"));
+    statuses.push_back(container_status(c, runs, initialized ? "ContainerCreating" : "PodInitializing", waiting));
     all_ready = all_ready && statuses.back().value("ready", false);
   }
   const bool terminal = plan.terminal();

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -29,12 +30,21 @@ struct PodPlan {
   bool terminal() const { return phase == "Succeeded" || phase == "Failed"; }
 };
 
+// Why a container that should run could not be created (ErrImagePull, ImagePullBackOff,
+// ErrImageNeverPull, CreateContainerConfigError), as its waiting state says.
+struct Waiting {
+  std::string reason;
+  std::string message;
+};
+
 PodPlan plan_pod(const kube::Json& pod, const std::vector<ContainerRun>& runs,
                  std::chrono::system_clock::time_point now);
 
 // The pod's status as a kubelet would report it: phase, conditions, init and main container statuses.
+// waiting names the containers that could not be created, by container name.
 kube::Json pod_status(const kube::Json& pod, const std::vector<ContainerRun>& runs, const PodPlan& plan,
-                      const std::string& start_time, const std::string& host_ip);
+                      const std::string& start_time, const std::string& host_ip,
+                      const std::map<std::string, Waiting>& waiting = {});
 
 // The backoff before restart number `attempt` (1 for the first restart).
 std::chrono::milliseconds restart_backoff(int attempt);

@@ -14,6 +14,26 @@ using kube::Json;
 namespace {
 
 constexpr auto kPollInterval = std::chrono::milliseconds(300);
+// The kubelet's image pull backoff (10 s doubling to 5 min), and how often it retries a container whose
+// configuration it refused.
+constexpr auto kPullBackoff = std::chrono::seconds(10);
+constexpr auto kMaxPullBackoff = std::chrono::minutes(5);
+constexpr auto kConfigRetry = std::chrono::seconds(10);
+// How long a failed pull reads ErrImagePull before it reads ImagePullBackOff (a kubelet shows the error
+// until its next sync of the pod, then the backoff).
+constexpr auto kPullErrorShown = std::chrono::seconds(2);
+
+// The pull policy the API server would have defaulted: Always for :latest or no tag, else IfNotPresent.
+std::string pull_policy(const Json& container) {
+  std::string policy = container.value("imagePullPolicy", "");
+  if (!policy.empty()) return policy;
+  const std::string image = container.value("image", "");
+  const auto slash = image.rfind('/');
+  const auto colon = image.rfind(':');
+  const bool tagged = colon != std::string::npos && (slash == std::string::npos || colon > slash);
+  if (image.find('@') != std::string::npos) return "IfNotPresent";
+  return !tagged || image.ends_with(":latest") ? "Always" : "IfNotPresent";
+}
 
 // The pod's own container entry (a pointer into pod, so never into a temporary copy).
 const Json* container_spec(const Json& pod, const std::string& name, bool init) {
@@ -39,6 +59,10 @@ bool reported(const Json& pod, const Json& status) {
 }  // namespace
 
 void PodReconciler::forget_pod(const std::string& uid) {
+  {
+    std::lock_guard lock(mu_);
+    blocked_.erase(uid);
+  }
   if (auto s = podman_.remove_pod(uid, std::chrono::seconds(0)); !s) {
     kube::log::warn("could not remove containers", {{"uid", uid}, {"error", s.error().to_string()}});
   }
@@ -80,24 +104,111 @@ kube::Result<kube::ReconcileResult> PodReconciler::reconcile(const kube::Request
   }
   std::string start_time = pod->value("status", Json::object()).value("startTime", "");
   if (start_time.empty()) start_time = kube::time_now();
-  if (auto s = report(*pod, pod_status(*pod, *runs, plan, start_time, api_.host)); !s) return std::unexpected(s.error());
+  std::chrono::milliseconds due_in = kPollInterval;
+  const auto waiting = waiting_states(uid, due_in);
+  if (auto s = report(*pod, pod_status(*pod, *runs, plan, start_time, settings_.api.host, waiting)); !s) {
+    return std::unexpected(s.error());
+  }
   if (plan.terminal()) {
     kube::log::info("pod finished", {{"pod", request.key()}, {"phase", plan.phase}});
+    std::lock_guard lock(mu_);
+    blocked_.erase(uid);
     return kube::ReconcileResult{};
   }
-  return kube::ReconcileResult{.requeue_after = plan.recheck_after.count() > 0 ? plan.recheck_after : kPollInterval};
+  auto next = plan.recheck_after.count() > 0 ? std::min(plan.recheck_after, kPollInterval) : kPollInterval;
+  return kube::ReconcileResult{.requeue_after = std::min(next, due_in)};
+}
+
+kube::Result<std::optional<Waiting>> PodReconciler::admit(const Json& pod, const Json& container, RunSpec& run) {
+  const std::string& image = run.image;
+  const std::string policy = pull_policy(container);
+  auto user = podman_.image_user(image);
+  if (!user) return std::unexpected(user.error());
+  if (policy == "Never" && !*user) {
+    return Waiting{"ErrImageNeverPull", "Container image \"" + image + "\" is not present with pull policy of Never"};
+  }
+  if (policy == "Always" || !*user) {
+    if (auto pulled = podman_.pull(image); !pulled) {
+      return Waiting{"ErrImagePull", "Failed to pull image \"" + image + "\": " + pulled.error().message};
+    }
+    user = podman_.image_user(image);
+    if (!user) return std::unexpected(user.error());
+    if (!*user) return Waiting{"ErrImagePull", "Failed to pull image \"" + image + "\": not found after the pull"};
+  }
+  run.image_user = **user;
+  if (auto refused = verify_run_as_non_root(pod, container, run.security, run.image_user)) {
+    return Waiting{"CreateContainerConfigError", *refused};
+  }
+  return std::optional<Waiting>{};
+}
+
+void PodReconciler::block(const std::string& uid, const std::string& container, const std::string& image,
+                          Waiting waiting) {
+  std::lock_guard lock(mu_);
+  Blocked& b = blocked_[uid][container];
+  b.image = image;
+  b.failures = b.waiting.reason == waiting.reason ? b.failures + 1 : 1;
+  auto wait = std::chrono::duration_cast<std::chrono::steady_clock::duration>(kConfigRetry);
+  if (waiting.reason == "ErrImagePull") {
+    wait = std::min<std::chrono::steady_clock::duration>(kPullBackoff * (1 << std::min(b.failures - 1, 5)), kMaxPullBackoff);
+  }
+  b.failed_at = std::chrono::steady_clock::now();
+  b.retry_at = b.failed_at + wait;
+  b.waiting = std::move(waiting);
+}
+
+std::map<std::string, Waiting> PodReconciler::waiting_states(const std::string& uid, std::chrono::milliseconds& due_in) {
+  std::map<std::string, Waiting> out;
+  std::lock_guard lock(mu_);
+  auto pod = blocked_.find(uid);
+  if (pod == blocked_.end()) return out;
+  const auto now = std::chrono::steady_clock::now();
+  for (auto& [container, b] : pod->second) {
+    Waiting w = b.waiting;
+    // A failed pull reads as ErrImagePull for a moment, then as backing off until the next try.
+    if (w.reason == "ErrImagePull" && now - b.failed_at >= kPullErrorShown) {
+      w = {"ImagePullBackOff", "Back-off pulling image \"" + b.image + "\""};
+    } else if (w.reason == "ErrImagePull") {
+      due_in = std::min(due_in, std::chrono::duration_cast<std::chrono::milliseconds>(b.failed_at + kPullErrorShown - now));
+    }
+    out[container] = std::move(w);
+    due_in = std::min(due_in, std::max(std::chrono::milliseconds(50),
+                                       std::chrono::duration_cast<std::chrono::milliseconds>(b.retry_at - now)));
+  }
+  return out;
 }
 
 kube::Status PodReconciler::start_containers(const Json& pod, const std::vector<ContainerToStart>& which) {
-  auto volumes = prepare_volumes(client_, pod, pod_dir(kube::meta::uid(pod)));
+  const std::string uid = kube::meta::uid(pod);
+  auto volumes = prepare_volumes(client_, pod, pod_dir(uid));
   if (!volumes) return std::unexpected(volumes.error());
   for (const auto& c : which) {
     const Json* spec = container_spec(pod, c.name, c.init);
     if (!spec) continue;
-    auto run = run_spec(client_, pod, *spec, c.attempt, *volumes, api_);
+    {
+      std::lock_guard lock(mu_);
+      auto p = blocked_.find(uid);
+      if (p != blocked_.end() && p->second.contains(c.name) &&
+          p->second[c.name].retry_at > std::chrono::steady_clock::now()) {
+        continue;  // still backing off
+      }
+    }
+    auto run = run_spec(client_, pod, *spec, c.attempt, *volumes, settings_);
     if (!run) return std::unexpected(run.error());
+    auto refused = admit(pod, *spec, *run);
+    if (!refused) return std::unexpected(refused.error());
+    if (*refused) {
+      kube::log::warn("container not created", {{"pod", kube::meta::key(pod)}, {"container", c.name},
+                                                {"reason", (*refused)->reason}, {"message", (*refused)->message}});
+      block(uid, c.name, run->image, std::move(**refused));
+      continue;
+    }
     auto id = podman_.start(*run);
     if (!id) return std::unexpected(id.error());
+    {
+      std::lock_guard lock(mu_);
+      if (auto p = blocked_.find(uid); p != blocked_.end()) p->second.erase(c.name);
+    }
     kube::log::info("container started", {{"pod", kube::meta::key(pod)}, {"container", c.name},
                                           {"attempt", std::to_string(c.attempt)}});
   }
@@ -122,6 +233,10 @@ kube::Result<kube::ReconcileResult> PodReconciler::finish_deletion(const Json& p
   }
   std::error_code ec;
   std::filesystem::remove_all(pod_dir(uid), ec);
+  {
+    std::lock_guard lock(mu_);
+    blocked_.erase(uid);
+  }
   // The containers are gone: finish the deletion, as the kubelet does, for exactly this pod.
   auto deleted = client_.remove(kube::resources::pods(), kube::meta::namespace_of(pod), kube::meta::name(pod),
                                 {.precondition_uid = uid, .grace_period_seconds = 0});

@@ -1,15 +1,19 @@
 // PodReconciler plays the kubelet for the pods bound to one Node: it starts each pod's containers in
 // order with podman, reports their states in the pod's status, restarts them per restartPolicy, and on
 // deletion stops them and finishes the deletion. Everything it needs to continue after a restart is
-// in the API server (the pod) and in podman (the runs), so it keeps no state of its own.
+// in the API server (the pod) and in podman (the runs), so it keeps no state of its own beyond why a
+// container could not be created yet (a failed pull, a refused security context), which it finds again
+// by retrying.
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <mutex>
 #include <string>
 
 #include "kube/informer.h"
 #include "kube/reconciler.h"
+#include "pod_lifecycle.h"
 #include "pod_setup.h"
 #include "podman.h"
 
@@ -17,9 +21,10 @@ namespace pave::podrunner {
 
 class PodReconciler : public kube::Reconciler {
  public:
-  PodReconciler(kube::Client client, const kube::Informer& pods, Podman podman, std::string state_dir, ApiEndpoint api)
+  PodReconciler(kube::Client client, const kube::Informer& pods, Podman podman, std::string state_dir,
+                RunnerSettings settings)
       : client_(std::move(client)), pods_(pods), podman_(std::move(podman)), state_dir_(std::move(state_dir)),
-        api_(std::move(api)) {}
+        settings_(std::move(settings)) {}
 
   kube::Result<kube::ReconcileResult> reconcile(const kube::Request& request) override;
 
@@ -28,7 +33,22 @@ class PodReconciler : public kube::Reconciler {
 
  private:
   kube::Result<kube::ReconcileResult> finish_deletion(const kube::Json& pod);
-  kube::Status start_containers(const kube::Json& pod, const std::vector<struct ContainerToStart>& which);
+  // Why a container could not be created, and when to try again.
+  struct Blocked {
+    Waiting waiting;
+    std::string image;
+    std::chrono::steady_clock::time_point failed_at;
+    std::chrono::steady_clock::time_point retry_at;
+    int failures = 0;
+  };
+
+  kube::Status start_containers(const kube::Json& pod, const std::vector<ContainerToStart>& which);
+  // Whether the container may be created now: its image is here (per imagePullPolicy) and its user
+  // passes runAsNonRoot. Sets run.image_user; returns the waiting state when it may not.
+  kube::Result<std::optional<Waiting>> admit(const kube::Json& pod, const kube::Json& container, RunSpec& run);
+  void block(const std::string& uid, const std::string& container, const std::string& image, Waiting waiting);
+  // The waiting states to report for the pod, and how soon a blocked container is due again.
+  std::map<std::string, Waiting> waiting_states(const std::string& uid, std::chrono::milliseconds& due_in);
   kube::Status report(const kube::Json& pod, const kube::Json& status);
   std::string pod_dir(const std::string& uid) const { return state_dir_ + "/pods/" + uid; }
   void forget_pod(const std::string& uid);
@@ -37,9 +57,10 @@ class PodReconciler : public kube::Reconciler {
   const kube::Informer& pods_;
   Podman podman_;
   const std::string state_dir_;
-  const ApiEndpoint api_;
+  const RunnerSettings settings_;
   std::mutex mu_;
   std::map<std::string, std::string> uid_by_key_;  // to clean up after a pod vanished from the cache
+  std::map<std::string, std::map<std::string, Blocked>> blocked_;  // pod uid -> container -> why
 };
 
 }  // namespace pave::podrunner

@@ -1,9 +1,15 @@
 #include "pod_setup.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <filesystem>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 
 #include "base/encoding.h"
+#include "container_security.h"
 #include "kube/object.h"
 
 namespace pave::podrunner {
@@ -97,15 +103,27 @@ Result<std::string> service_account_token(const kube::Client& client, const Json
   return (*token)["status"].value("token", "");
 }
 
+// The token file as the kubelet writes it: the volume's mode, unless the pod names the user (or group)
+// that reads it, when it is 0600 and owned by that user (the group's read comes with fsGroup ownership).
+kube::Status write_token(const kube::Client& client, const Json& pod, const Json& source, const fs::path& dir, int mode) {
+  auto token = service_account_token(client, pod, source);
+  if (!token) return std::unexpected(token.error());
+  const auto fs_user = pod_fs_user(pod);
+  if (fs_user || pod_fs_group(pod)) mode = 0600;
+  const std::string path = source.value("path", "token");
+  if (auto s = write_file(dir, path, *token, mode); !s) return s;
+  if (fs_user && ::chown((dir / path).c_str(), static_cast<uid_t>(*fs_user), static_cast<gid_t>(-1)) != 0) {
+    return std::unexpected(invalid("cannot give the token to user " + std::to_string(*fs_user) + ": " + std::strerror(errno)));
+  }
+  return {};
+}
+
 kube::Status write_projected(const kube::Client& client, const Json& pod, const Json& projected, const fs::path& dir) {
   const int mode = projected.value("defaultMode", 0644);
   const std::string ns = kube::meta::namespace_of(pod);
   for (const auto& source : projected.value("sources", Json::array())) {
     if (source.contains("serviceAccountToken")) {
-      const Json& t = source["serviceAccountToken"];
-      auto token = service_account_token(client, pod, t);
-      if (!token) return std::unexpected(token.error());
-      if (auto s = write_file(dir, t.value("path", "token"), *token, 0600); !s) return s;
+      if (auto s = write_token(client, pod, source["serviceAccountToken"], dir, mode); !s) return s;
     }
     for (const char* kind : {"configMap", "secret"}) {
       if (!source.contains(kind)) continue;
@@ -137,8 +155,38 @@ kube::Status write_volume(const kube::Client& client, const Json& pod, const Jso
   }
   if (v.contains("projected")) return write_projected(client, pod, v["projected"], dir);
   if (v.contains("downwardAPI")) return write_projected(client, pod, {{"sources", Json::array({{{"downwardAPI", v["downwardAPI"]}}})}}, dir);
-  if (v.contains("emptyDir")) return {};
+  if (v.contains("emptyDir")) {
+    // Any user in the pod may write an emptyDir: the kubelet makes it 0777 whatever the umask.
+    std::error_code ec;
+    fs::permissions(dir, fs::perms::all, ec);
+    if (ec) return std::unexpected(invalid("cannot open up " + dir.string() + ": " + ec.message()));
+    return {};
+  }
   return std::unexpected(invalid("volume \"" + v.value("name", "") + "\" has a type the pod runner does not support"));
+}
+
+// The kubelet's SetVolumeOwnership: everything in the volume belongs to group fs_group, readable (and,
+// for volumes the pod writes, writable) by it, directories setgid so new files join the group.
+kube::Status give_to_fs_group(const fs::path& dir, int64_t fs_group, bool read_only) {
+  const mode_t mask = read_only ? 0440 : 0660;
+  auto own = [&](const fs::path& p) -> kube::Status {
+    struct stat st {};
+    if (::lstat(p.c_str(), &st) != 0) return std::unexpected(invalid("cannot stat " + p.string() + ": " + std::strerror(errno)));
+    if (::lchown(p.c_str(), static_cast<uid_t>(-1), static_cast<gid_t>(fs_group)) != 0) {
+      return std::unexpected(invalid("cannot give " + p.string() + " to group " + std::to_string(fs_group) + ": " + std::strerror(errno)));
+    }
+    if (S_ISLNK(st.st_mode)) return {};
+    mode_t mode = (st.st_mode & 07777) | mask;
+    if (S_ISDIR(st.st_mode)) mode |= S_ISGID | 0110;
+    ::chmod(p.c_str(), mode);
+    return {};
+  };
+  if (auto s = own(dir); !s) return s;
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (auto s = own(it->path()); !s) return s;
+  }
+  return {};
 }
 
 }  // namespace
@@ -194,16 +242,22 @@ Result<std::map<std::string, std::string>> prepare_volumes(const kube::Client& c
     fs::create_directories(dir, ec);
     if (ec) return std::unexpected(invalid("cannot create " + dir.string() + ": " + ec.message()));
     if (auto s = write_volume(client, pod, v, dir); !s) return std::unexpected(s.error());
+    if (auto fs_group = pod_fs_group(pod)) {
+      if (auto s = give_to_fs_group(dir, *fs_group, !v.contains("emptyDir")); !s) return std::unexpected(s.error());
+    }
     paths[name] = dir.string();
   }
   return paths;
 }
 
 Result<RunSpec> run_spec(const kube::Client& client, const Json& pod, const Json& container, int attempt,
-                         const std::map<std::string, std::string>& volumes, const ApiEndpoint& api) {
+                         const std::map<std::string, std::string>& volumes, const RunnerSettings& runner) {
+  const ApiEndpoint& api = runner.api;
   const std::string ns = kube::meta::namespace_of(pod);
   RunSpec spec{.pod_uid = kube::meta::uid(pod), .container = container.value("name", ""), .attempt = attempt,
-               .image = container.value("image", ""), .working_dir = container.value("workingDir", "")};
+               .image = container.value("image", ""), .working_dir = container.value("workingDir", ""),
+               .security = security_options(pod, container, runner.seccomp_dir),
+               .limits = runner.apply_limits ? resource_limits(container) : ResourceLimits{}};
   // Environment in the kubelet's order: service variables, envFrom, then env (later wins).
   std::map<std::string, std::string> vars = {{"KUBERNETES_SERVICE_HOST", api.host}, {"KUBERNETES_SERVICE_PORT", api.port},
                                              {"KUBERNETES_SERVICE_PORT_HTTPS", api.port}};

@@ -16,15 +16,26 @@ struct ApiEndpoint {
   std::string port;  // KUBERNETES_SERVICE_PORT
 };
 
+// What a runner applies to every container it makes.
+struct RunnerSettings {
+  ApiEndpoint api;
+  std::string seccomp_dir;   // where seccompProfile Localhost profiles are found
+  bool apply_limits = true;  // resources.limits as podman --memory and --cpus
+};
+
 // Writes the pod's volumes under pod_dir/volumes/<name> (emptyDir, configMap, secret, projected
 // service-account token with ca.crt and namespace, downwardAPI) and returns each volume's host path.
 // hostPath volumes are returned as they are. Idempotent: emptyDirs keep their contents.
+// Permissions are the kubelet's: emptyDirs 0777; ConfigMap and Secret files with defaultMode or the
+// item's mode; the token 0600 owned by the pod's one runAsUser when it has one; with fsGroup, every
+// volume's files belong to that group.
 kube::Result<std::map<std::string, std::string>> prepare_volumes(const kube::Client& client, const kube::Json& pod,
                                                                  const std::string& pod_dir);
 
 // The RunSpec for one of the pod's containers.
 kube::Result<RunSpec> run_spec(const kube::Client& client, const kube::Json& pod, const kube::Json& container,
-                               int attempt, const std::map<std::string, std::string>& volumes, const ApiEndpoint& api);
+                               int attempt, const std::map<std::string, std::string>& volumes,
+                               const RunnerSettings& runner);
 
 // Expands $(VAR) references as Kubernetes does: $$ is a literal $, unknown references stay as written.
 std::string expand_references(const std::string& text, const std::map<std::string, std::string>& vars);

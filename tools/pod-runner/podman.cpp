@@ -2,6 +2,8 @@
 
 #include <set>
 
+#include <fmt/format.h>
+
 #include "base/subprocess.h"
 #include "kube/json.h"
 
@@ -11,6 +13,8 @@ namespace {
 constexpr const char* kUidLabel = "io.pave.pod-uid";
 constexpr const char* kContainerLabel = "io.pave.container";
 constexpr const char* kAttemptLabel = "io.pave.attempt";
+constexpr const char* kNodeLabel = "io.pave.node";
+constexpr const char* kClusterLabel = "io.pave.cluster";
 
 kube::Error engine_error(const std::string& what, const base::ProcessOutput& out) {
   return kube::make_error(kube::ErrorKind::kOther, "podman " + what + " failed (exit " + std::to_string(out.exit_code) +
@@ -24,7 +28,44 @@ std::string time_or_empty(const kube::Json& v) {
   return s.starts_with("0001-") ? "" : s;
 }
 
+std::string trimmed(std::string s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
+  return s;
+}
+
+// podman run options for what the kubelet applies from the security context and resource limits.
+void add_security(std::vector<std::string>& argv, const RunSpec& spec) {
+  const SecurityOptions& s = spec.security;
+  const ResourceLimits& limits = spec.limits;
+  if (s.run_as_user || s.run_as_group) {
+    // runAsGroup alone keeps the image's user (podman takes USER:GROUP).
+    std::string user = s.run_as_user ? std::to_string(*s.run_as_user) : spec.image_user.substr(0, spec.image_user.find(':'));
+    if (user.empty()) user = "0";
+    if (s.run_as_group) user += ":" + std::to_string(*s.run_as_group);
+    argv.insert(argv.end(), {"--user", user});
+  }
+  for (int64_t g : s.extra_groups) argv.insert(argv.end(), {"--group-add", std::to_string(g)});
+  for (const auto& c : s.cap_drop) argv.insert(argv.end(), {"--cap-drop", c});
+  for (const auto& c : s.cap_add) argv.insert(argv.end(), {"--cap-add", c});
+  if (s.no_new_privileges) argv.insert(argv.end(), {"--security-opt", "no-new-privileges"});
+  // A kubelet gives a read-only root no writable /tmp or /run of its own, unlike podman by default.
+  if (s.read_only_root) argv.insert(argv.end(), {"--read-only", "--read-only-tmpfs=false"});
+  if (s.privileged) argv.push_back("--privileged");
+  if (!s.seccomp.empty()) argv.insert(argv.end(), {"--security-opt", "seccomp=" + s.seccomp});
+  if (limits.memory_bytes) argv.insert(argv.end(), {"--memory", std::to_string(*limits.memory_bytes)});
+  if (limits.cpus) argv.insert(argv.end(), {"--cpus", fmt::format("{:.3f}", *limits.cpus)});
+}
+
 }  // namespace
+
+std::vector<std::string> Podman::owner_filters() const {
+  std::vector<std::string> filters;
+  if (!owner_.node.empty()) filters.insert(filters.end(), {"--filter", std::string("label=") + kNodeLabel + "=" + owner_.node});
+  if (!owner_.cluster.empty()) {
+    filters.insert(filters.end(), {"--filter", std::string("label=") + kClusterLabel + "=" + owner_.cluster});
+  }
+  return filters;
+}
 
 std::string Podman::container_name(const std::string& pod_uid, const std::string& container, int attempt) {
   return "pave_" + pod_uid + "_" + container + "_" + std::to_string(attempt);
@@ -36,11 +77,14 @@ kube::Result<std::string> Podman::start(const RunSpec& spec) const {
                                 "--label", std::string(kUidLabel) + "=" + spec.pod_uid,
                                 "--label", std::string(kContainerLabel) + "=" + spec.container,
                                 "--label", std::string(kAttemptLabel) + "=" + std::to_string(spec.attempt),
+                                "--label", std::string(kNodeLabel) + "=" + owner_.node,
+                                "--label", std::string(kClusterLabel) + "=" + owner_.cluster,
                                 // runc with limits this machine can grant (no CAP_SYS_RESOURCE); host network
                                 // so pods reach the API server on loopback as KUBERNETES_SERVICE_HOST.
                                 "--runtime", "runc", "--network", "host",
                                 "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1000:1000",
                                 "--log-driver", "k8s-file"};
+  add_security(argv, spec);
   if (!spec.working_dir.empty()) argv.insert(argv.end(), {"--workdir", spec.working_dir});
   for (const auto& [k, v] : spec.env) argv.insert(argv.end(), {"--env", k + "=" + v});
   for (const auto& m : spec.mounts) {
@@ -51,14 +95,13 @@ kube::Result<std::string> Podman::start(const RunSpec& spec) const {
   if (spec.args) argv.insert(argv.end(), spec.args->begin(), spec.args->end());
   auto out = base::run({.argv = argv, .timeout = std::chrono::seconds(120)});
   if (!out.ok()) return std::unexpected(engine_error("run", out));
-  std::string id = out.out;
-  while (!id.empty() && std::isspace(static_cast<unsigned char>(id.back()))) id.pop_back();
-  return id;
+  return trimmed(out.out);
 }
 
 kube::Result<std::vector<ContainerRun>> Podman::runs(const std::string& pod_uid) const {
   std::vector<std::string> argv{program_, "ps", "--all", "--format", "json", "--filter",
                                 std::string("label=") + kUidLabel + (pod_uid.empty() ? "" : "=" + pod_uid)};
+  for (auto& f : owner_filters()) argv.push_back(std::move(f));
   auto out = base::run({.argv = argv, .timeout = std::chrono::seconds(60)});
   if (!out.ok()) return std::unexpected(engine_error("ps", out));
   auto list = kube::Json::parse(out.out, nullptr, false);
@@ -94,9 +137,10 @@ kube::Result<std::vector<ContainerRun>> Podman::runs(const std::string& pod_uid)
 }
 
 kube::Result<std::vector<std::string>> Podman::pod_uids() const {
-  auto out = base::run({.argv = {program_, "ps", "--all", "--format", "{{index .Labels \"" + std::string(kUidLabel) + "\"}}",
-                                 "--filter", std::string("label=") + kUidLabel},
-                        .timeout = std::chrono::seconds(60)});
+  std::vector<std::string> argv{program_, "ps", "--all", "--format", "{{index .Labels \"" + std::string(kUidLabel) + "\"}}",
+                                "--filter", std::string("label=") + kUidLabel};
+  for (auto& f : owner_filters()) argv.push_back(std::move(f));
+  auto out = base::run({.argv = argv, .timeout = std::chrono::seconds(60)});
   if (!out.ok()) return std::unexpected(engine_error("ps", out));
   std::set<std::string> uids;
   size_t start = 0;
@@ -115,6 +159,26 @@ kube::Status Podman::remove_pod(const std::string& pod_uid, std::chrono::seconds
   auto out = base::run({.argv = argv, .timeout = grace + std::chrono::seconds(60)});
   if (!out.ok()) return std::unexpected(engine_error("rm", out));
   return {};
+}
+
+kube::Result<std::optional<std::string>> Podman::image_user(const std::string& image) const {
+  auto exists = base::run({.argv = {program_, "image", "exists", image}, .timeout = std::chrono::seconds(60)});
+  if (exists.exit_code == 1) return std::optional<std::string>{};
+  if (!exists.ok()) return std::unexpected(engine_error("image exists", exists));
+  auto out = base::run({.argv = {program_, "image", "inspect", "--format", "{{.Config.User}}", image},
+                        .timeout = std::chrono::seconds(60)});
+  if (!out.ok()) return std::unexpected(engine_error("image inspect", out));
+  return std::optional<std::string>(trimmed(out.out));
+}
+
+kube::Status Podman::pull(const std::string& image) const {
+  auto out = base::run({.argv = {program_, "pull", "--quiet", image}, .timeout = std::chrono::minutes(10)});
+  if (out.ok()) return {};
+  // podman's last line is the reason; the lines before it are its retries.
+  std::string reason = trimmed(out.err);
+  if (auto nl = reason.rfind('\n'); nl != std::string::npos) reason = reason.substr(nl + 1);
+  if (reason.starts_with("Error: ")) reason = reason.substr(7);
+  return std::unexpected(kube::make_error(kube::ErrorKind::kOther, reason));
 }
 
 kube::Result<std::string> Podman::logs(const std::string& container_id) const {

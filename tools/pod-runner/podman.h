@@ -1,6 +1,10 @@
 // The container engine as the pod runner sees it: podman with runc, one container per run of a pod's
 // container, found again by labels. Podman (not the pod runner) holds what ran and how it ended, so a
 // restarted pod runner picks up exactly where it was.
+//
+// Several runners share one host's podman (one per cluster in the e2e tests, test binaries side by side,
+// the local platform next to a test), so every container carries its runner's owner labels (Node and
+// cluster), and a Podman made for an owner sees and removes only that owner's containers.
 #pragma once
 
 #include <chrono>
@@ -9,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "container_security.h"
 #include "kube/error.h"
 
 namespace pave::podrunner {
@@ -41,11 +46,24 @@ struct RunSpec {
   std::vector<std::pair<std::string, std::string>> env;
   std::string working_dir;
   std::vector<Mount> mounts;
+  SecurityOptions security;
+  ResourceLimits limits;
+  std::string image_user;  // the image's configured user, for runAsGroup without runAsUser
+};
+
+// Whose containers these are: the Node a runner plays and the cluster that Node is in (the uid of the
+// cluster's kube-system namespace, which no other cluster shares).
+struct Owner {
+  std::string node;
+  std::string cluster;
 };
 
 class Podman {
  public:
-  explicit Podman(std::string program = "podman") : program_(std::move(program)) {}
+  // A Podman acting for owner. With no owner (an empty one) it sees every runner's containers, which
+  // only read-only commands (logs) may use.
+  explicit Podman(Owner owner = {}, std::string program = "podman")
+      : owner_(std::move(owner)), program_(std::move(program)) {}
 
   // Starts a container in the background and returns its id.
   kube::Result<std::string> start(const RunSpec& spec) const;
@@ -53,11 +71,18 @@ class Podman {
   // Every run of every container of a pod (or of all pods the runner made, when pod_uid is empty).
   kube::Result<std::vector<ContainerRun>> runs(const std::string& pod_uid) const;
 
-  // Uids of every pod that has containers.
+  // Uids of every pod of this owner that has containers.
   kube::Result<std::vector<std::string>> pod_uids() const;
 
   // Stops (SIGTERM, then SIGKILL after grace) and removes every container of a pod.
   kube::Status remove_pod(const std::string& pod_uid, std::chrono::seconds grace) const;
+
+  // The user an image runs as ("" when it names none, which is root), or nothing when the image is not
+  // on this host.
+  kube::Result<std::optional<std::string>> image_user(const std::string& image) const;
+
+  // Pulls an image from its registry; the error carries podman's reason.
+  kube::Status pull(const std::string& image) const;
 
   // What a container printed: its standard output, then its standard error.
   kube::Result<std::string> logs(const std::string& container_id) const;
@@ -66,6 +91,9 @@ class Podman {
   static std::string container_name(const std::string& pod_uid, const std::string& container, int attempt);
 
  private:
+  std::vector<std::string> owner_filters() const;
+
+  Owner owner_;
   std::string program_;
 };
 

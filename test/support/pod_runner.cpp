@@ -1,0 +1,45 @@
+#include "support/pod_runner.h"
+
+#include <csignal>
+
+namespace pave::testing {
+
+using namespace std::chrono_literals;
+
+std::optional<std::string> PodRunner::start(const std::string& kubeconfig, const std::string& state_dir) {
+  const std::string log = state_dir + "/runner.log";
+  auto child = base::Child::spawn({program_, "run", "--kubeconfig", kubeconfig, "--node", node_, "--state-dir", state_dir},
+                                  {}, log);
+  if (!child) return "cannot start " + program_ + ": " + child.error();
+  child_.emplace(std::move(*child));
+  auto ready = child_->read_line(60s);
+  if (ready != "READY node=" + node_) {
+    return "runner not ready (" + ready.value_or("no line") + "):\n" + base::run({.argv = {"tail", "-20", log}}).out;
+  }
+  return std::nullopt;
+}
+
+void PodRunner::stop() {
+  if (child_) {
+    child_->signal(SIGTERM);
+    if (!child_->wait_for(20s)) child_->signal(SIGKILL), child_->wait_for(5s);
+  }
+  child_.reset();
+}
+
+void PodRunner::kill() {
+  if (child_) child_->signal(SIGKILL), child_->wait_for(10s);
+  child_.reset();
+}
+
+std::string PodRunner::logs(const std::string& kubeconfig, const std::string& ns_and_pod, const std::string& container) const {
+  return base::run({.argv = {program_, "logs", "--kubeconfig", kubeconfig, ns_and_pod, container}}).out;
+}
+
+std::optional<std::string> build_images(const std::string& script, const std::string& pave_binary) {
+  auto images = base::run({.argv = {script}, .env = {{"PAVE_BINARY", pave_binary}}, .timeout = std::chrono::minutes(15)});
+  if (!images.ok()) return images.err;
+  return std::nullopt;
+}
+
+}  // namespace pave::testing
