@@ -11,8 +11,11 @@
 #include <unistd.h>
 
 #include "kube/log.h"
+#include "kube/object.h"
 #include "kube/manager.h"
+#include "platform/api/kratix.h"
 #include "platform/controllers.h"
+#include "workflow/kratix_config.h"
 
 namespace {
 
@@ -28,13 +31,24 @@ struct ControllerFlags {
   int health_port = 8081;
   bool leader_elect = false;
   std::string lease_namespace = "kratix-platform-system";
+  std::string adapter_image;
   double qps = 200;
   int burst = 400;
   platform::ControllerOptions controllers;
 };
 
+// The Kratix config (ConfigMap kratix-platform-system/kratix, key `config`), read once at start as Kratix
+// does; its defaults when there is none.
+kube::Result<workflow::KratixConfig> read_kratix_config(const kube::Client& client) {
+  auto cm = client.get(kube::resources::configmaps(), platform::api::kSystemNamespace, "kratix");
+  if (!cm && cm.error().kind == kube::ErrorKind::kNotFound) return workflow::KratixConfig{};
+  if (!cm) return std::unexpected(cm.error());
+  return workflow::parse_kratix_config(kube::child(kube::child(*cm, "data"), "config").is_string()
+                                           ? kube::child(kube::child(*cm, "data"), "config").get<std::string>() : "");
+}
+
 int run_controller(const ControllerFlags& flags) {
-  const auto& [kubeconfig, cache_dir, health_port, leader_elect, lease_namespace, qps, burst, controllers] = flags;
+  const auto& [kubeconfig, cache_dir, health_port, leader_elect, lease_namespace, adapter_image, qps, burst, controllers] = flags;
   auto config = kubeconfig.empty() ? kube::load_config() : kube::load_kubeconfig({.paths = {kubeconfig}});
   if (!config) {
     kube::log::error("cannot load the cluster configuration", {{"error", config.error().message}});
@@ -53,11 +67,20 @@ int run_controller(const ControllerFlags& flags) {
     options.leader_election = kube::LeaderElectionConfig{.lease_namespace = lease_namespace, .lease_name = "pave-controller",
                                                          .identity = identity};
   }
+  auto kratix = read_kratix_config(*client);
+  if (!kratix) {
+    kube::log::error("cannot read the Kratix config (ConfigMap kratix-platform-system/kratix, key config)",
+                     {{"error", kratix.error().to_string()}});
+    return 2;
+  }
   kube::Manager manager(*client, options);
   platform::StateStoreRegistry registry;
   platform::ControllerOptions options_for_controllers = controllers;
   options_for_controllers.cache_dir = cache_dir;
-  platform::add_controllers(manager, registry, options_for_controllers);
+  options_for_controllers.kratix = *kratix;
+  options_for_controllers.adapter_image = adapter_image;
+  // Destroyed before the manager: it removes the resource-request controllers from it.
+  auto workflows = platform::add_controllers(manager, registry, options_for_controllers);
   // A signal handler may only set a flag; this thread turns it into a clean stop.
   std::signal(SIGTERM, [](int) { g_stop = true; });
   std::signal(SIGINT, [](int) { g_stop = true; });
@@ -95,6 +118,9 @@ int main(int argc, char** argv) {
   controller->add_option("--work-workers", flags.controllers.work_workers, "Works scheduled at once")->check(CLI::PositiveNumber);
   controller->add_option("--workplacement-workers", flags.controllers.workplacement_workers,
                          "WorkPlacements reconciled at once (writes are batched per state store either way)")->check(CLI::PositiveNumber);
+  controller->add_option("--pipeline-adapter-image", flags.adapter_image,
+                         "image of the pipelines' reader, work-writer and status-writer (Kratix's PIPELINE_ADAPTER_IMG)")
+      ->envname("PIPELINE_ADAPTER_IMG");
   controller->add_option("--log-format", log_format, "text or json");
   controller->add_option("--log-level", log_level, "debug, info, warn or error");
   app.add_subcommand("version", "print Pave's version");

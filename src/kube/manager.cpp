@@ -51,6 +51,32 @@ Controller& Manager::add_controller(std::string name, std::shared_ptr<Reconciler
   return *controllers_.back();
 }
 
+void Manager::remove_informer(const Resource& r, const InformerOptions& options) {
+  std::unique_ptr<Informer> gone;
+  {
+    std::lock_guard lock(mu_);
+    auto it = informers_.find(informer_key(r, options));
+    if (it == informers_.end()) return;
+    gone = std::move(it->second);
+    informers_.erase(it);
+  }
+  gone->stop();  // outside the lock: a handler may be adding work that takes it
+}
+
+void Manager::remove_controller(const Controller& controller) {
+  std::unique_ptr<Controller> gone;
+  {
+    std::lock_guard lock(mu_);
+    for (auto it = controllers_.begin(); it != controllers_.end(); ++it) {
+      if (it->get() != &controller) continue;
+      gone = std::move(*it);
+      controllers_.erase(it);
+      break;
+    }
+  }
+  if (gone) gone->stop();
+}
+
 bool Manager::synced() const {
   std::lock_guard lock(mu_);
   for (const auto& [key, informer] : informers_) {

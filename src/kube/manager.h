@@ -53,6 +53,12 @@ class Manager {
 
   Controller& add_controller(std::string name, std::shared_ptr<Reconciler> reconciler, ControllerOptions options = {});
 
+  // For what comes and goes at run time (a controller per Promise API): stops and forgets an informer
+  // made by informer(r, options), then a controller made by add_controller. Remove the informers a
+  // controller watches before the controller, so no handler calls into it after it is gone.
+  void remove_informer(const Resource& r, const InformerOptions& options = {});
+  void remove_controller(const Controller& controller);
+
   // Starts informers, waits for their caches, then runs controllers (while leading, when leader
   // election is on). Returns when stop() is called (success) or leadership is lost or caches never
   // sync (an error).

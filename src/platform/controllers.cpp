@@ -1,8 +1,10 @@
 #include "platform/controllers.h"
 
+#include "kube/object.h"
 #include "platform/api/conditions.h"
 #include "platform/api/kratix.h"
 #include "platform/destination_reconciler.h"
+#include "platform/promise_reconciler.h"
 #include "platform/state_store_reconciler.h"
 #include "platform/work_placement_reconciler.h"
 #include "platform/work_reconciler.h"
@@ -15,9 +17,36 @@ bool write_failing(const kube::Json& wp) {
   return written && written->value("status", "") == "False";
 }
 
+// The Promise a promise workflow's Job or Work belongs to.
+std::vector<kube::Request> promise_of(const kube::Json& object, const char* type_label, const char* type) {
+  if (kube::meta::label(object, type_label) != type) return {};
+  const std::string promise = kube::meta::label(object, api::kLabelPromiseName);
+  if (promise.empty()) return {};
+  return {{"", promise}};
+}
+
+std::unique_ptr<ResourceControllers> add_workflow_controllers(kube::Manager& manager, const ControllerOptions& options,
+                                                              kube::Informer& works, kube::Informer& promises) {
+  // Only the Jobs Kratix (and so Pave) makes are cached, as Kratix's own Job cache is filtered.
+  kube::Informer& jobs = manager.informer(kube::resources::jobs(), {.label_selector = "app.kubernetes.io/managed-by=Kratix"});
+  auto requests = std::make_unique<ResourceControllers>(
+      manager,
+      RequestControllerContext{.client = manager.client(), .promises = promises, .works = works, .events = manager.events(),
+                               .config = options.kratix, .adapter_image = options.adapter_image},
+      jobs, works);
+  auto promise = std::make_shared<PromiseReconciler>(manager.client(), promises, works, *requests, manager.events(),
+                                                     options.kratix, options.adapter_image);
+  kube::Controller& c = manager.add_controller("promise", promise, {.workers = 2});
+  c.watch(promises, kube::changed_beyond_status);
+  c.watch_mapped(jobs, [](const kube::Json& j) { return promise_of(j, "kratix.io/workflow-type", "promise"); });
+  c.watch_mapped(works, [](const kube::Json& w) { return promise_of(w, api::kLabelWorkType, "promise"); });
+  return requests;
+}
+
 }  // namespace
 
-void add_controllers(kube::Manager& manager, StateStoreRegistry& registry, const ControllerOptions& options) {
+std::unique_ptr<ResourceControllers> add_controllers(kube::Manager& manager, StateStoreRegistry& registry,
+                                                     const ControllerOptions& options) {
   const kube::Client& client = manager.client();
   kube::Informer& secrets = manager.informer(kube::resources::secrets(), {.namespace_ = options.secret_namespace});
   kube::Informer& destinations = manager.informer(api::destinations());
@@ -26,6 +55,7 @@ void add_controllers(kube::Manager& manager, StateStoreRegistry& registry, const
   kube::Informer& works = manager.informer(api::works(), {.compact_cache = true});
   kube::Informer& promises = manager.informer(api::promises());
   works.add_index(RequestPlacementReporter::kRequestIndex, RequestPlacementReporter::request_index());
+  works.add_index(PromiseReconciler::kPromiseWorkIndex, PromiseReconciler::promise_work_index());
   placements.add_index(WorkPlacementReconciler::kDestinationIndex, WorkPlacementReconciler::destination_index());
   placements.add_index(WorkReconciler::kWorkIndex, WorkReconciler::work_index());
 
@@ -73,6 +103,7 @@ void add_controllers(kube::Manager& manager, StateStoreRegistry& registry, const
       [](const kube::Json& before, const kube::Json& after) { return write_failing(before) != write_failing(after); });
   // Scheduling reads Destinations' labels and deletion, not their status.
   work_controller.watch_mapped(destinations, [work](const kube::Json&) { return work->all_works(); }, kube::changed_beyond_status);
+  return add_workflow_controllers(manager, options, works, promises);
 }
 
 }  // namespace pave::platform

@@ -6,7 +6,9 @@
 #include <string>
 
 #include "kube/manager.h"
+#include "platform/resource_controllers.h"
 #include "platform/state_store_registry.h"
+#include "workflow/kratix_config.h"
 
 namespace pave::platform {
 
@@ -15,9 +17,14 @@ struct ControllerOptions {
   int workplacement_workers = 8;   // a reconcile submits its write and returns: workers wait only for the API server
   int work_workers = 32;           // a Work costs three API requests in a row: enough workers to overlap them
   std::string secret_namespace; // "" watches Secrets in every namespace (for state-store credentials)
+  workflow::KratixConfig kratix;  // the Kratix config (ConfigMap kratix-platform-system/kratix)
+  std::string adapter_image;      // the image of the pipelines' reader, work-writer and status-writer ("": Pave's)
 };
 
-// Adds the state-store, Destination, Work and WorkPlacement controllers to manager.
-void add_controllers(kube::Manager& manager, StateStoreRegistry& registry, const ControllerOptions& options);
+// Adds the state-store, Destination, Work, WorkPlacement and Promise controllers to manager, and returns
+// what starts and stops the resource-request controllers as Promises come and go. Keep it while the
+// manager runs, and destroy it before the manager.
+std::unique_ptr<ResourceControllers> add_controllers(kube::Manager& manager, StateStoreRegistry& registry,
+                                                     const ControllerOptions& options);
 
 }  // namespace pave::platform

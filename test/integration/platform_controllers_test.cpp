@@ -46,13 +46,14 @@ class PlatformControllers : public testing::ClusterTest {
     ControllerOptions options = controller_options();
     options.cache_dir = cache_->path().string();
     options.secret_namespace = ns();
-    add_controllers(*manager_, *registry_, options);
+    workflows_ = add_controllers(*manager_, *registry_, options);
     runner_ = std::thread([this] { manager_->run(); });
   }
   void stop_controllers() {
     if (manager_) manager_->stop();
     if (runner_.joinable()) runner_.join();
     registry_.reset();  // as in main(): writers go before the manager
+    workflows_.reset();
     manager_.reset();
   }
   void TearDown() override {
@@ -108,6 +109,7 @@ class PlatformControllers : public testing::ClusterTest {
   std::optional<base::TempDir> cache_;
   std::unique_ptr<StateStoreRegistry> registry_;
   std::unique_ptr<kube::Manager> manager_;
+  std::unique_ptr<ResourceControllers> workflows_;
   std::thread runner_;
 };
 
@@ -456,8 +458,11 @@ TEST_F(PlatformControllers, AResourceRequestSaysWhereItsWorksLanded) {
   ASSERT_TRUE(kubectl({"delete", "work", "mine-configure", "--wait=false"}).ok());
   EXPECT_TRUE(eventually([&] { return landed("{.status.kratix.placements[*].work}") == "mine-extra"; }, 60s))
       << landed("{.status.kratix.placements}");
-  kubectl({"delete", "works", "--all", "--wait=false"});
-  cluster().kubectl({"delete", "promise", "landing", "--wait=false"});
+  // Deleting the Promise takes its request (and the request's Works) and its CRD with it.
+  EXPECT_TRUE(cluster().kubectl({"delete", "promise", "landing", "--timeout=120s"}).ok())
+      << cluster().kubectl({"get", "promise", "landing", "-o", "yaml"}).out;
+  EXPECT_FALSE(kubectl({"get", "works", "-o", "name"}).out.find("mine-extra") != std::string::npos);
+  EXPECT_FALSE(cluster().kubectl({"get", "crd", "landings.example.pave.dev"}).ok());
 }
 
 TEST_F(PlatformControllers, AWorkPlacementTheApiServerRefusesIsReportedOnTheWork) {

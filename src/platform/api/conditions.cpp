@@ -8,7 +8,7 @@ void set_condition(kube::Json& status, const Condition& c) {
   if (!status.is_object()) status = kube::Json::object();
   kube::Json& list = status["conditions"];
   if (!list.is_array()) list = kube::Json::array();
-  const std::string value = c.status ? "True" : "False";
+  const std::string value = c.unknown ? "Unknown" : c.status ? "True" : "False";
   kube::Json updated = {{"type", c.type}, {"status", value}, {"reason", c.reason}, {"message", c.message},
                         {"observedGeneration", c.observed_generation}, {"lastTransitionTime", kube::time_now()}};
   for (auto& existing : list) {

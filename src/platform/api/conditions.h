@@ -15,6 +15,7 @@ struct Condition {
   std::string reason;
   std::string message;
   int64_t observed_generation = 0;
+  bool unknown = false;  // status "Unknown" (Kratix's Pending states), whatever `status` says
 };
 
 // Sets condition c in status["conditions"], keeping its lastTransitionTime if its status is unchanged.

@@ -16,6 +16,8 @@ inline kube::Resource destinations() { return {kGroup, kVersion, "destinations",
 inline kube::Resource works() { return {kGroup, kVersion, "works", "Work", true}; }
 inline kube::Resource work_placements() { return {kGroup, kVersion, "workplacements", "WorkPlacement", true}; }
 inline kube::Resource promises() { return {kGroup, kVersion, "promises", "Promise", false}; }
+inline kube::Resource promise_revisions() { return {kGroup, kVersion, "promiserevisions", "PromiseRevision", false}; }
+inline kube::Resource resource_bindings() { return {kGroup, kVersion, "resourcebindings", "ResourceBinding", true}; }
 
 // Labels Pave sets and reads (spec 13).
 inline constexpr const char* kLabelPipelineName = "kratix.io/pipeline-name";
@@ -25,6 +27,10 @@ inline constexpr const char* kLabelWorkloadGroupId = "kratix.io/workload-group-i
 inline constexpr const char* kLabelMisplaced = "kratix.io/misplaced";
 inline constexpr const char* kLabelPromiseName = "kratix.io/promise-name";
 inline constexpr const char* kLabelResourceNamespace = "kratix.io/resource-namespace";  // with pipelineNamespace
+inline constexpr const char* kLabelResourceName = "kratix.io/resource-name";
+inline constexpr const char* kLabelWorkType = "kratix.io/work-type";  // promise | resource | static-dependency
+inline constexpr const char* kLabelPromiseVersion = "kratix.io/promise-version";
+inline constexpr const char* kSystemNamespace = "kratix-platform-system";
 
 // State stores (spec 1.6, 1.7).
 namespace state_store {
@@ -87,5 +93,68 @@ inline constexpr const char* kReasonReady = "WorkloadsWrittenToTargetDestination
 inline constexpr const char* kEventWritten = "WorkloadsWrittenToStateStore";
 inline constexpr const char* kEventWriteFailed = "FailedWriteToDestination";
 }  // namespace work_placement
+
+// The configure workflow's status on Promises and resource requests (spec 1.1, 2.5, 2.8).
+namespace workflow_status {
+inline constexpr const char* kConfigureCompleted = "ConfigureWorkflowCompleted";
+inline constexpr const char* kReasonInProgress = "PipelinesInProgress";
+inline constexpr const char* kMessageInProgress = "Pipelines are still in progress";
+inline constexpr const char* kReasonSucceeded = "PipelinesExecutedSuccessfully";
+inline constexpr const char* kMessageSucceeded = "Pipelines completed";
+inline constexpr const char* kReasonFailed = "ConfigureWorkflowFailed";
+inline constexpr const char* kMessageFailedPrefix = "A Configure Pipeline has failed: ";
+inline constexpr const char* kReconciled = "Reconciled";
+inline constexpr const char* kReasonReconciled = "Reconciled";
+inline constexpr const char* kMessageReconciled = "Reconciled";
+inline constexpr const char* kReasonWorkflowPending = "WorkflowPending";
+inline constexpr const char* kReasonWorksPending = "WorksPending";
+inline constexpr const char* kReasonWorksFailing = "WorksFailing";
+inline constexpr const char* kReasonWorksMisplaced = "WorksMisplaced";
+inline constexpr const char* kMessagePending = "Pending";
+inline constexpr const char* kMessageFailing = "Failing";
+inline constexpr const char* kWorksSucceeded = "WorksSucceeded";
+inline constexpr const char* kReasonWorksSucceeded = "WorksSucceeded";
+inline constexpr const char* kEventPipelineStarted = "PipelineStarted";
+inline constexpr const char* kEventWorkflowFailed = "ConfigureWorkflowFailed";
+inline constexpr const char* kPhasePending = "Pending";
+inline constexpr const char* kPhaseRunning = "Running";
+inline constexpr const char* kPhaseSucceeded = "Succeeded";
+inline constexpr const char* kPhaseFailed = "Failed";
+}  // namespace workflow_status
+
+// Promises (spec 1.1, 2.1, 2.7).
+namespace promise {
+inline constexpr const char* kAvailable = "Available";
+inline constexpr const char* kUnavailable = "Unavailable";
+inline constexpr const char* kReasonAvailable = "PromiseAvailable";
+inline constexpr const char* kMessageAvailable = "Ready to fulfil resource requests";
+inline constexpr const char* kReasonUnavailable = "PromiseUnavailable";
+inline constexpr const char* kMessageUnavailable = "Cannot fulfil resource requests";
+inline constexpr const char* kMessageWorksSucceeded = "All works associated with this promise are ready";
+inline constexpr const char* kEventAvailable = "Available";
+inline constexpr const char* kEventAvailableMessage = "Promise is available";
+inline constexpr const char* kFinalizerDeleteWorkflows = "kratix.io/delete-workflows";
+inline constexpr const char* kFinalizerWorkflowsCleanup = "kratix.io/workflows-cleanup";
+inline constexpr const char* kFinalizerResourceRequests = "kratix.io/resource-request-cleanup";
+inline constexpr const char* kFinalizerRevisions = "kratix.io/revision-cleanup";
+// The misspelling is Kratix's, kept for objects Kratix made.
+inline constexpr const char* kFinalizerDynamicResources = "kratix.io/dynamic-controller-dependant-resources-cleanup";
+inline constexpr const char* kFinalizerDependencies = "kratix.io/dependencies-cleanup";
+inline constexpr const char* kFinalizerCrd = "kratix.io/api-crd-cleanup";
+inline constexpr const char* kEventInvalidApi = "InvalidPromiseAPI";
+}  // namespace promise
+
+// Resource requests (spec 2.2, 2.8).
+namespace request {
+inline constexpr const char* kPromiseAvailable = "PromiseAvailable";
+inline constexpr const char* kReasonNotInstalled = "PromiseRequirementsNotInstalled";
+inline constexpr const char* kMessageNotInstalled = "Promise Requirements are not installed";
+inline constexpr const char* kReasonAvailable = "PromiseAvailable";
+inline constexpr const char* kMessageAvailable = "Promise Requirements are met";
+inline constexpr const char* kMessageWorksSucceeded = "All works associated with this resource are ready";
+inline constexpr const char* kFinalizerWorkCleanup = "kratix.io/work-cleanup";
+inline constexpr const char* kFinalizerWorkflowsCleanup = "kratix.io/workflows-cleanup";
+inline constexpr const char* kFinalizerDeleteWorkflows = "kratix.io/delete-workflows";
+}  // namespace request
 
 }  // namespace pave::platform::api

@@ -1,0 +1,136 @@
+// Deleting a Promise (kratix-spec.md 2.7): its finalizers are worked off in Kratix's order, one per
+// reconcile, each step repeated until its work is done and only then its finalizer removed.
+#include "kube/log.h"
+#include "kube/object.h"
+#include "platform/api/conditions.h"
+#include "platform/api/kratix.h"
+#include "platform/finalizers.h"
+#include "platform/promise_reconciler.h"
+#include "platform/request_placement_reporter.h"
+#include "workflow/labels.h"
+
+namespace pave::platform {
+namespace {
+
+using kube::Json;
+using workflow::Decision;
+using workflow::WorkflowAction;
+using workflow::WorkflowType;
+namespace pr = api::promise;
+
+const std::vector<std::string> kOrder = {pr::kFinalizerDeleteWorkflows, pr::kFinalizerWorkflowsCleanup,
+                                         pr::kFinalizerResourceRequests, pr::kFinalizerRevisions,
+                                         pr::kFinalizerDynamicResources, pr::kFinalizerDependencies, pr::kFinalizerCrd};
+
+kube::Resource rbac(const char* plural, const char* kind, bool namespaced) {
+  return {"rbac.authorization.k8s.io", "v1", plural, kind, namespaced};
+}
+
+// Deletes every object of r labelled with the promise, in every namespace.
+kube::Status delete_all(const kube::Client& client, const kube::Resource& r, const std::string& selector) {
+  auto all = client.list_all(r, "", {.label_selector = selector});
+  if (!all) return std::unexpected(all.error());
+  for (const auto& o : all->items) {
+    auto gone = client.remove(r, kube::meta::namespace_of(o), kube::meta::name(o), {.propagation_policy = "Background"});
+    if (!gone && gone.error().kind != kube::ErrorKind::kNotFound) return gone;
+  }
+  return {};
+}
+
+}  // namespace
+
+kube::Result<kube::ReconcileResult> PromiseReconciler::remove(const Json& promise) {
+  for (const auto& finalizer : kOrder) {
+    if (!kube::meta::has_finalizer(promise, finalizer)) continue;
+    kube::Result<bool> done = true;
+    if (finalizer == pr::kFinalizerDeleteWorkflows) done = run_delete_workflow(promise);
+    else if (finalizer == pr::kFinalizerWorkflowsCleanup) {
+      auto s = runner_.delete_jobs(target(promise, WorkflowAction::kConfigure, {}));
+      if (s) s = runner_.delete_jobs(target(promise, WorkflowAction::kDelete, {}));
+      if (!s) done = std::unexpected(s.error());
+    } else if (finalizer == pr::kFinalizerResourceRequests) done = delete_requests(promise);
+    else if (finalizer == pr::kFinalizerRevisions) {
+      auto s = delete_all(client_, api::promise_revisions(), std::string(api::kLabelPromiseName) + "=" + kube::meta::name(promise));
+      if (!s && s.error().kind != kube::ErrorKind::kNotFound) done = std::unexpected(s.error());
+    } else if (finalizer == pr::kFinalizerDynamicResources) {
+      requests_.stop(kube::meta::name(promise));
+      done = delete_labelled(promise);
+    } else if (finalizer == pr::kFinalizerDependencies) done = delete_works(promise);
+    else if (finalizer == pr::kFinalizerCrd) done = delete_crd(promise);
+    if (!done) return std::unexpected(done.error());
+    if (!*done) return kube::ReconcileResult{.requeue_after = std::chrono::seconds(1)};
+    std::vector<std::string> rest;
+    for (const auto& f : kOrder) {
+      if (f != finalizer && kube::meta::has_finalizer(promise, f)) rest.push_back(f);
+    }
+    if (auto s = set_owned_finalizers(client_, api::promises(), promise, kOrder, rest); !s) return std::unexpected(s.error());
+    return kube::ReconcileResult{};  // the update wakes it for the next step
+  }
+  return kube::ReconcileResult{};
+}
+
+kube::Result<bool> PromiseReconciler::run_delete_workflow(const Json& promise) {
+  auto pipelines = workflow::parse_workflow(promise, WorkflowType::kPromise, WorkflowAction::kDelete);
+  if (!pipelines || pipelines->empty()) return true;
+  auto step = runner_.step(target(promise, WorkflowAction::kDelete, *pipelines));
+  if (!step) return std::unexpected(step.error());
+  if (step->decision.kind == Decision::Kind::kFailed) {
+    Json status = promise.value("status", Json::object());
+    api::set_condition(status, {.type = "DeleteWorkflowCompleted", .status = false, .reason = "DeleteWorkflowFailed",
+                                .message = "The Delete Pipeline has failed", .observed_generation = kube::meta::generation(promise)});
+    if (auto s = write_status(promise, status); !s) return std::unexpected(s.error());
+    events_.warning(promise, "Failed Pipeline", "Delete", "The Delete Pipeline has failed");
+    return false;
+  }
+  return step->decision.kind == Decision::Kind::kCompleted;
+}
+
+kube::Result<bool> PromiseReconciler::delete_requests(const Json& promise) const {
+  auto api = request_resource(promise);
+  if (!api) return true;
+  auto all = client_.list_all(*api, "");
+  if (!all && all.error().kind == kube::ErrorKind::kNotFound) return true;  // the CRD is gone already
+  if (!all) return std::unexpected(all.error());
+  for (const auto& rr : all->items) {
+    if (rr["metadata"].contains("deletionTimestamp")) continue;
+    auto gone = client_.remove(*api, kube::meta::namespace_of(rr), kube::meta::name(rr), {.propagation_policy = "Background"});
+    if (!gone && gone.error().kind != kube::ErrorKind::kNotFound) return std::unexpected(gone.error());
+  }
+  // Their own finalizers (delete pipelines, Works, Jobs) run in their controller before they go.
+  return all->items.empty();
+}
+
+kube::Result<bool> PromiseReconciler::delete_labelled(const Json& promise) const {
+  const std::string selector = std::string(api::kLabelPromiseName) + "=" + kube::meta::name(promise);
+  for (const auto& r : {rbac("clusterrolebindings", "ClusterRoleBinding", false), rbac("clusterroles", "ClusterRole", false),
+                        rbac("rolebindings", "RoleBinding", true), rbac("roles", "Role", true),
+                        kube::resources::service_accounts(), kube::resources::configmaps()}) {
+    if (auto s = delete_all(client_, r, selector); !s) return std::unexpected(s.error());
+  }
+  return true;
+}
+
+kube::Result<bool> PromiseReconciler::delete_works(const Json& promise) const {
+  const std::string selector = std::string(api::kLabelPromiseName) + "=" + kube::meta::name(promise);
+  auto all = client_.list_all(api::works(), "", {.label_selector = selector});
+  if (!all) return std::unexpected(all.error());
+  for (const auto& w : all->items) {
+    if (w["metadata"].contains("deletionTimestamp")) continue;
+    auto gone = client_.remove(api::works(), kube::meta::namespace_of(w), kube::meta::name(w));
+    if (!gone && gone.error().kind != kube::ErrorKind::kNotFound) return std::unexpected(gone.error());
+  }
+  // Each Work's own finalizer takes its WorkPlacements, and so its files, with it.
+  return all->items.empty();
+}
+
+kube::Result<bool> PromiseReconciler::delete_crd(const Json& promise) const {
+  const Json& crd = kube::child(kube::child(promise, "spec"), "api");
+  const std::string name = kube::child(kube::child(crd, "metadata"), "name").is_string()
+                               ? kube::child(kube::child(crd, "metadata"), "name").get<std::string>() : "";
+  if (name.empty()) return true;
+  auto gone = client_.remove(kube::resources::custom_resource_definitions(), "", name);
+  if (!gone && gone.error().kind != kube::ErrorKind::kNotFound) return std::unexpected(gone.error());
+  return true;
+}
+
+}  // namespace pave::platform

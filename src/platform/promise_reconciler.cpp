@@ -1,0 +1,303 @@
+#include "platform/promise_reconciler.h"
+
+#include "base/compression.h"
+#include "kube/log.h"
+#include "kube/object.h"
+#include "kube/time.h"
+#include "kube/yaml.h"
+#include "platform/api/conditions.h"
+#include "platform/api/kratix.h"
+#include "platform/api/naming.h"
+#include "platform/finalizers.h"
+#include "platform/promise_crd.h"
+#include "platform/request_placement_reporter.h"
+#include "platform/workflow_status.h"
+#include "workflow/labels.h"
+
+namespace pave::platform {
+namespace {
+
+using kube::Json;
+using workflow::Decision;
+using workflow::WorkflowAction;
+using workflow::WorkflowType;
+namespace ws = api::workflow_status;
+namespace pr = api::promise;
+
+const kube::Resource kClusterRoles{"rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole", false};
+const kube::Resource kClusterRoleBindings{"rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding", false};
+// The ServiceAccount Kratix's controller runs as: the per-promise RBAC names it, as Kratix's does.
+constexpr const char* kControllerServiceAccount = "kratix-platform-controller-manager";
+
+const std::vector<std::string>& all_finalizers() {
+  static const std::vector<std::string> all = {pr::kFinalizerDeleteWorkflows, pr::kFinalizerWorkflowsCleanup,
+                                               pr::kFinalizerResourceRequests, pr::kFinalizerRevisions,
+                                               pr::kFinalizerDynamicResources, pr::kFinalizerDependencies, pr::kFinalizerCrd};
+  return all;
+}
+
+bool has_api(const Json& promise) {
+  const Json& api = kube::child(kube::child(promise, "spec"), "api");
+  return api.is_object() && !api.empty();
+}
+
+std::vector<std::string> names(const std::vector<workflow::Pipeline>& pipelines) {
+  std::vector<std::string> out;
+  for (const auto& p : pipelines) out.push_back(p.name);
+  return out;
+}
+
+// spec.destinationSelectors squashed into one set of labels, earlier entries winning (spec 2.1 step 7).
+Json squashed_selectors(const Json& promise) {
+  Json labels = Json::object();
+  for (const auto& s : kube::child(kube::child(promise, "spec"), "destinationSelectors")) {
+    for (const auto& [k, v] : kube::child(s, "matchLabels").items()) {
+      if (!labels.contains(k)) labels[k] = v;
+    }
+  }
+  if (labels.empty()) return Json::array();
+  return Json::array({{{"matchLabels", labels}, {"source", "promise"}}});
+}
+
+}  // namespace
+
+PromiseReconciler::PromiseReconciler(kube::Client client, const kube::Informer& promises, const kube::Informer& works,
+                                     ResourceControllers& requests, kube::EventRecorder& events,
+                                     workflow::KratixConfig config, std::string adapter_image)
+    : client_(std::move(client)),
+      promises_(promises),
+      works_(works),
+      requests_(requests),
+      events_(events),
+      config_(std::move(config)),
+      adapter_image_(std::move(adapter_image)),
+      runner_(client_) {}
+
+kube::IndexFunc PromiseReconciler::promise_work_index() {
+  return [](const Json& work) -> std::vector<std::string> {
+    if (kube::meta::label(work, api::kLabelWorkType) != "promise") return {};
+    return {kube::meta::label(work, api::kLabelPromiseName)};
+  };
+}
+
+kube::Result<kube::ReconcileResult> PromiseReconciler::reconcile(const kube::Request& request) {
+  kube::ObjectPtr promise = promises_.store().get(request.key());
+  if (!promise) {
+    requests_.stop(request.name);
+    return kube::ReconcileResult{};
+  }
+  if ((*promise)["metadata"].contains("deletionTimestamp")) return remove(*promise);
+  return configure(*promise);
+}
+
+std::vector<std::string> PromiseReconciler::wanted_finalizers(const Json& promise) const {
+  auto deletes = workflow::parse_workflow(promise, WorkflowType::kPromise, WorkflowAction::kDelete);
+  const bool api = has_api(promise);
+  std::vector<std::string> wanted;
+  for (const auto& f : all_finalizers()) {
+    if (f == pr::kFinalizerDeleteWorkflows && !(deletes && !deletes->empty())) continue;
+    if (!api && (f == pr::kFinalizerResourceRequests || f == pr::kFinalizerDynamicResources || f == pr::kFinalizerCrd)) continue;
+    wanted.push_back(f);
+  }
+  return wanted;
+}
+
+workflow::WorkflowTarget PromiseReconciler::target(const Json& promise, WorkflowAction action,
+                                                   std::vector<workflow::Pipeline> pipelines) const {
+  workflow::WorkflowTarget t{.type = WorkflowType::kPromise, .action = action, .promise = promise, .object = promise,
+                             .pipelines = std::move(pipelines), .config = config_};
+  if (!adapter_image_.empty()) t.adapter_image = adapter_image_;
+  return t;
+}
+
+kube::Result<kube::ReconcileResult> PromiseReconciler::configure(const Json& promise) {
+  const std::string name = kube::meta::name(promise);
+  const int64_t generation = kube::meta::generation(promise);
+  auto finalized = update_owned_finalizers(client_, api::promises(), promise, all_finalizers(), wanted_finalizers(promise));
+  if (!finalized) return std::unexpected(finalized.error());
+  if (*finalized) return kube::ReconcileResult{};  // the update wakes it again
+
+  Json status = promise.value("status", Json::object());
+  if (auto version = kube::meta::label(promise, api::kLabelPromiseVersion); !version.empty()) status["version"] = version;
+  bool established = false;
+  auto api = apply_api(promise, status, established);
+  if (!api && api.error().kind == kube::ErrorKind::kInvalid) {
+    report_invalid(promise, api.error().message);
+    return kube::ReconcileResult{};  // a spec change wakes it
+  }
+  if (!api) return std::unexpected(api.error());
+  if (*api && !established) {
+    if (auto s = write_status(promise, status); !s) return std::unexpected(s.error());
+    return kube::ReconcileResult{.requeue_after = std::chrono::seconds(1)};
+  }
+  if (*api) {
+    if (auto s = apply_controller_rbac(promise, **api); !s) return std::unexpected(s.error());
+  }
+  if (auto s = apply_dependencies(promise); !s) return std::unexpected(s.error());
+
+  auto pipelines = workflow::parse_workflow(promise, WorkflowType::kPromise, WorkflowAction::kConfigure);
+  if (!pipelines) {
+    report_invalid(promise, pipelines.error().message);
+    return kube::ReconcileResult{};
+  }
+  const bool rerun = kube::meta::label(promise, workflow::kLabelManualReconciliation) == "true";
+  auto t = target(promise, WorkflowAction::kConfigure, *pipelines);
+  t.run_from_start = rerun;
+  auto step = runner_.step(t);
+  if (!step) return std::unexpected(step.error());
+  const Decision& d = step->decision;
+  if (rerun && !step->started.empty()) {
+    auto cleared = client_.patch(api::promises(), "", name, kube::PatchType::kMerge,
+                                 {{"metadata", {{"labels", {{workflow::kLabelManualReconciliation, nullptr}}}}}});
+    if (!cleared) return std::unexpected(cleared.error());
+  }
+  const Json* before = api::find_condition(promise, ws::kConfigureCompleted);
+  apply_workflow_decision(status, names(*pipelines), d, generation);
+  if (d.kind == Decision::Kind::kStart && !step->started.empty()) {
+    events_.normal(promise, ws::kEventPipelineStarted, "Configure", "Configure Pipeline started: " + (*pipelines)[d.pipeline].name);
+  }
+  if (d.kind == Decision::Kind::kFailed && (!before || before->value("reason", "") != ws::kReasonFailed)) {
+    events_.warning(promise, ws::kEventWorkflowFailed, "Configure",
+                    "A promise/configure Pipeline has failed: " + (*pipelines)[d.pipeline].name);
+  }
+  if (d.kind != Decision::Kind::kCompleted) {
+    if (auto s = write_status(promise, status); !s) return std::unexpected(s.error());
+    return kube::ReconcileResult{};  // its Jobs' events wake it
+  }
+
+  // The configure workflow is done: the Promise can take requests.
+  if (*api) {
+    requests_.ensure(name, **api);
+    const bool spec_changed = status.value("observedGeneration", int64_t{0}) != generation && generation != 1;
+    if (spec_changed || kube::meta::label(promise, workflow::kLabelReconcileResources) == "true") {
+      if (auto s = rerun_requests(promise, **api); !s) return std::unexpected(s.error());
+    }
+  }
+  const bool was_available = status.value("status", "") == pr::kAvailable;
+  status["status"] = pr::kAvailable;
+  if (!was_available) status["lastAvailableTime"] = kube::time_now();
+  api::set_condition(status, {.type = pr::kAvailable, .status = true, .reason = pr::kReasonAvailable,
+                              .message = pr::kMessageAvailable, .observed_generation = generation});
+  mark_reconciled(status, works_condition(works_.store().by_index(kPromiseWorkIndex, name), pr::kMessageWorksSucceeded, generation),
+                  generation);
+  for (const char* key : {"kind", "apiVersion", "status", "lastAvailableTime"}) {
+    if (status.contains(key)) status["kratix"][key] = status[key];
+  }
+  if (auto s = write_status(promise, status); !s) return std::unexpected(s.error());
+  if (!was_available) {
+    events_.normal(promise, pr::kEventAvailable, "Configure", pr::kEventAvailableMessage);
+    requests_.wake_all(name);
+  }
+  return kube::ReconcileResult{.requeue_after = config_.reconciliation_interval};
+}
+
+kube::Result<std::optional<kube::Resource>> PromiseReconciler::apply_api(const Json& promise, Json& status, bool& established) {
+  auto crd = promise_crd(promise);
+  if (!crd) return std::unexpected(crd.error());
+  if (!*crd) return std::optional<kube::Resource>{};
+  auto applied = client_.apply(kube::resources::custom_resource_definitions(), **crd, {.field_manager = "pave", .force = true});
+  if (!applied) {
+    // The API server's refusal is the clearest word on what is wrong with the API.
+    if (applied.error().kind == kube::ErrorKind::kInvalid || applied.error().kind == kube::ErrorKind::kBadRequest) {
+      return std::unexpected(kube::make_error(kube::ErrorKind::kInvalid, "promise api is not a valid CRD: " + applied.error().message));
+    }
+    return std::unexpected(applied.error());
+  }
+  for (const auto& c : kube::child(kube::child(*applied, "status"), "conditions")) {
+    if (c.value("type", "") == "Established" && c.value("status", "") == "True") established = true;
+  }
+  status["kind"] = (**crd)["spec"]["names"].value("kind", "");
+  status["apiVersion"] = promise_api_version(**crd);
+  return request_resource(promise);
+}
+
+kube::Status PromiseReconciler::apply_controller_rbac(const Json& promise, const kube::Resource& api) const {
+  const std::string name = kube::meta::name(promise) + "-promise-controller";
+  const Json labels = {{api::kLabelPromiseName, kube::meta::name(promise)}};
+  Json role = {{"apiVersion", "rbac.authorization.k8s.io/v1"}, {"kind", "ClusterRole"},
+               {"metadata", {{"name", name}, {"labels", labels}}},
+               {"rules", Json::array({{{"apiGroups", {api.group}}, {"resources", {api.plural}}, {"verbs", {"*"}}},
+                                      {{"apiGroups", {api.group}}, {"resources", {api.plural + "/finalizers"}}, {"verbs", {"update"}}},
+                                      {{"apiGroups", {api.group}}, {"resources", {api.plural + "/status"}},
+                                       {"verbs", {"get", "update", "patch"}}}})}};
+  Json binding = {{"apiVersion", "rbac.authorization.k8s.io/v1"}, {"kind", "ClusterRoleBinding"},
+                  {"metadata", {{"name", name}, {"labels", labels}}},
+                  {"roleRef", {{"apiGroup", "rbac.authorization.k8s.io"}, {"kind", "ClusterRole"}, {"name", name}}},
+                  {"subjects", Json::array({{{"kind", "ServiceAccount"}, {"name", kControllerServiceAccount},
+                                             {"namespace", api::kSystemNamespace}}})}};
+  for (const auto& [resource, object] : {std::pair{kClusterRoles, role}, std::pair{kClusterRoleBindings, binding}}) {
+    auto applied = client_.apply(resource, object, {.field_manager = "pave", .force = true});
+    if (!applied) return std::unexpected(applied.error());
+  }
+  return {};
+}
+
+kube::Status PromiseReconciler::apply_dependencies(const Json& promise) const {
+  const std::string name = kube::meta::name(promise);
+  const std::string work_name = api::deterministic_name(name + "-static-deps");
+  const Json& deps = kube::child(kube::child(promise, "spec"), "dependencies");
+  if (!deps.is_array() || deps.empty()) {
+    auto gone = client_.remove(api::works(), api::kSystemNamespace, work_name);
+    if (!gone && gone.error().kind != kube::ErrorKind::kNotFound) return gone;
+    return {};
+  }
+  std::vector<Json> documents(deps.begin(), deps.end());
+  const Json group = {{"id", api::workload_group_id(".")}, {"directory", "."},
+                      {"workloads", Json::array({{{"filepath", "static/" + name + "-dependencies.yaml"},
+                                                  {"content", base::gzip_base64(kube::to_yaml_documents(documents))}}})},
+                      {"destinationSelectors", squashed_selectors(promise)}};
+  const Json work = {{"apiVersion", api::kApiVersion}, {"kind", "Work"},
+                     {"metadata", {{"name", work_name}, {"namespace", api::kSystemNamespace},
+                                   {"labels", {{api::kLabelPromiseName, name}, {api::kLabelWorkType, "static-dependency"}}}}},
+                     {"spec", {{"promiseName", name}, {"workloadGroups", Json::array({group})}}}};
+  auto applied = client_.apply(api::works(), work, {.field_manager = "pave", .force = true});
+  if (!applied) return std::unexpected(applied.error());
+  return {};
+}
+
+kube::Status PromiseReconciler::rerun_requests(const Json& promise, const kube::Resource& api) const {
+  auto all = client_.list_all(api, "");
+  if (!all) return std::unexpected(all.error());
+  for (const auto& rr : all->items) {
+    auto labelled = client_.patch(api, kube::meta::namespace_of(rr), kube::meta::name(rr), kube::PatchType::kMerge,
+                                  {{"metadata", {{"labels", {{workflow::kLabelRunFromStart, "true"}}}}}});
+    if (!labelled && labelled.error().kind != kube::ErrorKind::kNotFound) return std::unexpected(labelled.error());
+  }
+  events_.normal(promise, "ReconcilingResources", "Configure", "Reconciling all resource requests");
+  if (kube::meta::label(promise, workflow::kLabelReconcileResources) == "true") {
+    auto cleared = client_.patch(api::promises(), "", kube::meta::name(promise), kube::PatchType::kMerge,
+                                 {{"metadata", {{"labels", {{workflow::kLabelReconcileResources, nullptr}}}}}});
+    if (!cleared) return std::unexpected(cleared.error());
+  }
+  return {};
+}
+
+kube::Status PromiseReconciler::write_status(const Json& promise, const Json& status) const {
+  const Json current = promise.value("status", Json::object());
+  if (current == status) return {};
+  auto written = client_.patch(api::promises(), "", kube::meta::name(promise), kube::PatchType::kMerge,
+                               {{"metadata", {{"resourceVersion", kube::meta::resource_version(promise)}}},
+                                {"status", status}},
+                               {.subresource = "status"});
+  if (!written && written.error().kind != kube::ErrorKind::kNotFound) return std::unexpected(written.error());
+  return {};
+}
+
+void PromiseReconciler::report_invalid(const Json& promise, const std::string& message) const {
+  kube::log::warn("promise cannot be configured", {{"promise", kube::meta::name(promise)}, {"error", message}});
+  Json status = promise.value("status", Json::object());
+  if (status.value("message", "") == message) return;  // told already
+  events_.warning(promise, pr::kEventInvalidApi, "Configure", message);
+  status["message"] = message;
+  status["status"] = pr::kUnavailable;
+  const int64_t generation = kube::meta::generation(promise);
+  api::set_condition(status, {.type = pr::kAvailable, .status = false, .reason = pr::kReasonUnavailable,
+                              .message = pr::kMessageUnavailable, .observed_generation = generation});
+  api::set_condition(status, {.type = ws::kReconciled, .status = false, .reason = pr::kEventInvalidApi,
+                              .message = ws::kMessageFailing, .observed_generation = generation});
+  if (auto s = write_status(promise, status); !s) {
+    kube::log::warn("could not report on promise", {{"promise", kube::meta::name(promise)}, {"error", s.error().to_string()}});
+  }
+}
+
+}  // namespace pave::platform

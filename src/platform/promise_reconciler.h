@@ -1,0 +1,65 @@
+// PromiseReconciler (kratix-spec.md 2.1, 2.7): makes a Promise's API a CRD (with the status schema and
+// printer columns Kratix injects) and starts the controller of its requests, writes its static
+// dependencies as one Work, runs its promise.configure pipelines, and reports Available with the
+// ConfigureWorkflowCompleted, WorksSucceeded and Reconciled conditions. A change of its spec re-runs the
+// configure workflow of every request. Deleting it runs its promise.delete pipeline, then removes, one
+// finalizer at a time and each step safe to repeat: its Jobs, its requests, its revisions, the
+// controller of its API and the RBAC and ConfigMaps its pipelines used, its Works, and its CRD.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "kube/event_recorder.h"
+#include "kube/informer.h"
+#include "kube/reconciler.h"
+#include "platform/resource_controllers.h"
+#include "workflow/kratix_config.h"
+#include "workflow/workflow_runner.h"
+
+namespace pave::platform {
+
+class PromiseReconciler : public kube::Reconciler {
+ public:
+  // works must have the index kPromiseWorkIndex (promise_work_index()).
+  PromiseReconciler(kube::Client client, const kube::Informer& promises, const kube::Informer& works,
+                    ResourceControllers& requests, kube::EventRecorder& events, workflow::KratixConfig config,
+                    std::string adapter_image);
+
+  kube::Result<kube::ReconcileResult> reconcile(const kube::Request& request) override;
+
+  // Works of promise workflows by their Promise: "<promise>".
+  static constexpr const char* kPromiseWorkIndex = "promise-work";
+  static kube::IndexFunc promise_work_index();
+
+ private:
+  kube::Result<kube::ReconcileResult> configure(const kube::Json& promise);
+  kube::Result<kube::ReconcileResult> remove(const kube::Json& promise);
+  // The CRD applied and established; nothing when the Promise has no API; kInvalid for an API that is no CRD.
+  kube::Result<std::optional<kube::Resource>> apply_api(const kube::Json& promise, kube::Json& status, bool& established);
+  kube::Status apply_controller_rbac(const kube::Json& promise, const kube::Resource& api) const;
+  kube::Status apply_dependencies(const kube::Json& promise) const;
+  kube::Status rerun_requests(const kube::Json& promise, const kube::Resource& api) const;
+  workflow::WorkflowTarget target(const kube::Json& promise, workflow::WorkflowAction action,
+                                  std::vector<workflow::Pipeline> pipelines) const;
+  std::vector<std::string> wanted_finalizers(const kube::Json& promise) const;
+  kube::Status write_status(const kube::Json& promise, const kube::Json& status) const;
+  void report_invalid(const kube::Json& promise, const std::string& message) const;
+  // Deletion steps (promise_deletion.cpp): each returns true when its work is done.
+  kube::Result<bool> run_delete_workflow(const kube::Json& promise);
+  kube::Result<bool> delete_requests(const kube::Json& promise) const;
+  kube::Result<bool> delete_labelled(const kube::Json& promise) const;
+  kube::Result<bool> delete_works(const kube::Json& promise) const;
+  kube::Result<bool> delete_crd(const kube::Json& promise) const;
+
+  kube::Client client_;
+  const kube::Informer& promises_;
+  const kube::Informer& works_;
+  ResourceControllers& requests_;
+  kube::EventRecorder& events_;
+  const workflow::KratixConfig config_;
+  const std::string adapter_image_;
+  workflow::WorkflowRunner runner_;
+};
+
+}  // namespace pave::platform

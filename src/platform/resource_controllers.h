@@ -1,0 +1,53 @@
+// ResourceControllers: one resource-request controller per Promise API, started when a Promise's CRD
+// is established and stopped when the Promise goes, all in the one manager and sharing its Job and Work
+// caches (kratix-spec.md 2.2, 2.7 step 5). Job and Work events reach the right controller through one
+// handler per shared cache, by the objects' kratix.io/promise-name and kratix.io/resource-name labels.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "kube/manager.h"
+#include "platform/resource_request_reconciler.h"
+
+namespace pave::platform {
+
+class ResourceControllers {
+ public:
+  // jobs and works are the manager's shared caches.
+  ResourceControllers(kube::Manager& manager, RequestControllerContext context, kube::Informer& jobs, kube::Informer& works);
+  ~ResourceControllers();
+
+  // Makes sure the requests of promise's API (api) have a running controller.
+  void ensure(const std::string& promise, const kube::Resource& api);
+  // Stops the controller of promise's API, if it has one.
+  void stop(const std::string& promise);
+  // Reconciles every request of promise's API (the Promise changed or became available).
+  void wake_all(const std::string& promise);
+  bool running(const std::string& promise) const;
+
+ private:
+  struct Running {
+    kube::Resource api;
+    kube::Controller* controller = nullptr;
+    kube::Informer* requests = nullptr;
+    std::function<void(const kube::Request&)> enqueue;
+  };
+  // Where Job and Work events go: the enqueuer of each running controller, by Promise. Shared with the
+  // handlers on the manager's caches, which may outlive this object.
+  struct Routes {
+    std::mutex mu;
+    std::map<std::string, std::function<void(const kube::Request&)>> by_promise;
+    void route(const kube::Json& object);
+  };
+
+  kube::Manager& manager_;
+  RequestControllerContext context_;
+  std::shared_ptr<Routes> routes_ = std::make_shared<Routes>();
+  mutable std::mutex mu_;
+  std::map<std::string, Running> running_;
+};
+
+}  // namespace pave::platform

@@ -1,0 +1,208 @@
+#include "platform/resource_request_reconciler.h"
+
+#include "kube/log.h"
+#include "kube/object.h"
+#include "platform/api/conditions.h"
+#include "platform/api/kratix.h"
+#include "platform/finalizers.h"
+#include "platform/request_placement_reporter.h"
+#include "platform/workflow_status.h"
+#include "workflow/labels.h"
+
+namespace pave::platform {
+namespace {
+
+using kube::Json;
+using workflow::Decision;
+using workflow::WorkflowAction;
+using workflow::WorkflowType;
+namespace ws = api::workflow_status;
+
+// The status fields the controller owns; everything else on a request's status is the pipelines'.
+constexpr const char* kOwnedStatus[] = {"message", "workflows", "workflowsSucceeded", "workflowsFailed", "conditions",
+                                        "observedGeneration", "lastSuccessfulConfigureWorkflowTime"};
+
+bool available(const Json& promise) {
+  const Json* c = api::find_condition(promise, api::promise::kAvailable);
+  return !c || c->value("status", "") != "False";  // only a Promise that says it is unavailable holds requests
+}
+
+bool has_label(const Json& object, const char* key) { return kube::meta::label(object, key) == "true"; }
+
+std::vector<std::string> names(const std::vector<workflow::Pipeline>& pipelines) {
+  std::vector<std::string> out;
+  for (const auto& p : pipelines) out.push_back(p.name);
+  return out;
+}
+
+}  // namespace
+
+ResourceRequestReconciler::ResourceRequestReconciler(const RequestControllerContext& context, std::string promise,
+                                                     kube::Resource api, const kube::Informer& requests)
+    : ctx_(context), promise_(std::move(promise)), api_(std::move(api)), requests_(requests), runner_(context.client) {}
+
+kube::Result<kube::ReconcileResult> ResourceRequestReconciler::reconcile(const kube::Request& request) {
+  kube::ObjectPtr rr = requests_.store().get(request.key());
+  kube::ObjectPtr promise = ctx_.promises.store().get(promise_);
+  if (!rr || !promise) return kube::ReconcileResult{};
+  if (kube::meta::label(*rr, api::kLabelPromiseName) != promise_) {
+    // Every request carries its Promise's name, so Kratix's selectors find it (spec 2.2).
+    auto labelled = ctx_.client.patch(api_, kube::meta::namespace_of(*rr), kube::meta::name(*rr), kube::PatchType::kMerge,
+                                      {{"metadata", {{"labels", {{api::kLabelPromiseName, promise_}}}}}});
+    if (!labelled && labelled.error().kind != kube::ErrorKind::kNotFound) return std::unexpected(labelled.error());
+    return kube::ReconcileResult{};
+  }
+  if ((*rr)["metadata"].contains("deletionTimestamp")) return remove(*rr, *promise);
+  return configure(*rr, *promise);
+}
+
+workflow::WorkflowTarget ResourceRequestReconciler::target(const Json& rr, const Json& promise, WorkflowAction action,
+                                                           std::vector<workflow::Pipeline> pipelines) const {
+  workflow::WorkflowTarget t{.type = WorkflowType::kResource, .action = action, .promise = promise, .object = rr,
+                             .api = {api_.group, api_.version, api_.kind, api_.plural, !api_.namespaced},
+                             .pipelines = std::move(pipelines), .config = ctx_.config};
+  if (!ctx_.adapter_image.empty()) t.adapter_image = ctx_.adapter_image;
+  return t;
+}
+
+kube::Result<kube::ReconcileResult> ResourceRequestReconciler::configure(const Json& rr, const Json& promise) {
+  const int64_t generation = kube::meta::generation(rr);
+  Json status = rr.value("status", Json::object());
+  if (!available(promise)) {
+    status["message"] = ws::kMessagePending;
+    api::set_condition(status, {.type = api::request::kPromiseAvailable, .status = false,
+                                .reason = api::request::kReasonNotInstalled, .message = api::request::kMessageNotInstalled,
+                                .observed_generation = generation});
+    if (auto s = write_status(rr, status); !s) return std::unexpected(s.error());
+    return kube::ReconcileResult{.requeue_after = std::chrono::seconds(60)};
+  }
+  api::set_condition(status, {.type = api::request::kPromiseAvailable, .status = true, .reason = api::request::kReasonAvailable,
+                              .message = api::request::kMessageAvailable, .observed_generation = generation});
+
+  auto deletes = workflow::parse_workflow(promise, WorkflowType::kResource, WorkflowAction::kDelete);
+  std::vector<std::string> wanted = {api::request::kFinalizerWorkCleanup, api::request::kFinalizerWorkflowsCleanup};
+  if (deletes && !deletes->empty()) wanted.insert(wanted.begin(), api::request::kFinalizerDeleteWorkflows);
+  auto finalized = update_owned_finalizers(ctx_.client, api_, rr,
+                                           {api::request::kFinalizerDeleteWorkflows, api::request::kFinalizerWorkCleanup,
+                                            api::request::kFinalizerWorkflowsCleanup},
+                                           wanted);
+  if (!finalized) return std::unexpected(finalized.error());
+  if (*finalized) return kube::ReconcileResult{};  // the update wakes this request again
+
+  auto pipelines = workflow::parse_workflow(promise, WorkflowType::kResource, WorkflowAction::kConfigure);
+  if (!pipelines) {
+    fail(rr, "InvalidPipeline", pipelines.error().message);
+    return kube::ReconcileResult{};  // a Promise change wakes every request
+  }
+  const bool rerun = has_label(rr, workflow::kLabelManualReconciliation) || has_label(rr, workflow::kLabelRunFromStart);
+  auto t = target(rr, promise, WorkflowAction::kConfigure, *pipelines);
+  t.run_from_start = rerun;
+  auto step = runner_.step(t);
+  if (!step) return std::unexpected(step.error());
+  const Decision& d = step->decision;
+  if (rerun && !step->started.empty()) {
+    // The new run has begun: the request asks for no other (Kratix removes the labels here too).
+    Json labels = {{workflow::kLabelManualReconciliation, nullptr}, {workflow::kLabelRunFromStart, nullptr}};
+    auto cleared = ctx_.client.patch(api_, kube::meta::namespace_of(rr), kube::meta::name(rr), kube::PatchType::kMerge,
+                                     {{"metadata", {{"labels", labels}}}});
+    if (!cleared) return std::unexpected(cleared.error());
+  }
+  const Json* before = api::find_condition(rr, ws::kConfigureCompleted);
+  apply_workflow_decision(status, names(*pipelines), d, generation);
+  if (d.kind == Decision::Kind::kStart && !step->started.empty()) {
+    ctx_.events.normal(rr, ws::kEventPipelineStarted, "Configure", "Configure Pipeline started: " + (*pipelines)[d.pipeline].name);
+  }
+  if (d.kind == Decision::Kind::kFailed && (!before || before->value("reason", "") != ws::kReasonFailed)) {
+    ctx_.events.warning(rr, ws::kEventWorkflowFailed, "Configure",
+                        "A resource/configure Pipeline has failed: " + (*pipelines)[d.pipeline].name);
+  }
+  if (d.kind == Decision::Kind::kCompleted) {
+    mark_reconciled(status, works_condition(works_of(rr), api::request::kMessageWorksSucceeded, generation), generation);
+  }
+  if (auto s = write_status(rr, status); !s) return std::unexpected(s.error());
+  if (d.kind == Decision::Kind::kCompleted) return kube::ReconcileResult{.requeue_after = ctx_.config.reconciliation_interval};
+  return kube::ReconcileResult{};  // its Jobs' and Works' events wake it
+}
+
+kube::Result<kube::ReconcileResult> ResourceRequestReconciler::remove(const Json& rr, const Json& promise) {
+  const std::vector<std::string> owned = {api::request::kFinalizerDeleteWorkflows, api::request::kFinalizerWorkCleanup,
+                                          api::request::kFinalizerWorkflowsCleanup};
+  auto finish = [&](const char* done) -> kube::Result<kube::ReconcileResult> {
+    std::vector<std::string> rest;
+    for (const auto& f : owned) {
+      if (f != done && kube::meta::has_finalizer(rr, f)) rest.push_back(f);
+    }
+    if (auto s = set_owned_finalizers(ctx_.client, api_, rr, owned, rest); !s) return std::unexpected(s.error());
+    return kube::ReconcileResult{};
+  };
+  if (kube::meta::has_finalizer(rr, api::request::kFinalizerDeleteWorkflows)) {
+    auto deletes = workflow::parse_workflow(promise, WorkflowType::kResource, WorkflowAction::kDelete);
+    if (!deletes || deletes->empty()) return finish(api::request::kFinalizerDeleteWorkflows);
+    auto step = runner_.step(target(rr, promise, WorkflowAction::kDelete, *deletes));
+    if (!step) return std::unexpected(step.error());
+    if (step->decision.kind == Decision::Kind::kFailed) {
+      Json status = rr.value("status", Json::object());
+      api::set_condition(status, {.type = "DeleteWorkflowCompleted", .status = false, .reason = "DeleteWorkflowFailed",
+                                  .message = "The Delete Pipeline has failed", .observed_generation = kube::meta::generation(rr)});
+      if (auto s = write_status(rr, status); !s) return std::unexpected(s.error());
+      return kube::ReconcileResult{.requeue_after = std::chrono::seconds(30)};
+    }
+    if (step->decision.kind != Decision::Kind::kCompleted) return kube::ReconcileResult{};
+    return finish(api::request::kFinalizerDeleteWorkflows);
+  }
+  if (kube::meta::has_finalizer(rr, api::request::kFinalizerWorkCleanup)) {
+    // The Works go first, and with them (their own finalizers) their WorkPlacements and files.
+    auto works = works_of(rr);
+    for (const auto& w : works) {
+      if ((*w)["metadata"].contains("deletionTimestamp")) continue;
+      auto gone = ctx_.client.remove(api::works(), kube::meta::namespace_of(*w), kube::meta::name(*w));
+      if (!gone && gone.error().kind != kube::ErrorKind::kNotFound) return std::unexpected(gone.error());
+    }
+    if (!works.empty()) return kube::ReconcileResult{.requeue_after = std::chrono::seconds(1)};
+    return finish(api::request::kFinalizerWorkCleanup);
+  }
+  if (kube::meta::has_finalizer(rr, api::request::kFinalizerWorkflowsCleanup)) {
+    for (auto action : {WorkflowAction::kConfigure, WorkflowAction::kDelete}) {
+      if (auto s = runner_.delete_jobs(target(rr, promise, action, {})); !s) return std::unexpected(s.error());
+    }
+    return finish(api::request::kFinalizerWorkflowsCleanup);
+  }
+  return kube::ReconcileResult{};
+}
+
+std::vector<kube::ObjectPtr> ResourceRequestReconciler::works_of(const Json& rr) const {
+  return ctx_.works.store().by_index(RequestPlacementReporter::kRequestIndex,
+                                     promise_ + "/" + kube::meta::namespace_of(rr) + "/" + kube::meta::name(rr));
+}
+
+kube::Status ResourceRequestReconciler::write_status(const Json& rr, const Json& status) const {
+  const Json current = rr.value("status", Json::object());
+  Json patch = Json::object();
+  for (const char* key : kOwnedStatus) {
+    const Json now = status.value(key, Json());
+    if (current.value(key, Json()) != now) patch[key] = now;
+  }
+  const Json workflows = kube::child(kube::child(status, "kratix"), "workflows");
+  if (workflows != kube::child(kube::child(current, "kratix"), "workflows")) patch["kratix"]["workflows"] = workflows;
+  if (patch.empty()) return {};
+  auto written = ctx_.client.patch(api_, kube::meta::namespace_of(rr), kube::meta::name(rr), kube::PatchType::kMerge,
+                                   {{"metadata", {{"resourceVersion", kube::meta::resource_version(rr)}}}, {"status", patch}},
+                                   {.subresource = "status"});
+  if (!written && written.error().kind != kube::ErrorKind::kNotFound) return std::unexpected(written.error());
+  return {};
+}
+
+void ResourceRequestReconciler::fail(const Json& rr, const std::string& reason, const std::string& message) const {
+  kube::log::warn("resource request cannot run its workflow",
+                  {{"request", kube::meta::key(rr)}, {"promise", promise_}, {"error", message}});
+  ctx_.events.warning(rr, reason, "Configure", message);
+  Json status = rr.value("status", Json::object());
+  status["message"] = message;
+  api::set_condition(status, {.type = ws::kReconciled, .status = false, .reason = reason, .message = ws::kMessageFailing,
+                              .observed_generation = kube::meta::generation(rr)});
+  if (auto s = write_status(rr, status); !s) {
+    kube::log::warn("could not report on resource request", {{"request", kube::meta::key(rr)}, {"error", s.error().to_string()}});
+  }
+}
+
+}  // namespace pave::platform

@@ -1,0 +1,55 @@
+// ResourceRequestReconciler: the controller of one Promise's API (kratix-spec.md 2.2, 2.8). Every
+// resource request gets the kratix.io/promise-name label, waits while its Promise is unavailable, runs
+// the Promise's resource.configure pipelines one after another (workflow_runner.h), and says how far it
+// got on its status; deleting it runs the resource.delete pipeline, then removes its Works (and so their
+// files in the state stores) and its Jobs.
+//
+// One instance per Promise, made and dropped at run time by ResourceControllers as Promises come and go.
+// Its status writes touch only the fields Kratix's controller owns, so what pipelines write (status.yaml)
+// and where the request landed (status.kratix.placements, RequestPlacementReporter) are kept.
+#pragma once
+
+#include <string>
+
+#include "kube/event_recorder.h"
+#include "kube/informer.h"
+#include "kube/reconciler.h"
+#include "workflow/kratix_config.h"
+#include "workflow/workflow_runner.h"
+
+namespace pave::platform {
+
+struct RequestControllerContext {
+  kube::Client client;
+  const kube::Informer& promises;
+  const kube::Informer& works;  // with RequestPlacementReporter's kRequestIndex
+  kube::EventRecorder& events;
+  workflow::KratixConfig config;
+  std::string adapter_image;
+};
+
+class ResourceRequestReconciler : public kube::Reconciler {
+ public:
+  ResourceRequestReconciler(const RequestControllerContext& context, std::string promise, kube::Resource api,
+                            const kube::Informer& requests);
+
+  kube::Result<kube::ReconcileResult> reconcile(const kube::Request& request) override;
+
+ private:
+  kube::Result<kube::ReconcileResult> configure(const kube::Json& rr, const kube::Json& promise);
+  kube::Result<kube::ReconcileResult> remove(const kube::Json& rr, const kube::Json& promise);
+  workflow::WorkflowTarget target(const kube::Json& rr, const kube::Json& promise, workflow::WorkflowAction action,
+                                  std::vector<workflow::Pipeline> pipelines) const;
+  std::vector<kube::ObjectPtr> works_of(const kube::Json& rr) const;
+  // Merge-patches the fields of status that differ from rr's, over rr's resourceVersion.
+  kube::Status write_status(const kube::Json& rr, const kube::Json& status) const;
+  void fail(const kube::Json& rr, const std::string& reason, const std::string& message) const;
+
+  const RequestControllerContext& ctx_;
+  const std::string promise_;
+  const kube::Resource api_;
+  const kube::Informer& requests_;
+  workflow::WorkflowRunner runner_;
+};
+
+}  // namespace pave::platform

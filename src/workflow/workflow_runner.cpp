@@ -1,0 +1,143 @@
+#include "workflow/workflow_runner.h"
+
+#include "kube/log.h"
+#include "kube/object.h"
+#include "platform/api/kratix.h"
+#include "workflow/hash.h"
+#include "workflow/labels.h"
+
+namespace pave::workflow {
+namespace {
+
+using kube::Json;
+
+kube::Resource rbac(const char* plural, const char* kind, bool namespaced) {
+  return {"rbac.authorization.k8s.io", "v1", plural, kind, namespaced};
+}
+
+std::string object_label(const Json& object, const char* key) {
+  auto labels = kube::meta::labels(object);
+  auto it = labels.find(key);
+  return it == labels.end() ? "" : it->second;
+}
+
+}  // namespace
+
+std::string WorkflowRunner::jobs_namespace(const WorkflowTarget& target) const {
+  PipelineRun run{.type = target.type, .action = target.action, .promise = target.promise, .object = target.object};
+  return pipeline_namespace(run);
+}
+
+std::string WorkflowRunner::label_selector(const WorkflowTarget& target) const {
+  std::string s = std::string(platform::api::kLabelPromiseName) + "=" + kube::meta::name(target.promise) + "," +
+                  kLabelWorkflowType + "=" + std::string(to_string(target.type)) + "," + kLabelWorkflowAction + "=" +
+                  std::string(to_string(target.action));
+  if (target.type == WorkflowType::kResource) s += std::string(",") + kLabelResourceName + "=" + kube::meta::name(target.object);
+  return s;
+}
+
+kube::Result<std::vector<Json>> WorkflowRunner::jobs(const WorkflowTarget& target) const {
+  auto list = client_.list_all(kube::resources::jobs(), jobs_namespace(target), {.label_selector = label_selector(target)});
+  if (!list) return std::unexpected(list.error());
+  return std::move(list->items);
+}
+
+kube::Result<WorkflowStep> WorkflowRunner::step(const WorkflowTarget& target) const {
+  auto all = jobs(target);
+  if (!all) return std::unexpected(all.error());
+  std::vector<JobView> views;
+  for (const auto& j : *all) views.push_back(job_view(j));
+  std::vector<std::string> names;
+  for (const auto& p : target.pipelines) names.push_back(p.name);
+  const std::string hash = workflow_hash(target.type, target.promise, target.object);
+
+  WorkflowStep step{.decision = decide(names, hash, views, target.run_from_start), .ns = jobs_namespace(target)};
+  if (names.empty()) {
+    step.decision = {.kind = Decision::Kind::kCompleted};
+    return step;
+  }
+  if (!step.decision.suspend.empty()) {
+    // A manual re-run stops the Job in flight rather than waiting for it (Kratix suspends it).
+    auto suspended = client_.patch(kube::resources::jobs(), step.ns, step.decision.suspend, kube::PatchType::kMerge,
+                                   {{"spec", {{"suspend", true}}}});
+    if (!suspended && suspended.error().kind != kube::ErrorKind::kNotFound) return std::unexpected(suspended.error());
+  }
+  if (step.decision.kind == Decision::Kind::kStart) {
+    if (auto s = start(target, step.decision.pipeline, step); !s) return std::unexpected(s.error());
+  } else if (step.decision.kind == Decision::Kind::kCompleted) {
+    for (const auto& name : jobs_to_prune(views, static_cast<size_t>(target.config.number_of_jobs_to_keep))) {
+      auto gone = client_.remove(kube::resources::jobs(), step.ns, name, {.propagation_policy = "Background"});
+      if (!gone && gone.error().kind != kube::ErrorKind::kNotFound) return std::unexpected(gone.error());
+    }
+  }
+  return step;
+}
+
+kube::Status WorkflowRunner::start(const WorkflowTarget& target, size_t index, WorkflowStep& step) const {
+  PipelineRun run{.type = target.type, .action = target.action, .promise = target.promise, .object = target.object,
+                  .api = target.api, .index = index, .count = target.pipelines.size(), .pipeline = target.pipelines[index],
+                  .hash = workflow_hash(target.type, target.promise, target.object),
+                  .pipeline_namespace = configured_pipeline_namespace(target.promise),
+                  .adapter_image = target.adapter_image, .config = target.config};
+  auto objects = build_pipeline_objects(run);
+  if (!objects) return std::unexpected(objects.error());
+  if (auto s = apply_objects(*objects); !s) return s;
+  auto job = client_.create(kube::resources::jobs(), objects->ns, objects->job);
+  if (!job) return std::unexpected(job.error());
+  step.started = kube::meta::name(*job);
+  kube::log::info("pipeline started", {{"promise", kube::meta::name(target.promise)}, {"object", kube::meta::key(target.object)},
+                                       {"pipeline", run.pipeline.name}, {"job", step.started}});
+  return {};
+}
+
+kube::Status WorkflowRunner::apply_objects(const PipelineObjects& o) const {
+  if (!o.service_account.is_null()) {
+    if (o.user_service_account) {
+      // The pipeline names its own ServiceAccount: made when missing, never changed when it is the user's.
+      auto existing = client_.get(kube::resources::service_accounts(), o.ns, kube::meta::name(o.service_account));
+      if (!existing && existing.error().kind != kube::ErrorKind::kNotFound) return std::unexpected(existing.error());
+      const bool ours = existing && !object_label(*existing, platform::api::kLabelPromiseName).empty();
+      if (!existing || ours) {
+        if (auto s = create_or_update(kube::resources::service_accounts(), o.service_account); !s) return s;
+      }
+    } else if (auto s = create_or_update(kube::resources::service_accounts(), o.service_account); !s) {
+      return s;
+    }
+  }
+  if (o.config_map) {
+    if (auto s = create_or_update(kube::resources::configmaps(), *o.config_map); !s) return s;
+  }
+  for (const auto& r : o.roles) {
+    if (auto s = create_or_update(rbac("roles", "Role", true), r); !s) return s;
+  }
+  for (const auto& r : o.role_bindings) {
+    if (auto s = create_or_update(rbac("rolebindings", "RoleBinding", true), r); !s) return s;
+  }
+  for (const auto& r : o.cluster_roles) {
+    if (auto s = create_or_update(rbac("clusterroles", "ClusterRole", false), r); !s) return s;
+  }
+  for (const auto& r : o.cluster_role_bindings) {
+    if (auto s = create_or_update(rbac("clusterrolebindings", "ClusterRoleBinding", false), r); !s) return s;
+  }
+  return {};
+}
+
+kube::Status WorkflowRunner::create_or_update(const kube::Resource& r, const Json& object) const {
+  // Server-side apply updates in place (Kratix does not recreate these on re-runs) and creates when missing.
+  auto applied = client_.apply(r, object, {.field_manager = field_manager_, .force = true});
+  if (!applied) return std::unexpected(applied.error());
+  return {};
+}
+
+kube::Status WorkflowRunner::delete_jobs(const WorkflowTarget& target) const {
+  auto all = jobs(target);
+  if (!all) return std::unexpected(all.error());
+  for (const auto& j : *all) {
+    auto gone = client_.remove(kube::resources::jobs(), kube::meta::namespace_of(j), kube::meta::name(j),
+                               {.propagation_policy = "Background"});
+    if (!gone && gone.error().kind != kube::ErrorKind::kNotFound) return gone;
+  }
+  return {};
+}
+
+}  // namespace pave::workflow

@@ -1,0 +1,61 @@
+// Runs a workflow one step at a time on the cluster: reads its Jobs from the API server, decides with
+// the state machine (workflow_state.h), and starts the next pipeline (its ServiceAccount, RBAC and
+// scheduling ConfigMap created or updated, then its Job) or prunes the Jobs of a finished run.
+//
+// Jobs are read from the API server, not a cache: a cache that has not yet seen the Job this runner just
+// created would make it start the same pipeline twice.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "kube/client.h"
+#include "workflow/job_builder.h"
+#include "workflow/workflow_state.h"
+
+namespace pave::workflow {
+
+struct WorkflowTarget {
+  WorkflowType type = WorkflowType::kPromise;
+  WorkflowAction action = WorkflowAction::kConfigure;
+  kube::Json promise;
+  kube::Json object;  // the Promise or the resource request
+  ObjectApi api;      // resource workflows: the request's API
+  std::vector<Pipeline> pipelines;
+  bool run_from_start = false;  // a manual re-run: start again at pipeline 0
+  std::string adapter_image = kDefaultAdapterImage;
+  KratixConfig config;
+};
+
+struct WorkflowStep {
+  Decision decision;        // kStart: `started` is the Job just created for decision.pipeline
+  std::string started;
+  std::string ns;           // where the workflow's Jobs run
+};
+
+class WorkflowRunner {
+ public:
+  explicit WorkflowRunner(kube::Client client, std::string field_manager = "pave")
+      : client_(std::move(client)), field_manager_(std::move(field_manager)) {}
+
+  // Looks at the workflow's Jobs and takes the next step.
+  kube::Result<WorkflowStep> step(const WorkflowTarget& target) const;
+
+  // The workflow's Jobs, newest last is not guaranteed (see workflow_state.h for the order).
+  kube::Result<std::vector<kube::Json>> jobs(const WorkflowTarget& target) const;
+
+  // Deletes every Job of the workflow (and their Pods), for the workflows-cleanup finalizers.
+  kube::Status delete_jobs(const WorkflowTarget& target) const;
+
+ private:
+  kube::Status start(const WorkflowTarget& target, size_t index, WorkflowStep& step) const;
+  kube::Status apply_objects(const PipelineObjects& objects) const;
+  kube::Status create_or_update(const kube::Resource& r, const kube::Json& object) const;
+  std::string label_selector(const WorkflowTarget& target) const;
+  std::string jobs_namespace(const WorkflowTarget& target) const;
+
+  kube::Client client_;
+  std::string field_manager_;
+};
+
+}  // namespace pave::workflow

@@ -1,0 +1,55 @@
+// The serial workflow state machine (kratix-spec.md 2.5), as a pure decision over the workflow's Jobs.
+//
+// Pipelines run one after another, each as a Job labelled with the workflow hash and its pipeline name.
+// The newest Job decides where the workflow is:
+//   - none for the current hash (a first run, or the spec changed): start pipeline 0, unless the newest
+//     Job, of an older spec, still runs: wait for it;
+//   - running: wait (its Job's events wake the reconciler);
+//   - failed: the workflow failed at that pipeline (no later pipeline runs);
+//   - succeeded: start the next pipeline, or, after the last one, the workflow is complete.
+// A manual re-run (kratix.io/manual-reconciliation or run-from-start) suspends a running Job and starts
+// pipeline 0 again.
+//
+// Everything lives in the Jobs, so a controller restarted at any point decides the same thing again and
+// never runs a pipeline twice for one hash.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "kube/json.h"
+
+namespace pave::workflow {
+
+// A pipeline Job as the state machine sees it.
+struct JobView {
+  enum class Phase { kRunning, kSucceeded, kFailed };
+  std::string name;
+  std::string pipeline;  // kratix.io/pipeline-name
+  std::string hash;      // kratix.io/hash
+  std::string created;   // metadata.creationTimestamp
+  Phase phase = Phase::kRunning;
+};
+
+// Reads a Job: Complete=True is succeeded; Failed=True, or suspended (a superseded run), is failed.
+JobView job_view(const kube::Json& job);
+
+struct Decision {
+  enum class Kind { kStart, kWait, kCompleted, kFailed };
+  Kind kind = Kind::kStart;
+  size_t pipeline = 0;    // the pipeline to start, being waited for, or that failed
+  size_t succeeded = 0;   // pipelines of the current hash that completed
+  std::string job;        // the Job waited for, or that failed
+  std::string suspend;    // a running Job to suspend before starting (manual re-run)
+};
+
+// What to do next for a workflow of these pipelines (by name, in order) at this hash, given its Jobs (any
+// order). run_from_start: a manual re-run was asked for.
+Decision decide(const std::vector<std::string>& pipelines, const std::string& hash, std::vector<JobView> jobs,
+                bool run_from_start);
+
+// The Jobs to delete after a workflow completes: all but the newest `keep` of each pipeline.
+std::vector<std::string> jobs_to_prune(std::vector<JobView> jobs, size_t keep);
+
+}  // namespace pave::workflow
