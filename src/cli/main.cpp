@@ -1,6 +1,7 @@
 // pave: one binary for the controller and the command line.
 //
 //   pave controller [--kubeconfig K] [--cache-dir D] [--health-port P] [--leader-elect] [--log-format json]
+//   pave adapter reader | work-creator --input-directory D --promise-name P --pipeline-name N ... | update-status
 //   pave version
 #include <CLI/CLI.hpp>
 
@@ -10,6 +11,7 @@
 #include <malloc.h>
 #include <unistd.h>
 
+#include "adapter/commands.h"
 #include "kube/log.h"
 #include "kube/object.h"
 #include "kube/manager.h"
@@ -123,8 +125,29 @@ int main(int argc, char** argv) {
       ->envname("PIPELINE_ADAPTER_IMG");
   controller->add_option("--log-format", log_format, "text or json");
   controller->add_option("--log-level", log_level, "debug, info, warn or error");
+  // The steps Pave's pipeline Jobs run around the user's containers (Kratix's pipeline-adapter).
+  auto* adapter = app.add_subcommand("adapter", "a pipeline pod's own steps: reader, work-creator, update-status");
+  adapter->require_subcommand(1);
+  adapter->add_subcommand("reader", "write the Promise or resource request to /kratix/input/object.yaml");
+  adapter::WorkCreatorOptions work;
+  auto* creator = adapter->add_subcommand("work-creator", "turn the pipeline's output into a Work");
+  creator->add_option("--input-directory", work.input_directory, "directory holding input/, metadata/ and kratix-system/");
+  creator->add_option("--promise-name", work.promise_name, "the Promise");
+  creator->add_option("--pipeline-name", work.pipeline_name, "the pipeline");
+  creator->add_option("--namespace", work.namespace_, "where the Work goes (default kratix-platform-system)");
+  creator->add_option("--workflow-type", work.workflow_type, "promise or resource");
+  creator->add_option("--resource-name", work.resource_name, "the resource request (resource workflows)");
+  creator->add_option("--resource-namespace", work.resource_namespace, "the request's namespace, when pipelines run elsewhere");
+  adapter->add_subcommand("update-status", "merge the pipeline's status.yaml and workflow control into the object's status");
   app.add_subcommand("version", "print Pave's version");
   CLI11_PARSE(app, argc, argv);
+
+  if (*adapter) {
+    kube::log::configure(kube::log::Format::kText, kube::log::Level::kInfo);
+    if (adapter->got_subcommand("reader")) return adapter::run_reader();
+    if (adapter->got_subcommand("work-creator")) return adapter::run_work_creator(work);
+    return adapter::run_update_status();
+  }
 
   if (app.got_subcommand("version")) {
     std::cout << "pave " << kVersion << "\n";

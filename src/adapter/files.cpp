@@ -1,0 +1,40 @@
+#include "adapter/files.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+namespace pave::adapter {
+namespace {
+
+kube::Error file_error(const std::string& what, const std::filesystem::path& file, const std::string& why) {
+  return kube::make_error(kube::ErrorKind::kOther, what + " " + file.string() + ": " + why);
+}
+
+}  // namespace
+
+kube::Result<std::optional<std::string>> read_optional_file(const std::filesystem::path& file) {
+  std::error_code ec;
+  if (!std::filesystem::exists(file, ec)) {
+    if (ec && ec != std::errc::no_such_file_or_directory) {
+      return std::unexpected(file_error("cannot read", file, ec.message()));
+    }
+    return std::optional<std::string>();
+  }
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return std::unexpected(file_error("cannot read", file, std::strerror(errno)));
+  std::ostringstream text;
+  text << in.rdbuf();
+  return std::optional<std::string>(text.str());
+}
+
+kube::Status write_file(const std::filesystem::path& file, const std::string& text) {
+  std::ofstream out(file, std::ios::binary | std::ios::trunc);
+  out << text;
+  out.close();
+  if (!out) return std::unexpected(file_error("cannot write", file, std::strerror(errno)));
+  return {};
+}
+
+}  // namespace pave::adapter
