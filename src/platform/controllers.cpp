@@ -74,6 +74,7 @@ std::unique_ptr<ResourceControllers> add_controllers(kube::Manager& manager, Sta
   }
 
   auto placement = std::make_shared<WorkPlacementReconciler>(client, placements, destinations, registry, manager.events());
+  placement->set_rewrite_interval(options.kratix.state_store_reconciliation_interval);
   kube::Controller& placement_controller =
       manager.add_controller("workplacement", placement, {.workers = options.workplacement_workers});
   placement->set_wake(placement_controller.enqueuer());

@@ -166,6 +166,8 @@ kube::Result<kube::ReconcileResult> PromiseReconciler::configure(const Json& pro
   }
 
   // The configure workflow is done: the Promise can take requests.
+  const auto works = works_.store().by_index(kPromiseWorkIndex, name);
+  if (auto s = runner_.delete_stale_works(t, works); !s) return std::unexpected(s.error());
   if (*api) {
     requests_.ensure(name, **api);
     const bool spec_changed = status.value("observedGeneration", int64_t{0}) != generation && generation != 1;
@@ -178,8 +180,7 @@ kube::Result<kube::ReconcileResult> PromiseReconciler::configure(const Json& pro
   if (!was_available) status["lastAvailableTime"] = kube::time_now();
   api::set_condition(status, {.type = pr::kAvailable, .status = true, .reason = pr::kReasonAvailable,
                               .message = pr::kMessageAvailable, .observed_generation = generation});
-  mark_reconciled(status, works_condition(works_.store().by_index(kPromiseWorkIndex, name), pr::kMessageWorksSucceeded, generation),
-                  generation);
+  mark_reconciled(status, works_condition(works, pr::kMessageWorksSucceeded, generation), generation);
   for (const char* key : {"kind", "apiVersion", "status", "lastAvailableTime"}) {
     if (status.contains(key)) status["kratix"][key] = status[key];
   }

@@ -117,7 +117,9 @@ kube::Result<kube::ReconcileResult> ResourceRequestReconciler::configure(const J
                         "A resource/configure Pipeline has failed: " + (*pipelines)[d.pipeline].name);
   }
   if (d.kind == Decision::Kind::kCompleted) {
-    mark_reconciled(status, works_condition(works_of(rr), api::request::kMessageWorksSucceeded, generation), generation);
+    const auto works = works_of(rr);
+    if (auto s = runner_.delete_stale_works(t, works); !s) return std::unexpected(s.error());
+    mark_reconciled(status, works_condition(works, api::request::kMessageWorksSucceeded, generation), generation);
   }
   if (auto s = write_status(rr, status); !s) return std::unexpected(s.error());
   if (d.kind == Decision::Kind::kCompleted) return kube::ReconcileResult{.requeue_after = ctx_.config.reconciliation_interval};

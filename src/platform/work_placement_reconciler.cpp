@@ -17,8 +17,6 @@ using kube::Json;
 namespace wp_api = api::work_placement;
 
 constexpr auto kRetryAfter = std::chrono::seconds(15);
-// Kratix's stateStoreReconciliationInterval: written again this often, which restores drifted files.
-constexpr auto kRewriteAfter = std::chrono::hours(10);
 
 
 // A finished reconcile, or the error that stopped it.
@@ -192,7 +190,7 @@ kube::Result<kube::ReconcileResult> WorkPlacementReconciler::finish(const Json& 
   }
   if (auto s = report(wp, written); !s) return std::unexpected(s.error());
   if (!written) return kube::ReconcileResult{.requeue_after = kRetryAfter};
-  return kube::ReconcileResult{.requeue_after = kRewriteAfter};
+  return kube::ReconcileResult{.requeue_after = rewrite_after_};
 }
 
 kube::Result<statestore::Change> WorkPlacementReconciler::change_for(const Json& wp, const statestore::DestinationLayout& layout,

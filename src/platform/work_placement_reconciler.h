@@ -29,6 +29,10 @@ class WorkPlacementReconciler : public kube::Reconciler {
   // How a finished write brings its WorkPlacement back: the controller's enqueuer. Set before starting.
   void set_wake(std::function<void(const kube::Request&)> wake);
 
+  // Kratix's stateStoreReconciliationInterval: a written WorkPlacement is written again this often, which
+  // restores files changed behind Pave's back; 0 turns it off. 10 h unless set before starting.
+  void set_rewrite_interval(std::chrono::milliseconds interval) { rewrite_after_ = interval; }
+
   kube::Result<kube::ReconcileResult> reconcile(const kube::Request& request) override;
 
   static constexpr const char* kDestinationIndex = "destination";
@@ -51,6 +55,7 @@ class WorkPlacementReconciler : public kube::Reconciler {
   kube::EventRecorder& events_;
   class Writes;                    // the writes submitted and not yet reported
   std::shared_ptr<Writes> writes_; // shared (weakly) with the writers' callbacks
+  std::chrono::milliseconds rewrite_after_ = std::chrono::hours(10);
 };
 
 // A WorkPlacement as the layouts see it: names and decoded workloads.

@@ -46,7 +46,8 @@ void apply_workflow_decision(Json& status, const std::vector<std::string>& pipel
   switch (d.kind) {
     case Decision::Kind::kStart:
     case Decision::Kind::kWait:
-      if (d.kind == Decision::Kind::kStart && d.pipeline == 0) status["message"] = ws::kMessagePending;
+      // Kratix sets it on starting any pipeline, so the last status-writer turns it into its final word.
+      if (d.kind == Decision::Kind::kStart) status["message"] = ws::kMessagePending;
       status["workflowsSucceeded"] = static_cast<int64_t>(d.succeeded);
       status["workflowsFailed"] = 0;
       set_pipelines(status, pipelines, d.pipeline, ws::kPhaseRunning);
@@ -116,7 +117,8 @@ void mark_reconciled(Json& status, const api::Condition& works, int64_t generati
     api::set_condition(status, {.type = ws::kReconciled, .reason = ws::kReasonWorksPending,
                                 .message = ws::kMessagePending, .observed_generation = generation, .unknown = true});
   } else {
-    api::set_condition(status, {.type = ws::kReconciled, .status = false, .reason = works.reason,
+    // Failing and misplaced Works alike: Reconciled's only False reasons are ConfigureWorkflowFailed and WorksFailing.
+    api::set_condition(status, {.type = ws::kReconciled, .status = false, .reason = ws::kReasonWorksFailing,
                                 .message = ws::kMessageFailing, .observed_generation = generation});
   }
   status["observedGeneration"] = generation;

@@ -1,5 +1,7 @@
 #include "workflow/workflow_runner.h"
 
+#include <algorithm>
+
 #include "kube/log.h"
 #include "kube/object.h"
 #include "platform/api/kratix.h"
@@ -64,7 +66,8 @@ kube::Result<WorkflowStep> WorkflowRunner::step(const WorkflowTarget& target) co
   }
   if (step.decision.kind == Decision::Kind::kStart) {
     if (auto s = start(target, step.decision.pipeline, step); !s) return std::unexpected(s.error());
-  } else if (step.decision.kind == Decision::Kind::kCompleted) {
+  } else if (step.decision.kind == Decision::Kind::kCompleted || step.decision.kind == Decision::Kind::kFailed) {
+    // A finished run, whichever way it ended, keeps only the newest Jobs of each pipeline (spec 2.5).
     for (const auto& name : jobs_to_prune(views, static_cast<size_t>(target.config.number_of_jobs_to_keep))) {
       auto gone = client_.remove(kube::resources::jobs(), step.ns, name, {.propagation_policy = "Background"});
       if (!gone && gone.error().kind != kube::ErrorKind::kNotFound) return std::unexpected(gone.error());
@@ -126,6 +129,20 @@ kube::Status WorkflowRunner::create_or_update(const kube::Resource& r, const Jso
   // Server-side apply updates in place (Kratix does not recreate these on re-runs) and creates when missing.
   auto applied = client_.apply(r, object, {.field_manager = field_manager_, .force = true});
   if (!applied) return std::unexpected(applied.error());
+  return {};
+}
+
+kube::Status WorkflowRunner::delete_stale_works(const WorkflowTarget& target, const std::vector<kube::ObjectPtr>& works) const {
+  const kube::Resource resource{platform::api::kGroup, platform::api::kVersion, "works", "Work", true};
+  for (const auto& w : works) {
+    const std::string pipeline = object_label(*w, platform::api::kLabelPipelineName);
+    const bool current = std::any_of(target.pipelines.begin(), target.pipelines.end(),
+                                     [&](const Pipeline& p) { return p.name == pipeline; });
+    if (current || (*w)["metadata"].contains("deletionTimestamp")) continue;
+    auto gone = client_.remove(resource, kube::meta::namespace_of(*w), kube::meta::name(*w));
+    if (!gone && gone.error().kind != kube::ErrorKind::kNotFound) return gone;
+    kube::log::info("removed the Work of a pipeline that is gone", {{"work", kube::meta::key(*w)}, {"pipeline", pipeline}});
+  }
   return {};
 }
 

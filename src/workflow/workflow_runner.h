@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "kube/client.h"
+#include "kube/store.h"
 #include "workflow/job_builder.h"
 #include "workflow/workflow_state.h"
 
@@ -43,6 +44,11 @@ class WorkflowRunner {
 
   // The workflow's Jobs, newest last is not guaranteed (see workflow_state.h for the order).
   kube::Result<std::vector<kube::Json>> jobs(const WorkflowTarget& target) const;
+
+  // After a completed configure workflow: deletes those of the object's Works (as cached: works) made by
+  // pipelines the workflow no longer has (spec 2.5), so what a removed pipeline delivered leaves the
+  // Destinations.
+  kube::Status delete_stale_works(const WorkflowTarget& target, const std::vector<kube::ObjectPtr>& works) const;
 
   // Deletes every Job of the workflow (and their Pods), for the workflows-cleanup finalizers.
   kube::Status delete_jobs(const WorkflowTarget& target) const;

@@ -45,8 +45,8 @@ class RunnerEnvironment : public ::testing::Environment {
 // Destination labelled environment=dev, and two resource.configure pipelines, the second of which
 // checks the status the first wrote (it reads it from /kratix/input/object.yaml) and splits its output
 // over two Destinations with destination-selectors.yaml.
-std::string promise_yaml(const std::string& greeting) {
-  return R"(apiVersion: platform.kratix.io/v1alpha1
+std::string promise_yaml(const std::string& greeting, bool second_pipeline = true) {
+  std::string yaml = R"(apiVersion: platform.kratix.io/v1alpha1
 kind: Promise
 metadata:
   name: testbundle
@@ -105,7 +105,9 @@ spec:
               printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: %s-cm, namespace: default}\ndata: {colour: %s}\n' \
                 "$name" "$colour" > /kratix/output/configmap.yaml
               echo 'stage: one' > /kratix/metadata/status.yaml
-      - apiVersion: platform.kratix.io/v1alpha1
+)";
+  if (!second_pipeline) return yaml;
+  return yaml + R"(      - apiVersion: platform.kratix.io/v1alpha1
         kind: Pipeline
         metadata: {name: resource-pipeline1}
         spec:
@@ -318,6 +320,15 @@ TEST_F(WorkflowCore, DeliversXaasToUsers) {
            rr(condition("ConfigureWorkflowCompleted", "lastTransitionTime")) != rr_completed_at;
   }, 180s)) << debug();
   EXPECT_EQ(rr("{.metadata.labels.internal\\.workflows\\.kratix\\.io/run-from-start}"), "") << "the label goes once used";
+
+  // A pipeline dropped from the Promise takes its Work, and so its files, away once the requests re-ran.
+  ASSERT_TRUE(cluster().kubectl({"apply", "-f", "-"}, promise_yaml("bonjour", false)).ok());
+  ASSERT_TRUE(eventually([&] { return works_of("resource-pipeline1").empty(); }, 180s)) << debug();
+  ASSERT_TRUE(eventually([&] { return tree("worker-1" + base + "resource-pipeline1").empty(); }, 60s));
+  EXPECT_TRUE(eventually([&] { return rr("{.status.workflows} {.status.workflowsSucceeded}") == "1 1"; }, 60s))
+      << rr("{.status}");
+  EXPECT_EQ(tree("worker-2" + base + "resource-pipeline1"), "");
+  EXPECT_NE(file(first_dest + base + "resource-pipeline0/5058f/configmap.yaml"), "") << "the remaining pipeline's files stay";
 
   // 7. Deleting the request removes its Works, WorkPlacements and files; deleting the Promise removes the rest.
   ASSERT_TRUE(kubectl({"delete", "testbundle", "kratix-test", "--timeout=120s"}).ok()) << debug();
