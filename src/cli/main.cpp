@@ -39,16 +39,6 @@ struct ControllerFlags {
   platform::ControllerOptions controllers;
 };
 
-// The Kratix config (ConfigMap kratix-platform-system/kratix, key `config`), read once at start as Kratix
-// does; its defaults when there is none.
-kube::Result<workflow::KratixConfig> read_kratix_config(const kube::Client& client) {
-  auto cm = client.get(kube::resources::configmaps(), platform::api::kSystemNamespace, "kratix");
-  if (!cm && cm.error().kind == kube::ErrorKind::kNotFound) return workflow::KratixConfig{};
-  if (!cm) return std::unexpected(cm.error());
-  return workflow::parse_kratix_config(kube::child(kube::child(*cm, "data"), "config").is_string()
-                                           ? kube::child(kube::child(*cm, "data"), "config").get<std::string>() : "");
-}
-
 int run_controller(const ControllerFlags& flags) {
   const auto& [kubeconfig, cache_dir, health_port, leader_elect, lease_namespace, adapter_image, qps, burst, controllers] = flags;
   auto config = kubeconfig.empty() ? kube::load_config() : kube::load_kubeconfig({.paths = {kubeconfig}});
@@ -69,7 +59,7 @@ int run_controller(const ControllerFlags& flags) {
     options.leader_election = kube::LeaderElectionConfig{.lease_namespace = lease_namespace, .lease_name = "pave-controller",
                                                          .identity = identity};
   }
-  auto kratix = read_kratix_config(*client);
+  auto kratix = workflow::read_kratix_config(*client);
   if (!kratix) {
     kube::log::error("cannot read the Kratix config (ConfigMap kratix-platform-system/kratix, key config)",
                      {{"error", kratix.error().to_string()}});

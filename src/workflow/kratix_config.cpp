@@ -4,7 +4,9 @@
 #include <array>
 #include <limits>
 
+#include "kube/object.h"
 #include "kube/yaml.h"
+#include "workflow/labels.h"
 #include "workflow/fields.h"
 #include "workflow/go_duration.h"
 
@@ -173,6 +175,14 @@ kube::Result<KratixConfig> parse_kratix_config(std::string_view yaml) {
   if (auto s = read_logging(root, config.logging); !s) return std::unexpected(s.error());
   if (auto s = read_git(root, config.git); !s) return std::unexpected(s.error());
   return config;
+}
+
+kube::Result<KratixConfig> read_kratix_config(const kube::Client& client) {
+  auto cm = client.get(kube::resources::configmaps(), kSystemNamespace, "kratix");
+  if (!cm && cm.error().kind == kube::ErrorKind::kNotFound) return KratixConfig{};
+  if (!cm) return std::unexpected(cm.error());
+  const kube::Json& text = kube::child(kube::child(*cm, "data"), "config");
+  return parse_kratix_config(text.is_string() ? text.get<std::string>() : "");
 }
 
 }  // namespace pave::workflow

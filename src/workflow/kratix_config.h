@@ -15,6 +15,7 @@
 #include <string>
 #include <string_view>
 
+#include "kube/client.h"
 #include "kube/error.h"
 #include "kube/json.h"
 
@@ -75,5 +76,9 @@ struct KratixConfig {
 
 // Parses the YAML text of the `config` key. Errors are kInvalid and name the offending key.
 kube::Result<KratixConfig> parse_kratix_config(std::string_view yaml);
+
+// Reads the config from ConfigMap kratix-platform-system/kratix (key `config`), as Kratix does once at
+// start; the defaults when there is no such ConfigMap.
+kube::Result<KratixConfig> read_kratix_config(const kube::Client& client);
 
 }  // namespace pave::workflow
