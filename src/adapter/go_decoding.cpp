@@ -36,67 +36,6 @@ std::string go_quote(std::string_view s) {
   return out + "\"";
 }
 
-kube::Error duration_error(std::string message) { return kube::make_error(ErrorKind::kInvalid, std::move(message)); }
-
-// The nanoseconds in one unit of a Go duration, or 0 for an unknown unit.
-uint64_t unit_nanoseconds(std::string_view unit) {
-  if (unit == "ns") return 1;
-  if (unit == "us" || unit == "\xc2\xb5s" || unit == "\xce\xbcs") return 1'000;  // us, µs (U+00B5), μs (U+03BC)
-  if (unit == "ms") return 1'000'000;
-  if (unit == "s") return 1'000'000'000;
-  if (unit == "m") return 60'000'000'000;
-  if (unit == "h") return 3'600'000'000'000;
-  return 0;
-}
-
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-
-// One "<number><unit>" element of a duration, consumed from the front of s and added to total.
-kube::Status add_duration_element(std::string_view& s, std::string_view orig, uint64_t& total) {
-  constexpr uint64_t kLimit = uint64_t{1} << 63;
-  const auto invalid = [orig] { return std::unexpected(duration_error("time: invalid duration " + go_quote(orig))); };
-  if (!(s.front() == '.' || is_digit(s.front()))) return invalid();
-  uint64_t whole = 0;
-  size_t i = 0;
-  for (; i < s.size() && is_digit(s[i]); ++i) {
-    if (whole > kLimit / 10) return invalid();
-    whole = whole * 10 + static_cast<uint64_t>(s[i] - '0');
-    if (whole > kLimit) return invalid();
-  }
-  const bool pre = i > 0;
-  uint64_t fraction = 0;
-  double scale = 1;
-  bool post = false;
-  if (i < s.size() && s[i] == '.') {
-    const size_t start = ++i;
-    bool overflow = false;
-    for (; i < s.size() && is_digit(s[i]); ++i) {
-      if (overflow || fraction > (kLimit - 1) / 10) { overflow = true; continue; }  // Go ignores digits past precision
-      fraction = fraction * 10 + static_cast<uint64_t>(s[i] - '0');
-      scale *= 10;
-    }
-    post = i > start;
-  }
-  if (!pre && !post) return invalid();
-  size_t unit_end = i;
-  while (unit_end < s.size() && s[unit_end] != '.' && !is_digit(s[unit_end])) ++unit_end;
-  if (unit_end == i) return std::unexpected(duration_error("time: missing unit in duration " + go_quote(orig)));
-  const std::string_view unit = s.substr(i, unit_end - i);
-  const uint64_t ns = unit_nanoseconds(unit);
-  if (ns == 0) {
-    return std::unexpected(duration_error("time: unknown unit " + go_quote(unit) + " in duration " + go_quote(orig)));
-  }
-  if (whole > kLimit / ns) return invalid();
-  uint64_t v = whole * ns;
-  if (fraction > 0) {
-    v += static_cast<uint64_t>(static_cast<double>(fraction) * (static_cast<double>(ns) / scale));
-    if (v > kLimit) return invalid();
-  }
-  total += v;
-  if (total > kLimit) return invalid();
-  s.remove_prefix(unit_end);
-  return {};
-}
 
 }  // namespace
 
@@ -145,24 +84,6 @@ kube::Result<std::map<std::string, std::string>> go_string_map(const GoStruct& s
     out[key] = *text;
   }
   return out;
-}
-
-kube::Result<std::chrono::nanoseconds> parse_go_duration(std::string_view text) {
-  std::string_view s = text;
-  bool negative = false;
-  if (!s.empty() && (s.front() == '-' || s.front() == '+')) negative = s.front() == '-', s.remove_prefix(1);
-  if (s == "0") return std::chrono::nanoseconds(0);
-  if (s.empty()) return std::unexpected(duration_error("time: invalid duration " + go_quote(text)));
-  uint64_t total = 0;
-  while (!s.empty()) {
-    if (auto added = add_duration_element(s, text, total); !added) return std::unexpected(added.error());
-  }
-  if (!negative && total > static_cast<uint64_t>(INT64_MAX)) {
-    return std::unexpected(duration_error("time: invalid duration " + go_quote(text)));
-  }
-  if (total > static_cast<uint64_t>(INT64_MAX)) return std::chrono::nanoseconds(INT64_MIN);  // exactly -2^63
-  const auto magnitude = static_cast<int64_t>(total);
-  return std::chrono::nanoseconds(negative ? -magnitude : magnitude);
 }
 
 std::string format_rfc3339(std::chrono::system_clock::time_point t) {

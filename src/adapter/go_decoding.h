@@ -38,11 +38,6 @@ kube::Result<std::map<std::string, std::string>> go_string_map(const GoStruct& s
 // encoding/json's word for a JSON value's type: "object", "array", "string", "number", "bool".
 std::string_view json_type_word(const kube::Json& value);
 
-// Go's time.ParseDuration: "90s", "1h30m", "1.5h", "-2m", "0"; units ns, us, µs, ms, s, m, h. Errors are
-// Go's: time: invalid duration "x", time: missing unit in duration "10", time: unknown unit "d" in
-// duration "1d".
-kube::Result<std::chrono::nanoseconds> parse_go_duration(std::string_view text);
-
 // Go's t.UTC().Format(time.RFC3339): 2026-03-25T14:22:00Z (whole seconds).
 std::string format_rfc3339(std::chrono::system_clock::time_point t);
 

@@ -4,7 +4,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "adapter/compression.h"
+#include "base/compression.h"
 
 namespace pave::adapter {
 namespace {
@@ -33,7 +33,7 @@ kube::Result<Workload> read_workload(const fs::path& file, const std::string& re
   std::ostringstream content;
   content << in.rdbuf();
   if (!in) return std::unexpected(kube::make_error(ErrorKind::kOther, "cannot read pipeline output " + relative));
-  return Workload{relative, gzip_base64(content.str())};
+  return Workload{relative, base::gzip_base64(content.str())};
 }
 
 kube::Status collect(const fs::path& dir, const std::string& prefix, const std::vector<std::string>& skip,

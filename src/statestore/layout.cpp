@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <set>
 
+#include "base/compression.h"
 #include "base/encoding.h"
 #include "kube/yaml.h"
 
@@ -213,18 +214,6 @@ kube::Result<std::string> decode_workload_content(const std::string& base64_gzip
   return out;
 }
 
-std::string encode_workload_content(const std::string& content) {
-  z_stream zs{};
-  deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
-  std::string gz(deflateBound(&zs, static_cast<uLong>(content.size())) + 32, '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(content.data()));
-  zs.avail_in = static_cast<uInt>(content.size());
-  zs.next_out = reinterpret_cast<Bytef*>(gz.data());
-  zs.avail_out = static_cast<uInt>(gz.size());
-  deflate(&zs, Z_FINISH);
-  gz.resize(zs.total_out);
-  deflateEnd(&zs);
-  return base::base64_encode(gz);
-}
+std::string encode_workload_content(const std::string& content) { return base::gzip_base64(content); }
 
 }  // namespace pave::statestore

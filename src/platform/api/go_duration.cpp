@@ -1,4 +1,4 @@
-#include "workflow/go_duration.h"
+#include "platform/api/go_duration.h"
 
 #include <array>
 #include <cstdint>
@@ -7,7 +7,7 @@
 #include <tuple>
 #include <utility>
 
-namespace pave::workflow {
+namespace pave::platform::api {
 namespace {
 
 using kube::ErrorKind;
@@ -83,14 +83,14 @@ std::pair<uint64_t, double> leading_fraction(std::string_view& s) {
 
 }  // namespace
 
-kube::Result<std::chrono::milliseconds> parse_go_duration(std::string_view text) {
+kube::Result<std::chrono::nanoseconds> parse_go_duration(std::string_view text) {
   std::string_view s = text;
   bool negative = false;
   if (!s.empty() && (s.front() == '-' || s.front() == '+')) {
     negative = s.front() == '-';
     s.remove_prefix(1);
   }
-  if (s == "0") return std::chrono::milliseconds(0);
+  if (s == "0") return std::chrono::nanoseconds(0);
   if (s.empty()) return std::unexpected(invalid(text));
 
   uint64_t total = 0;  // nanoseconds
@@ -133,8 +133,9 @@ kube::Result<std::chrono::milliseconds> parse_go_duration(std::string_view text)
     if (total > kMaxMagnitude) return std::unexpected(invalid(text));
   }
   if (!negative && total == kMaxMagnitude) return std::unexpected(invalid(text));
-  auto millis = static_cast<int64_t>(total / 1'000'000);
-  return std::chrono::milliseconds(negative ? -millis : millis);
+  if (total == kMaxMagnitude) return std::chrono::nanoseconds(INT64_MIN);  // exactly -2^63
+  const auto magnitude = static_cast<int64_t>(total);
+  return std::chrono::nanoseconds(negative ? -magnitude : magnitude);
 }
 
 std::string format_go_duration(std::chrono::milliseconds d) {
@@ -159,4 +160,4 @@ std::string format_go_duration(std::chrono::milliseconds d) {
   return out + "s";
 }
 
-}  // namespace pave::workflow
+}  // namespace pave::platform::api

@@ -13,12 +13,12 @@
 
 #include "kube/error.h"
 
-namespace pave::workflow {
+namespace pave::platform::api {
 
-// The duration, truncated toward zero to whole milliseconds ("1500us" -> 1ms). Errors are kInvalid.
-kube::Result<std::chrono::milliseconds> parse_go_duration(std::string_view text);
+// The duration in nanoseconds, as Go holds it. Errors are kInvalid, with Go's messages.
+kube::Result<std::chrono::nanoseconds> parse_go_duration(std::string_view text);
 
 // A duration in Go's String() form, for messages and logs: 36000000ms -> "10h0m0s", 1500ms -> "1.5s", 0 -> "0s".
 std::string format_go_duration(std::chrono::milliseconds d);
 
-}  // namespace pave::workflow
+}  // namespace pave::platform::api
