@@ -32,6 +32,8 @@ build/bin/pave-cluster up --dir "$home/platform" --bin "$bin" --name platform --
         --state-dir "$home/pod-runner" >"$home/pod-runner/runner.log" 2>&1 &
       echo $! >"$pid_file"
       "$bin/kubectl" --kubeconfig "$kubeconfig" apply -f deploy/crds >/dev/null
+      # Promise pipelines run in Kratix's system namespace.
+      "$bin/kubectl" --kubeconfig "$kubeconfig" create namespace kratix-platform-system 2>/dev/null || true
       build/bin/pave controller --kubeconfig "$kubeconfig" --cache-dir "$home/pave/cache" --health-port 0 \
         >"$home/pave/controller.log" 2>&1 &
       echo $! >"$pave_pid_file"
@@ -40,6 +42,8 @@ build/bin/pave-cluster up --dir "$home/platform" --bin "$bin" --name platform --
       echo "a pod runner for Node platform-node (log: $home/pod-runner/runner.log)."
       echo "In another shell:"
       echo "  export KUBECONFIG=$kubeconfig PATH=$bin:\$PATH"
+      echo "  kubectl apply -f $PWD/deploy/examples/promise.yaml && kubectl apply -f $PWD/deploy/examples/request.yaml"
+      echo "  kubectl get promises,apps,jobs,works -A     # the App request's pipeline runs as a Job; its Work waits for a Destination"
       echo "  kubectl create job hello --image=localhost/pave-pipeline-utility:dev -- echo hello"
       echo "  $PWD/build/bin/pave-pod-runner logs --kubeconfig $kubeconfig default/\$(kubectl get pod -l job-name=hello -o name | cut -d/ -f2) hello"
       echo "Ctrl-C stops it; its state stays in $home."

@@ -53,6 +53,8 @@ metadata:
   labels: {kratix.io/promise-version: v1.0.0}
 spec:
   destinationSelectors: [{matchLabels: {environment: dev}}]
+  dependencies:
+  - {apiVersion: v1, kind: ConfigMap, metadata: {name: testbundle-dep, namespace: default}, data: {from: dependencies}}
   api:
     apiVersion: apiextensions.k8s.io/v1
     kind: CustomResourceDefinition
@@ -257,6 +259,15 @@ TEST_F(WorkflowCore, DeliversXaasToUsers) {
     EXPECT_EQ(file(std::string(d) + "/dependencies/testbundle/setup-deps/5058f/namespace.yaml"),
               "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: testbundle-ns\n  labels: {greeting: hello}\n") << d;
   }
+
+  // The Promise's static dependencies: one Work of their own, on every dev Destination.
+  EXPECT_EQ(file("worker-1/dependencies/testbundle/5058f/static/testbundle-dependencies.yaml"),
+            "apiVersion: v1\ndata:\n  from: dependencies\nkind: ConfigMap\nmetadata:\n  name: testbundle-dep\n  namespace: default\n")
+      << "keys sorted, as Go's YAML writes a map";
+  EXPECT_NE(file("worker-2/dependencies/testbundle/5058f/static/testbundle-dependencies.yaml"), "");
+  EXPECT_EQ(cluster().kubectl({"get", "works", "-n", "kratix-platform-system", "-l",
+      "kratix.io/promise-name=testbundle,kratix.io/work-type=static-dependency", "-o", "jsonpath={.items[*].metadata.name}"}).out,
+            "testbundle-static-deps-df4d5");  // md5("testbundle-static-deps")
 
   // 3. A request: both pipelines run in turn, the second seeing the first's status.
   ASSERT_TRUE(kubectl({"apply", "-f", "-"}, request_yaml("red")).ok());
