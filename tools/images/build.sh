@@ -15,6 +15,12 @@ root=$(cd "$here/../.." && pwd)
 cache_root=${PAVE_CACHE_DIR:-$HOME/.cache/pave}
 export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-buildvcs=false
 
+# Test binaries running side by side (ctest -j2) build the images at the same time: one at a time here, so
+# the second finds the first's images up to date instead of importing them again over it.
+mkdir -p "$cache_root"
+exec 9>"$cache_root/images.lock"
+flock 9
+
 k8s_bin=$("$root/tools/k8s/build.sh")
 
 # yq, cached like the control plane: keyed on this module's go.sum.
