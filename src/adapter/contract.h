@@ -1,6 +1,6 @@
 // The pipeline pod's side of the Kratix contract (kratix-spec.md 3.2, 3.3, 3.5, 3.6): where the adapter
 // steps read and write, the environment they are given, and the labels, conditions and messages they
-// set. Names shared with the controllers (promise-name, pipeline-name, ...) are in platform/api/kratix.h.
+// set. Names shared with the controllers (labels, conditions, messages, phases) are in platform/api/kratix.h.
 #pragma once
 
 namespace pave::adapter {
@@ -35,8 +35,6 @@ inline constexpr const char* kEnvOutputDir = "OUTPUT_DIR";
 inline constexpr const char* kEnvTraceParent = "KRATIX_TRACE_PARENT";
 inline constexpr const char* kEnvTraceState = "KRATIX_TRACE_STATE";
 
-// Where promise Works (and Works of an empty --namespace) live.
-inline constexpr const char* kPlatformNamespace = "kratix-platform-system";
 
 // Workflow types, and the sources of a workload group's destination selectors (spec 1.8, 3.5).
 inline constexpr const char* kWorkflowTypePromise = "promise";
@@ -44,24 +42,5 @@ inline constexpr const char* kWorkflowTypeResource = "resource";
 inline constexpr const char* kSourcePromise = "promise";
 inline constexpr const char* kSourcePromiseWorkflow = "promise-workflow";
 inline constexpr const char* kDefaultDirectory = ".";
-
-// Labels and annotations the adapter sets (spec 1.8, 3.6, 13).
-inline constexpr const char* kLabelWorkType = "kratix.io/work-type";
-inline constexpr const char* kLabelResourceName = "kratix.io/resource-name";
-inline constexpr const char* kLabelWorkflowSuspended = "kratix.io/workflow-suspended";
-inline constexpr const char* kAnnotationTraceParent = "kratix.io/trace-parent";
-inline constexpr const char* kAnnotationTraceState = "kratix.io/trace-state";
-
-// What the last pipeline's status-writer records (spec 2.5).
-inline constexpr const char* kConditionConfigureWorkflowCompleted = "ConfigureWorkflowCompleted";
-inline constexpr const char* kReasonPipelinesExecutedSuccessfully = "PipelinesExecutedSuccessfully";
-inline constexpr const char* kMessagePipelinesCompleted = "Pipelines completed";
-inline constexpr const char* kMessagePending = "Pending";
-inline constexpr const char* kMessageResourceRequested = "Resource requested";
-inline constexpr const char* kMessagePromiseConfigured = "Promise configured";
-
-// Pipeline phases in status.kratix.workflows.pipelines (spec 1.1).
-inline constexpr const char* kPhaseRunning = "Running";
-inline constexpr const char* kPhaseSuspended = "Suspended";
 
 }  // namespace pave::adapter

@@ -114,8 +114,8 @@ Json work_writer_container(const PipelineRun& run, const Subject& s, const std::
     return Json{{"name", var},
                 {"valueFrom", {{"fieldRef", {{"fieldPath", std::string("metadata.annotations['") + annotation + "']"}}}}}};
   };
-  Json env = Json::array({from_annotation("KRATIX_TRACE_PARENT", kAnnotationTraceParent),
-                          from_annotation("KRATIX_TRACE_STATE", kAnnotationTraceState)});
+  Json env = Json::array({from_annotation("KRATIX_TRACE_PARENT", platform::api::kAnnotationTraceParent),
+                          from_annotation("KRATIX_TRACE_STATE", platform::api::kAnnotationTraceState)});
   if (run.dry_run) env.push_back(env_var("KRATIX_DRY_RUN", "true"));
   return adapter_container(run, "work-writer", std::move(args), std::move(env),
                            Json::array({mount(kSharedOutput, "/work-creator-files/input"),
@@ -180,7 +180,7 @@ Json job_labels(const PipelineRun& run, const Subject& s) {
                  {kLabelManagedBy, kManagedByKratix}};
   if (!run.hash.empty()) labels[kLabelHash] = run.hash;
   if (run.type == WorkflowType::kResource) {
-    labels[kLabelResourceName] = s.name;
+    labels[platform::api::kLabelResourceName] = s.name;
     if (!run.pipeline_namespace.empty()) labels[api::kLabelResourceNamespace] = s.ns;
   }
   for (const auto& [k, v] : run.pipeline.labels) labels[k] = v;

@@ -2,7 +2,8 @@
 //
 // Kratix users select pipeline Jobs and Pods by these labels (`kubectl logs -l kratix.io/pipeline-name=...`)
 // and the workflow state machine finds "the Job of pipeline i" by them, so every key and value is Kratix's.
-// The promise name, pipeline name and resource namespace labels live in platform/api/kratix.h.
+// Names the controllers and the adapter share (promise, pipeline, resource names, trace annotations,
+// workflow-suspended) live in platform/api/kratix.h.
 #pragma once
 
 namespace pave::workflow {
@@ -14,7 +15,6 @@ inline constexpr const char* kSystemNamespace = "kratix-platform-system";
 inline constexpr const char* kLabelWorkflowType = "kratix.io/workflow-type";      // promise | resource
 inline constexpr const char* kLabelWorkflowAction = "kratix.io/workflow-action";  // configure | delete
 inline constexpr const char* kLabelHash = "kratix.io/hash";                       // the workflow hash (hash.h)
-inline constexpr const char* kLabelResourceName = "kratix.io/resource-name";
 inline constexpr const char* kLabelManagedBy = "app.kubernetes.io/managed-by";
 inline constexpr const char* kManagedByKratix = "Kratix";
 // Declared by Kratix and matched by its state machine, but never set on a Job.
@@ -33,14 +33,10 @@ inline constexpr const char* kAnnotationJobResourceNamespace = "kratix.io/job-re
 inline constexpr const char* kAnnotationJobResourceName = "kratix.io/job-resource-name";
 inline constexpr const char* kAnnotationJobResourceKind = "kratix.io/job-resource-kind";
 inline constexpr const char* kAnnotationJobResourceApiVersion = "kratix.io/job-resource-api-version";
-// Trace context, read by the work-writer through the downward API.
-inline constexpr const char* kAnnotationTraceParent = "kratix.io/trace-parent";
-inline constexpr const char* kAnnotationTraceState = "kratix.io/trace-state";
 
 // Workflow control on Promises and resource requests (spec 1.1, 2.5, 2.6, 3.6).
 inline constexpr const char* kLabelManualReconciliation = "kratix.io/manual-reconciliation";
 inline constexpr const char* kLabelRunFromStart = "internal.workflows.kratix.io/run-from-start";
-inline constexpr const char* kLabelWorkflowSuspended = "kratix.io/workflow-suspended";
 inline constexpr const char* kLabelPaused = "kratix.io/paused";
 inline constexpr const char* kLabelReconcileResources = "kratix.io/reconcile-resources";
 inline constexpr const char* kLabelDryRun = "kratix.io/dry-run";

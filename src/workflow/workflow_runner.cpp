@@ -34,7 +34,7 @@ std::string WorkflowRunner::label_selector(const WorkflowTarget& target) const {
   std::string s = std::string(platform::api::kLabelPromiseName) + "=" + kube::meta::name(target.promise) + "," +
                   kLabelWorkflowType + "=" + std::string(to_string(target.type)) + "," + kLabelWorkflowAction + "=" +
                   std::string(to_string(target.action));
-  if (target.type == WorkflowType::kResource) s += std::string(",") + kLabelResourceName + "=" + kube::meta::name(target.object);
+  if (target.type == WorkflowType::kResource) s += std::string(",") + platform::api::kLabelResourceName + "=" + kube::meta::name(target.object);
   return s;
 }
 

@@ -31,6 +31,10 @@ inline constexpr const char* kLabelResourceName = "kratix.io/resource-name";
 inline constexpr const char* kLabelWorkType = "kratix.io/work-type";  // promise | resource | static-dependency
 inline constexpr const char* kLabelPromiseVersion = "kratix.io/promise-version";
 inline constexpr const char* kSystemNamespace = "kratix-platform-system";
+inline constexpr const char* kLabelWorkflowSuspended = "kratix.io/workflow-suspended";  // set by a status-writer
+// Trace context on pipeline Pods (read by the work-writer through the downward API) and on Works.
+inline constexpr const char* kAnnotationTraceParent = "kratix.io/trace-parent";
+inline constexpr const char* kAnnotationTraceState = "kratix.io/trace-state";
 
 // State stores (spec 1.6, 1.7).
 namespace state_store {
@@ -111,6 +115,8 @@ inline constexpr const char* kReasonWorksPending = "WorksPending";
 inline constexpr const char* kReasonWorksFailing = "WorksFailing";
 inline constexpr const char* kReasonWorksMisplaced = "WorksMisplaced";
 inline constexpr const char* kMessagePending = "Pending";
+inline constexpr const char* kMessageResourceRequested = "Resource requested";  // the last status-writer's, on requests
+inline constexpr const char* kMessagePromiseConfigured = "Promise configured";  // and on Promises
 inline constexpr const char* kMessageFailing = "Failing";
 inline constexpr const char* kWorksSucceeded = "WorksSucceeded";
 inline constexpr const char* kReasonWorksSucceeded = "WorksSucceeded";
@@ -120,6 +126,7 @@ inline constexpr const char* kPhasePending = "Pending";
 inline constexpr const char* kPhaseRunning = "Running";
 inline constexpr const char* kPhaseSucceeded = "Succeeded";
 inline constexpr const char* kPhaseFailed = "Failed";
+inline constexpr const char* kPhaseSuspended = "Suspended";
 }  // namespace workflow_status
 
 // Promises (spec 1.1, 2.1, 2.7).
