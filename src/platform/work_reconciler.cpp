@@ -131,13 +131,10 @@ kube::Status WorkReconciler::schedule_group(const Json& work, const Json& group,
   std::map<std::string, kube::ObjectPtr> placed;  // Destination -> this group's WorkPlacement there
   for (const auto& wp : existing) placed[kube::child(*wp, "spec").value("targetDestinationName", "")] = wp;
   if (resource_work) {
-    // Exactly one, never moved: keep the existing one wherever it is; otherwise pick one at random.
-    if (!placed.empty()) {
-      targets.push_back(placed.begin()->first);
-    } else if (!matching.empty()) {
-      static thread_local std::mt19937 rng{std::random_device{}()};
-      targets.push_back(matching[std::uniform_int_distribution<size_t>(0, matching.size() - 1)(rng)]);
-    }
+    // Exactly one, never moved: keep the existing one wherever it is; otherwise pick one, once.
+    auto target = placed.empty() ? resource_target(work, id, matching, false) : resource_target(work, id, {placed.begin()->first}, true);
+    if (!target) return std::unexpected(target.error());
+    if (!target->empty()) targets.push_back(*target);
   } else {
     // Every matching Destination; existing ones that stopped matching stay (misplaced).
     targets = matching;
@@ -152,7 +149,9 @@ kube::Status WorkReconciler::schedule_group(const Json& work, const Json& group,
   for (const auto& dest : targets) {
     const bool misplaced = !matches_now(dest);
     auto current = placed.find(dest);
-    if (auto s = apply_placement(work, group, dest, misplaced, current == placed.end() ? nullptr : current->second); !s) {
+    auto applied = apply_placement(work, group, dest, misplaced, current == placed.end() ? nullptr : current->second);
+    if (resource_work && current == placed.end()) remember(work, id, applied ? dest : "");
+    if (auto s = applied; !s) {
       // Bad input (say, a Destination name too long for a label) will not get better by retrying. Other
       // errors, an update refused because the cache lagged among them, are retried as usual.
       if (s.error().reason != kRefused) return s;
@@ -167,6 +166,37 @@ kube::Status WorkReconciler::schedule_group(const Json& work, const Json& group,
     if (written && written->value("status", "") == "False") outcome.failing.push_back(kube::meta::name(*wp));
   }
   return {};
+}
+
+kube::Result<std::string> WorkReconciler::resource_target(const Json& work, const std::string& group_id,
+                                                          const std::vector<std::string>& matching, bool cached) {
+  const std::string key = kube::meta::uid(work) + "/" + group_id;
+  std::optional<std::string> remembered;
+  {
+    std::lock_guard lock(chosen_mu_);
+    if (cached) {
+      chosen_.erase(key);  // the cache shows it now
+      return matching.front();
+    }
+    if (auto it = chosen_.find(key); it != chosen_.end()) remembered = it->second;
+  }
+  if (remembered && !remembered->empty()) return *remembered;
+  if (remembered) {
+    // A create failed in flight: the server may have it all the same.
+    auto listed = client_.list(api::work_placements(), kube::meta::namespace_of(work),
+                               {.label_selector = std::string(api::kLabelWork) + "=" + kube::meta::name(work) + "," +
+                                                  api::kLabelWorkloadGroupId + "=" + group_id});
+    if (!listed) return std::unexpected(listed.error());
+    if (!listed->items.empty()) return kube::child(listed->items.front(), "spec").value("targetDestinationName", "");
+  }
+  if (matching.empty()) return std::string();
+  static thread_local std::mt19937 rng{std::random_device{}()};
+  return matching[std::uniform_int_distribution<size_t>(0, matching.size() - 1)(rng)];
+}
+
+void WorkReconciler::remember(const Json& work, const std::string& group_id, const std::string& destination) {
+  std::lock_guard lock(chosen_mu_);
+  chosen_[kube::meta::uid(work) + "/" + group_id] = destination;
 }
 
 kube::Status WorkReconciler::apply_placement(const Json& work, const Json& group, const std::string& destination, bool misplaced,
@@ -297,6 +327,10 @@ kube::Result<kube::ReconcileResult> WorkReconciler::finish_deletion(const Json& 
   }
   if (!wps.empty()) return kube::ReconcileResult{.requeue_after = std::chrono::seconds(1)};  // until they are gone
   tell_request(work, Json::array(), true);  // whether or not it works, the Work may go
+  {
+    std::lock_guard lock(chosen_mu_);
+    std::erase_if(chosen_, [prefix = kube::meta::uid(work) + "/"](const auto& e) { return e.first.starts_with(prefix); });
+  }
   if (auto s = set_owned_finalizers(client_, api::works(), work, {w::kFinalizer}, {}); !s) return failed(s.error());
   return kube::ReconcileResult{};
 }

@@ -53,6 +53,12 @@ class WorkReconciler : public kube::Reconciler {
   kube::Status apply_placement(const kube::Json& work, const kube::Json& group, const std::string& destination, bool misplaced,
                                const kube::ObjectPtr& current);
   kube::Json placement_finalizers(const std::string& destination) const;
+  // A resource group's one Destination: where its WorkPlacement is (cached, or just created by an earlier
+  // reconcile the cache has not caught up with, or on the API server when a create's outcome is unknown),
+  // else one picked at random among the matching. Empty when there is none.
+  kube::Result<std::string> resource_target(const kube::Json& work, const std::string& group_id,
+                                            const std::vector<std::string>& matching, bool cached);
+  void remember(const kube::Json& work, const std::string& group_id, const std::string& destination);
   kube::Status report(const kube::Json& work, size_t groups, const Outcome& outcome, const kube::Json& placements);
   static kube::Json placements_json(const Outcome& outcome);
   // Tells the Work's resource request where it landed; false (with a Warning event) when that failed.
@@ -73,6 +79,11 @@ class WorkReconciler : public kube::Reconciler {
   };
   std::mutex written_mu_;
   std::map<std::string, Written> written_;
+  // Where each resource group was placed ("<work uid>/<group id>" -> Destination), from the create until
+  // the cache shows its WorkPlacement: a reconcile in between must not pick a Destination again, or the
+  // group lands twice. "" records a create that failed in flight (it may have happened): ask the server.
+  std::mutex chosen_mu_;
+  std::map<std::string, std::string> chosen_;
 };
 
 // <work>.<destination>-<first five characters of the group id>, as Kratix names WorkPlacements.

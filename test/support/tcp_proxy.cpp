@@ -70,7 +70,11 @@ void TcpProxy::pump(int client, int upstream) {
   char buf[65536];
   pollfd fds[2] = {{client, POLLIN, 0}, {upstream, POLLIN, 0}};
   bool open = true;
-  while (open) {
+  while (open && !stopping_) {
+    if (paused_) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      continue;
+    }
     if (poll(fds, 2, 500) < 0) break;
     for (int i = 0; i < 2 && open; ++i) {
       if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;

@@ -27,6 +27,10 @@ class TcpProxy {
   // While blocked, new connections are accepted and closed at once.
   void set_blocked(bool blocked) { blocked_ = blocked; }
 
+  // While paused, open connections carry nothing either way (bytes wait in the sockets), as a stalled
+  // network or server would: a watch through the proxy delivers no events until resumed.
+  void set_paused(bool paused) { paused_ = paused; }
+
   int connections_accepted() const { return accepted_.load(); }
 
  private:
@@ -39,6 +43,7 @@ class TcpProxy {
   int port_ = 0;
   std::atomic<bool> stopping_{false};
   std::atomic<bool> blocked_{false};
+  std::atomic<bool> paused_{false};
   std::atomic<int> accepted_{0};
   std::thread acceptor_;
   std::mutex mu_;
