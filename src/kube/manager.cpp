@@ -32,6 +32,12 @@ Manager::~Manager() {
   std::lock_guard lock(mu_);
   for (auto& [key, informer] : informers_) informer->request_stop();  // all watches wind down at once
   for (auto& [key, informer] : informers_) informer->stop();
+  // The transport is shared with every copy of the client, which may outlive this manager (a process
+  // that starts a new manager after stopping one): it must not keep reporting to metrics_ once they are
+  // gone. Pending events are written first, while the observer still has somewhere to report.
+  health_.reset();
+  events_.reset();
+  client_.transport().set_observer(nullptr);
 }
 
 Informer& Manager::informer(const Resource& r, const InformerOptions& options) {

@@ -122,7 +122,7 @@ kube::Result<kube::ReconcileResult> PromiseReconciler::configure(const Json& pro
   bool established = false;
   auto api = apply_api(promise, status, established);
   if (!api && api.error().kind == kube::ErrorKind::kInvalid) {
-    report_invalid(promise, api.error().message);
+    report_invalid(promise, pr::kEventInvalidApi, api.error().message);
     return kube::ReconcileResult{};  // a spec change wakes it
   }
   if (!api) return std::unexpected(api.error());
@@ -137,7 +137,7 @@ kube::Result<kube::ReconcileResult> PromiseReconciler::configure(const Json& pro
 
   auto pipelines = workflow::parse_workflow(promise, WorkflowType::kPromise, WorkflowAction::kConfigure);
   if (!pipelines) {
-    report_invalid(promise, pipelines.error().message);
+    report_invalid(promise, pr::kEventInvalidPipeline, pipelines.error().message);
     return kube::ReconcileResult{};
   }
   const bool rerun = kube::meta::label(promise, workflow::kLabelManualReconciliation) == "true";
@@ -284,17 +284,17 @@ kube::Status PromiseReconciler::write_status(const Json& promise, const Json& st
   return {};
 }
 
-void PromiseReconciler::report_invalid(const Json& promise, const std::string& message) const {
+void PromiseReconciler::report_invalid(const Json& promise, const std::string& reason, const std::string& message) const {
   kube::log::warn("promise cannot be configured", {{"promise", kube::meta::name(promise)}, {"error", message}});
   Json status = promise.value("status", Json::object());
   if (status.value("message", "") == message) return;  // told already
-  events_.warning(promise, pr::kEventInvalidApi, "Configure", message);
+  events_.warning(promise, reason, "Configure", message);
   status["message"] = message;
   status["status"] = pr::kUnavailable;
   const int64_t generation = kube::meta::generation(promise);
   api::set_condition(status, {.type = pr::kAvailable, .status = false, .reason = pr::kReasonUnavailable,
                               .message = pr::kMessageUnavailable, .observed_generation = generation});
-  api::set_condition(status, {.type = ws::kReconciled, .status = false, .reason = pr::kEventInvalidApi,
+  api::set_condition(status, {.type = ws::kReconciled, .status = false, .reason = reason,
                               .message = ws::kMessageFailing, .observed_generation = generation});
   if (auto s = write_status(promise, status); !s) {
     kube::log::warn("could not report on promise", {{"promise", kube::meta::name(promise)}, {"error", s.error().to_string()}});

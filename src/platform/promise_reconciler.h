@@ -44,7 +44,7 @@ class PromiseReconciler : public kube::Reconciler {
                                   std::vector<workflow::Pipeline> pipelines) const;
   std::vector<std::string> wanted_finalizers(const kube::Json& promise) const;
   kube::Status write_status(const kube::Json& promise, const kube::Json& status) const;
-  void report_invalid(const kube::Json& promise, const std::string& message) const;
+  void report_invalid(const kube::Json& promise, const std::string& reason, const std::string& message) const;
   // Deletion steps (promise_deletion.cpp): each returns true when its work is done.
   kube::Result<bool> run_delete_workflow(const kube::Json& promise);
   kube::Result<bool> delete_requests(const kube::Json& promise) const;

@@ -149,6 +149,7 @@ inline constexpr const char* kFinalizerDynamicResources = "kratix.io/dynamic-con
 inline constexpr const char* kFinalizerDependencies = "kratix.io/dependencies-cleanup";
 inline constexpr const char* kFinalizerCrd = "kratix.io/api-crd-cleanup";
 inline constexpr const char* kEventInvalidApi = "InvalidPromiseAPI";
+inline constexpr const char* kEventInvalidPipeline = "InvalidPipeline";
 }  // namespace promise
 
 // Resource requests (spec 2.2, 2.8).
