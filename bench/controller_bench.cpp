@@ -18,7 +18,7 @@
 #include "kube/client.h"
 #include "kube/informer.h"
 #include "kube/object.h"
-#include "platform/api/kratix.h"
+#include "api/kratix.h"
 #include "statestore/layout.h"
 #include "support/cluster.h"
 #include "support/git_server.h"
@@ -41,7 +41,7 @@ void die(const std::string& why) {
 // server the controller is measured against).
 class ReadyCounter {
  public:
-  explicit ReadyCounter(const kube::Client& client) : informer_(client, platform::api::work_placements(), {.namespace_ = "default"}) {
+  explicit ReadyCounter(const kube::Client& client) : informer_(client, api::work_placements(), {.namespace_ = "default"}) {
     auto seen = [this](const kube::ObjectPtr& wp) {
       std::lock_guard lock(mu_);
       all_.insert(kube::meta::key(*wp));
@@ -80,13 +80,13 @@ void create_works(const kube::Client& client, int works, int destinations) {
     writers.emplace_back([&, t] {
       for (int i = t; i < works; i += 4) {
         const std::string dest = "worker-" + std::to_string(i % destinations);
-        kube::Json work = {{"apiVersion", platform::api::kApiVersion}, {"kind", "Work"},
+        kube::Json work = {{"apiVersion", api::kApiVersion}, {"kind", "Work"},
                            {"metadata", {{"name", "app-" + std::to_string(i)}, {"labels", {{"kratix.io/pipeline-name", "configure"}}}}},
                            {"spec", {{"promiseName", "app"}, {"resourceName", "app-" + std::to_string(i)},
                                      {"workloadGroups", kube::Json::array({{{"id", "5058f1af8388633f609cadb75a75dc9d"}, {"directory", "."},
                                          {"destinationSelectors", kube::Json::array({{{"source", "promise"}, {"matchLabels", {{"dest", dest}}}}})},
                                          {"workloads", kube::Json::array({{{"filepath", "app.yaml"}, {"content", content}}})}}})}}}};
-        if (!client.create(platform::api::works(), "default", work)) std::fprintf(stderr, "create failed\n");
+        if (!client.create(api::works(), "default", work)) std::fprintf(stderr, "create failed\n");
       }
     });
   }
@@ -119,13 +119,13 @@ int main(int argc, char** argv) {
   client.create(kube::resources::secrets(), "default",
                 {{"apiVersion", "v1"}, {"kind", "Secret"}, {"metadata", {{"name", "git"}}},
                  {"stringData", {{"username", "kratix"}, {"password", "s3cr3t"}}}});
-  client.create(platform::api::git_state_stores(), "",
-                {{"apiVersion", platform::api::kApiVersion}, {"kind", "GitStateStore"}, {"metadata", {{"name", "state"}}},
+  client.create(api::git_state_stores(), "",
+                {{"apiVersion", api::kApiVersion}, {"kind", "GitStateStore"}, {"metadata", {{"name", "state"}}},
                  {"spec", {{"url", git->url("state")}, {"secretRef", {{"name", "git"}, {"namespace", "default"}}}}}});
   for (int d = 0; d < destinations; ++d) {
     const std::string name = "worker-" + std::to_string(d);
-    client.create(platform::api::destinations(), "",
-                  {{"apiVersion", platform::api::kApiVersion}, {"kind", "Destination"},
+    client.create(api::destinations(), "",
+                  {{"apiVersion", api::kApiVersion}, {"kind", "Destination"},
                    {"metadata", {{"name", name}, {"labels", {{"dest", name}}}}},
                    {"spec", {{"path", name}, {"stateStoreRef", {{"kind", "GitStateStore"}, {"name", "state"}}}}}});
   }
@@ -145,7 +145,7 @@ int main(int argc, char** argv) {
   auto controller = start_controller("controller.log");
   // Wait for every Destination to be Ready (canary files written) before the clock starts.
   for (;;) {
-    auto list = client.list(platform::api::destinations(), "");
+    auto list = client.list(api::destinations(), "");
     int ready = 0;
     for (const auto& d : list->items) {
       for (const auto& c : d.value("status", kube::Json::object()).value("conditions", kube::Json::array())) {

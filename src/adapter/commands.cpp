@@ -1,5 +1,5 @@
 #include "adapter/commands.h"
-#include "platform/api/kratix.h"
+#include "api/kratix.h"
 
 #include <cstdlib>
 
@@ -59,11 +59,11 @@ kube::Result<Json> read_incoming_status(const std::filesystem::path& file) {
 
 // Adds kratix.io/workflow-suspended: "true" to the object (a plain Update, as Kratix does).
 kube::Result<Json> label_suspended(const kube::Client& client, const PipelineEnv& env, Json object) {
-  if (kube::meta::label(object, platform::api::kLabelWorkflowSuspended) == "true") return object;
-  object["metadata"]["labels"][platform::api::kLabelWorkflowSuspended] = "true";
+  if (kube::meta::label(object, api::kLabelWorkflowSuspended) == "true") return object;
+  object["metadata"]["labels"][api::kLabelWorkflowSuspended] = "true";
   auto updated = client.update(env.object_resource(), object);
   if (!updated) return std::unexpected(updated.error());
-  log::info("labelled the object", {{"label", std::string(platform::api::kLabelWorkflowSuspended) + "=true"}});
+  log::info("labelled the object", {{"label", std::string(api::kLabelWorkflowSuspended) + "=true"}});
   return updated;
 }
 

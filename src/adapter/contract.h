@@ -1,6 +1,6 @@
 // The pipeline pod's side of the Kratix contract (kratix-spec.md 3.2, 3.3, 3.5, 3.6): where the adapter
 // steps read and write, the environment they are given, and the labels, conditions and messages they
-// set. Names shared with the controllers (labels, conditions, messages, phases) are in platform/api/kratix.h.
+// set. Names shared with the controllers (labels, conditions, messages, phases) are in api/kratix.h.
 #pragma once
 
 namespace pave::adapter {

@@ -1,5 +1,5 @@
 #include "adapter/status_updater.h"
-#include "platform/api/kratix.h"
+#include "api/kratix.h"
 
 #include "adapter/contract.h"
 #include "adapter/go_decoding.h"
@@ -122,21 +122,21 @@ std::vector<std::string> non_message_keys(const Json& incoming) {
 
 Json mark_completed(Json status, std::string_view workflow_type, const std::string& now) {
   if (!status.is_object()) status = Json::object();
-  if (status.value("message", Json()) == platform::api::workflow_status::kMessagePending) {
-    if (workflow_type == kWorkflowTypeResource) status["message"] = platform::api::workflow_status::kMessageResourceRequested;
-    if (workflow_type == kWorkflowTypePromise) status["message"] = platform::api::workflow_status::kMessagePromiseConfigured;
+  if (status.value("message", Json()) == api::workflow_status::kMessagePending) {
+    if (workflow_type == kWorkflowTypeResource) status["message"] = api::workflow_status::kMessageResourceRequested;
+    if (workflow_type == kWorkflowTypePromise) status["message"] = api::workflow_status::kMessagePromiseConfigured;
   }
   if (status.contains("kratix") && status["kratix"].is_object()) {
     Json& kratix = status["kratix"];
     if (kratix.contains("workflows") && kratix["workflows"].is_object()) kratix["workflows"].erase("suspendedGeneration");
   }
-  const Json completed = {{"type", platform::api::workflow_status::kConfigureCompleted}, {"status", "True"},
-                          {"reason", platform::api::workflow_status::kReasonSucceeded}, {"message", platform::api::workflow_status::kMessageSucceeded},
+  const Json completed = {{"type", api::workflow_status::kConfigureCompleted}, {"status", "True"},
+                          {"reason", api::workflow_status::kReasonSucceeded}, {"message", api::workflow_status::kMessageSucceeded},
                           {"lastTransitionTime", now}};
   Json& conditions = status["conditions"];
   if (!conditions.is_array()) conditions = Json::array();
   for (auto& c : conditions) {
-    if (c.is_object() && c.value("type", Json()) == platform::api::workflow_status::kConfigureCompleted) {
+    if (c.is_object() && c.value("type", Json()) == api::workflow_status::kConfigureCompleted) {
       c = completed;
       return status;
     }
@@ -155,7 +155,7 @@ kube::Result<Json> mark_pipeline_suspended(Json status, const std::string& pipel
   auto entry = pipeline_entry(*pipelines, pipeline);
   if (!entry) return std::unexpected(entry.error());
   Json& e = **entry;
-  e["phase"] = platform::api::workflow_status::kPhaseSuspended;
+  e["phase"] = api::workflow_status::kPhaseSuspended;
   if (message.empty()) e.erase("message");
   else e["message"] = message;
   if (next_retry_at.empty()) {
@@ -176,7 +176,7 @@ kube::Result<Json> clear_pipeline_suspension(Json status, const std::string& pip
   auto entry = pipeline_entry(*pipelines, pipeline);
   if (!entry) return std::unexpected(entry.error());
   Json& e = **entry;
-  e["phase"] = platform::api::workflow_status::kPhaseRunning;
+  e["phase"] = api::workflow_status::kPhaseRunning;
   e.erase("message");
   e.erase("attempts");
   e.erase("nextRetryAt");

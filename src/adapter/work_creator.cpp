@@ -8,14 +8,13 @@
 #include "adapter/workflow_control.h"
 #include "adapter/workloads.h"
 #include "kube/object.h"
-#include "platform/api/kratix.h"
-#include "platform/api/naming.h"
+#include "api/kratix.h"
+#include "api/naming.h"
 
 namespace pave::adapter {
 namespace {
 
 namespace fs = std::filesystem;
-namespace api = platform::api;
 using kube::ErrorKind;
 using kube::Json;
 
@@ -95,8 +94,8 @@ Json work_json(const WorkCreatorOptions& o, Json groups, const std::string& now)
                {"spec", {{"promiseName", o.promise_name}, {"lastExecutionTimestamp", now},
                          {"workloadGroups", std::move(groups)}}}};
   if (!o.resource_name.empty()) work["spec"]["resourceName"] = o.resource_name;
-  if (!o.trace_parent.empty()) work["metadata"]["annotations"][platform::api::kAnnotationTraceParent] = o.trace_parent;
-  if (!o.trace_state.empty()) work["metadata"]["annotations"][platform::api::kAnnotationTraceState] = o.trace_state;
+  if (!o.trace_parent.empty()) work["metadata"]["annotations"][api::kAnnotationTraceParent] = o.trace_parent;
+  if (!o.trace_state.empty()) work["metadata"]["annotations"][api::kAnnotationTraceState] = o.trace_state;
   return work;
 }
 
@@ -122,7 +121,7 @@ kube::Status validate(const WorkCreatorOptions& o) {
 }
 
 std::string work_namespace(const WorkCreatorOptions& o) {
-  return o.namespace_.empty() ? platform::api::kSystemNamespace : o.namespace_;
+  return o.namespace_.empty() ? api::kSystemNamespace : o.namespace_;
 }
 
 std::string distinct_resource_namespace(const WorkCreatorOptions& o) {
@@ -137,9 +136,9 @@ std::string work_identifier(const WorkCreatorOptions& o) {
 
 std::map<std::string, std::string> work_labels(const WorkCreatorOptions& o) {
   std::map<std::string, std::string> labels = {{api::kLabelPromiseName, o.promise_name},
-                                               {platform::api::kLabelWorkType, o.workflow_type}};
+                                               {api::kLabelWorkType, o.workflow_type}};
   if (!o.pipeline_name.empty()) labels[api::kLabelPipelineName] = o.pipeline_name;
-  if (!o.resource_name.empty()) labels[platform::api::kLabelResourceName] = o.resource_name;
+  if (!o.resource_name.empty()) labels[api::kLabelResourceName] = o.resource_name;
   if (auto rrns = distinct_resource_namespace(o); !rrns.empty()) labels[api::kLabelResourceNamespace] = rrns;
   return labels;
 }
@@ -176,7 +175,7 @@ kube::Result<AppliedWork> apply_once(const kube::Client& client, const Json& wor
     return std::unexpected(kube::make_error(
         ErrorKind::kOther, "more than 1 work exist with the matching labels for Promise: \"" +
                                labels.value(api::kLabelPromiseName, "") + "\", Resource: \"" +
-                               labels.value(platform::api::kLabelResourceName, "") + "\", Pipeline: \"" +
+                               labels.value(api::kLabelResourceName, "") + "\", Pipeline: \"" +
                                labels.value(api::kLabelPipelineName, "") + "\". unable to update"));
   }
   Json current = std::move(existing->items.front());

@@ -3,7 +3,7 @@
 #include "adapter/files.h"
 #include "adapter/go_decoding.h"
 #include "kube/yaml.h"
-#include "platform/api/go_duration.h"
+#include "api/go_duration.h"
 
 namespace pave::adapter {
 
@@ -46,7 +46,7 @@ kube::Result<std::optional<WorkflowControl>> read_workflow_control(const std::fi
 }
 
 kube::Result<std::chrono::nanoseconds> retry_duration(const WorkflowControl& control) {
-  auto d = platform::api::parse_go_duration(control.retry_after);
+  auto d = api::parse_go_duration(control.retry_after);
   if (!d) {
     return std::unexpected(kube::make_error(ErrorKind::kInvalid, "failed to parse retry duration: \"" +
                                                                      control.retry_after + "\" with error: " +

@@ -15,7 +15,7 @@
 #include "kube/log.h"
 #include "kube/object.h"
 #include "kube/manager.h"
-#include "platform/api/kratix.h"
+#include "api/kratix.h"
 #include "platform/controllers.h"
 #include "workflow/kratix_config.h"
 

@@ -1,8 +1,8 @@
 #include "platform/controllers.h"
 
 #include "kube/object.h"
-#include "platform/api/conditions.h"
-#include "platform/api/kratix.h"
+#include "api/conditions.h"
+#include "api/kratix.h"
 #include "platform/destination_reconciler.h"
 #include "platform/promise_reconciler.h"
 #include "platform/state_store_reconciler.h"

@@ -3,8 +3,8 @@
 #include <algorithm>
 
 #include "kube/object.h"
-#include "platform/api/conditions.h"
-#include "platform/api/kratix.h"
+#include "api/conditions.h"
+#include "api/kratix.h"
 #include "platform/finalizers.h"
 
 namespace pave::platform {

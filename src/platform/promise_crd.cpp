@@ -4,7 +4,7 @@
 #include <cctype>
 
 #include "kube/object.h"
-#include "platform/api/kratix.h"
+#include "api/kratix.h"
 
 namespace pave::platform {
 namespace {

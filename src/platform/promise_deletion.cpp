@@ -2,8 +2,8 @@
 // reconcile, each step repeated until its work is done and only then its finalizer removed.
 #include "kube/log.h"
 #include "kube/object.h"
-#include "platform/api/conditions.h"
-#include "platform/api/kratix.h"
+#include "api/conditions.h"
+#include "api/kratix.h"
 #include "platform/finalizers.h"
 #include "platform/promise_reconciler.h"
 #include "platform/request_placement_reporter.h"

@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "kube/object.h"
-#include "platform/api/kratix.h"
+#include "api/kratix.h"
 
 namespace pave::platform {
 namespace {

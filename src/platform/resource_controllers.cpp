@@ -2,7 +2,7 @@
 
 #include "kube/log.h"
 #include "kube/object.h"
-#include "platform/api/kratix.h"
+#include "api/kratix.h"
 #include "workflow/labels.h"
 
 namespace pave::platform {

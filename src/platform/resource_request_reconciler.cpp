@@ -2,8 +2,8 @@
 
 #include "kube/log.h"
 #include "kube/object.h"
-#include "platform/api/conditions.h"
-#include "platform/api/kratix.h"
+#include "api/conditions.h"
+#include "api/kratix.h"
 #include "platform/finalizers.h"
 #include "platform/request_placement_reporter.h"
 #include "platform/workflow_status.h"

@@ -3,8 +3,8 @@
 #include "base/encoding.h"
 #include "kube/log.h"
 #include "kube/object.h"
-#include "platform/api/conditions.h"
-#include "platform/api/kratix.h"
+#include "api/conditions.h"
+#include "api/kratix.h"
 #include "statestore/bucket_writer.h"
 #include "statestore/git_writer.h"
 

@@ -5,8 +5,8 @@
 #include <optional>
 
 #include "kube/object.h"
-#include "platform/api/conditions.h"
-#include "platform/api/kratix.h"
+#include "api/conditions.h"
+#include "api/kratix.h"
 #include "platform/destination_reconciler.h"
 #include "platform/finalizers.h"
 

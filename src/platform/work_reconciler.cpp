@@ -4,8 +4,8 @@
 #include <set>
 
 #include "kube/object.h"
-#include "platform/api/conditions.h"
-#include "platform/api/kratix.h"
+#include "api/conditions.h"
+#include "api/kratix.h"
 #include "platform/destination_reconciler.h"
 #include "platform/finalizers.h"
 

@@ -2,7 +2,7 @@
 
 #include "kube/object.h"
 #include "kube/time.h"
-#include "platform/api/kratix.h"
+#include "api/kratix.h"
 
 namespace pave::platform {
 namespace {

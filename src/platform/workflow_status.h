@@ -9,7 +9,7 @@
 
 #include "kube/json.h"
 #include "kube/store.h"
-#include "platform/api/conditions.h"
+#include "api/conditions.h"
 #include "workflow/workflow_state.h"
 
 namespace pave::platform {

@@ -1,6 +1,6 @@
 #include "workflow/hash.h"
 
-#include "platform/api/naming.h"
+#include "api/naming.h"
 
 namespace pave::workflow {
 
@@ -10,7 +10,7 @@ std::string spec_hash(const Json& object) {
   static const Json kNull;
   const Json& spec = object.is_object() && object.contains("spec") ? object["spec"] : kNull;
   // replace, not throw, should a string hold invalid UTF-8: the API server never sends one, but a hash must not fail.
-  return platform::api::md5_hex(spec.dump(-1, ' ', false, Json::error_handler_t::replace));
+  return api::md5_hex(spec.dump(-1, ' ', false, Json::error_handler_t::replace));
 }
 
 std::string promise_workflow_hash(const Json& promise) { return spec_hash(promise); }
@@ -18,7 +18,7 @@ std::string promise_workflow_hash(const Json& promise) { return spec_hash(promis
 std::string resource_workflow_hash(const Json& promise, const Json& resource_request, bool dry_run) {
   std::string combined = spec_hash(promise) + "-" + spec_hash(resource_request);
   if (dry_run) combined += "-dry-run";
-  return platform::api::md5_hex(combined);
+  return api::md5_hex(combined);
 }
 
 std::string workflow_hash(WorkflowType type, const Json& promise, const Json& object, bool dry_run) {

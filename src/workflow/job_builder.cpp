@@ -1,8 +1,8 @@
 #include "workflow/job_builder.h"
 
 #include "kube/object.h"
-#include "platform/api/kratix.h"
-#include "platform/api/naming.h"
+#include "api/kratix.h"
+#include "api/naming.h"
 #include "workflow/labels.h"
 #include "workflow/pipeline_rbac.h"
 
@@ -10,7 +10,6 @@ namespace pave::workflow {
 namespace {
 
 using kube::Json;
-namespace api = platform::api;
 
 // Volumes every pipeline Pod shares between its containers (spec 3.2).
 constexpr const char* kSharedInput = "shared-input";
@@ -114,8 +113,8 @@ Json work_writer_container(const PipelineRun& run, const Subject& s, const std::
     return Json{{"name", var},
                 {"valueFrom", {{"fieldRef", {{"fieldPath", std::string("metadata.annotations['") + annotation + "']"}}}}}};
   };
-  Json env = Json::array({from_annotation("KRATIX_TRACE_PARENT", platform::api::kAnnotationTraceParent),
-                          from_annotation("KRATIX_TRACE_STATE", platform::api::kAnnotationTraceState)});
+  Json env = Json::array({from_annotation("KRATIX_TRACE_PARENT", api::kAnnotationTraceParent),
+                          from_annotation("KRATIX_TRACE_STATE", api::kAnnotationTraceState)});
   if (run.dry_run) env.push_back(env_var("KRATIX_DRY_RUN", "true"));
   return adapter_container(run, "work-writer", std::move(args), std::move(env),
                            Json::array({mount(kSharedOutput, "/work-creator-files/input"),
@@ -180,7 +179,7 @@ Json job_labels(const PipelineRun& run, const Subject& s) {
                  {kLabelManagedBy, kManagedByKratix}};
   if (!run.hash.empty()) labels[kLabelHash] = run.hash;
   if (run.type == WorkflowType::kResource) {
-    labels[platform::api::kLabelResourceName] = s.name;
+    labels[api::kLabelResourceName] = s.name;
     if (!run.pipeline_namespace.empty()) labels[api::kLabelResourceNamespace] = s.ns;
   }
   for (const auto& [k, v] : run.pipeline.labels) labels[k] = v;

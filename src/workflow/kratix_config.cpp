@@ -8,7 +8,7 @@
 #include "kube/yaml.h"
 #include "workflow/labels.h"
 #include "workflow/fields.h"
-#include "platform/api/go_duration.h"
+#include "api/go_duration.h"
 
 namespace pave::workflow {
 namespace {
@@ -31,7 +31,7 @@ Status read_duration(const Json& object, std::string_view key, std::string_view 
   if (!v->is_string()) {
     return std::unexpected(fields::invalid_value(fields::path(prefix, key), "a duration such as \"10h\"", *v));
   }
-  auto d = platform::api::parse_go_duration(v->get<std::string>());
+  auto d = api::parse_go_duration(v->get<std::string>());
   if (!d) {
     return std::unexpected(kube::make_error(kube::ErrorKind::kInvalid, "invalid value for \"" + fields::path(prefix, key) +
                                                                            "\": " + d.error().message));

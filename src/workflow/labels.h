@@ -3,7 +3,7 @@
 // Kratix users select pipeline Jobs and Pods by these labels (`kubectl logs -l kratix.io/pipeline-name=...`)
 // and the workflow state machine finds "the Job of pipeline i" by them, so every key and value is Kratix's.
 // Names the controllers and the adapter share (promise, pipeline, resource names, trace annotations,
-// workflow-suspended) live in platform/api/kratix.h.
+// workflow-suspended) live in api/kratix.h.
 #pragma once
 
 namespace pave::workflow {

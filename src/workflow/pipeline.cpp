@@ -6,8 +6,8 @@
 #include <set>
 
 #include "kube/object.h"
-#include "platform/api/kratix.h"
-#include "platform/api/naming.h"
+#include "api/kratix.h"
+#include "api/naming.h"
 #include "workflow/fields.h"
 
 namespace pave::workflow {
@@ -151,7 +151,7 @@ Status check_type(const Json& pipeline) {
   std::string kind, api_version;
   (void)fields::read_string(pipeline, "kind", "", kind);  // a non-string reads as "" and fails below
   (void)fields::read_string(pipeline, "apiVersion", "", api_version);
-  if (kind == "Pipeline" && api_version == platform::api::kApiVersion) return {};
+  if (kind == "Pipeline" && api_version == api::kApiVersion) return {};
   return std::unexpected(kube::make_error(
       ErrorKind::kInvalid, "unsupported pipeline \"" + kube::meta::name(pipeline) + "\" with APIVersion \"" + kind +
                                "/" + api_version + "\""));
@@ -182,7 +182,7 @@ Status check_pipeline_list(const Json& promise, WorkflowType type, WorkflowActio
           ErrorKind::kInvalid, "duplicate pipeline name \"" + p.name + "\" in workflow \"" + std::string(to_string(type)) +
                                    "\" action \"" + std::string(to_string(action)) + "\""));
     }
-    if (platform::api::pipeline_id(promise_name, to_string(type), to_string(action), p.name).size() >
+    if (api::pipeline_id(promise_name, to_string(type), to_string(action), p.name).size() >
         kMaxPipelineIdLength) {
       return std::unexpected(kube::make_error(ErrorKind::kInvalid, too_long_message(promise_name, type, action, p.name)));
     }

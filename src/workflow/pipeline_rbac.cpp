@@ -4,15 +4,14 @@
 
 #include "kube/object.h"
 #include "kube/yaml.h"
-#include "platform/api/kratix.h"
-#include "platform/api/naming.h"
+#include "api/kratix.h"
+#include "api/naming.h"
 #include "workflow/labels.h"
 
 namespace pave::workflow::detail {
 namespace {
 
 using kube::Json;
-namespace api = platform::api;
 
 constexpr const char* kRbacApiVersion = "rbac.authorization.k8s.io/v1";
 constexpr const char* kRbacGroup = "rbac.authorization.k8s.io";

@@ -4,7 +4,7 @@
 
 #include "kube/log.h"
 #include "kube/object.h"
-#include "platform/api/kratix.h"
+#include "api/kratix.h"
 #include "workflow/hash.h"
 #include "workflow/labels.h"
 
@@ -31,10 +31,10 @@ std::string WorkflowRunner::jobs_namespace(const WorkflowTarget& target) const {
 }
 
 std::string WorkflowRunner::label_selector(const WorkflowTarget& target) const {
-  std::string s = std::string(platform::api::kLabelPromiseName) + "=" + kube::meta::name(target.promise) + "," +
+  std::string s = std::string(api::kLabelPromiseName) + "=" + kube::meta::name(target.promise) + "," +
                   kLabelWorkflowType + "=" + std::string(to_string(target.type)) + "," + kLabelWorkflowAction + "=" +
                   std::string(to_string(target.action));
-  if (target.type == WorkflowType::kResource) s += std::string(",") + platform::api::kLabelResourceName + "=" + kube::meta::name(target.object);
+  if (target.type == WorkflowType::kResource) s += std::string(",") + api::kLabelResourceName + "=" + kube::meta::name(target.object);
   return s;
 }
 
@@ -99,7 +99,7 @@ kube::Status WorkflowRunner::apply_objects(const PipelineObjects& o) const {
       // The pipeline names its own ServiceAccount: made when missing, never changed when it is the user's.
       auto existing = client_.get(kube::resources::service_accounts(), o.ns, kube::meta::name(o.service_account));
       if (!existing && existing.error().kind != kube::ErrorKind::kNotFound) return std::unexpected(existing.error());
-      const bool ours = existing && !object_label(*existing, platform::api::kLabelPromiseName).empty();
+      const bool ours = existing && !object_label(*existing, api::kLabelPromiseName).empty();
       if (!existing || ours) {
         if (auto s = create_or_update(kube::resources::service_accounts(), o.service_account); !s) return s;
       }
@@ -133,9 +133,9 @@ kube::Status WorkflowRunner::create_or_update(const kube::Resource& r, const Jso
 }
 
 kube::Status WorkflowRunner::delete_stale_works(const WorkflowTarget& target, const std::vector<kube::ObjectPtr>& works) const {
-  const kube::Resource resource{platform::api::kGroup, platform::api::kVersion, "works", "Work", true};
+  const kube::Resource resource{api::kGroup, api::kVersion, "works", "Work", true};
   for (const auto& w : works) {
-    const std::string pipeline = object_label(*w, platform::api::kLabelPipelineName);
+    const std::string pipeline = object_label(*w, api::kLabelPipelineName);
     const bool current = std::any_of(target.pipelines.begin(), target.pipelines.end(),
                                      [&](const Pipeline& p) { return p.name == pipeline; });
     if (current || (*w)["metadata"].contains("deletionTimestamp")) continue;

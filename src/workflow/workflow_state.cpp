@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <map>
 
-#include "platform/api/kratix.h"
+#include "api/kratix.h"
 #include "workflow/labels.h"
 
 namespace pave::workflow {
@@ -45,7 +45,7 @@ void sort_oldest_first(std::vector<JobView>& jobs, const std::string& hash, cons
 
 JobView job_view(const Json& job) {
   JobView v{.name = job.value("metadata", Json::object()).value("name", ""),
-            .pipeline = label(job, platform::api::kLabelPipelineName),
+            .pipeline = label(job, api::kLabelPipelineName),
             .hash = label(job, kLabelHash),
             .created = job.value("metadata", Json::object()).value("creationTimestamp", "")};
   const bool suspended = job.value("spec", Json::object()).value("suspend", false);

@@ -51,7 +51,7 @@ const std::vector<Kind> kKinds = {
     {"healthrecords", "Namespaced", "", "", false, "Status=string=.data.state;Age=date=.metadata.creationTimestamp;"},
 };
 
-// A condition as Pave's controllers write it (platform/api/conditions.cpp): every field set.
+// A condition as Pave's controllers write it (api/conditions.cpp): every field set.
 std::string condition(const std::string& type, const std::string& status, const std::string& reason, const std::string& message) {
   return R"({"type":")" + type + R"(","status":")" + status + R"(","reason":")" + reason + R"(","message":")" + message +
          R"(","observedGeneration":1,"lastTransitionTime":"2026-01-01T00:00:00Z"})";

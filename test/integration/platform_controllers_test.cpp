@@ -8,7 +8,7 @@
 #include <fstream>
 
 #include "kube/manager.h"
-#include "platform/api/kratix.h"
+#include "api/kratix.h"
 #include "platform/controllers.h"
 #include "statestore/bucket_writer.h"
 #include "statestore/layout.h"

@@ -10,7 +10,7 @@
 #include "kube/event_recorder.h"
 #include "kube/informer.h"
 #include "kube/object.h"
-#include "platform/api/kratix.h"
+#include "api/kratix.h"
 #include "platform/request_placement_reporter.h"
 #include "platform/work_reconciler.h"
 #include "support/cluster_environment.h"

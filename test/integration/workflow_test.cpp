@@ -8,7 +8,7 @@
 
 #include <cctype>
 
-#include "platform/api/naming.h"
+#include "api/naming.h"
 #include "support/workflow_fixture.h"
 
 namespace pave::testing {
@@ -248,7 +248,7 @@ esac
 TEST_F(WorkflowTest, LongNamesAreTruncatedWithASuffix) {
   const std::string promise_name = "wf-long-" + std::string(28, 'p');  // 36: "<promise>-resource-configure-make" is 60
   const std::string request_name = "req-" + std::string(55, 'r') + "-end";  // 63, the longest a request may have
-  ASSERT_EQ(platform::api::pipeline_id(promise_name, "resource", "configure", "make").size(), 60u);
+  ASSERT_EQ(api::pipeline_id(promise_name, "resource", "configure", "make").size(), 60u);
   ASSERT_EQ(request_name.size(), 63u);
   apply(promise(promise_name, "LongThing",
                 Json::array({pipeline("make", "printf 'apiVersion: v1\\nkind: ConfigMap\\nmetadata: {name: long, namespace: default}\\n'"

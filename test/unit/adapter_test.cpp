@@ -2,7 +2,7 @@
 // and workload compression.
 #include <gtest/gtest.h>
 
-#include "platform/api/go_duration.h"
+#include "api/go_duration.h"
 
 #include <map>
 
@@ -94,17 +94,17 @@ TEST(WorkflowControl, AMissingFileAsksForNothing) {
 }
 
 TEST(GoDuration, ParsesAsTimeParseDuration) {
-  EXPECT_EQ(platform::api::parse_go_duration("0").value(), 0ns);
-  EXPECT_EQ(platform::api::parse_go_duration("90s").value(), 90s);
-  EXPECT_EQ(platform::api::parse_go_duration("1h30m").value(), 90min);
-  EXPECT_EQ(platform::api::parse_go_duration("1.5h").value(), 90min);
-  EXPECT_EQ(platform::api::parse_go_duration("-2m").value(), -2min);
-  EXPECT_EQ(platform::api::parse_go_duration("+5ms").value(), 5ms);
-  EXPECT_EQ(platform::api::parse_go_duration(".5s").value(), 500ms);
-  EXPECT_EQ(platform::api::parse_go_duration("1us").value(), 1us);
-  EXPECT_EQ(platform::api::parse_go_duration("1\xc2\xb5s").value(), 1us);
-  EXPECT_EQ(platform::api::parse_go_duration("2h45m30.5s").value(), 2h + 45min + 30s + 500ms);
-  EXPECT_EQ(platform::api::parse_go_duration("2562047h47m16.854775807s").value().count(), INT64_MAX);
+  EXPECT_EQ(api::parse_go_duration("0").value(), 0ns);
+  EXPECT_EQ(api::parse_go_duration("90s").value(), 90s);
+  EXPECT_EQ(api::parse_go_duration("1h30m").value(), 90min);
+  EXPECT_EQ(api::parse_go_duration("1.5h").value(), 90min);
+  EXPECT_EQ(api::parse_go_duration("-2m").value(), -2min);
+  EXPECT_EQ(api::parse_go_duration("+5ms").value(), 5ms);
+  EXPECT_EQ(api::parse_go_duration(".5s").value(), 500ms);
+  EXPECT_EQ(api::parse_go_duration("1us").value(), 1us);
+  EXPECT_EQ(api::parse_go_duration("1\xc2\xb5s").value(), 1us);
+  EXPECT_EQ(api::parse_go_duration("2h45m30.5s").value(), 2h + 45min + 30s + 500ms);
+  EXPECT_EQ(api::parse_go_duration("2562047h47m16.854775807s").value().count(), INT64_MAX);
 }
 
 TEST(GoDuration, ErrorsAsGoWordsThem) {
@@ -118,7 +118,7 @@ TEST(GoDuration, ErrorsAsGoWordsThem) {
       {"3000000h", "time: invalid duration \"3000000h\""},
   };
   for (const auto& [text, message] : cases) {
-    auto d = platform::api::parse_go_duration(text);
+    auto d = api::parse_go_duration(text);
     ASSERT_FALSE(d.has_value()) << text;
     EXPECT_EQ(d.error().message, message);
   }

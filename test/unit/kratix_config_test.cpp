@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "platform/api/go_duration.h"
+#include "api/go_duration.h"
 
 namespace pave::workflow {
 namespace {
@@ -188,7 +188,7 @@ TEST(GoDuration, ParsesGoSyntax) {
                             Case{"999999ns", milliseconds(0)},
                             Case{"1.0000000001s", seconds(1)},
                             Case{"2562047h", hours(2'562'047)}}) {
-    auto got = platform::api::parse_go_duration(text);
+    auto got = api::parse_go_duration(text);
     ASSERT_TRUE(got) << text << ": " << got.error().message;
     EXPECT_EQ(std::chrono::duration_cast<milliseconds>(*got), want) << text;
   }
@@ -196,7 +196,7 @@ TEST(GoDuration, ParsesGoSyntax) {
 
 TEST(GoDuration, RejectsWhatGoRejectsWithGosMessages) {
   auto error = [](const char* text) {
-    auto got = platform::api::parse_go_duration(text);
+    auto got = api::parse_go_duration(text);
     EXPECT_FALSE(got) << text;
     return got ? std::string("(parsed)") : got.error().message;
   };
@@ -214,13 +214,13 @@ TEST(GoDuration, RejectsWhatGoRejectsWithGosMessages) {
 }
 
 TEST(GoDuration, FormatsLikeGo) {
-  EXPECT_EQ(platform::api::format_go_duration(hours(10)), "10h0m0s");
-  EXPECT_EQ(platform::api::format_go_duration(seconds(90)), "1m30s");
-  EXPECT_EQ(platform::api::format_go_duration(milliseconds(1500)), "1.5s");
-  EXPECT_EQ(platform::api::format_go_duration(milliseconds(3'723'004)), "1h2m3.004s");
-  EXPECT_EQ(platform::api::format_go_duration(milliseconds(500)), "500ms");
-  EXPECT_EQ(platform::api::format_go_duration(milliseconds(0)), "0s");
-  EXPECT_EQ(platform::api::format_go_duration(seconds(-2)), "-2s");
+  EXPECT_EQ(api::format_go_duration(hours(10)), "10h0m0s");
+  EXPECT_EQ(api::format_go_duration(seconds(90)), "1m30s");
+  EXPECT_EQ(api::format_go_duration(milliseconds(1500)), "1.5s");
+  EXPECT_EQ(api::format_go_duration(milliseconds(3'723'004)), "1h2m3.004s");
+  EXPECT_EQ(api::format_go_duration(milliseconds(500)), "500ms");
+  EXPECT_EQ(api::format_go_duration(milliseconds(0)), "0s");
+  EXPECT_EQ(api::format_go_duration(seconds(-2)), "-2s");
 }
 
 }  // namespace

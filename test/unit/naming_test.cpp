@@ -1,9 +1,9 @@
 // Kratix's naming rules, with the golden names of kratix-spec.md section 12.
-#include "platform/api/naming.h"
+#include "api/naming.h"
 
 #include <gtest/gtest.h>
 
-namespace pave::platform::api {
+namespace pave::api {
 namespace {
 
 TEST(Naming, DeterministicNamesEndInTheirNamesMd5) {
@@ -39,4 +39,4 @@ TEST(Naming, PipelineIdentity) {
 }
 
 }  // namespace
-}  // namespace pave::platform::api
+}  // namespace pave::api

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "platform/api/kratix.h"
+#include "api/kratix.h"
 #include "platform/promise_crd.h"
 #include "platform/workflow_status.h"
 

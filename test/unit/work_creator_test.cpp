@@ -11,7 +11,7 @@
 #include "adapter/destination_selectors.h"
 #include "adapter/work_creator.h"
 #include "base/temp_dir.h"
-#include "platform/api/naming.h"
+#include "api/naming.h"
 #include "statestore/layout.h"
 
 namespace pave::adapter {
@@ -103,7 +103,7 @@ TEST(WorkCreator, GroupsWorkloadsByDirectoryWithTheirSelectors) {
   ASSERT_EQ(groups.size(), 2u);
 
   EXPECT_EQ(groups[0]["directory"], "baz");
-  EXPECT_EQ(groups[0]["id"], platform::api::md5_hex("baz"));
+  EXPECT_EQ(groups[0]["id"], api::md5_hex("baz"));
   EXPECT_EQ(filepaths(groups[0]), std::vector<std::string>{"baz/baz-namespace-resource-request.yaml"});
   EXPECT_EQ(groups[0]["destinationSelectors"], Json::array({selector({{"environment", "staging"}}, "resource-workflow")}));
 

@@ -1,4 +1,4 @@
-#include "platform/api/naming.h"
+#include "api/naming.h"
 
 #include <openssl/evp.h>
 
@@ -6,7 +6,7 @@
 #include <cctype>
 #include <random>
 
-namespace pave::platform::api {
+namespace pave::api {
 namespace {
 
 constexpr size_t kMaxBeforeSuffix = 57;  // longer names are cut ...
@@ -48,4 +48,4 @@ std::string pipeline_id(std::string_view promise, std::string_view workflow_type
   return std::string(promise) + "-" + std::string(workflow_type) + "-" + std::string(action) + "-" + std::string(pipeline);
 }
 
-}  // namespace pave::platform::api
+}  // namespace pave::api

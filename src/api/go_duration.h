@@ -13,7 +13,7 @@
 
 #include "kube/error.h"
 
-namespace pave::platform::api {
+namespace pave::api {
 
 // The duration in nanoseconds, as Go holds it. Errors are kInvalid, with Go's messages.
 kube::Result<std::chrono::nanoseconds> parse_go_duration(std::string_view text);
@@ -21,4 +21,4 @@ kube::Result<std::chrono::nanoseconds> parse_go_duration(std::string_view text);
 // A duration in Go's String() form, for messages and logs: 36000000ms -> "10h0m0s", 1500ms -> "1.5s", 0 -> "0s".
 std::string format_go_duration(std::chrono::milliseconds d);
 
-}  // namespace pave::platform::api
+}  // namespace pave::api

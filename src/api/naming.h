@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-namespace pave::platform::api {
+namespace pave::api {
 
 // Lower-case hex MD5 of data.
 std::string md5_hex(std::string_view data);
@@ -25,4 +25,4 @@ std::string pipeline_id(std::string_view promise, std::string_view workflow_type
 // A workload group's id: md5 of its directory ("." for the default group -> 5058f1af...).
 inline std::string workload_group_id(std::string_view directory) { return md5_hex(directory); }
 
-}  // namespace pave::platform::api
+}  // namespace pave::api

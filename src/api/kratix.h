@@ -4,7 +4,7 @@
 
 #include "kube/resource.h"
 
-namespace pave::platform::api {
+namespace pave::api {
 
 inline constexpr const char* kGroup = "platform.kratix.io";
 inline constexpr const char* kVersion = "v1alpha1";
@@ -165,4 +165,4 @@ inline constexpr const char* kFinalizerWorkflowsCleanup = "kratix.io/workflows-c
 inline constexpr const char* kFinalizerDeleteWorkflows = "kratix.io/delete-workflows";
 }  // namespace request
 
-}  // namespace pave::platform::api
+}  // namespace pave::api

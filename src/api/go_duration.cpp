@@ -1,4 +1,4 @@
-#include "platform/api/go_duration.h"
+#include "api/go_duration.h"
 
 #include <array>
 #include <cstdint>
@@ -7,7 +7,7 @@
 #include <tuple>
 #include <utility>
 
-namespace pave::platform::api {
+namespace pave::api {
 namespace {
 
 using kube::ErrorKind;
@@ -160,4 +160,4 @@ std::string format_go_duration(std::chrono::milliseconds d) {
   return out + "s";
 }
 
-}  // namespace pave::platform::api
+}  // namespace pave::api

@@ -1,8 +1,8 @@
-#include "platform/api/conditions.h"
+#include "api/conditions.h"
 
 #include "kube/time.h"
 
-namespace pave::platform::api {
+namespace pave::api {
 
 void set_condition(kube::Json& status, const Condition& c) {
   if (!status.is_object()) status = kube::Json::object();
@@ -31,4 +31,4 @@ const kube::Json* find_condition(const kube::Json& object, const std::string& ty
   return nullptr;
 }
 
-}  // namespace pave::platform::api
+}  // namespace pave::api

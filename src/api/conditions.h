@@ -7,7 +7,7 @@
 
 #include "kube/json.h"
 
-namespace pave::platform::api {
+namespace pave::api {
 
 struct Condition {
   std::string type;
@@ -24,4 +24,4 @@ void set_condition(kube::Json& status, const Condition& c);
 // The condition of a type in an object's status, or null.
 const kube::Json* find_condition(const kube::Json& object, const std::string& type);
 
-}  // namespace pave::platform::api
+}  // namespace pave::api
