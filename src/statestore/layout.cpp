@@ -62,6 +62,14 @@ kube::Result<std::string> workload_path(const std::string& dir, const Workload& 
   return join({dir, f});
 }
 
+// A none-layout state file as Kratix writes it (Go's YAML: the list under "files:" not indented).
+std::string state_file_content(const kube::Json& listed) {
+  if (listed.empty()) return "files: []\n";
+  std::string out = "files:\n";
+  for (const auto& path : listed) out += "- " + kube::to_yaml(path);  // to_yaml quotes what needs quoting
+  return out;
+}
+
 kube::Result<std::string> state_file(const std::string& dest, const Placement& p) {
   if (!segment_ok(p.namespace_ + "-" + p.name)) return std::unexpected(refused("placement name", p.name));
   return join({dest, ".kratix", p.namespace_ + "-" + p.name + ".yaml"});
@@ -119,7 +127,7 @@ kube::Result<Change> placement_change(const DestinationLayout& d, const Placemen
     for (const auto& old : listed_files(previous_state)) {
       if (!written.contains(old)) c.remove_files.push_back(old);
     }
-    c.files.push_back({*state, kube::to_yaml({{"files", listed}})});
+    c.files.push_back({*state, state_file_content(listed)});
     return c;
   }
   return std::unexpected(kube::make_error(ErrorKind::kInvalid, "aggregatedYAML destinations are written with aggregated_change"));
@@ -183,8 +191,11 @@ kube::Result<Change> canary_change(const DestinationLayout& d, bool enabled) {
     c.remove_files = {ns_file, cm_file};
     return c;
   }
+  // Byte for byte as Kratix writes it (a typed Namespace marshalled: empty spec and status included), so a
+  // move from Kratix to Pave rewrites no canary file.
   c.files.push_back({ns_file, kube::to_yaml({{"apiVersion", "v1"}, {"kind", "Namespace"},
-                                             {"metadata", {{"name", "kratix-worker-system"}}}})});
+                                             {"metadata", {{"name", "kratix-worker-system"}}},
+                                             {"spec", kube::Json::object()}, {"status", kube::Json::object()}})});
   c.files.push_back({cm_file, kube::to_yaml({{"apiVersion", "v1"}, {"kind", "ConfigMap"},
                                              {"metadata", {{"name", "kratix-info"}, {"namespace", "kratix-worker-system"}}},
                                              {"data", {{"canary", "this confirms your infrastructure is reading from Kratix state stores"}}}})});

@@ -95,6 +95,24 @@ TEST(Layout, CanaryFiles) {
   EXPECT_EQ(flat->remove_files, (std::vector<std::string>{"w/kratix-canary-namespace.yaml", "w/kratix-canary-configmap.yaml"}));
 }
 
+// The bytes Kratix writes (kratix-spec.md 4.3), so a move from Kratix to Pave rewrites no file.
+TEST(Layout, CanaryAndStateFilesAreKratixsBytes) {
+  auto nested = canary_change({.path = "worker-1"}, true);
+  ASSERT_TRUE(nested.has_value());
+  EXPECT_EQ(nested->files[0].content,
+            "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: kratix-worker-system\nspec: {}\nstatus: {}\n");
+  EXPECT_EQ(nested->files[1].content,
+            "apiVersion: v1\ndata:\n  canary: this confirms your infrastructure is reading from Kratix state stores\n"
+            "kind: ConfigMap\nmetadata:\n  name: kratix-info\n  namespace: kratix-worker-system\n");
+  Placement p = resource_placement();
+  p.workloads = {{"a.yaml", "kind: A"}, {"sub/b.yaml", "kind: B"}};
+  auto none = placement_change({.path = "worker-1", .mode = FilepathMode::kNone}, p);
+  ASSERT_TRUE(none.has_value());
+  const auto& state = none->files.back();
+  EXPECT_TRUE(state.path.starts_with("worker-1/.kratix/")) << state.path;
+  EXPECT_EQ(state.content, "files:\n- worker-1/a.yaml\n- worker-1/sub/b.yaml\n");
+}
+
 TEST(Layout, NamesThatWouldLeaveTheDestinationAreRefused) {
   auto bad = [](auto mutate) {
     Placement p = resource_placement();
