@@ -27,8 +27,11 @@ std::vector<kube::Request> promise_of(const kube::Json& object, const char* type
 
 std::unique_ptr<ResourceControllers> add_workflow_controllers(kube::Manager& manager, const ControllerOptions& options,
                                                               kube::Informer& works, kube::Informer& promises) {
-  // Only the Jobs Kratix (and so Pave) makes are cached, as Kratix's own Job cache is filtered.
-  kube::Informer& jobs = manager.informer(kube::resources::jobs(), {.label_selector = "app.kubernetes.io/managed-by=Kratix"});
+  // Only the Jobs Kratix (and so Pave) makes are cached, as Kratix's own Job cache is filtered, and only
+  // their metadata: Job events only wake their Promise or request (by labels), and the workflow reads
+  // Jobs from the API server. Whole Jobs (7 KB each) made the cache most of the controller's memory.
+  kube::Informer& jobs = manager.informer(kube::resources::jobs(),
+                                          {.label_selector = "app.kubernetes.io/managed-by=Kratix", .metadata_only = true});
   auto requests = std::make_unique<ResourceControllers>(
       manager,
       RequestControllerContext{.client = manager.client(), .promises = promises, .works = works, .events = manager.events(),

@@ -129,7 +129,8 @@ kube::Result<bool> PromiseReconciler::delete_crd(const Json& promise) const {
                                ? kube::child(kube::child(crd, "metadata"), "name").get<std::string>() : "";
   if (name.empty()) return true;
   auto gone = client_.remove(kube::resources::custom_resource_definitions(), "", name);
-  if (!gone && gone.error().kind != kube::ErrorKind::kNotFound) return std::unexpected(gone.error());
+  if (gone) return false;  // the API server removes the CRD's objects first: done once it is gone
+  if (gone.error().kind != kube::ErrorKind::kNotFound) return std::unexpected(gone.error());
   return true;
 }
 
