@@ -121,10 +121,12 @@ void GitServer::stop() {
     if (!nginx_->wait_for(std::chrono::seconds(5))) nginx_->signal(SIGKILL), nginx_->wait_for(std::chrono::seconds(5));
     nginx_.reset();
   }
-  if (fcgiwrap_) {
-    // fcgiwrap's workers outlive it unless told to go first.
-    base::run({.argv = {"pkill", "-P", std::to_string(fcgiwrap_->pid())}});
-    fcgiwrap_->signal(SIGTERM);
+  if (fcgiwrap_ && fcgiwrap_->pid() > 0 && dir_ && !dir_->path().empty()) {  // not a moved-from server
+    // fcgiwrap's workers outlive it, and it forks new ones when they die: stop its process group's every
+    // member at once by the socket path they all carry on their command line (unique to this server).
+    const std::string socket = dir_->path().string() + "/fcgiwrap.sock";
+    base::run({.argv = {"pkill", "-STOP", "-f", socket}});
+    base::run({.argv = {"pkill", "-KILL", "-f", socket}});
     fcgiwrap_->wait_for(std::chrono::seconds(5));
     fcgiwrap_.reset();
   }

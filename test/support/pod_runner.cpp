@@ -1,6 +1,7 @@
 #include "support/pod_runner.h"
 
 #include <csignal>
+#include <sstream>
 
 namespace pave::testing {
 
@@ -25,6 +26,18 @@ void PodRunner::stop() {
     if (!child_->wait_for(20s)) child_->signal(SIGKILL), child_->wait_for(5s);
   }
   child_.reset();
+}
+
+void PodRunner::remove_containers() const {
+  // A kubelet keeps a finished pod's containers until the pod goes; a test's cluster goes first, so the
+  // runner's containers (by its Node's label) are removed with it.
+  auto ids = base::run({.argv = {"podman", "ps", "-a", "-q", "--filter", "label=io.pave.node=" + node_}});
+  std::vector<std::string> argv{"podman", "rm", "-f", "-t", "0"};
+  std::istringstream lines(ids.out);
+  for (std::string id; std::getline(lines, id);) {
+    if (!id.empty()) argv.push_back(id);
+  }
+  if (argv.size() > 5) base::run({.argv = argv, .timeout = std::chrono::seconds(60)});
 }
 
 void PodRunner::kill() {

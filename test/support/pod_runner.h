@@ -17,7 +17,10 @@ class PodRunner {
   PodRunner(std::string program, std::string node) : program_(std::move(program)), node_(std::move(node)) {}
   PodRunner(const PodRunner&) = delete;
   PodRunner& operator=(const PodRunner&) = delete;
-  ~PodRunner() { stop(); }
+  ~PodRunner() {
+    stop();
+    remove_containers();
+  }
 
   // Starts the runner against kubeconfig with its volumes under state_dir and waits for its READY line.
   // Returns an error text (with the end of the runner's log) when it does not get there.
@@ -25,6 +28,8 @@ class PodRunner {
   void stop();  // SIGTERM, then SIGKILL after 20 s
   void kill();  // SIGKILL, as a crash would
   const std::string& node() const { return node_; }
+  // Removes every container the runner's Node ran (any cluster's): done when the runner is destroyed.
+  void remove_containers() const;
 
   // What a container of the pod printed (pave-pod-runner logs).
   std::string logs(const std::string& kubeconfig, const std::string& ns_and_pod, const std::string& container) const;
