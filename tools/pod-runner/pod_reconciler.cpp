@@ -178,21 +178,26 @@ std::map<std::string, Waiting> PodReconciler::waiting_states(const std::string& 
   return out;
 }
 
-kube::Status PodReconciler::start_containers(const Json& pod, const std::vector<ContainerToStart>& which) {
+kube::Status PodReconciler::start_containers(const Json& pod, const std::vector<ContainerToStart>& all) {
   const std::string uid = kube::meta::uid(pod);
+  // Containers still backing off from a failed pull or a refused configuration wait; with none to start,
+  // nothing is prepared (preparing asks the API server for a token, every poll of a waiting pod otherwise).
+  std::vector<ContainerToStart> which;
+  {
+    std::lock_guard lock(mu_);
+    auto p = blocked_.find(uid);
+    const auto now = std::chrono::steady_clock::now();
+    for (const auto& c : all) {
+      if (p != blocked_.end() && p->second.contains(c.name) && p->second[c.name].retry_at > now) continue;
+      which.push_back(c);
+    }
+  }
+  if (which.empty()) return {};
   auto volumes = prepare_volumes(client_, pod, pod_dir(uid));
   if (!volumes) return std::unexpected(volumes.error());
   for (const auto& c : which) {
     const Json* spec = container_spec(pod, c.name, c.init);
     if (!spec) continue;
-    {
-      std::lock_guard lock(mu_);
-      auto p = blocked_.find(uid);
-      if (p != blocked_.end() && p->second.contains(c.name) &&
-          p->second[c.name].retry_at > std::chrono::steady_clock::now()) {
-        continue;  // still backing off
-      }
-    }
     auto run = run_spec(client_, pod, *spec, c.attempt, *volumes, settings_);
     if (!run) return std::unexpected(run.error());
     auto refused = admit(pod, *spec, *run);
