@@ -32,6 +32,10 @@ Resource events() { return {"events.k8s.io", "v1", "events", "Event", true}; }
 Resource leases() { return {"coordination.k8s.io", "v1", "leases", "Lease", true}; }
 Resource jobs() { return {"batch", "v1", "jobs", "Job", true}; }
 Resource nodes() { return {"", "v1", "nodes", "Node", false}; }
+Resource roles() { return {"rbac.authorization.k8s.io", "v1", "roles", "Role", true}; }
+Resource role_bindings() { return {"rbac.authorization.k8s.io", "v1", "rolebindings", "RoleBinding", true}; }
+Resource cluster_roles() { return {"rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole", false}; }
+Resource cluster_role_bindings() { return {"rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding", false}; }
 Resource custom_resource_definitions() {
   return {"apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition", false};
 }

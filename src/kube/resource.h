@@ -60,6 +60,10 @@ Resource leases();  // coordination.k8s.io/v1
 Resource jobs();
 Resource nodes();
 Resource custom_resource_definitions();
+Resource roles();
+Resource role_bindings();
+Resource cluster_roles();
+Resource cluster_role_bindings();
 }  // namespace resources
 
 }  // namespace pave::kube

@@ -22,10 +22,6 @@ const std::vector<std::string> kOrder = {pr::kFinalizerDeleteWorkflows, pr::kFin
                                          pr::kFinalizerResourceRequests, pr::kFinalizerRevisions,
                                          pr::kFinalizerDynamicResources, pr::kFinalizerDependencies, pr::kFinalizerCrd};
 
-kube::Resource rbac(const char* plural, const char* kind, bool namespaced) {
-  return {"rbac.authorization.k8s.io", "v1", plural, kind, namespaced};
-}
-
 // Deletes every object of r labelled with the promise, in every namespace.
 kube::Status delete_all(const kube::Client& client, const kube::Resource& r, const std::string& selector) {
   auto all = client.list_all(r, "", {.label_selector = selector});
@@ -102,8 +98,8 @@ kube::Result<bool> PromiseReconciler::delete_requests(const Json& promise) const
 
 kube::Result<bool> PromiseReconciler::delete_labelled(const Json& promise) const {
   const std::string selector = std::string(api::kLabelPromiseName) + "=" + kube::meta::name(promise);
-  for (const auto& r : {rbac("clusterrolebindings", "ClusterRoleBinding", false), rbac("clusterroles", "ClusterRole", false),
-                        rbac("rolebindings", "RoleBinding", true), rbac("roles", "Role", true),
+  for (const auto& r : {kube::resources::cluster_role_bindings(), kube::resources::cluster_roles(),
+                        kube::resources::role_bindings(), kube::resources::roles(),
                         kube::resources::service_accounts(), kube::resources::configmaps()}) {
     if (auto s = delete_all(client_, r, selector); !s) return std::unexpected(s.error());
   }

@@ -24,8 +24,6 @@ using workflow::WorkflowType;
 namespace ws = api::workflow_status;
 namespace pr = api::promise;
 
-const kube::Resource kClusterRoles{"rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole", false};
-const kube::Resource kClusterRoleBindings{"rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding", false};
 // The ServiceAccount Kratix's controller runs as: the per-promise RBAC names it, as Kratix's does.
 constexpr const char* kControllerServiceAccount = "kratix-platform-controller-manager";
 
@@ -39,12 +37,6 @@ const std::vector<std::string>& all_finalizers() {
 bool has_api(const Json& promise) {
   const Json& api = kube::child(kube::child(promise, "spec"), "api");
   return api.is_object() && !api.empty();
-}
-
-std::vector<std::string> names(const std::vector<workflow::Pipeline>& pipelines) {
-  std::vector<std::string> out;
-  for (const auto& p : pipelines) out.push_back(p.name);
-  return out;
 }
 
 // spec.destinationSelectors squashed into one set of labels, earlier entries winning (spec 2.1 step 7).
@@ -152,7 +144,7 @@ kube::Result<kube::ReconcileResult> PromiseReconciler::configure(const Json& pro
     if (!cleared) return std::unexpected(cleared.error());
   }
   const Json* before = api::find_condition(promise, ws::kConfigureCompleted);
-  apply_workflow_decision(status, names(*pipelines), d, generation);
+  apply_workflow_decision(status, workflow::pipeline_names(*pipelines), d, generation);
   if (d.kind == Decision::Kind::kStart && !step->started.empty()) {
     events_.normal(promise, ws::kEventPipelineStarted, "Configure", "Configure Pipeline started: " + (*pipelines)[d.pipeline].name);
   }
@@ -226,7 +218,7 @@ kube::Status PromiseReconciler::apply_controller_rbac(const Json& promise, const
                   {"roleRef", {{"apiGroup", "rbac.authorization.k8s.io"}, {"kind", "ClusterRole"}, {"name", name}}},
                   {"subjects", Json::array({{{"kind", "ServiceAccount"}, {"name", kControllerServiceAccount},
                                              {"namespace", api::kSystemNamespace}}})}};
-  for (const auto& [resource, object] : {std::pair{kClusterRoles, role}, std::pair{kClusterRoleBindings, binding}}) {
+  for (const auto& [resource, object] : {std::pair{kube::resources::cluster_roles(), role}, std::pair{kube::resources::cluster_role_bindings(), binding}}) {
     auto applied = client_.apply(resource, object, {.field_manager = "pave", .force = true});
     if (!applied) return std::unexpected(applied.error());
   }

@@ -29,12 +29,6 @@ bool available(const Json& promise) {
 
 bool has_label(const Json& object, const char* key) { return kube::meta::label(object, key) == "true"; }
 
-std::vector<std::string> names(const std::vector<workflow::Pipeline>& pipelines) {
-  std::vector<std::string> out;
-  for (const auto& p : pipelines) out.push_back(p.name);
-  return out;
-}
-
 }  // namespace
 
 ResourceRequestReconciler::ResourceRequestReconciler(const RequestControllerContext& context, std::string promise,
@@ -108,7 +102,7 @@ kube::Result<kube::ReconcileResult> ResourceRequestReconciler::configure(const J
     if (!cleared) return std::unexpected(cleared.error());
   }
   const Json* before = api::find_condition(rr, ws::kConfigureCompleted);
-  apply_workflow_decision(status, names(*pipelines), d, generation);
+  apply_workflow_decision(status, workflow::pipeline_names(*pipelines), d, generation);
   if (d.kind == Decision::Kind::kStart && !step->started.empty()) {
     ctx_.events.normal(rr, ws::kEventPipelineStarted, "Configure", "Configure Pipeline started: " + (*pipelines)[d.pipeline].name);
   }

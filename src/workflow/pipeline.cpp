@@ -241,4 +241,10 @@ kube::Result<std::vector<Pipeline>> parse_workflow(const Json& promise, Workflow
   return pipelines;
 }
 
+std::vector<std::string> pipeline_names(const std::vector<Pipeline>& pipelines) {
+  std::vector<std::string> names;
+  for (const auto& p : pipelines) names.push_back(p.name);
+  return names;
+}
+
 }  // namespace pave::workflow

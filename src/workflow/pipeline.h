@@ -71,6 +71,9 @@ kube::Result<Pipeline> parse_pipeline(const kube::Json& pipeline);
 // (it names the ServiceAccount and RBAC objects).
 kube::Result<std::vector<Pipeline>> parse_workflow(const kube::Json& promise, WorkflowType type, WorkflowAction action);
 
+// The pipelines' names, in order.
+std::vector<std::string> pipeline_names(const std::vector<Pipeline>& pipelines);
+
 inline constexpr size_t kMaxPipelineIdLength = 60;
 
 }  // namespace pave::workflow

@@ -13,10 +13,6 @@ namespace {
 
 using kube::Json;
 
-kube::Resource rbac(const char* plural, const char* kind, bool namespaced) {
-  return {"rbac.authorization.k8s.io", "v1", plural, kind, namespaced};
-}
-
 std::string object_label(const Json& object, const char* key) {
   auto labels = kube::meta::labels(object);
   auto it = labels.find(key);
@@ -49,8 +45,7 @@ kube::Result<WorkflowStep> WorkflowRunner::step(const WorkflowTarget& target) co
   if (!all) return std::unexpected(all.error());
   std::vector<JobView> views;
   for (const auto& j : *all) views.push_back(job_view(j));
-  std::vector<std::string> names;
-  for (const auto& p : target.pipelines) names.push_back(p.name);
+  const std::vector<std::string> names = pipeline_names(target.pipelines);
   const std::string hash = workflow_hash(target.type, target.promise, target.object);
 
   WorkflowStep step{.decision = decide(names, hash, views, target.run_from_start), .ns = jobs_namespace(target)};
@@ -111,16 +106,16 @@ kube::Status WorkflowRunner::apply_objects(const PipelineObjects& o) const {
     if (auto s = create_or_update(kube::resources::configmaps(), *o.config_map); !s) return s;
   }
   for (const auto& r : o.roles) {
-    if (auto s = create_or_update(rbac("roles", "Role", true), r); !s) return s;
+    if (auto s = create_or_update(kube::resources::roles(), r); !s) return s;
   }
   for (const auto& r : o.role_bindings) {
-    if (auto s = create_or_update(rbac("rolebindings", "RoleBinding", true), r); !s) return s;
+    if (auto s = create_or_update(kube::resources::role_bindings(), r); !s) return s;
   }
   for (const auto& r : o.cluster_roles) {
-    if (auto s = create_or_update(rbac("clusterroles", "ClusterRole", false), r); !s) return s;
+    if (auto s = create_or_update(kube::resources::cluster_roles(), r); !s) return s;
   }
   for (const auto& r : o.cluster_role_bindings) {
-    if (auto s = create_or_update(rbac("clusterrolebindings", "ClusterRoleBinding", false), r); !s) return s;
+    if (auto s = create_or_update(kube::resources::cluster_role_bindings(), r); !s) return s;
   }
   return {};
 }
@@ -133,13 +128,12 @@ kube::Status WorkflowRunner::create_or_update(const kube::Resource& r, const Jso
 }
 
 kube::Status WorkflowRunner::delete_stale_works(const WorkflowTarget& target, const std::vector<kube::ObjectPtr>& works) const {
-  const kube::Resource resource{api::kGroup, api::kVersion, "works", "Work", true};
   for (const auto& w : works) {
     const std::string pipeline = object_label(*w, api::kLabelPipelineName);
     const bool current = std::any_of(target.pipelines.begin(), target.pipelines.end(),
                                      [&](const Pipeline& p) { return p.name == pipeline; });
     if (current || (*w)["metadata"].contains("deletionTimestamp")) continue;
-    auto gone = client_.remove(resource, kube::meta::namespace_of(*w), kube::meta::name(*w));
+    auto gone = client_.remove(api::works(), kube::meta::namespace_of(*w), kube::meta::name(*w));
     if (!gone && gone.error().kind != kube::ErrorKind::kNotFound) return gone;
     kube::log::info("removed the Work of a pipeline that is gone", {{"work", kube::meta::key(*w)}, {"pipeline", pipeline}});
   }

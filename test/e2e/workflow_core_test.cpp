@@ -321,7 +321,7 @@ TEST_F(WorkflowCore, DeliversXaasToUsers) {
 
   // 6. Updating the Promise re-runs its pipeline and every request's pipelines.
   const std::string rr_completed_at = rr(condition("ConfigureWorkflowCompleted", "lastTransitionTime"));
-  std::this_thread::sleep_for(1100ms);
+  std::this_thread::sleep_for(1100ms);  // as above: a new completion must get a different transition time
   ASSERT_TRUE(cluster().kubectl({"apply", "-f", "-"}, promise_yaml("bonjour")).ok());
   ASSERT_TRUE(eventually([&] {
     return file("worker-1/dependencies/testbundle/setup-deps/5058f/namespace.yaml").find("bonjour") != std::string::npos;

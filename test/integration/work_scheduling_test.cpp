@@ -87,6 +87,8 @@ TEST_F(WorkScheduling, AResourceGroupIsPlacedOnceHoweverTheCacheLags) {
   // Every Work reconciled again and again while its WorkPlacement is missing from the cache.
   for (int round = 0; round < 5; ++round) {
     for (int i = 0; i < kWorks; ++i) controller.enqueue({ns(), "rr-" + std::to_string(i)});
+    // Not a wait for a condition: the scenario is reconciles spread over time, each round after the last
+    // round's creates, while the cache stays blind to them.
     std::this_thread::sleep_for(400ms);
   }
   ASSERT_TRUE(eventually([&] { return controller.queue().len() == 0; }, 60s));
