@@ -11,6 +11,23 @@ const Json& child(const Json& object, const char* key) {
   return it == object.end() ? kEmpty : *it;
 }
 
+Json merge_patch_between(const Json& from, const Json& to) {
+  if (!from.is_object() || !to.is_object()) return from == to ? Json::object() : to;
+  Json patch = Json::object();
+  for (const auto& [key, value] : to.items()) {
+    auto it = from.find(key);
+    if (it == from.end()) {
+      patch[key] = value;
+    } else if (*it != value) {
+      patch[key] = it->is_object() && value.is_object() ? merge_patch_between(*it, value) : value;
+    }
+  }
+  for (const auto& [key, value] : from.items()) {
+    if (!to.contains(key)) patch[key] = nullptr;
+  }
+  return patch;
+}
+
 }  // namespace pave::kube
 
 namespace pave::kube::meta {

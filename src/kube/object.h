@@ -14,6 +14,11 @@ namespace pave::kube {
 const Json& child(const Json& object, const char* key);
 const Json& child(Json&& object, const char* key) = delete;
 
+// The JSON merge patch (RFC 7386) that turns `from` into `to`: changed and new members as they are in
+// `to`, members `to` lacks as null, nested objects recursively. Empty when they are equal. Arrays are
+// replaced whole, as merge patches do.
+Json merge_patch_between(const Json& from, const Json& to);
+
 }  // namespace pave::kube
 
 namespace pave::kube::meta {

@@ -11,6 +11,7 @@
 #include "platform/finalizers.h"
 #include "platform/promise_crd.h"
 #include "platform/request_placement_reporter.h"
+#include "platform/workflow_gates.h"
 #include "platform/workflow_status.h"
 #include "workflow/labels.h"
 
@@ -78,8 +79,46 @@ kube::Result<kube::ReconcileResult> PromiseReconciler::reconcile(const kube::Req
     requests_.stop(request.name);
     return kube::ReconcileResult{};
   }
+  const GateInput in = gate_input(*promise);
+  if (in.paused != GateInput::Paused::kNo) return hold(*promise, {.kind = Gate::Kind::kPaused}, in);  // deletion waits too
   if ((*promise)["metadata"].contains("deletionTimestamp")) return remove(*promise);
-  return configure(*promise);
+  return configure(*promise, in);
+}
+
+GateInput PromiseReconciler::gate_input(const Json& promise) const {
+  return {.object = GateInput::Object::kPromise,
+          .paused = kube::meta::label(promise, workflow::kLabelPaused) == "true" ? GateInput::Paused::kItself
+                                                                                 : GateInput::Paused::kNo,
+          .interval = reconciliation_interval(promise, config_.reconciliation_interval),
+          .reconcile_after_failure = config_.workflows.reconcile_after_failure, .now = std::chrono::system_clock::now()};
+}
+
+kube::Result<kube::ReconcileResult> PromiseReconciler::hold(const Json& promise, const Gate& g, const GateInput& in) {
+  Json status = promise.value("status", Json::object());
+  const Json* before = api::find_condition(promise, ws::kReconciled);
+  const std::string reason_before = before ? before->value("reason", "") : "";
+  apply_gate_status(status, g, in, kube::meta::generation(promise));
+  if (status.contains("status")) status["kratix"]["status"] = status["status"];
+  // The status first: it is written over the cached resourceVersion, which the label patch would move on.
+  if (auto s = write_status(promise, status); !s) return std::unexpected(s.error());
+  if (const Json labels = gate_labels(g, in); !labels.is_null()) {
+    auto patched = client_.patch(api::promises(), "", kube::meta::name(promise), kube::PatchType::kMerge,
+                                 {{"metadata", {{"labels", labels}}}});
+    if (!patched && patched.error().kind != kube::ErrorKind::kNotFound) return std::unexpected(patched.error());
+  }
+  const Json held = {{"status", status}};
+  const Json* after = api::find_condition(held, ws::kReconciled);
+  if (after && after->value("reason", "") != reason_before) {
+    if (const GateEvent event = gate_event(g, in); !event.reason.empty()) {
+      events_.warning(promise, event.reason, "Configure", event.message);
+    }
+    // Its requests say they are paused too, and notice when it ends.
+    if (g.kind == Gate::Kind::kPaused || g.kind == Gate::Kind::kUnpaused) requests_.wake_all(kube::meta::name(promise));
+  }
+  if (g.kind == Gate::Kind::kSuspended && g.wait) {
+    return kube::ReconcileResult{.requeue_after = std::max(*g.wait, std::chrono::milliseconds(0)) + std::chrono::milliseconds(200)};
+  }
+  return kube::ReconcileResult{};  // a label or spec change wakes it
 }
 
 std::vector<std::string> PromiseReconciler::wanted_finalizers(const Json& promise) const {
@@ -102,7 +141,7 @@ workflow::WorkflowTarget PromiseReconciler::target(const Json& promise, Workflow
   return t;
 }
 
-kube::Result<kube::ReconcileResult> PromiseReconciler::configure(const Json& promise) {
+kube::Result<kube::ReconcileResult> PromiseReconciler::configure(const Json& promise, const GateInput& in) {
   const std::string name = kube::meta::name(promise);
   const int64_t generation = kube::meta::generation(promise);
   auto finalized = update_owned_finalizers(client_, api::promises(), promise, all_finalizers(), wanted_finalizers(promise));
@@ -132,15 +171,26 @@ kube::Result<kube::ReconcileResult> PromiseReconciler::configure(const Json& pro
     report_invalid(promise, pr::kEventInvalidPipeline, pipelines.error().message);
     return kube::ReconcileResult{};
   }
-  const bool rerun = kube::meta::label(promise, workflow::kLabelManualReconciliation) == "true";
+  const Gate g = gate(promise, in);
+  if (g.kind != Gate::Kind::kProceed) return hold(promise, g, in);
+  workflow::Rerun rerun = workflow::Rerun::kNone;
+  if (kube::meta::label(promise, workflow::kLabelManualReconciliation) == "true") rerun = workflow::Rerun::kManual;
+  else if (kube::meta::label(promise, workflow::kLabelRunFromStart) == "true") rerun = workflow::Rerun::kFromStart;
   auto t = target(promise, WorkflowAction::kConfigure, *pipelines);
-  t.run_from_start = rerun;
-  auto step = runner_.step(t);
+  t.options = {.rerun = rerun, .resume_at = g.resume_at};
+  auto step = runner_.plan(t);
   if (!step) return std::unexpected(step.error());
+  if (moves_workflow_on(step->decision, promise)) {
+    auto current = runner_.is_current(api::promises(), promise);
+    if (!current) return std::unexpected(current.error());
+    if (!*current) return kube::ReconcileResult{.requeue_after = std::chrono::milliseconds(500)};  // the cache is behind
+  }
+  if (auto s = runner_.take(t, *step); !s) return std::unexpected(s.error());
   const Decision& d = step->decision;
-  if (rerun && !step->started.empty()) {
+  if (rerun != workflow::Rerun::kNone && !step->started.empty()) {
     auto cleared = client_.patch(api::promises(), "", name, kube::PatchType::kMerge,
-                                 {{"metadata", {{"labels", {{workflow::kLabelManualReconciliation, nullptr}}}}}});
+                                 {{"metadata", {{"labels", {{workflow::kLabelManualReconciliation, nullptr},
+                                                            {workflow::kLabelRunFromStart, nullptr}}}}}});
     if (!cleared) return std::unexpected(cleared.error());
   }
   const Json* before = api::find_condition(promise, ws::kConfigureCompleted);
@@ -154,7 +204,7 @@ kube::Result<kube::ReconcileResult> PromiseReconciler::configure(const Json& pro
   }
   if (d.kind != Decision::Kind::kCompleted) {
     if (auto s = write_status(promise, status); !s) return std::unexpected(s.error());
-    return kube::ReconcileResult{};  // its Jobs' events wake it
+    return requeue_for_rerun(status, in);  // its Jobs' events wake it while it runs
   }
 
   // The configure workflow is done: the Promise can take requests.
@@ -181,7 +231,14 @@ kube::Result<kube::ReconcileResult> PromiseReconciler::configure(const Json& pro
     events_.normal(promise, pr::kEventAvailable, "Configure", pr::kEventAvailableMessage);
     requests_.wake_all(name);
   }
-  return kube::ReconcileResult{.requeue_after = config_.reconciliation_interval};
+  return requeue_for_rerun(status, in);
+}
+
+kube::ReconcileResult PromiseReconciler::requeue_for_rerun(const Json& status, const GateInput& in) {
+  const Json now = {{"status", status}};
+  auto due = until_rerun(now, in);
+  if (!due) return {};
+  return {.requeue_after = std::max(*due, std::chrono::milliseconds(0)) + std::chrono::milliseconds(200)};
 }
 
 kube::Result<std::optional<kube::Resource>> PromiseReconciler::apply_api(const Json& promise, Json& status, bool& established) {
@@ -266,11 +323,11 @@ kube::Status PromiseReconciler::rerun_requests(const Json& promise, const kube::
 }
 
 kube::Status PromiseReconciler::write_status(const Json& promise, const Json& status) const {
-  const Json current = promise.value("status", Json::object());
-  if (current == status) return {};
+  const Json patch = kube::merge_patch_between(promise.value("status", Json::object()), status);
+  if (patch.empty()) return {};
   auto written = client_.patch(api::promises(), "", kube::meta::name(promise), kube::PatchType::kMerge,
                                {{"metadata", {{"resourceVersion", kube::meta::resource_version(promise)}}},
-                                {"status", status}},
+                                {"status", patch}},
                                {.subresource = "status"});
   if (!written && written.error().kind != kube::ErrorKind::kNotFound) return std::unexpected(written.error());
   return {};

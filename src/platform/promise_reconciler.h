@@ -14,6 +14,7 @@
 #include "kube/informer.h"
 #include "kube/reconciler.h"
 #include "platform/resource_controllers.h"
+#include "platform/workflow_gates.h"
 #include "workflow/kratix_config.h"
 #include "workflow/workflow_runner.h"
 
@@ -33,7 +34,12 @@ class PromiseReconciler : public kube::Reconciler {
   static kube::IndexFunc promise_work_index();
 
  private:
-  kube::Result<kube::ReconcileResult> configure(const kube::Json& promise);
+  kube::Result<kube::ReconcileResult> configure(const kube::Json& promise, const GateInput& in);
+  GateInput gate_input(const kube::Json& promise) const;
+  // Carries out a gate other than kProceed: its status, labels and Event.
+  kube::Result<kube::ReconcileResult> hold(const kube::Json& promise, const Gate& g, const GateInput& in);
+  // After a write of status: when to come back for the periodic re-run, if one is scheduled.
+  static kube::ReconcileResult requeue_for_rerun(const kube::Json& status, const GateInput& in);
   kube::Result<kube::ReconcileResult> remove(const kube::Json& promise);
   // The CRD applied and established; nothing when the Promise has no API; kInvalid for an API that is no CRD.
   kube::Result<std::optional<kube::Resource>> apply_api(const kube::Json& promise, kube::Json& status, bool& established);

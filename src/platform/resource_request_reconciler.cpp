@@ -6,6 +6,7 @@
 #include "api/kratix.h"
 #include "platform/finalizers.h"
 #include "platform/request_placement_reporter.h"
+#include "platform/workflow_gates.h"
 #include "platform/workflow_status.h"
 #include "workflow/labels.h"
 
@@ -29,6 +30,17 @@ bool available(const Json& promise) {
 
 bool has_label(const Json& object, const char* key) { return kube::meta::label(object, key) == "true"; }
 
+workflow::Rerun rerun_of(const Json& rr) {
+  if (has_label(rr, workflow::kLabelManualReconciliation)) return workflow::Rerun::kManual;
+  if (has_label(rr, workflow::kLabelRunFromStart)) return workflow::Rerun::kFromStart;
+  return workflow::Rerun::kNone;
+}
+
+// A requeue a little after a wait, so the wait is over when the reconcile runs (times are in seconds).
+kube::ReconcileResult after(std::chrono::milliseconds wait) {
+  return {.requeue_after = std::max(wait, std::chrono::milliseconds(0)) + std::chrono::milliseconds(200)};
+}
+
 }  // namespace
 
 ResourceRequestReconciler::ResourceRequestReconciler(const RequestControllerContext& context, std::string promise,
@@ -46,8 +58,41 @@ kube::Result<kube::ReconcileResult> ResourceRequestReconciler::reconcile(const k
     if (!labelled && labelled.error().kind != kube::ErrorKind::kNotFound) return std::unexpected(labelled.error());
     return kube::ReconcileResult{};
   }
+  const GateInput in = gate_input(*rr, *promise);
+  if (in.paused != GateInput::Paused::kNo) return hold(*rr, {.kind = Gate::Kind::kPaused}, in);  // deletion waits too
   if ((*rr)["metadata"].contains("deletionTimestamp")) return remove(*rr, *promise);
-  return configure(*rr, *promise);
+  return configure(*rr, *promise, in);
+}
+
+GateInput ResourceRequestReconciler::gate_input(const Json& rr, const Json& promise) const {
+  GateInput in{.object = GateInput::Object::kResourceRequest,
+               .interval = reconciliation_interval(promise, ctx_.config.reconciliation_interval),
+               .reconcile_after_failure = ctx_.config.workflows.reconcile_after_failure, .now = std::chrono::system_clock::now()};
+  if (has_label(promise, workflow::kLabelPaused)) in.paused = GateInput::Paused::kByPromise;
+  else if (has_label(rr, workflow::kLabelPaused)) in.paused = GateInput::Paused::kItself;
+  return in;
+}
+
+kube::Result<kube::ReconcileResult> ResourceRequestReconciler::hold(const Json& rr, const Gate& g, const GateInput& in) {
+  Json status = rr.value("status", Json::object());
+  const Json* before = api::find_condition(rr, ws::kReconciled);
+  const std::string reason_before = before ? before->value("reason", "") : "";
+  apply_gate_status(status, g, in, kube::meta::generation(rr));
+  // The status first: it is written over the cached resourceVersion, which the label patch would move on.
+  if (auto s = write_status(rr, status); !s) return std::unexpected(s.error());
+  if (const Json labels = gate_labels(g, in); !labels.is_null()) {
+    auto patched = ctx_.client.patch(api_, kube::meta::namespace_of(rr), kube::meta::name(rr), kube::PatchType::kMerge,
+                                     {{"metadata", {{"labels", labels}}}});
+    if (!patched && patched.error().kind != kube::ErrorKind::kNotFound) return std::unexpected(patched.error());
+  }
+  const GateEvent event = gate_event(g, in);
+  const Json held = {{"status", status}};
+  const Json* after_gate = api::find_condition(held, ws::kReconciled);
+  if (!event.reason.empty() && after_gate && after_gate->value("reason", "") != reason_before) {
+    ctx_.events.warning(rr, event.reason, "Configure", event.message);
+  }
+  if (g.kind == Gate::Kind::kSuspended && g.wait) return after(*g.wait);
+  return kube::ReconcileResult{};  // a label or spec change wakes it
 }
 
 workflow::WorkflowTarget ResourceRequestReconciler::target(const Json& rr, const Json& promise, WorkflowAction action,
@@ -59,7 +104,8 @@ workflow::WorkflowTarget ResourceRequestReconciler::target(const Json& rr, const
   return t;
 }
 
-kube::Result<kube::ReconcileResult> ResourceRequestReconciler::configure(const Json& rr, const Json& promise) {
+kube::Result<kube::ReconcileResult> ResourceRequestReconciler::configure(const Json& rr, const Json& promise,
+                                                                         const GateInput& in) {
   const int64_t generation = kube::meta::generation(rr);
   Json status = rr.value("status", Json::object());
   if (!available(promise)) {
@@ -88,13 +134,21 @@ kube::Result<kube::ReconcileResult> ResourceRequestReconciler::configure(const J
     fail(rr, "InvalidPipeline", pipelines.error().message);
     return kube::ReconcileResult{};  // a Promise change wakes every request
   }
-  const bool rerun = has_label(rr, workflow::kLabelManualReconciliation) || has_label(rr, workflow::kLabelRunFromStart);
+  const Gate g = gate(rr, in);
+  if (g.kind != Gate::Kind::kProceed) return hold(rr, g, in);
+  const workflow::Rerun rerun = rerun_of(rr);
   auto t = target(rr, promise, WorkflowAction::kConfigure, *pipelines);
-  t.run_from_start = rerun;
-  auto step = runner_.step(t);
+  t.options = {.rerun = rerun, .resume_at = g.resume_at};
+  auto step = runner_.plan(t);
   if (!step) return std::unexpected(step.error());
+  if (moves_workflow_on(step->decision, rr)) {
+    auto current = runner_.is_current(api_, rr);
+    if (!current) return std::unexpected(current.error());
+    if (!*current) return kube::ReconcileResult{.requeue_after = std::chrono::milliseconds(500)};  // the cache is behind
+  }
+  if (auto s = runner_.take(t, *step); !s) return std::unexpected(s.error());
   const Decision& d = step->decision;
-  if (rerun && !step->started.empty()) {
+  if (rerun != workflow::Rerun::kNone && !step->started.empty()) {
     // The new run has begun: the request asks for no other (Kratix removes the labels here too).
     Json labels = {{workflow::kLabelManualReconciliation, nullptr}, {workflow::kLabelRunFromStart, nullptr}};
     auto cleared = ctx_.client.patch(api_, kube::meta::namespace_of(rr), kube::meta::name(rr), kube::PatchType::kMerge,
@@ -116,8 +170,9 @@ kube::Result<kube::ReconcileResult> ResourceRequestReconciler::configure(const J
     mark_reconciled(status, works_condition(works, api::request::kMessageWorksSucceeded, generation), generation);
   }
   if (auto s = write_status(rr, status); !s) return std::unexpected(s.error());
-  if (d.kind == Decision::Kind::kCompleted) return kube::ReconcileResult{.requeue_after = ctx_.config.reconciliation_interval};
-  return kube::ReconcileResult{};  // its Jobs' and Works' events wake it
+  // A finished run comes round again when its periodic re-run is due; a running one is woken by its Jobs.
+  if (auto due = until_rerun(Json{{"status", status}}, in)) return after(*due);
+  return kube::ReconcileResult{};
 }
 
 kube::Result<kube::ReconcileResult> ResourceRequestReconciler::remove(const Json& rr, const Json& promise) {
@@ -178,8 +233,9 @@ kube::Status ResourceRequestReconciler::write_status(const Json& rr, const Json&
     const Json now = status.value(key, Json());
     if (current.value(key, Json()) != now) patch[key] = now;
   }
-  const Json workflows = kube::child(kube::child(status, "kratix"), "workflows");
-  if (workflows != kube::child(kube::child(current, "kratix"), "workflows")) patch["kratix"]["workflows"] = workflows;
+  const Json workflows = kube::merge_patch_between(kube::child(kube::child(current, "kratix"), "workflows"),
+                                                   kube::child(kube::child(status, "kratix"), "workflows"));
+  if (!workflows.empty()) patch["kratix"]["workflows"] = workflows;
   if (patch.empty()) return {};
   auto written = ctx_.client.patch(api_, kube::meta::namespace_of(rr), kube::meta::name(rr), kube::PatchType::kMerge,
                                    {{"metadata", {{"resourceVersion", kube::meta::resource_version(rr)}}}, {"status", patch}},

@@ -14,6 +14,7 @@
 #include "kube/event_recorder.h"
 #include "kube/informer.h"
 #include "kube/reconciler.h"
+#include "platform/workflow_gates.h"
 #include "workflow/kratix_config.h"
 #include "workflow/workflow_runner.h"
 
@@ -36,7 +37,10 @@ class ResourceRequestReconciler : public kube::Reconciler {
   kube::Result<kube::ReconcileResult> reconcile(const kube::Request& request) override;
 
  private:
-  kube::Result<kube::ReconcileResult> configure(const kube::Json& rr, const kube::Json& promise);
+  kube::Result<kube::ReconcileResult> configure(const kube::Json& rr, const kube::Json& promise, const GateInput& in);
+  GateInput gate_input(const kube::Json& rr, const kube::Json& promise) const;
+  // Carries out a gate other than kProceed: its status, labels and Event.
+  kube::Result<kube::ReconcileResult> hold(const kube::Json& rr, const Gate& g, const GateInput& in);
   kube::Result<kube::ReconcileResult> remove(const kube::Json& rr, const kube::Json& promise);
   workflow::WorkflowTarget target(const kube::Json& rr, const kube::Json& promise, workflow::WorkflowAction action,
                                   std::vector<workflow::Pipeline> pipelines) const;

@@ -20,13 +20,20 @@ Json pipeline_entry(const Json& previous, const std::string& name, const std::st
   return entry;
 }
 
-void set_pipelines(Json& status, const std::vector<std::string>& pipelines, size_t current, const char* current_phase) {
+// Pipelines before `current` Succeeded, `current` in current_phase, later ones Pending. A restart builds
+// every entry afresh; a resumed pipeline keeps the attempts its retries counted (the status-writer adds one
+// per retryAfter).
+void set_pipelines(Json& status, const std::vector<std::string>& pipelines, size_t current, const char* current_phase,
+                   const Decision& d) {
   Json& list = status["kratix"]["workflows"]["pipelines"];
-  const Json previous = list.is_array() ? list : Json::array();
+  const Json previous = list.is_array() && !d.restart ? list : Json::array();
   Json next = Json::array();
   for (size_t i = 0; i < pipelines.size(); ++i) {
     const char* phase = i < current ? ws::kPhaseSucceeded : i == current ? current_phase : ws::kPhasePending;
-    next.push_back(pipeline_entry(i < previous.size() ? previous[i] : Json(), pipelines[i], phase));
+    const Json before = i < previous.size() ? previous[i] : Json();
+    Json entry = pipeline_entry(before, pipelines[i], phase);
+    if (d.resume && i == current && before.is_object() && before.contains("attempts")) entry["attempts"] = before["attempts"];
+    next.push_back(std::move(entry));
   }
   list = std::move(next);
 }
@@ -50,7 +57,7 @@ void apply_workflow_decision(Json& status, const std::vector<std::string>& pipel
       if (d.kind == Decision::Kind::kStart) status["message"] = ws::kMessagePending;
       status["workflowsSucceeded"] = static_cast<int64_t>(d.succeeded);
       status["workflowsFailed"] = 0;
-      set_pipelines(status, pipelines, d.pipeline, ws::kPhaseRunning);
+      set_pipelines(status, pipelines, d.pipeline, ws::kPhaseRunning, d);
       api::set_condition(status, {.type = ws::kConfigureCompleted, .status = false, .reason = ws::kReasonInProgress,
                                   .message = ws::kMessageInProgress, .observed_generation = generation});
       api::set_condition(status, {.type = ws::kReconciled, .reason = ws::kReasonWorkflowPending,
@@ -60,7 +67,7 @@ void apply_workflow_decision(Json& status, const std::vector<std::string>& pipel
       const std::string failed = d.pipeline < pipelines.size() ? pipelines[d.pipeline] : "";
       status["workflowsSucceeded"] = static_cast<int64_t>(d.succeeded);
       status["workflowsFailed"] = 1;
-      set_pipelines(status, pipelines, d.pipeline, ws::kPhaseFailed);
+      set_pipelines(status, pipelines, d.pipeline, ws::kPhaseFailed, d);
       api::set_condition(status, {.type = ws::kConfigureCompleted, .status = false, .reason = ws::kReasonFailed,
                                   .message = ws::kMessageFailedPrefix + failed, .observed_generation = generation});
       api::set_condition(status, {.type = ws::kReconciled, .status = false, .reason = ws::kReasonFailed,
@@ -70,7 +77,7 @@ void apply_workflow_decision(Json& status, const std::vector<std::string>& pipel
     case Decision::Kind::kCompleted:
       status["workflowsSucceeded"] = n;
       status["workflowsFailed"] = 0;
-      set_pipelines(status, pipelines, pipelines.size(), ws::kPhaseSucceeded);
+      set_pipelines(status, pipelines, pipelines.size(), ws::kPhaseSucceeded, d);
       // The last pipeline's status-writer set this already; a workflow of no pipelines has none to.
       api::set_condition(status, {.type = ws::kConfigureCompleted, .status = true, .reason = ws::kReasonSucceeded,
                                   .message = ws::kMessageSucceeded, .observed_generation = generation});

@@ -41,34 +41,43 @@ kube::Result<std::vector<Json>> WorkflowRunner::jobs(const WorkflowTarget& targe
 }
 
 kube::Result<WorkflowStep> WorkflowRunner::step(const WorkflowTarget& target) const {
+  auto planned = plan(target);
+  if (!planned) return planned;
+  if (auto s = take(target, *planned); !s) return std::unexpected(s.error());
+  return planned;
+}
+
+kube::Result<WorkflowStep> WorkflowRunner::plan(const WorkflowTarget& target) const {
   auto all = jobs(target);
   if (!all) return std::unexpected(all.error());
-  std::vector<JobView> views;
-  for (const auto& j : *all) views.push_back(job_view(j));
+  WorkflowStep step{.ns = jobs_namespace(target)};
+  for (const auto& j : *all) step.jobs.push_back(job_view(j));
   const std::vector<std::string> names = pipeline_names(target.pipelines);
-  const std::string hash = workflow_hash(target.type, target.promise, target.object);
-
-  WorkflowStep step{.decision = decide(names, hash, views, target.run_from_start), .ns = jobs_namespace(target)};
   if (names.empty()) {
     step.decision = {.kind = Decision::Kind::kCompleted};
     return step;
   }
+  step.decision = decide(names, workflow_hash(target.type, target.promise, target.object), step.jobs, target.options);
+  return step;
+}
+
+kube::Status WorkflowRunner::take(const WorkflowTarget& target, WorkflowStep& step) const {
+  if (target.pipelines.empty()) return {};
   if (!step.decision.suspend.empty()) {
     // A manual re-run stops the Job in flight rather than waiting for it (Kratix suspends it).
     auto suspended = client_.patch(kube::resources::jobs(), step.ns, step.decision.suspend, kube::PatchType::kMerge,
                                    {{"spec", {{"suspend", true}}}});
     if (!suspended && suspended.error().kind != kube::ErrorKind::kNotFound) return std::unexpected(suspended.error());
   }
-  if (step.decision.kind == Decision::Kind::kStart) {
-    if (auto s = start(target, step.decision.pipeline, step); !s) return std::unexpected(s.error());
-  } else if (step.decision.kind == Decision::Kind::kCompleted || step.decision.kind == Decision::Kind::kFailed) {
+  if (step.decision.kind == Decision::Kind::kStart) return start(target, step.decision.pipeline, step);
+  if (step.decision.kind == Decision::Kind::kCompleted || step.decision.kind == Decision::Kind::kFailed) {
     // A finished run, whichever way it ended, keeps only the newest Jobs of each pipeline (spec 2.5).
-    for (const auto& name : jobs_to_prune(views, static_cast<size_t>(target.config.number_of_jobs_to_keep))) {
+    for (const auto& name : jobs_to_prune(step.jobs, static_cast<size_t>(target.config.number_of_jobs_to_keep))) {
       auto gone = client_.remove(kube::resources::jobs(), step.ns, name, {.propagation_policy = "Background"});
       if (!gone && gone.error().kind != kube::ErrorKind::kNotFound) return std::unexpected(gone.error());
     }
   }
-  return step;
+  return {};
 }
 
 kube::Status WorkflowRunner::start(const WorkflowTarget& target, size_t index, WorkflowStep& step) const {
@@ -138,6 +147,13 @@ kube::Status WorkflowRunner::delete_stale_works(const WorkflowTarget& target, co
     kube::log::info("removed the Work of a pipeline that is gone", {{"work", kube::meta::key(*w)}, {"pipeline", pipeline}});
   }
   return {};
+}
+
+kube::Result<bool> WorkflowRunner::is_current(const kube::Resource& r, const Json& object) const {
+  auto live = client_.get(r, kube::meta::namespace_of(object), kube::meta::name(object));
+  if (!live && live.error().kind == kube::ErrorKind::kNotFound) return false;
+  if (!live) return std::unexpected(live.error());
+  return kube::meta::resource_version(*live) == kube::meta::resource_version(object);
 }
 
 kube::Status WorkflowRunner::delete_jobs(const WorkflowTarget& target) const {

@@ -23,7 +23,7 @@ struct WorkflowTarget {
   kube::Json object;  // the Promise or the resource request
   ObjectApi api;      // resource workflows: the request's API
   std::vector<Pipeline> pipelines;
-  bool run_from_start = false;  // a manual re-run: start again at pipeline 0
+  DecideOptions options;  // a re-run from the start, or the suspended pipeline to resume
   std::string adapter_image = kDefaultAdapterImage;
   KratixConfig config;
 };
@@ -32,6 +32,7 @@ struct WorkflowStep {
   Decision decision;        // kStart: `started` is the Job just created for decision.pipeline
   std::string started;
   std::string ns;           // where the workflow's Jobs run
+  std::vector<JobView> jobs;
 };
 
 class WorkflowRunner {
@@ -39,8 +40,16 @@ class WorkflowRunner {
   explicit WorkflowRunner(kube::Client client, std::string field_manager = "pave")
       : client_(std::move(client)), field_manager_(std::move(field_manager)) {}
 
-  // Looks at the workflow's Jobs and takes the next step.
+  // Looks at the workflow's Jobs and takes the next step: plan() then take().
   kube::Result<WorkflowStep> step(const WorkflowTarget& target) const;
+
+  // Reads the workflow's Jobs and decides, changing nothing: a caller can check the decision against
+  // fresher state before take() acts on it.
+  kube::Result<WorkflowStep> plan(const WorkflowTarget& target) const;
+
+  // Acts on a plan: suspends the Job a manual re-run stops, starts the decided pipeline, or prunes the
+  // Jobs of a finished run.
+  kube::Status take(const WorkflowTarget& target, WorkflowStep& step) const;
 
   // The workflow's Jobs, newest last is not guaranteed (see workflow_state.h for the order).
   kube::Result<std::vector<kube::Json>> jobs(const WorkflowTarget& target) const;
@@ -49,6 +58,12 @@ class WorkflowRunner {
   // pipelines the workflow no longer has (spec 2.5), so what a removed pipeline delivered leaves the
   // Destinations.
   kube::Status delete_stale_works(const WorkflowTarget& target, const std::vector<kube::ObjectPtr>& works) const;
+
+  // Whether object, as the caller's cache holds it, is still the API server's version (r: its resource).
+  // A decision to start a pipeline or to call the workflow complete is checked with this first: the
+  // status-writer of the pipeline that just finished may have suspended the workflow (workflow-control.yaml)
+  // in an update the cache has not caught up with.
+  kube::Result<bool> is_current(const kube::Resource& r, const kube::Json& object) const;
 
   // Deletes every Job of the workflow (and their Pods), for the workflows-cleanup finalizers.
   kube::Status delete_jobs(const WorkflowTarget& target) const;

@@ -55,13 +55,20 @@ JobView job_view(const Json& job) {
 }
 
 Decision decide(const std::vector<std::string>& pipelines, const std::string& hash, std::vector<JobView> jobs,
-                bool run_from_start) {
+                const DecideOptions& options) {
   sort_oldest_first(jobs, hash, pipelines);
   const JobView* newest = jobs.empty() ? nullptr : &jobs.back();
-  if (run_from_start) {
-    Decision d{.kind = Decision::Kind::kStart, .pipeline = 0};
-    if (newest && newest->phase == JobView::Phase::kRunning) d.suspend = newest->name;
+  const bool running = newest && newest->phase == JobView::Phase::kRunning;
+  if (options.rerun != Rerun::kNone) {
+    if (running && options.rerun == Rerun::kFromStart) return {.kind = Decision::Kind::kWait, .job = newest->name};
+    Decision d{.kind = Decision::Kind::kStart, .pipeline = 0, .restart = true};
+    if (running) d.suspend = newest->name;
     return d;
+  }
+  if (options.resume_at && *options.resume_at < pipelines.size()) {
+    const size_t i = *options.resume_at;
+    if (running) return {.kind = Decision::Kind::kWait, .pipeline = i, .succeeded = i, .job = newest->name};
+    return {.kind = Decision::Kind::kStart, .pipeline = i, .succeeded = i, .resume = true};
   }
   if (!newest) return {.kind = Decision::Kind::kStart, .pipeline = 0};
   auto at = std::find(pipelines.begin(), pipelines.end(), newest->pipeline);

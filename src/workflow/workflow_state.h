@@ -7,14 +7,17 @@
 //   - running: wait (its Job's events wake the reconciler);
 //   - failed: the workflow failed at that pipeline (no later pipeline runs);
 //   - succeeded: start the next pipeline, or, after the last one, the workflow is complete.
-// A manual re-run (kratix.io/manual-reconciliation or run-from-start) suspends a running Job and starts
-// pipeline 0 again.
+// A manual re-run (kratix.io/manual-reconciliation) suspends a running Job and starts pipeline 0 again;
+// a run from the start asked for by Pave itself (a Promise change, an unpause) waits for a running Job
+// first. A workflow held by a pipeline's workflow-control.yaml resumes by running the pipeline that
+// suspended it once more (spec 3.6).
 //
 // Everything lives in the Jobs, so a controller restarted at any point decides the same thing again and
 // never runs a pipeline twice for one hash.
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,12 +45,27 @@ struct Decision {
   size_t succeeded = 0;   // pipelines of the current hash that completed
   std::string job;        // the Job waited for, or that failed
   std::string suspend;    // a running Job to suspend before starting (manual re-run)
+  bool restart = false;   // kStart of a re-run from the first pipeline: every pipeline's status starts afresh
+  bool resume = false;    // kStart of the pipeline that suspended the workflow: it keeps its attempts
+};
+
+enum class Rerun {
+  kNone,
+  kManual,     // kratix.io/manual-reconciliation: a running Job is suspended, pipeline 0 starts
+  kFromStart,  // internal.workflows.kratix.io/run-from-start: pipeline 0 starts once no Job runs
+};
+
+struct DecideOptions {
+  Rerun rerun = Rerun::kNone;
+  // The pipeline a workflow-control.yaml suspended, once its hold is lifted: run it again (after any
+  // running Job). A re-run wins over it.
+  std::optional<size_t> resume_at;
 };
 
 // What to do next for a workflow of these pipelines (by name, in order) at this hash, given its Jobs (any
-// order). run_from_start: a manual re-run was asked for.
+// order).
 Decision decide(const std::vector<std::string>& pipelines, const std::string& hash, std::vector<JobView> jobs,
-                bool run_from_start);
+                const DecideOptions& options = {});
 
 // The Jobs to delete after a workflow completes: all but the newest `keep` of each pipeline.
 std::vector<std::string> jobs_to_prune(std::vector<JobView> jobs, size_t keep);

@@ -33,8 +33,8 @@ JobView job(std::string name, std::string pipeline, Phase phase, int second, std
           .phase = phase};
 }
 
-Decision run(const std::vector<JobView>& jobs, bool run_from_start = false) {
-  return decide(kPipelines, kHash, jobs, run_from_start);
+Decision run(const std::vector<JobView>& jobs, Rerun rerun = Rerun::kNone) {
+  return decide(kPipelines, kHash, jobs, {.rerun = rerun});
 }
 
 std::vector<std::string> sorted(std::vector<std::string> v) {
@@ -162,7 +162,7 @@ TEST(Decide, TriggersOnePipelineAfterTheOtherUntilAllComplete) {
 }
 
 TEST(Decide, ASinglePipelineWorkflowCompletesWithItsJob) {
-  const Decision d = decide({"only"}, kHash, {job("job-1", "only", Phase::kSucceeded, 1)}, false);
+  const Decision d = decide({"only"}, kHash, {job("job-1", "only", Phase::kSucceeded, 1)});
   EXPECT_EQ(d.kind, Kind::kCompleted);
   EXPECT_EQ(d.succeeded, 1u);
 }
@@ -210,7 +210,7 @@ TEST(Decide, ASuspendedJobFailsTheWorkflow) {
 
 TEST(Decide, AManualReRunAfterAFailureStartsFromTheFirstPipelineAndThenSucceeds) {
   std::vector<JobView> jobs = {job("job-1", "pipeline-1", Phase::kFailed, 1)};
-  Decision d = run(jobs, true);
+  Decision d = run(jobs, Rerun::kManual);
   EXPECT_EQ(d.kind, Kind::kStart);
   EXPECT_EQ(d.pipeline, 0u);
   EXPECT_EQ(d.succeeded, 0u);
@@ -239,7 +239,7 @@ TEST(Decide, AManualReRunAfterAFailureStartsFromTheFirstPipelineAndThenSucceeds)
 TEST(Decide, TheManualLabelSuspendsTheRunningJobAndRestartsAtTheFirstPipeline) {
   const std::vector<JobView> jobs = {job("job-1", "pipeline-1", Phase::kSucceeded, 1),
                                      job("job-2", "pipeline-2", Phase::kRunning, 5)};
-  const Decision d = run(jobs, true);
+  const Decision d = run(jobs, Rerun::kManual);
   EXPECT_EQ(d.kind, Kind::kStart);
   EXPECT_EQ(d.pipeline, 0u);
   EXPECT_EQ(d.succeeded, 0u);
@@ -247,7 +247,7 @@ TEST(Decide, TheManualLabelSuspendsTheRunningJobAndRestartsAtTheFirstPipeline) {
 }
 
 TEST(Decide, TheManualLabelSuspendsARunningFirstPipelineToo) {
-  const Decision d = run({job("job-1", "pipeline-1", Phase::kRunning, 1)}, true);
+  const Decision d = run({job("job-1", "pipeline-1", Phase::kRunning, 1)}, Rerun::kManual);
   EXPECT_EQ(d.kind, Kind::kStart);
   EXPECT_EQ(d.pipeline, 0u);
   EXPECT_EQ(d.suspend, "job-1");
@@ -256,7 +256,7 @@ TEST(Decide, TheManualLabelSuspendsARunningFirstPipelineToo) {
 TEST(Decide, AManualReRunOfACompletedWorkflowRerunsEveryPipeline) {
   std::vector<JobView> jobs = {job("job-1", "pipeline-1", Phase::kSucceeded, 1),
                                job("job-2", "pipeline-2", Phase::kSucceeded, 5)};
-  Decision d = run(jobs, true);
+  Decision d = run(jobs, Rerun::kManual);
   EXPECT_EQ(d.kind, Kind::kStart);
   EXPECT_EQ(d.pipeline, 0u);
   EXPECT_EQ(d.succeeded, 0u);
@@ -272,7 +272,7 @@ TEST(Decide, AManualReRunOfACompletedWorkflowRerunsEveryPipeline) {
 }
 
 TEST(Decide, RunFromStartWithNoJobsStartsTheFirstPipeline) {
-  const Decision d = run({}, true);
+  const Decision d = run({}, Rerun::kManual);
   EXPECT_EQ(d.kind, Kind::kStart);
   EXPECT_EQ(d.pipeline, 0u);
   EXPECT_EQ(d.suspend, "");
@@ -290,10 +290,69 @@ TEST(Decide, AfterASuspendingReRunTheNewJobDecides) {
 }
 
 TEST(Decide, RunFromStartAlsoRestartsAWorkflowOfAnOlderSpec) {
-  const Decision d = run({job("job-1", "pipeline-1", Phase::kRunning, 1, kOldHash)}, true);
+  const Decision d = run({job("job-1", "pipeline-1", Phase::kRunning, 1, kOldHash)}, Rerun::kManual);
   EXPECT_EQ(d.kind, Kind::kStart);
   EXPECT_EQ(d.pipeline, 0u);
   EXPECT_EQ(d.suspend, "job-1");
+}
+
+TEST(Decide, ARunFromStartWaitsForARunningJobInsteadOfSuspendingIt) {
+  std::vector<JobView> jobs = {job("job-1", "pipeline-1", Phase::kSucceeded, 1),
+                               job("job-2", "pipeline-2", Phase::kRunning, 5)};
+  Decision d = run(jobs, Rerun::kFromStart);
+  EXPECT_EQ(d.kind, Kind::kWait);
+  EXPECT_EQ(d.job, "job-2");
+  EXPECT_EQ(d.suspend, "");
+
+  jobs.back().phase = Phase::kSucceeded;
+  d = run(jobs, Rerun::kFromStart);
+  EXPECT_EQ(d.kind, Kind::kStart);
+  EXPECT_EQ(d.pipeline, 0u);
+  EXPECT_TRUE(d.restart);
+}
+
+// --- resuming a workflow a pipeline suspended (workflow-control.yaml) ---------------------------------
+
+TEST(Decide, ResumingRunsTheSuspendedPipelineAgainNotTheNextOne) {
+  // pipeline-1 succeeded as a Job but asked to hold; its hold is lifted.
+  const std::vector<JobView> jobs = {job("job-1", "pipeline-1", Phase::kSucceeded, 1)};
+  ASSERT_EQ(run(jobs).pipeline, 1u) << "without the hold the next pipeline would start";
+  const Decision d = decide(kPipelines, kHash, jobs, {.resume_at = 0});
+  EXPECT_EQ(d.kind, Kind::kStart);
+  EXPECT_EQ(d.pipeline, 0u);
+  EXPECT_EQ(d.succeeded, 0u);
+  EXPECT_TRUE(d.resume);
+  EXPECT_FALSE(d.restart);
+}
+
+TEST(Decide, ResumingTheLastPipelineRunsItAgainInsteadOfCompleting) {
+  const std::vector<JobView> jobs = {job("job-1", "pipeline-1", Phase::kSucceeded, 1),
+                                     job("job-2", "pipeline-2", Phase::kSucceeded, 5)};
+  const Decision d = decide(kPipelines, kHash, jobs, {.resume_at = 1});
+  EXPECT_EQ(d.kind, Kind::kStart);
+  EXPECT_EQ(d.pipeline, 1u);
+  EXPECT_EQ(d.succeeded, 1u);
+}
+
+TEST(Decide, ResumingWaitsForARunningJob) {
+  const Decision d = decide(kPipelines, kHash, {job("job-1", "pipeline-1", Phase::kRunning, 1)}, {.resume_at = 1});
+  EXPECT_EQ(d.kind, Kind::kWait);
+  EXPECT_EQ(d.job, "job-1");
+}
+
+TEST(Decide, AReRunWinsOverResuming) {
+  const Decision d = decide(kPipelines, kHash, {job("job-1", "pipeline-1", Phase::kSucceeded, 1)},
+                            {.rerun = Rerun::kManual, .resume_at = 1});
+  EXPECT_EQ(d.kind, Kind::kStart);
+  EXPECT_EQ(d.pipeline, 0u);
+  EXPECT_TRUE(d.restart);
+}
+
+TEST(Decide, AResumeAtAPipelineTheWorkflowNoLongerHasIsIgnored) {
+  const Decision d = decide(kPipelines, kHash, {job("job-1", "pipeline-1", Phase::kSucceeded, 1)}, {.resume_at = 7});
+  EXPECT_EQ(d.kind, Kind::kStart);
+  EXPECT_EQ(d.pipeline, 1u);
+  EXPECT_FALSE(d.resume);
 }
 
 // --- spec updates ----------------------------------------------------------------------------------------
