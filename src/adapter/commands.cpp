@@ -119,7 +119,8 @@ int run_update_status(const kube::Client& client, const PipelineEnv& env, const 
   auto control = read_workflow_control(metadata_dir / kWorkflowControlFile);
   if (!control) return fail("update-status", control.error().message);
   auto plan = plan_status_update({.object = *object, .incoming = *incoming, .control = *control,
-                                  .workflow_type = env.workflow_type, .pipeline_name = env.pipeline_name,
+                                  .workflow_type = env.workflow_type, .workflow_action = env.workflow_action,
+                                  .pipeline_name = env.pipeline_name,
                                   .is_last_pipeline = env.is_last_pipeline,
                                   .now = std::chrono::system_clock::now()});
   if (!plan) return fail("update-status", plan.error().message);

@@ -39,6 +39,8 @@ inline constexpr const char* kEnvTraceState = "KRATIX_TRACE_STATE";
 // Workflow types, and the sources of a workload group's destination selectors (spec 1.8, 3.5).
 inline constexpr const char* kWorkflowTypePromise = "promise";
 inline constexpr const char* kWorkflowTypeResource = "resource";
+inline constexpr const char* kWorkflowActionConfigure = "configure";
+inline constexpr const char* kWorkflowActionDelete = "delete";
 inline constexpr const char* kSourcePromise = "promise";
 inline constexpr const char* kSourcePromiseWorkflow = "promise-workflow";
 inline constexpr const char* kDefaultDirectory = ".";

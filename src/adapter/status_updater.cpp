@@ -30,27 +30,61 @@ Json merge_conditions(const Json& current, const Json& incoming) {
   return out;
 }
 
-// status.kratix.workflows.pipelines, or nullptr with the name of the first missing part.
-Json* pipelines_of(Json& status, std::string& missing) {
+// Makes each key of the path an object where it is missing (or null); stops at anything else, which the
+// caller then reports as missing.
+void make_objects(Json& at, std::initializer_list<const char*> path) {
+  Json* node = &at;
+  if (node->is_null()) *node = Json::object();
+  for (const char* key : path) {
+    if (!node->is_object()) return;
+    Json& next = (*node)[key];
+    if (next.is_null()) next = Json::object();
+    node = &next;
+  }
+}
+
+// Where a workflow's pipelines are recorded: status.kratix.workflows for configure workflows (Kratix's flat
+// layout), status.kratix.workflows.delete for the delete pipeline, which the controller lists when it
+// starts it and which is made here when missing (a delete pipeline's suspension must always be recordable).
+Json* workflow_record(Json& status, std::string_view action, std::string& missing) {
+  const bool is_delete = action == kWorkflowActionDelete;
   missing = "status.kratix";
+  if (is_delete) make_objects(status, {"kratix", "workflows", "delete"});
   if (!status.is_object() || !status.contains("kratix") || !status["kratix"].is_object()) return nullptr;
   Json& kratix = status["kratix"];
   missing = "status.kratix.workflows";
   if (!kratix.contains("workflows") || !kratix["workflows"].is_object()) return nullptr;
-  Json& workflows = kratix["workflows"];
+  Json& record = is_delete ? kratix["workflows"]["delete"] : kratix["workflows"];
+  if (!record.is_object()) return nullptr;
+  return &record;
+}
+
+// The record's pipelines list, or nullptr with the name of the first missing part.
+Json* pipelines_of(Json& status, std::string_view action, std::string& missing) {
+  Json* record = workflow_record(status, action, missing);
+  if (!record) return nullptr;
   missing = "status.kratix.workflows.pipelines";
-  if (!workflows.contains("pipelines") || !workflows["pipelines"].is_array()) return nullptr;
-  return &workflows["pipelines"];
+  if (action == kWorkflowActionDelete) {
+    const Json& existing = kube::child(*record, "pipelines");
+    if (!existing.is_array()) (*record)["pipelines"] = Json::array();  // missing (read as {}) or unusable
+  }
+  auto it = record->find("pipelines");
+  if (it == record->end() || !it->is_array()) return nullptr;
+  return &*it;
 }
 
 // The entry of pipeline in the list, or an error in Kratix's words.
-kube::Result<Json*> pipeline_entry(Json& pipelines, const std::string& pipeline) {
+kube::Result<Json*> pipeline_entry(Json& pipelines, const std::string& pipeline, std::string_view action) {
   for (size_t i = 0; i < pipelines.size(); ++i) {
     if (!pipelines[i].is_object()) {
       return std::unexpected(invalid("invalid pipeline status type at index " + std::to_string(i) +
                                      " in status.kratix.workflows.pipelines"));
     }
     if (pipelines[i].value("name", Json()) == pipeline) return &pipelines[i];
+  }
+  if (action == kWorkflowActionDelete) {
+    pipelines.push_back({{"name", pipeline}, {"phase", api::workflow_status::kPhaseRunning}});
+    return &pipelines.back();
   }
   return std::unexpected(invalid("pipeline \"" + pipeline + "\" not found in status.kratix.workflows.pipelines"));
 }
@@ -69,7 +103,7 @@ std::string join(const std::vector<std::string>& parts) {
 // The suspension bookkeeping of workflow-control.yaml (spec 3.6).
 kube::Result<StatusUpdate> apply_control(StatusUpdate update, const StatusUpdateInput& in) {
   if (!suspends_or_retries(in.control)) {
-    auto cleared = clear_pipeline_suspension(std::move(update.status), in.pipeline_name);
+    auto cleared = clear_pipeline_suspension(std::move(update.status), in.pipeline_name, in.workflow_action);
     if (!cleared) return std::unexpected(cleared.error());
     update.status = std::move(*cleared);
     return update;
@@ -81,7 +115,7 @@ kube::Result<StatusUpdate> apply_control(StatusUpdate update, const StatusUpdate
     next_retry_at = format_rfc3339(in.now + std::chrono::duration_cast<std::chrono::system_clock::duration>(*after));
   }
   auto suspended = mark_pipeline_suspended(std::move(update.status), in.pipeline_name, in.control->message,
-                                           next_retry_at, kube::meta::generation(in.object));
+                                           next_retry_at, kube::meta::generation(in.object), in.workflow_action);
   if (!suspended) return std::unexpected(suspended.error());
   update.status = std::move(*suspended);
   update.suspend_label = true;
@@ -146,13 +180,13 @@ Json mark_completed(Json status, std::string_view workflow_type, const std::stri
 }
 
 kube::Result<Json> mark_pipeline_suspended(Json status, const std::string& pipeline, const std::string& message,
-                                           const std::string& next_retry_at, int64_t generation) {
+                                           const std::string& next_retry_at, int64_t generation, std::string_view action) {
   std::string missing;
-  Json* pipelines = pipelines_of(status, missing);
+  Json* pipelines = pipelines_of(status, action, missing);
   if (!pipelines) {
     return std::unexpected(invalid("missing " + missing + " while marking pipeline \"" + pipeline + "\" as suspended"));
   }
-  auto entry = pipeline_entry(*pipelines, pipeline);
+  auto entry = pipeline_entry(*pipelines, pipeline, action);
   if (!entry) return std::unexpected(entry.error());
   Json& e = **entry;
   e["phase"] = api::workflow_status::kPhaseSuspended;
@@ -165,15 +199,15 @@ kube::Result<Json> mark_pipeline_suspended(Json status, const std::string& pipel
     e["nextRetryAt"] = next_retry_at;
     e["attempts"] = attempts_of(e) + 1;
   }
-  status["kratix"]["workflows"]["suspendedGeneration"] = generation;
+  (*workflow_record(status, action, missing))["suspendedGeneration"] = generation;
   return status;
 }
 
-kube::Result<Json> clear_pipeline_suspension(Json status, const std::string& pipeline) {
+kube::Result<Json> clear_pipeline_suspension(Json status, const std::string& pipeline, std::string_view action) {
   std::string missing;
-  Json* pipelines = pipelines_of(status, missing);
+  Json* pipelines = pipelines_of(status, action, missing);
   if (!pipelines) return status;  // nothing recorded yet, so nothing to clear
-  auto entry = pipeline_entry(*pipelines, pipeline);
+  auto entry = pipeline_entry(*pipelines, pipeline, action);
   if (!entry) return std::unexpected(entry.error());
   Json& e = **entry;
   e["phase"] = api::workflow_status::kPhaseRunning;
@@ -195,7 +229,7 @@ kube::Result<StatusUpdate> plan_status_update(const StatusUpdateInput& in) {
     }
   }
   update.status = merge_status(kube::child(in.object, "status"), incoming);
-  if (in.is_last_pipeline && !suspends_or_retries(in.control)) {
+  if (in.is_last_pipeline && in.workflow_action != kWorkflowActionDelete && !suspends_or_retries(in.control)) {
     update.status = mark_completed(std::move(update.status), in.workflow_type, format_rfc3339(in.now));
   }
   if (in.workflow_type != kWorkflowTypePromise && in.workflow_type != kWorkflowTypeResource) return update;

@@ -43,19 +43,23 @@ kube::Json mark_completed(kube::Json status, std::string_view workflow_type, con
 // when empty); with next_retry_at also nextRetryAt and attempts + 1, else both removed; and
 // status.kratix.workflows.suspendedGeneration is generation. Errors when the list or the pipeline is
 // missing: pipeline "<name>" not found in status.kratix.workflows.pipelines
+// A delete pipeline (action "delete") is recorded under status.kratix.workflows.delete instead, its entry
+// made when missing.
 kube::Result<kube::Json> mark_pipeline_suspended(kube::Json status, const std::string& pipeline,
                                                  const std::string& message, const std::string& next_retry_at,
-                                                 int64_t generation);
+                                                 int64_t generation, std::string_view action = "configure");
 
 // This pipeline's entry back to phase Running, its message, attempts and nextRetryAt removed. A status
 // without status.kratix.workflows.pipelines is returned unchanged; a list without the pipeline is an error.
-kube::Result<kube::Json> clear_pipeline_suspension(kube::Json status, const std::string& pipeline);
+kube::Result<kube::Json> clear_pipeline_suspension(kube::Json status, const std::string& pipeline,
+                                                   std::string_view action = "configure");
 
 struct StatusUpdateInput {
   kube::Json object;                       // the Promise or resource request, as just read
   kube::Json incoming;                     // status.yaml (null or {} when absent)
   std::optional<WorkflowControl> control;  // workflow-control.yaml, when present
   std::string workflow_type;               // promise | resource
+  std::string workflow_action = "configure";  // configure | delete (a delete pipeline never completes a configure)
   std::string pipeline_name;
   bool is_last_pipeline = false;
   std::chrono::system_clock::time_point now;
@@ -67,8 +71,8 @@ struct StatusUpdate {
   std::vector<std::string> warnings;   // for the log: status.yaml keys a Promise's status cannot hold
 };
 
-// Everything the status-writer decides, in Kratix's order: merge, completion (last pipeline, unless
-// suspended or retrying), then suspension bookkeeping (promise and resource workflows only). A Promise's
+// Everything the status-writer decides, in Kratix's order: merge, completion (last configure pipeline,
+// unless suspended or retrying), then suspension bookkeeping (promise and resource workflows only). A Promise's
 // status takes only `message` from status.yaml: other keys are left out with a warning (Kratix merges
 // them and lets the CRD schema prune them; Pave's Promise schema may keep what Kratix's drops).
 kube::Result<StatusUpdate> plan_status_update(const StatusUpdateInput& input);

@@ -18,6 +18,7 @@ inline kube::Resource work_placements() { return {kGroup, kVersion, "workplaceme
 inline kube::Resource promises() { return {kGroup, kVersion, "promises", "Promise", false}; }
 inline kube::Resource promise_revisions() { return {kGroup, kVersion, "promiserevisions", "PromiseRevision", false}; }
 inline kube::Resource resource_bindings() { return {kGroup, kVersion, "resourcebindings", "ResourceBinding", true}; }
+inline kube::Resource health_records() { return {kGroup, kVersion, "healthrecords", "HealthRecord", true}; }
 
 // Labels Pave sets and reads (spec 13).
 inline constexpr const char* kLabelPipelineName = "kratix.io/pipeline-name";
@@ -122,6 +123,12 @@ inline constexpr const char* kWorksSucceeded = "WorksSucceeded";
 inline constexpr const char* kReasonWorksSucceeded = "WorksSucceeded";
 inline constexpr const char* kEventPipelineStarted = "PipelineStarted";
 inline constexpr const char* kEventWorkflowFailed = "ConfigureWorkflowFailed";
+inline constexpr const char* kDeleteCompleted = "DeleteWorkflowCompleted";
+inline constexpr const char* kReasonDeleteFailed = "DeleteWorkflowFailed";
+inline constexpr const char* kMessageDeleteFailed = "The Delete Pipeline has failed";
+inline constexpr const char* kEventDeleteFailed = "Failed Pipeline";
+inline constexpr const char* kReasonDeleteSuspended = "DeleteWorkflowSuspended";
+inline constexpr const char* kMessageDeleteSuspended = "The delete workflow is suspended";
 inline constexpr const char* kPhasePending = "Pending";
 inline constexpr const char* kPhaseRunning = "Running";
 inline constexpr const char* kPhaseSucceeded = "Succeeded";

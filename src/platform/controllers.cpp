@@ -4,6 +4,7 @@
 #include "api/conditions.h"
 #include "api/kratix.h"
 #include "platform/destination_reconciler.h"
+#include "platform/health_record_reconciler.h"
 #include "platform/promise_reconciler.h"
 #include "platform/state_store_reconciler.h"
 #include "platform/work_placement_reconciler.h"
@@ -43,6 +44,11 @@ std::unique_ptr<ResourceControllers> add_workflow_controllers(kube::Manager& man
   c.watch(promises, kube::changed_beyond_status);
   c.watch_mapped(jobs, [](const kube::Json& j) { return promise_of(j, "kratix.io/workflow-type", "promise"); });
   c.watch_mapped(works, [](const kube::Json& w) { return promise_of(w, api::kLabelWorkType, "promise"); });
+
+  kube::Informer& records = manager.informer(api::health_records());
+  records.add_index(HealthRecordReconciler::kRequestIndex, HealthRecordReconciler::request_index());
+  auto health = std::make_shared<HealthRecordReconciler>(manager.client(), records, promises, manager.events());
+  manager.add_controller("healthrecord", health, {.workers = 1}).watch(records);
   return requests;
 }
 

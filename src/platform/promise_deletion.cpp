@@ -4,6 +4,7 @@
 #include "kube/object.h"
 #include "api/conditions.h"
 #include "api/kratix.h"
+#include "platform/delete_workflow.h"
 #include "platform/finalizers.h"
 #include "platform/promise_reconciler.h"
 #include "platform/request_placement_reporter.h"
@@ -35,12 +36,15 @@ kube::Status delete_all(const kube::Client& client, const kube::Resource& r, con
 
 }  // namespace
 
-kube::Result<kube::ReconcileResult> PromiseReconciler::remove(const Json& promise) {
+kube::Result<kube::ReconcileResult> PromiseReconciler::remove(const Json& promise, const GateInput& in) {
   for (const auto& finalizer : kOrder) {
     if (!kube::meta::has_finalizer(promise, finalizer)) continue;
     kube::Result<bool> done = true;
-    if (finalizer == pr::kFinalizerDeleteWorkflows) done = run_delete_workflow(promise);
-    else if (finalizer == pr::kFinalizerWorkflowsCleanup) {
+    if (finalizer == pr::kFinalizerDeleteWorkflows) {
+      auto waiting = run_delete_workflow(promise, in);
+      if (!waiting) return std::unexpected(waiting.error());
+      if (*waiting) return **waiting;  // held, running or failed: the Promise keeps everything meanwhile
+    } else if (finalizer == pr::kFinalizerWorkflowsCleanup) {
       auto s = runner_.delete_jobs(target(promise, WorkflowAction::kConfigure, {}));
       if (s) s = runner_.delete_jobs(target(promise, WorkflowAction::kDelete, {}));
       if (!s) done = std::unexpected(s.error());
@@ -65,20 +69,14 @@ kube::Result<kube::ReconcileResult> PromiseReconciler::remove(const Json& promis
   return kube::ReconcileResult{};
 }
 
-kube::Result<bool> PromiseReconciler::run_delete_workflow(const Json& promise) {
+kube::Result<std::optional<kube::ReconcileResult>> PromiseReconciler::run_delete_workflow(const Json& promise,
+                                                                                          const GateInput& in) {
   auto pipelines = workflow::parse_workflow(promise, WorkflowType::kPromise, WorkflowAction::kDelete);
-  if (!pipelines || pipelines->empty()) return true;
-  auto step = runner_.step(target(promise, WorkflowAction::kDelete, *pipelines));
-  if (!step) return std::unexpected(step.error());
-  if (step->decision.kind == Decision::Kind::kFailed) {
-    Json status = promise.value("status", Json::object());
-    api::set_condition(status, {.type = "DeleteWorkflowCompleted", .status = false, .reason = "DeleteWorkflowFailed",
-                                .message = "The Delete Pipeline has failed", .observed_generation = kube::meta::generation(promise)});
-    if (auto s = write_status(promise, status); !s) return std::unexpected(s.error());
-    events_.warning(promise, "Failed Pipeline", "Delete", "The Delete Pipeline has failed");
-    return false;
-  }
-  return step->decision.kind == Decision::Kind::kCompleted;
+  if (!pipelines || pipelines->empty()) return std::nullopt;
+  const DeleteWorkflowContext ctx{
+      .client = client_, .runner = runner_, .events = events_, .resource = api::promises(),
+      .write_status = [&](const Json& status, const std::string& rv) { return write_status(promise, status, rv); }};
+  return platform::run_delete_workflow(ctx, target(promise, WorkflowAction::kDelete, *pipelines), in);
 }
 
 kube::Result<bool> PromiseReconciler::delete_requests(const Json& promise) const {

@@ -81,7 +81,7 @@ kube::Result<kube::ReconcileResult> PromiseReconciler::reconcile(const kube::Req
   }
   const GateInput in = gate_input(*promise);
   if (in.paused != GateInput::Paused::kNo) return hold(*promise, {.kind = Gate::Kind::kPaused}, in);  // deletion waits too
-  if ((*promise)["metadata"].contains("deletionTimestamp")) return remove(*promise);
+  if ((*promise)["metadata"].contains("deletionTimestamp")) return remove(*promise, in);
   return configure(*promise, in);
 }
 
@@ -187,11 +187,13 @@ kube::Result<kube::ReconcileResult> PromiseReconciler::configure(const Json& pro
   }
   if (auto s = runner_.take(t, *step); !s) return std::unexpected(s.error());
   const Decision& d = step->decision;
-  if (rerun != workflow::Rerun::kNone && !step->started.empty()) {
+  std::string resource_version = kube::meta::resource_version(promise);
+  if (rerun != workflow::Rerun::kNone && (!step->started.empty() || pipelines->empty())) {
     auto cleared = client_.patch(api::promises(), "", name, kube::PatchType::kMerge,
                                  {{"metadata", {{"labels", {{workflow::kLabelManualReconciliation, nullptr},
                                                             {workflow::kLabelRunFromStart, nullptr}}}}}});
     if (!cleared) return std::unexpected(cleared.error());
+    resource_version = kube::meta::resource_version(*cleared);  // the status is written over the new version
   }
   const Json* before = api::find_condition(promise, ws::kConfigureCompleted);
   apply_workflow_decision(status, workflow::pipeline_names(*pipelines), d, generation);
@@ -203,7 +205,7 @@ kube::Result<kube::ReconcileResult> PromiseReconciler::configure(const Json& pro
                     "A promise/configure Pipeline has failed: " + (*pipelines)[d.pipeline].name);
   }
   if (d.kind != Decision::Kind::kCompleted) {
-    if (auto s = write_status(promise, status); !s) return std::unexpected(s.error());
+    if (auto s = write_status(promise, status, resource_version); !s) return std::unexpected(s.error());
     return requeue_for_rerun(status, in);  // its Jobs' events wake it while it runs
   }
 
@@ -214,7 +216,7 @@ kube::Result<kube::ReconcileResult> PromiseReconciler::configure(const Json& pro
     requests_.ensure(name, **api);
     const bool spec_changed = status.value("observedGeneration", int64_t{0}) != generation && generation != 1;
     if (spec_changed || kube::meta::label(promise, workflow::kLabelReconcileResources) == "true") {
-      if (auto s = rerun_requests(promise, **api); !s) return std::unexpected(s.error());
+      if (auto s = rerun_requests(promise, **api, resource_version); !s) return std::unexpected(s.error());
     }
   }
   const bool was_available = status.value("status", "") == pr::kAvailable;
@@ -226,7 +228,7 @@ kube::Result<kube::ReconcileResult> PromiseReconciler::configure(const Json& pro
   for (const char* key : {"kind", "apiVersion", "status", "lastAvailableTime"}) {
     if (status.contains(key)) status["kratix"][key] = status[key];
   }
-  if (auto s = write_status(promise, status); !s) return std::unexpected(s.error());
+  if (auto s = write_status(promise, status, resource_version); !s) return std::unexpected(s.error());
   if (!was_available) {
     events_.normal(promise, pr::kEventAvailable, "Configure", pr::kEventAvailableMessage);
     requests_.wake_all(name);
@@ -305,7 +307,7 @@ kube::Status PromiseReconciler::apply_dependencies(const Json& promise) const {
   return {};
 }
 
-kube::Status PromiseReconciler::rerun_requests(const Json& promise, const kube::Resource& api) const {
+kube::Status PromiseReconciler::rerun_requests(const Json& promise, const kube::Resource& api, std::string& resource_version) const {
   auto all = client_.list_all(api, "");
   if (!all) return std::unexpected(all.error());
   for (const auto& rr : all->items) {
@@ -318,15 +320,17 @@ kube::Status PromiseReconciler::rerun_requests(const Json& promise, const kube::
     auto cleared = client_.patch(api::promises(), "", kube::meta::name(promise), kube::PatchType::kMerge,
                                  {{"metadata", {{"labels", {{workflow::kLabelReconcileResources, nullptr}}}}}});
     if (!cleared) return std::unexpected(cleared.error());
+    resource_version = kube::meta::resource_version(*cleared);
   }
   return {};
 }
 
-kube::Status PromiseReconciler::write_status(const Json& promise, const Json& status) const {
+kube::Status PromiseReconciler::write_status(const Json& promise, const Json& status, const std::string& resource_version) const {
   const Json patch = kube::merge_patch_between(promise.value("status", Json::object()), status);
   if (patch.empty()) return {};
   auto written = client_.patch(api::promises(), "", kube::meta::name(promise), kube::PatchType::kMerge,
-                               {{"metadata", {{"resourceVersion", kube::meta::resource_version(promise)}}},
+                               {{"metadata", {{"resourceVersion", resource_version.empty() ? kube::meta::resource_version(promise)
+                                                                                            : resource_version}}},
                                 {"status", patch}},
                                {.subresource = "status"});
   if (!written && written.error().kind != kube::ErrorKind::kNotFound) return std::unexpected(written.error());

@@ -40,19 +40,22 @@ class PromiseReconciler : public kube::Reconciler {
   kube::Result<kube::ReconcileResult> hold(const kube::Json& promise, const Gate& g, const GateInput& in);
   // After a write of status: when to come back for the periodic re-run, if one is scheduled.
   static kube::ReconcileResult requeue_for_rerun(const kube::Json& status, const GateInput& in);
-  kube::Result<kube::ReconcileResult> remove(const kube::Json& promise);
+  kube::Result<kube::ReconcileResult> remove(const kube::Json& promise, const GateInput& in);
   // The CRD applied and established; nothing when the Promise has no API; kInvalid for an API that is no CRD.
   kube::Result<std::optional<kube::Resource>> apply_api(const kube::Json& promise, kube::Json& status, bool& established);
   kube::Status apply_controller_rbac(const kube::Json& promise, const kube::Resource& api) const;
   kube::Status apply_dependencies(const kube::Json& promise) const;
-  kube::Status rerun_requests(const kube::Json& promise, const kube::Resource& api) const;
+  // Labels every request run-from-start; resource_version: the Promise's after its label is cleared.
+  kube::Status rerun_requests(const kube::Json& promise, const kube::Resource& api, std::string& resource_version) const;
   workflow::WorkflowTarget target(const kube::Json& promise, workflow::WorkflowAction action,
                                   std::vector<workflow::Pipeline> pipelines) const;
   std::vector<std::string> wanted_finalizers(const kube::Json& promise) const;
-  kube::Status write_status(const kube::Json& promise, const kube::Json& status) const;
+  // Patches status over resource_version (the Promise's own when empty).
+  kube::Status write_status(const kube::Json& promise, const kube::Json& status, const std::string& resource_version = "") const;
   void report_invalid(const kube::Json& promise, const std::string& reason, const std::string& message) const;
   // Deletion steps (promise_deletion.cpp): each returns true when its work is done.
-  kube::Result<bool> run_delete_workflow(const kube::Json& promise);
+  // Nothing once the promise.delete workflow is done (or there is none); else how to wait for it.
+  kube::Result<std::optional<kube::ReconcileResult>> run_delete_workflow(const kube::Json& promise, const GateInput& in);
   kube::Result<bool> delete_requests(const kube::Json& promise) const;
   kube::Result<bool> delete_labelled(const kube::Json& promise) const;
   kube::Result<bool> delete_works(const kube::Json& promise) const;

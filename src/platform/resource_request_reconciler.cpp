@@ -4,6 +4,7 @@
 #include "kube/object.h"
 #include "api/conditions.h"
 #include "api/kratix.h"
+#include "platform/delete_workflow.h"
 #include "platform/finalizers.h"
 #include "platform/request_placement_reporter.h"
 #include "platform/workflow_gates.h"
@@ -60,7 +61,7 @@ kube::Result<kube::ReconcileResult> ResourceRequestReconciler::reconcile(const k
   }
   const GateInput in = gate_input(*rr, *promise);
   if (in.paused != GateInput::Paused::kNo) return hold(*rr, {.kind = Gate::Kind::kPaused}, in);  // deletion waits too
-  if ((*rr)["metadata"].contains("deletionTimestamp")) return remove(*rr, *promise);
+  if ((*rr)["metadata"].contains("deletionTimestamp")) return remove(*rr, *promise, in);
   return configure(*rr, *promise, in);
 }
 
@@ -148,12 +149,14 @@ kube::Result<kube::ReconcileResult> ResourceRequestReconciler::configure(const J
   }
   if (auto s = runner_.take(t, *step); !s) return std::unexpected(s.error());
   const Decision& d = step->decision;
-  if (rerun != workflow::Rerun::kNone && !step->started.empty()) {
+  std::string resource_version = kube::meta::resource_version(rr);
+  if (rerun != workflow::Rerun::kNone && (!step->started.empty() || pipelines->empty())) {
     // The new run has begun: the request asks for no other (Kratix removes the labels here too).
     Json labels = {{workflow::kLabelManualReconciliation, nullptr}, {workflow::kLabelRunFromStart, nullptr}};
     auto cleared = ctx_.client.patch(api_, kube::meta::namespace_of(rr), kube::meta::name(rr), kube::PatchType::kMerge,
                                      {{"metadata", {{"labels", labels}}}});
     if (!cleared) return std::unexpected(cleared.error());
+    resource_version = kube::meta::resource_version(*cleared);  // the status is written over the new version
   }
   const Json* before = api::find_condition(rr, ws::kConfigureCompleted);
   apply_workflow_decision(status, workflow::pipeline_names(*pipelines), d, generation);
@@ -169,13 +172,14 @@ kube::Result<kube::ReconcileResult> ResourceRequestReconciler::configure(const J
     if (auto s = runner_.delete_stale_works(t, works); !s) return std::unexpected(s.error());
     mark_reconciled(status, works_condition(works, api::request::kMessageWorksSucceeded, generation), generation);
   }
-  if (auto s = write_status(rr, status); !s) return std::unexpected(s.error());
+  if (auto s = write_status(rr, status, resource_version); !s) return std::unexpected(s.error());
   // A finished run comes round again when its periodic re-run is due; a running one is woken by its Jobs.
   if (auto due = until_rerun(Json{{"status", status}}, in)) return after(*due);
   return kube::ReconcileResult{};
 }
 
-kube::Result<kube::ReconcileResult> ResourceRequestReconciler::remove(const Json& rr, const Json& promise) {
+kube::Result<kube::ReconcileResult> ResourceRequestReconciler::remove(const Json& rr, const Json& promise,
+                                                                      const GateInput& in) {
   const std::vector<std::string> owned = {api::request::kFinalizerDeleteWorkflows, api::request::kFinalizerWorkCleanup,
                                           api::request::kFinalizerWorkflowsCleanup};
   auto finish = [&](const char* done) -> kube::Result<kube::ReconcileResult> {
@@ -189,16 +193,12 @@ kube::Result<kube::ReconcileResult> ResourceRequestReconciler::remove(const Json
   if (kube::meta::has_finalizer(rr, api::request::kFinalizerDeleteWorkflows)) {
     auto deletes = workflow::parse_workflow(promise, WorkflowType::kResource, WorkflowAction::kDelete);
     if (!deletes || deletes->empty()) return finish(api::request::kFinalizerDeleteWorkflows);
-    auto step = runner_.step(target(rr, promise, WorkflowAction::kDelete, *deletes));
-    if (!step) return std::unexpected(step.error());
-    if (step->decision.kind == Decision::Kind::kFailed) {
-      Json status = rr.value("status", Json::object());
-      api::set_condition(status, {.type = "DeleteWorkflowCompleted", .status = false, .reason = "DeleteWorkflowFailed",
-                                  .message = "The Delete Pipeline has failed", .observed_generation = kube::meta::generation(rr)});
-      if (auto s = write_status(rr, status); !s) return std::unexpected(s.error());
-      return kube::ReconcileResult{.requeue_after = std::chrono::seconds(30)};
-    }
-    if (step->decision.kind != Decision::Kind::kCompleted) return kube::ReconcileResult{};
+    const DeleteWorkflowContext delete_ctx{
+        .client = ctx_.client, .runner = runner_, .events = ctx_.events, .resource = api_,
+        .write_status = [&](const Json& status, const std::string& rv) { return write_status(rr, status, rv); }};
+    auto waiting = run_delete_workflow(delete_ctx, target(rr, promise, WorkflowAction::kDelete, *deletes), in);
+    if (!waiting) return std::unexpected(waiting.error());
+    if (*waiting) return **waiting;  // the request keeps its Works while its delete pipeline runs or is held
     return finish(api::request::kFinalizerDeleteWorkflows);
   }
   if (kube::meta::has_finalizer(rr, api::request::kFinalizerWorkCleanup)) {
@@ -226,7 +226,7 @@ std::vector<kube::ObjectPtr> ResourceRequestReconciler::works_of(const Json& rr)
                                      promise_ + "/" + kube::meta::namespace_of(rr) + "/" + kube::meta::name(rr));
 }
 
-kube::Status ResourceRequestReconciler::write_status(const Json& rr, const Json& status) const {
+kube::Status ResourceRequestReconciler::write_status(const Json& rr, const Json& status, const std::string& resource_version) const {
   const Json current = rr.value("status", Json::object());
   Json patch = Json::object();
   for (const char* key : kOwnedStatus) {
@@ -238,7 +238,9 @@ kube::Status ResourceRequestReconciler::write_status(const Json& rr, const Json&
   if (!workflows.empty()) patch["kratix"]["workflows"] = workflows;
   if (patch.empty()) return {};
   auto written = ctx_.client.patch(api_, kube::meta::namespace_of(rr), kube::meta::name(rr), kube::PatchType::kMerge,
-                                   {{"metadata", {{"resourceVersion", kube::meta::resource_version(rr)}}}, {"status", patch}},
+                                   {{"metadata", {{"resourceVersion", resource_version.empty() ? kube::meta::resource_version(rr)
+                                                                                                : resource_version}}},
+                                    {"status", patch}},
                                    {.subresource = "status"});
   if (!written && written.error().kind != kube::ErrorKind::kNotFound) return std::unexpected(written.error());
   return {};

@@ -41,12 +41,12 @@ class ResourceRequestReconciler : public kube::Reconciler {
   GateInput gate_input(const kube::Json& rr, const kube::Json& promise) const;
   // Carries out a gate other than kProceed: its status, labels and Event.
   kube::Result<kube::ReconcileResult> hold(const kube::Json& rr, const Gate& g, const GateInput& in);
-  kube::Result<kube::ReconcileResult> remove(const kube::Json& rr, const kube::Json& promise);
+  kube::Result<kube::ReconcileResult> remove(const kube::Json& rr, const kube::Json& promise, const GateInput& in);
   workflow::WorkflowTarget target(const kube::Json& rr, const kube::Json& promise, workflow::WorkflowAction action,
                                   std::vector<workflow::Pipeline> pipelines) const;
   std::vector<kube::ObjectPtr> works_of(const kube::Json& rr) const;
-  // Merge-patches the fields of status that differ from rr's, over rr's resourceVersion.
-  kube::Status write_status(const kube::Json& rr, const kube::Json& status) const;
+  // Merge-patches the fields of status that differ from rr's, over resource_version (rr's when empty).
+  kube::Status write_status(const kube::Json& rr, const kube::Json& status, const std::string& resource_version = "") const;
   void fail(const kube::Json& rr, const std::string& reason, const std::string& message) const;
 
   const RequestControllerContext& ctx_;

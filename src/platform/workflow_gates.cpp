@@ -29,14 +29,30 @@ const Json& workflows_status(const Json& object) {
   return kube::child(kube::child(kube::child(object, "status"), "kratix"), "workflows");
 }
 
-int64_t suspended_generation(const Json& object) {
-  const Json& g = kube::child(workflows_status(object), "suspendedGeneration");
+bool is_delete(const GateInput& in) { return in.action == GateInput::Action::kDelete; }
+
+// Where the workflow's pipelines are recorded: status.kratix.workflows, or its `delete` for the delete pipeline.
+const Json& record_of(const Json& object, const GateInput& in) {
+  return is_delete(in) ? kube::child(workflows_status(object), "delete") : workflows_status(object);
+}
+
+int64_t suspended_generation(const Json& record) {
+  const Json& g = kube::child(record, "suspendedGeneration");
   return g.is_number_integer() ? g.get<int64_t>() : 0;
 }
 
+std::optional<size_t> suspended_in(const Json& record) {
+  const Json& pipelines = kube::child(record, "pipelines");
+  if (!pipelines.is_array()) return std::nullopt;
+  for (size_t i = 0; i < pipelines.size(); ++i) {
+    if (kube::child(pipelines[i], "phase") == ws::kPhaseSuspended) return i;
+  }
+  return std::nullopt;
+}
+
 // The time until the suspended pipeline's nextRetryAt (zero or less: due), or none for a plain suspend.
-std::optional<milliseconds> until_retry(const Json& object, size_t pipeline, std::chrono::system_clock::time_point now) {
-  const Json& entry = kube::child(workflows_status(object), "pipelines")[pipeline];
+std::optional<milliseconds> until_retry(const Json& record, size_t pipeline, std::chrono::system_clock::time_point now) {
+  const Json& entry = kube::child(record, "pipelines")[pipeline];
   const Json& at = kube::child(entry, "nextRetryAt");
   if (!at.is_string()) return std::nullopt;
   auto when = kube::parse_rfc3339(at.get<std::string>());
@@ -46,19 +62,24 @@ std::optional<milliseconds> until_retry(const Json& object, size_t pipeline, std
 
 Gate suspension(const Json& object, const GateInput& in) {
   const bool manual = labelled(object, workflow::kLabelManualReconciliation);
-  const int64_t suspended_at = suspended_generation(object);
-  const auto pipeline = suspended_pipeline(object);
+  const Json& record = record_of(object, in);
+  const int64_t suspended_at = suspended_generation(record);
+  const auto pipeline = suspended_in(record);
   if (manual || (suspended_at != 0 && kube::meta::generation(object) > suspended_at)) return {.kind = Gate::Kind::kRestart};
-  // A Promise labelled suspended with nothing in its status to resume runs from the start (Kratix's too).
-  if (is_promise(in) && suspended_at == 0 && !pipeline) return {.kind = Gate::Kind::kRestart};
-  if (!pipeline) return {.kind = Gate::Kind::kSuspended};
-  auto retry = until_retry(object, *pipeline, in.now);
+  if (!pipeline) {
+    // A delete workflow that has not run is not held by a hold of the configure workflow it replaces.
+    if (is_delete(in) && kube::child(record, "pipelines").empty()) return {.kind = Gate::Kind::kRetryNow};
+    // Otherwise the status-writer's status (written after its label) is on its way: hold until it comes.
+    // (Kratix restarts a Promise here, which races with that second write.)
+    return {.kind = Gate::Kind::kSuspended};
+  }
+  auto retry = until_retry(record, *pipeline, in.now);
   if (retry && retry->count() <= 0) return {.kind = Gate::Kind::kRetryNow};
   return {.kind = Gate::Kind::kSuspended, .wait = retry};
 }
 
-void reset_pipelines(Json& status) {
-  Json& workflows = status["kratix"]["workflows"];
+void reset_pipelines(Json& status, const GateInput& in) {
+  Json& workflows = is_delete(in) ? status["kratix"]["workflows"]["delete"] : status["kratix"]["workflows"];
   workflows.erase("suspendedGeneration");
   if (!workflows.contains("pipelines") || !workflows["pipelines"].is_array()) return;
   for (auto& entry : workflows["pipelines"]) {
@@ -74,14 +95,7 @@ void set_unavailable(Json& status, const char* reason, const char* message, int6
 
 }  // namespace
 
-std::optional<size_t> suspended_pipeline(const Json& object) {
-  const Json& pipelines = kube::child(workflows_status(object), "pipelines");
-  if (!pipelines.is_array()) return std::nullopt;
-  for (size_t i = 0; i < pipelines.size(); ++i) {
-    if (kube::child(pipelines[i], "phase") == ws::kPhaseSuspended) return i;
-  }
-  return std::nullopt;
-}
+std::optional<size_t> suspended_pipeline(const Json& object) { return suspended_in(workflows_status(object)); }
 
 bool moves_workflow_on(const workflow::Decision& d, const Json& object) {
   if (d.kind == workflow::Decision::Kind::kStart) return true;
@@ -97,6 +111,16 @@ std::optional<milliseconds> until_rerun(const Json& object, const GateInput& in)
   const bool failed = c->value("status", "") == "False" && c->value("reason", "") == ws::kReasonFailed;
   if (!succeeded && !(failed && in.reconcile_after_failure)) return std::nullopt;
   auto since = kube::parse_rfc3339(c->value("lastTransitionTime", ""));
+  if (failed) {
+    // The condition went False when the run started; the retry counts from the failure, which the failed
+    // pipeline's entry records, so a quickly failing pipeline is not restarted the moment it fails.
+    for (const auto& entry : kube::child(workflows_status(object), "pipelines")) {
+      if (kube::child(entry, "phase") != ws::kPhaseFailed) continue;
+      auto at = kube::parse_rfc3339(kube::child(entry, "lastTransitionTime").is_string()
+                                        ? entry["lastTransitionTime"].get<std::string>() : "");
+      if (at && (!since || *at > *since)) since = at;
+    }
+  }
   if (!since) return in.interval;
   return in.interval - std::chrono::duration_cast<milliseconds>(in.now - *since);
 }
@@ -105,6 +129,10 @@ Gate gate(const Json& object, const GateInput& in) {
   if (in.paused != GateInput::Paused::kNo) return {.kind = Gate::Kind::kPaused};
   const bool manual = labelled(object, workflow::kLabelManualReconciliation);
   const bool from_start = labelled(object, workflow::kLabelRunFromStart);
+  if (is_delete(in)) {
+    if (labelled(object, api::kLabelWorkflowSuspended)) return suspension(object, in);
+    return {.kind = Gate::Kind::kProceed, .resume_at = suspended_in(record_of(object, in))};
+  }
   const auto rerun_in = until_rerun(object, in);
   if (!manual && !from_start && rerun_in && rerun_in->count() <= 0) return {.kind = Gate::Kind::kRerunDue};
   const Json* reconciled = api::find_condition(object, ws::kReconciled);
@@ -115,7 +143,7 @@ Gate gate(const Json& object, const GateInput& in) {
   Gate g{.kind = Gate::Kind::kProceed, .wait = rerun_in};
   // A hold lifted by hand resumes its pipeline, unless the spec moved on since (then the new spec starts
   // from the first pipeline, as its hash says).
-  const int64_t suspended_at = suspended_generation(object);
+  const int64_t suspended_at = suspended_generation(record_of(object, in));
   if (suspended_at == 0 || kube::meta::generation(object) <= suspended_at) g.resume_at = suspended_pipeline(object);
   return g;
 }
@@ -130,6 +158,8 @@ Json gate_labels(const Gate& g, const GateInput& in) {
       return labels;
     }
     case Gate::Kind::kRestart:
+      // A delete workflow's manual label stays: it is the re-run, cleared once its Job starts.
+      if (is_delete(in)) return {{api::kLabelWorkflowSuspended, nullptr}};
       return {{workflow::kLabelRunFromStart, "true"}, {api::kLabelWorkflowSuspended, nullptr}};
     case Gate::Kind::kRetryNow:
       return {{api::kLabelWorkflowSuspended, nullptr}};
@@ -151,11 +181,16 @@ void apply_gate_status(Json& status, const Gate& g, const GateInput& in, int64_t
                                   .observed_generation = generation, .unknown = true});
       break;
     case Gate::Kind::kRestart:
-      reset_pipelines(status);
+      reset_pipelines(status, in);
       break;
     case Gate::Kind::kSuspended:
       api::set_condition(status, {.type = ws::kReconciled, .reason = kReasonSuspended, .message = kMessageSuspended,
                                   .observed_generation = generation, .unknown = true});
+      if (is_delete(in)) {
+        api::set_condition(status, {.type = ws::kDeleteCompleted, .status = false, .reason = ws::kReasonDeleteSuspended,
+                                    .message = ws::kMessageDeleteSuspended, .observed_generation = generation});
+        break;
+      }
       if (is_promise(in)) set_unavailable(status, kReasonSuspended, kMessageSuspended, generation);
       break;
     default:

@@ -28,7 +28,11 @@ namespace pave::platform {
 struct GateInput {
   enum class Paused { kNo, kItself, kByPromise };
   enum class Object { kPromise, kResourceRequest };
+  // A delete workflow knows only holds: its pipeline is recorded under status.kratix.workflows.delete, a
+  // hold says DeleteWorkflowCompleted=False DeleteWorkflowSuspended, and a manual re-run keeps its label.
+  enum class Action { kConfigure, kDelete };
   Object object = Object::kResourceRequest;
+  Action action = Action::kConfigure;
   Paused paused = Paused::kNo;
   std::chrono::milliseconds interval{};  // the periodic re-run interval (reconciliation_interval())
   bool reconcile_after_failure = true;   // Kratix config workflows.reconcileAfterFailure

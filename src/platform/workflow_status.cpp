@@ -48,6 +48,7 @@ std::string join(const std::vector<std::string>& names) {
 
 void apply_workflow_decision(Json& status, const std::vector<std::string>& pipelines, const Decision& d, int64_t generation) {
   if (!status.is_object()) status = Json::object();
+  if (d.kind == Decision::Kind::kWait && d.resume) return;  // the held pipeline's record stays until it runs again
   const auto n = static_cast<int64_t>(pipelines.size());
   status["workflows"] = n;
   switch (d.kind) {

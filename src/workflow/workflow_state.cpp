@@ -67,7 +67,8 @@ Decision decide(const std::vector<std::string>& pipelines, const std::string& ha
   }
   if (options.resume_at && *options.resume_at < pipelines.size()) {
     const size_t i = *options.resume_at;
-    if (running) return {.kind = Decision::Kind::kWait, .pipeline = i, .succeeded = i, .job = newest->name};
+    // The held pipeline's own Job may still be finishing after its status-writer held the workflow.
+    if (running) return {.kind = Decision::Kind::kWait, .pipeline = i, .succeeded = i, .job = newest->name, .resume = true};
     return {.kind = Decision::Kind::kStart, .pipeline = i, .succeeded = i, .resume = true};
   }
   if (!newest) return {.kind = Decision::Kind::kStart, .pipeline = 0};

@@ -46,7 +46,9 @@ struct Decision {
   std::string job;        // the Job waited for, or that failed
   std::string suspend;    // a running Job to suspend before starting (manual re-run)
   bool restart = false;   // kStart of a re-run from the first pipeline: every pipeline's status starts afresh
-  bool resume = false;    // kStart of the pipeline that suspended the workflow: it keeps its attempts
+  // kStart of the pipeline that suspended the workflow (it keeps its attempts), or kWait for a Job before
+  // it: the status still says Suspended and must stay so until the resumed pipeline starts.
+  bool resume = false;
 };
 
 enum class Rerun {

@@ -19,44 +19,7 @@ using kube::Json;
 
 constexpr const char* kSystem = "kratix-platform-system";
 
-class WorkflowTest : public WorkflowFixture {
- protected:
-  std::string rr(const std::string& kind, const std::string& name, const std::string& jsonpath) {
-    std::string plural;
-    for (char c : kind) plural += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return get(plural + "s.wftest.kratix.io", name, jsonpath);
-  }
-  std::string promise_field(const std::string& name, const std::string& jsonpath) {
-    return get("promise", name, jsonpath);
-  }
-  // The selector of the Jobs (and Pods) of one pipeline of a request.
-  static std::string of(const std::string& request, const std::string& pipeline) {
-    return "kratix.io/resource-name=" + request + ",kratix.io/pipeline-name=" + pipeline;
-  }
-  bool failed(const std::string& kind, const std::string& name) {
-    return rr(kind, name, condition("ConfigureWorkflowCompleted", "reason")) == "ConfigureWorkflowFailed";
-  }
-  bool reconciled(const std::string& kind, const std::string& name) {
-    return rr(kind, name, condition("Reconciled", "status")) == "True";
-  }
-  // Whether an Event of this type about objects named name says text (within 30 s: Events are written in
-  // the background).
-  bool has_event(const std::string& name, const std::string& type, const std::string& text) {
-    return eventually([&] {
-      const std::string all = events_of(name);
-      for (size_t at = 0; at < all.size();) {
-        const size_t end = std::min(all.find('\n', at), all.size());
-        const std::string line = all.substr(at, end - at);
-        if (line.starts_with(type + " ") && line.find(text) != std::string::npos) return true;
-        at = end + 1;
-      }
-      return false;
-    }, 30s, kPoll);
-  }
-  bool job_complete(const std::string& job, const std::string& in) {
-    return get("job", job, condition("Complete", "status"), in) == "True";
-  }
-};
+using WorkflowTest = WorkflowFixture;
 
 // The API server's refusal (or Kratix's own rule) is the Promise's message; other Promises are unaffected.
 TEST_F(WorkflowTest, InvalidApiIsReportedOnThePromise) {
@@ -364,10 +327,3 @@ TEST_F(WorkflowTest, KratixConfigDefaultsReachThePipelines) {
 
 }  // namespace
 }  // namespace pave::testing
-
-int main(int argc, char** argv) {
-  ::testing::InitGoogleTest(&argc, argv);
-  ::testing::AddGlobalTestEnvironment(new pave::testing::ClusterEnvironment);
-  ::testing::AddGlobalTestEnvironment(new pave::testing::WorkflowRunnerEnvironment);
-  return RUN_ALL_TESTS();
-}

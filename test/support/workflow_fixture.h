@@ -84,6 +84,7 @@ class WorkflowFixture : public ClusterTest {
 
   void TearDown() override {
     for (const auto& p : promises_) {
+      cluster().kubectl({"label", "promise", p, "kratix.io/paused-"});  // a paused Promise's deletion waits
       auto gone = cluster().kubectl({"delete", "promise", p, "--ignore-not-found", "--timeout=180s"});
       EXPECT_TRUE(gone.ok()) << "promise " << p << " was not deleted: " << gone.err;
     }
@@ -201,6 +202,43 @@ class WorkflowFixture : public ClusterTest {
   // A request of the API of promise(..., kind, ...) in the test's namespace.
   static Json request(const std::string& kind, const std::string& name, const Json& spec = Json::object()) {
     return {{"apiVersion", "wftest.kratix.io/v1alpha1"}, {"kind", kind}, {"metadata", {{"name", name}}}, {"spec", spec}};
+  }
+
+  // Requests, Promises, Jobs and Events, read as the tests look at them.
+  std::string rr(const std::string& kind, const std::string& name, const std::string& jsonpath) {
+    std::string plural;
+    for (char c : kind) plural += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return get(plural + "s.wftest.kratix.io", name, jsonpath);
+  }
+  std::string promise_field(const std::string& name, const std::string& jsonpath) {
+    return get("promise", name, jsonpath);
+  }
+  // The selector of the Jobs (and Pods) of one pipeline of a request.
+  static std::string of(const std::string& request, const std::string& pipeline) {
+    return "kratix.io/resource-name=" + request + ",kratix.io/pipeline-name=" + pipeline;
+  }
+  bool failed(const std::string& kind, const std::string& name) {
+    return rr(kind, name, condition("ConfigureWorkflowCompleted", "reason")) == "ConfigureWorkflowFailed";
+  }
+  bool reconciled(const std::string& kind, const std::string& name) {
+    return rr(kind, name, condition("Reconciled", "status")) == "True";
+  }
+  // Whether an Event of this type about objects named name says text (within 30 s: Events are written in
+  // the background).
+  bool has_event(const std::string& name, const std::string& type, const std::string& text) {
+    return eventually([&] {
+      const std::string all = events_of(name);
+      for (size_t at = 0; at < all.size();) {
+        const size_t end = std::min(all.find('\n', at), all.size());
+        const std::string line = all.substr(at, end - at);
+        if (line.starts_with(type + " ") && line.find(text) != std::string::npos) return true;
+        at = end + 1;
+      }
+      return false;
+    }, std::chrono::seconds(30), kPoll);
+  }
+  bool job_complete(const std::string& job, const std::string& in) {
+    return get("job", job, condition("Complete", "status"), in) == "True";
   }
 
   static constexpr std::chrono::seconds kLong{180};

@@ -290,5 +290,43 @@ TEST(PlanStatusUpdate, OtherWorkflowTypesSkipTheBookkeeping) {
   EXPECT_FALSE(plan->suspend_label);
 }
 
+// ---- delete pipelines: recorded apart from the configure workflow, never completing it ----
+
+TEST(PlanStatusUpdate, ADeletePipelineSuspendsUnderItsOwnRecord) {
+  auto in = input(two_pipelines(), WorkflowControl{.message = "waiting for delete approval", .retry_after = "30s"});
+  in.workflow_action = "delete";
+  in.pipeline_name = "cleanup";
+  auto plan = plan_status_update(in);
+  ASSERT_TRUE(plan.has_value()) << plan.error().message;
+  EXPECT_TRUE(plan->suspend_label);
+  const Json& workflows = plan->status["kratix"]["workflows"];
+  EXPECT_EQ(workflows["delete"]["pipelines"],
+            Json::array({{{"name", "cleanup"}, {"phase", "Suspended"}, {"message", "waiting for delete approval"},
+                          {"nextRetryAt", "2026-03-25T14:12:30Z"}, {"attempts", 1}}}))
+      << "the entry is made when the controller's is not there yet";
+  EXPECT_EQ(workflows["delete"]["suspendedGeneration"], 4);
+  EXPECT_FALSE(workflows.contains("suspendedGeneration")) << "the configure workflow is not suspended";
+  EXPECT_EQ(workflows["pipelines"], two_pipelines()["kratix"]["workflows"]["pipelines"]);
+}
+
+TEST(PlanStatusUpdate, ADeletePipelineNeverCompletesTheConfigureWorkflow) {
+  auto in = input(two_pipelines());
+  in.workflow_action = "delete";
+  in.pipeline_name = "cleanup";
+  auto plan = plan_status_update(in);
+  ASSERT_TRUE(plan.has_value()) << plan.error().message;
+  EXPECT_FALSE(plan->suspend_label);
+  EXPECT_TRUE(condition_of(plan->status, "ConfigureWorkflowCompleted").is_null());
+  EXPECT_EQ(plan->status["kratix"]["workflows"]["delete"]["pipelines"][0],
+            Json({{"name", "cleanup"}, {"phase", "Running"}}));
+}
+
+TEST(MarkPipelineSuspended, ADeleteRecordIsMadeEvenOnAnEmptyStatus) {
+  auto s = mark_pipeline_suspended(Json(), "cleanup", "", "", 2, "delete");
+  ASSERT_TRUE(s.has_value()) << s.error().message;
+  EXPECT_EQ((*s)["kratix"]["workflows"]["delete"],
+            Json({{"pipelines", Json::array({{{"name", "cleanup"}, {"phase", "Suspended"}}})}, {"suspendedGeneration", 2}}));
+}
+
 }  // namespace
 }  // namespace pave::adapter

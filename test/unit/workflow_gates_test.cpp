@@ -9,6 +9,7 @@
 #include <ctime>
 #include <string>
 
+#include "kube/object.h"
 #include "kube/time.h"
 
 namespace pave::platform {
@@ -32,6 +33,8 @@ std::string at(std::chrono::seconds from_now) {
 GateInput request_input() {
   return {.object = GateInput::Object::kResourceRequest, .interval = 10min, .reconcile_after_failure = true, .now = kNow};
 }
+GateInput delete_input();
+
 GateInput promise_input() {
   GateInput in = request_input();
   in.object = GateInput::Object::kPromise;
@@ -147,6 +150,16 @@ TEST(Gate, AFailedWorkflowIsRetriedOnTheIntervalUnlessReconcileAfterFailureIsOff
   EXPECT_FALSE(until_rerun(failed, off).has_value());
 }
 
+TEST(Gate, AFailureIsRetriedAnIntervalAfterItFailedNotAfterTheRunStarted) {
+  // ConfigureWorkflowCompleted went False when the run began, 11 minutes ago; its pipeline failed 2 minutes ago.
+  Json status = completed("False", "ConfigureWorkflowFailed", 11min);
+  status["kratix"]["workflows"]["pipelines"] =
+      Json::array({{{"name", "a"}, {"phase", "Failed"}, {"lastTransitionTime", at(-2min)}}});
+  const Json failed = object({}, status);
+  EXPECT_EQ(gate(failed, request_input()).kind, Kind::kProceed);
+  EXPECT_EQ(until_rerun(failed, request_input()), 8min);
+}
+
 TEST(Gate, ARunningWorkflowIsNeverRerunByTheInterval) {
   const Json running = object({}, completed("False", "PipelinesInProgress", 11h));
   EXPECT_EQ(gate(running, request_input()).kind, Kind::kProceed);
@@ -236,10 +249,14 @@ TEST(Gate, ASpecChangedSinceTheSuspensionDoesNotResumeTheOldPipeline) {
   EXPECT_FALSE(g.resume_at.has_value()) << "the new spec's hash starts the first pipeline";
 }
 
-TEST(Gate, ASuspendedPromiseWithNothingToResumeRunsFromTheStart) {
-  EXPECT_EQ(gate(object(kSuspendedLabel), promise_input()).kind, Kind::kRestart);
-  EXPECT_EQ(gate(object(kSuspendedLabel), request_input()).kind, Kind::kSuspended)
-      << "a request's status may still be on its way from the status-writer";
+TEST(Gate, ALabelAheadOfItsStatusHoldsUntilTheStatusComes) {
+  // The status-writer labels first and writes the status second; a cache may show the first alone.
+  EXPECT_EQ(gate(object(kSuspendedLabel), promise_input()).kind, Kind::kSuspended);
+  EXPECT_EQ(gate(object(kSuspendedLabel), request_input()).kind, Kind::kSuspended);
+  Json started = Json::object();
+  started["kratix"]["workflows"]["delete"]["pipelines"] = Json::array({{{"name", "cleanup"}, {"phase", "Running"}}});
+  EXPECT_EQ(gate(object(kSuspendedLabel, started), delete_input()).kind, Kind::kSuspended)
+      << "a running delete pipeline's hold may be on its way too";
 }
 
 // --- moving on only with the current object ----------------------------------------------------------
@@ -252,6 +269,82 @@ TEST(MovesWorkflowOn, StartsAndFirstCompletionsNeedTheCurrentObject) {
   EXPECT_TRUE(moves_workflow_on({.kind = D::Kind::kCompleted}, object()));
   EXPECT_FALSE(moves_workflow_on({.kind = D::Kind::kCompleted},
                                  object({}, completed("True", "PipelinesExecutedSuccessfully", 1s))));
+}
+
+// --- delete workflows ------------------------------------------------------------------------------------
+
+GateInput delete_input() {
+  GateInput in = request_input();
+  in.action = GateInput::Action::kDelete;
+  return in;
+}
+
+Json delete_status(Json entry, int64_t suspended_generation = 1) {
+  entry["name"] = "cleanup";
+  return {{"kratix", {{"workflows", {{"delete", {{"suspendedGeneration", suspended_generation},
+                                                  {"pipelines", Json::array({entry})}}}}}}}};
+}
+
+TEST(DeleteGate, AHeldDeletePipelineSaysDeleteWorkflowSuspended) {
+  const Json o = object(kSuspendedLabel, delete_status({{"phase", "Suspended"}, {"message", "waiting for delete approval"}}));
+  const Gate g = gate(o, delete_input());
+  ASSERT_EQ(g.kind, Kind::kSuspended);
+  Json status = o["status"];
+  apply_gate_status(status, g, delete_input(), 1);
+  EXPECT_EQ(condition(status, "DeleteWorkflowCompleted")["status"], "False");
+  EXPECT_EQ(condition(status, "DeleteWorkflowCompleted")["reason"], "DeleteWorkflowSuspended");
+  EXPECT_EQ(condition(status, "DeleteWorkflowCompleted")["message"], "The delete workflow is suspended");
+  EXPECT_EQ(condition(status, "Reconciled")["reason"], "WorkflowSuspended");
+}
+
+TEST(DeleteGate, TheConfigureWorkflowsRecordDoesNotHoldADeletion) {
+  // Suspended while configuring, then deleted: the delete pipeline has nothing held, so the label goes.
+  const Json o = object(kSuspendedLabel, suspended_status({{"phase", "Suspended"}}));
+  const Gate g = gate(o, delete_input());
+  ASSERT_EQ(g.kind, Kind::kRetryNow);
+  EXPECT_EQ(gate_labels(g, delete_input()), Json({{"kratix.io/workflow-suspended", nullptr}}));
+}
+
+TEST(DeleteGate, ARetryIsDueAtNextRetryAtAndThenResumesTheDeletePipeline) {
+  const Json waiting = object(kSuspendedLabel, delete_status({{"phase", "Suspended"}, {"nextRetryAt", at(5s)}, {"attempts", 2}}));
+  EXPECT_EQ(gate(waiting, delete_input()).wait, 5s);
+  const Json due = object(kSuspendedLabel, delete_status({{"phase", "Suspended"}, {"nextRetryAt", at(-5s)}, {"attempts", 2}}));
+  EXPECT_EQ(gate(due, delete_input()).kind, Kind::kRetryNow);
+  const Json lifted = object({}, delete_status({{"phase", "Suspended"}, {"nextRetryAt", at(-5s)}, {"attempts", 2}}));
+  const Gate g = gate(lifted, delete_input());
+  EXPECT_EQ(g.kind, Kind::kProceed);
+  EXPECT_EQ(g.resume_at, 0u);
+}
+
+TEST(DeleteGate, AManualRerunOfAHeldDeleteKeepsItsLabelForTheRerun) {
+  Json labels = kSuspendedLabel;
+  labels["kratix.io/manual-reconciliation"] = "true";
+  const Json o = object(labels, delete_status({{"phase", "Suspended"}}));
+  const Gate g = gate(o, delete_input());
+  ASSERT_EQ(g.kind, Kind::kRestart);
+  EXPECT_EQ(gate_labels(g, delete_input()), Json({{"kratix.io/workflow-suspended", nullptr}}));
+  Json status = o["status"];
+  apply_gate_status(status, g, delete_input(), 1);
+  EXPECT_EQ(status["kratix"]["workflows"]["delete"]["pipelines"][0]["phase"], "Pending");
+  EXPECT_FALSE(status["kratix"]["workflows"]["delete"].contains("suspendedGeneration"));
+}
+
+TEST(DeleteGate, NoPeriodicRerunOrUnpauseInADeletion) {
+  Json status = completed("True", "PipelinesExecutedSuccessfully", 11h);
+  EXPECT_EQ(gate(object({}, status), delete_input()).kind, Kind::kProceed);
+}
+
+// --- merge patches -----------------------------------------------------------------------------------
+
+TEST(MergePatchBetween, ChangesAdditionsAndRemovalsNested) {
+  const Json from = {{"a", 1}, {"gone", true}, {"nested", {{"keep", 1}, {"drop", 2}, {"change", "x"}}}, {"list", {1, 2}}};
+  const Json to = {{"a", 1}, {"new", "n"}, {"nested", {{"keep", 1}, {"change", "y"}}}, {"list", {1}}};
+  const Json patch = kube::merge_patch_between(from, to);
+  EXPECT_EQ(patch, Json({{"gone", nullptr}, {"new", "n"}, {"nested", {{"drop", nullptr}, {"change", "y"}}}, {"list", {1}}}));
+  Json applied = from;
+  applied.merge_patch(patch);
+  EXPECT_EQ(applied, to);
+  EXPECT_TRUE(kube::merge_patch_between(to, to).empty());
 }
 
 }  // namespace

@@ -338,6 +338,7 @@ TEST(Decide, ResumingWaitsForARunningJob) {
   const Decision d = decide(kPipelines, kHash, {job("job-1", "pipeline-1", Phase::kRunning, 1)}, {.resume_at = 1});
   EXPECT_EQ(d.kind, Kind::kWait);
   EXPECT_EQ(d.job, "job-1");
+  EXPECT_TRUE(d.resume) << "so the held pipeline's status is left as it is while waiting";
 }
 
 TEST(Decide, AReRunWinsOverResuming) {

@@ -1,0 +1,110 @@
+#include "platform/delete_workflow.h"
+
+#include "api/conditions.h"
+#include "api/kratix.h"
+#include "kube/log.h"
+#include "kube/object.h"
+#include "kube/time.h"
+#include "workflow/labels.h"
+
+namespace pave::platform {
+namespace {
+
+using kube::Json;
+using workflow::Decision;
+namespace ws = api::workflow_status;
+
+// status.kratix.workflows.delete.pipelines as one entry in `phase`; the status-writer finds its pipeline
+// there to record a hold. A resumed pipeline keeps the attempts its retries counted.
+void record_pipeline(Json& status, const std::string& pipeline, const char* phase, bool resume) {
+  Json& record = status["kratix"]["workflows"]["delete"];
+  const Json before = kube::child(record, "pipelines").is_array() && !record["pipelines"].empty() ? record["pipelines"][0] : Json();
+  if (kube::child(before, "name") == pipeline && kube::child(before, "phase") == phase) return;
+  Json entry = {{"name", pipeline}, {"phase", phase}, {"lastTransitionTime", kube::time_now()}};
+  if (resume && before.is_object() && before.contains("attempts")) entry["attempts"] = before["attempts"];
+  record["pipelines"] = Json::array({entry});
+  if (std::string_view(phase) != ws::kPhaseSuspended) record.erase("suspendedGeneration");
+}
+
+kube::ReconcileResult after(std::chrono::milliseconds wait) {
+  return {.requeue_after = std::max(wait, std::chrono::milliseconds(0)) + std::chrono::milliseconds(200)};
+}
+
+// Carries out a hold, a resume or a restart (a gate other than kProceed).
+kube::Result<kube::ReconcileResult> hold(const DeleteWorkflowContext& ctx, const Json& object, const Gate& g,
+                                         const GateInput& in) {
+  Json status = object.value("status", Json::object());
+  const Json* before = api::find_condition(object, ws::kDeleteCompleted);
+  const std::string reason_before = before ? before->value("reason", "") : "";
+  apply_gate_status(status, g, in, kube::meta::generation(object));
+  if (auto s = ctx.write_status(status, ""); !s) return std::unexpected(s.error());
+  if (const Json labels = gate_labels(g, in); !labels.is_null()) {
+    auto patched = ctx.client.patch(ctx.resource, kube::meta::namespace_of(object), kube::meta::name(object),
+                                    kube::PatchType::kMerge, {{"metadata", {{"labels", labels}}}});
+    if (!patched && patched.error().kind != kube::ErrorKind::kNotFound) return std::unexpected(patched.error());
+  }
+  if (g.kind == Gate::Kind::kSuspended && reason_before != ws::kReasonDeleteSuspended) {
+    const GateEvent event = gate_event(g, in);
+    ctx.events.warning(object, event.reason, "Delete", event.message);
+  }
+  if (g.kind == Gate::Kind::kSuspended && g.wait) return after(*g.wait);
+  return kube::ReconcileResult{};  // a label change wakes it
+}
+
+}  // namespace
+
+kube::Result<std::optional<kube::ReconcileResult>> run_delete_workflow(const DeleteWorkflowContext& ctx,
+                                                                       workflow::WorkflowTarget target, GateInput in) {
+  const Json& object = target.object;
+  if (target.pipelines.empty()) return std::nullopt;
+  target.pipelines.resize(1);  // only the first delete pipeline runs (spec 1.1)
+  in.action = GateInput::Action::kDelete;
+  const Gate g = gate(object, in);
+  if (g.kind != Gate::Kind::kProceed) return hold(ctx, object, g, in);
+
+  const bool manual = kube::meta::label(object, workflow::kLabelManualReconciliation) == "true";
+  target.options = {.rerun = manual ? workflow::Rerun::kManual : workflow::Rerun::kNone, .resume_at = g.resume_at};
+  auto step = ctx.runner.plan(target);
+  if (!step) return std::unexpected(step.error());
+  const Decision& d = step->decision;
+  if (d.kind == Decision::Kind::kStart || d.kind == Decision::Kind::kCompleted) {
+    // The pipeline that just finished may have held the deletion in an update the cache has not seen.
+    auto current = ctx.runner.is_current(ctx.resource, object);
+    if (!current) return std::unexpected(current.error());
+    if (!*current) return kube::ReconcileResult{.requeue_after = std::chrono::milliseconds(500)};
+  }
+  if (auto s = ctx.runner.take(target, *step); !s) return std::unexpected(s.error());
+  if (d.kind == Decision::Kind::kCompleted) return std::nullopt;
+  if (d.kind == Decision::Kind::kWait && d.resume) return kube::ReconcileResult{};  // the record stays Suspended meanwhile
+
+  std::string resource_version;
+  if (manual && !step->started.empty()) {
+    auto cleared = ctx.client.patch(ctx.resource, kube::meta::namespace_of(object), kube::meta::name(object),
+                                    kube::PatchType::kMerge,
+                                    {{"metadata", {{"labels", {{workflow::kLabelManualReconciliation, nullptr}}}}}});
+    if (!cleared) return std::unexpected(cleared.error());
+    resource_version = kube::meta::resource_version(*cleared);
+  }
+  Json status = object.value("status", Json::object());
+  const std::string& pipeline = target.pipelines.front().name;
+  const Json* before = api::find_condition(object, ws::kDeleteCompleted);
+  if (d.kind == Decision::Kind::kFailed) {
+    record_pipeline(status, pipeline, ws::kPhaseFailed, false);
+    api::set_condition(status, {.type = ws::kDeleteCompleted, .status = false, .reason = ws::kReasonDeleteFailed,
+                                .message = ws::kMessageDeleteFailed, .observed_generation = kube::meta::generation(object)});
+    if (!before || before->value("reason", "") != ws::kReasonDeleteFailed) {
+      ctx.events.warning(object, ws::kEventDeleteFailed, "Delete", ws::kMessageDeleteFailed);
+    }
+  } else {
+    record_pipeline(status, pipeline, ws::kPhaseRunning, d.resume);
+    // A hold that ended leaves no word of it on the condition.
+    if (before && before->value("reason", "") == ws::kReasonDeleteSuspended) {
+      api::set_condition(status, {.type = ws::kDeleteCompleted, .status = false, .reason = ws::kReasonInProgress,
+                                  .message = ws::kMessageInProgress, .observed_generation = kube::meta::generation(object)});
+    }
+  }
+  if (auto s = ctx.write_status(status, resource_version); !s) return std::unexpected(s.error());
+  return kube::ReconcileResult{};  // its Jobs' events and label changes wake it
+}
+
+}  // namespace pave::platform

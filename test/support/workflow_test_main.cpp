@@ -1,0 +1,12 @@
+// The main of workflow tests: one control plane (ClusterEnvironment) and one pod runner with this build's
+// pipeline images (WorkflowRunnerEnvironment) shared by the binary's tests.
+#include <gtest/gtest.h>
+
+#include "support/workflow_fixture.h"
+
+int main(int argc, char** argv) {
+  ::testing::InitGoogleTest(&argc, argv);
+  ::testing::AddGlobalTestEnvironment(new pave::testing::ClusterEnvironment);
+  ::testing::AddGlobalTestEnvironment(new pave::testing::WorkflowRunnerEnvironment);
+  return RUN_ALL_TESTS();
+}
