@@ -6,6 +6,7 @@
 #include "platform/destination_reconciler.h"
 #include "platform/health_record_reconciler.h"
 #include "platform/promise_reconciler.h"
+#include "platform/promise_revisions.h"
 #include "platform/state_store_reconciler.h"
 #include "platform/work_placement_reconciler.h"
 #include "platform/work_reconciler.h"
@@ -26,6 +27,15 @@ std::vector<kube::Request> promise_of(const kube::Json& object, const char* type
   return {{"", promise}};
 }
 
+// The Promises that require the named one (spec.requiredPromises).
+std::vector<kube::Request> dependents_of(const kube::Informer& promises, const std::string& required) {
+  std::vector<kube::Request> dependents;
+  for (const auto& d : promises.store().by_index(PromiseReconciler::kRequiresIndex, required)) {
+    dependents.push_back({"", kube::meta::name(*d)});
+  }
+  return dependents;
+}
+
 std::unique_ptr<ResourceControllers> add_workflow_controllers(kube::Manager& manager, const ControllerOptions& options,
                                                               kube::Informer& works, kube::Informer& promises) {
   // Only the Jobs Kratix (and so Pave) makes are cached, as Kratix's own Job cache is filtered, and only
@@ -37,11 +47,20 @@ std::unique_ptr<ResourceControllers> add_workflow_controllers(kube::Manager& man
       manager,
       RequestControllerContext{.client = manager.client(), .promises = promises, .works = works, .events = manager.events(),
                                .config = options.kratix, .adapter_image = options.adapter_image},
-      jobs, works);
-  auto promise = std::make_shared<PromiseReconciler>(manager.client(), promises, works, *requests, manager.events(),
-                                                     options.kratix, options.adapter_image);
+      jobs, works, promises);
+  kube::Informer& revisions = manager.informer(api::promise_revisions());
+  revisions.add_index(kRevisionPromiseIndex, revision_promise_index());
+  auto promise = std::make_shared<PromiseReconciler>(manager.client(), promises, works, revisions, *requests,
+                                                     manager.events(), options.kratix, options.adapter_image);
   kube::Controller& c = manager.add_controller("promise", promise, {.workers = 2});
   c.watch(promises, kube::changed_beyond_status);
+  // A compound Promise looks again whenever a Promise it requires changes, its status included.
+  c.watch_mapped(promises, [&promises](const kube::Json& p) { return dependents_of(promises, kube::meta::name(p)); });
+  // ... and whenever a revision of one appears or goes (an older version asked for may be kept by it).
+  c.watch_mapped(revisions, [&promises](const kube::Json& r) {
+    const kube::Json& required = kube::child(kube::child(kube::child(r, "spec"), "promiseRef"), "name");
+    return dependents_of(promises, required.is_string() ? required.get<std::string>() : "");
+  });
   c.watch_mapped(jobs, [](const kube::Json& j) { return promise_of(j, "kratix.io/workflow-type", "promise"); });
   c.watch_mapped(works, [](const kube::Json& w) { return promise_of(w, api::kLabelWorkType, "promise"); });
 
@@ -63,6 +82,7 @@ std::unique_ptr<ResourceControllers> add_controllers(kube::Manager& manager, Sta
   kube::Informer& placements = manager.informer(api::work_placements(), {.compact_cache = true});
   kube::Informer& works = manager.informer(api::works(), {.compact_cache = true});
   kube::Informer& promises = manager.informer(api::promises());
+  promises.add_index(PromiseReconciler::kRequiresIndex, PromiseReconciler::requires_index());
   works.add_index(RequestPlacementReporter::kRequestIndex, RequestPlacementReporter::request_index());
   works.add_index(PromiseReconciler::kPromiseWorkIndex, PromiseReconciler::promise_work_index());
   placements.add_index(WorkPlacementReconciler::kDestinationIndex, WorkPlacementReconciler::destination_index());

@@ -5,6 +5,7 @@
 #include "kube/log.h"
 #include "kube/object.h"
 #include "kube/time.h"
+#include "platform/gate_actions.h"
 #include "workflow/labels.h"
 
 namespace pave::platform {
@@ -26,31 +27,6 @@ void record_pipeline(Json& status, const std::string& pipeline, const char* phas
   if (std::string_view(phase) != ws::kPhaseSuspended) record.erase("suspendedGeneration");
 }
 
-kube::ReconcileResult after(std::chrono::milliseconds wait) {
-  return {.requeue_after = std::max(wait, std::chrono::milliseconds(0)) + std::chrono::milliseconds(200)};
-}
-
-// Carries out a hold, a resume or a restart (a gate other than kProceed).
-kube::Result<kube::ReconcileResult> hold(const DeleteWorkflowContext& ctx, const Json& object, const Gate& g,
-                                         const GateInput& in) {
-  Json status = object.value("status", Json::object());
-  const Json* before = api::find_condition(object, ws::kDeleteCompleted);
-  const std::string reason_before = before ? before->value("reason", "") : "";
-  apply_gate_status(status, g, in, kube::meta::generation(object));
-  if (auto s = ctx.write_status(status, ""); !s) return std::unexpected(s.error());
-  if (const Json labels = gate_labels(g, in); !labels.is_null()) {
-    auto patched = ctx.client.patch(ctx.resource, kube::meta::namespace_of(object), kube::meta::name(object),
-                                    kube::PatchType::kMerge, {{"metadata", {{"labels", labels}}}});
-    if (!patched && patched.error().kind != kube::ErrorKind::kNotFound) return std::unexpected(patched.error());
-  }
-  if (g.kind == Gate::Kind::kSuspended && reason_before != ws::kReasonDeleteSuspended) {
-    const GateEvent event = gate_event(g, in);
-    ctx.events.warning(object, event.reason, "Delete", event.message);
-  }
-  if (g.kind == Gate::Kind::kSuspended && g.wait) return after(*g.wait);
-  return kube::ReconcileResult{};  // a label change wakes it
-}
-
 }  // namespace
 
 kube::Result<std::optional<kube::ReconcileResult>> run_delete_workflow(const DeleteWorkflowContext& ctx,
@@ -60,7 +36,13 @@ kube::Result<std::optional<kube::ReconcileResult>> run_delete_workflow(const Del
   target.pipelines.resize(1);  // only the first delete pipeline runs (spec 1.1)
   in.action = GateInput::Action::kDelete;
   const Gate g = gate(object, in);
-  if (g.kind != Gate::Kind::kProceed) return hold(ctx, object, g, in);
+  if (g.kind != Gate::Kind::kProceed) {
+    const GateTarget held{.client = ctx.client, .events = ctx.events, .resource = ctx.resource,
+                          .write_status = [&](const Json& status) { return ctx.write_status(status, ""); }};
+    auto done = carry_out(held, object, g, in);
+    if (!done) return std::unexpected(done.error());
+    return done->result;
+  }
 
   const bool manual = kube::meta::label(object, workflow::kLabelManualReconciliation) == "true";
   target.options = {.rerun = manual ? workflow::Rerun::kManual : workflow::Rerun::kNone, .resume_at = g.resume_at};

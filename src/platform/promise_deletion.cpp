@@ -8,6 +8,7 @@
 #include "platform/finalizers.h"
 #include "platform/promise_reconciler.h"
 #include "platform/request_placement_reporter.h"
+#include "platform/requirements.h"
 #include "workflow/labels.h"
 
 namespace pave::platform {
@@ -37,6 +38,7 @@ kube::Status delete_all(const kube::Client& client, const kube::Resource& r, con
 }  // namespace
 
 kube::Result<kube::ReconcileResult> PromiseReconciler::remove(const Json& promise, const GateInput& in) {
+  if (auto s = release_requirements(promise); !s) return std::unexpected(s.error());
   for (const auto& finalizer : kOrder) {
     if (!kube::meta::has_finalizer(promise, finalizer)) continue;
     kube::Result<bool> done = true;
@@ -77,6 +79,22 @@ kube::Result<std::optional<kube::ReconcileResult>> PromiseReconciler::run_delete
       .client = client_, .runner = runner_, .events = events_, .resource = api::promises(),
       .write_status = [&](const Json& status, const std::string& rv) { return write_status(promise, status, rv); }};
   return platform::run_delete_workflow(ctx, target(promise, WorkflowAction::kDelete, *pipelines), in);
+}
+
+kube::Status PromiseReconciler::release_requirements(const Json& promise) const {
+  // Promises this one required no longer list it in status.requiredBy (Kratix leaves the entry behind).
+  for (const auto& name : required_names(promise)) {
+    kube::ObjectPtr other = promises_.store().get(name);
+    if (!other) continue;
+    const Json list = required_by(*other, promise, "", true);
+    if (list == kube::child(kube::child(*other, "status"), "requiredBy")) continue;
+    auto written = client_.patch(api::promises(), "", name, kube::PatchType::kMerge,
+                                 {{"metadata", {{"resourceVersion", kube::meta::resource_version(*other)}}},
+                                  {"status", {{"requiredBy", list}}}},
+                                 {.subresource = "status"});
+    if (!written && written.error().kind != kube::ErrorKind::kNotFound) return std::unexpected(written.error());
+  }
+  return {};
 }
 
 kube::Result<bool> PromiseReconciler::delete_requests(const Json& promise) const {

@@ -9,8 +9,11 @@
 #include "api/kratix.h"
 #include "api/naming.h"
 #include "platform/finalizers.h"
+#include "platform/gate_actions.h"
 #include "platform/promise_crd.h"
 #include "platform/request_placement_reporter.h"
+#include "platform/promise_revisions.h"
+#include "platform/requirements.h"
 #include "platform/workflow_gates.h"
 #include "platform/workflow_status.h"
 #include "workflow/labels.h"
@@ -55,11 +58,12 @@ Json squashed_selectors(const Json& promise) {
 }  // namespace
 
 PromiseReconciler::PromiseReconciler(kube::Client client, const kube::Informer& promises, const kube::Informer& works,
-                                     ResourceControllers& requests, kube::EventRecorder& events,
+                                     const kube::Informer& revisions, ResourceControllers& requests, kube::EventRecorder& events,
                                      workflow::KratixConfig config, std::string adapter_image)
     : client_(std::move(client)),
       promises_(promises),
       works_(works),
+      revisions_(revisions),
       requests_(requests),
       events_(events),
       config_(std::move(config)),
@@ -71,6 +75,10 @@ kube::IndexFunc PromiseReconciler::promise_work_index() {
     if (kube::meta::label(work, api::kLabelWorkType) != "promise") return {};
     return {kube::meta::label(work, api::kLabelPromiseName)};
   };
+}
+
+kube::IndexFunc PromiseReconciler::requires_index() {
+  return [](const Json& promise) { return required_names(promise); };
 }
 
 kube::Result<kube::ReconcileResult> PromiseReconciler::reconcile(const kube::Request& request) {
@@ -94,31 +102,18 @@ GateInput PromiseReconciler::gate_input(const Json& promise) const {
 }
 
 kube::Result<kube::ReconcileResult> PromiseReconciler::hold(const Json& promise, const Gate& g, const GateInput& in) {
-  Json status = promise.value("status", Json::object());
-  const Json* before = api::find_condition(promise, ws::kReconciled);
-  const std::string reason_before = before ? before->value("reason", "") : "";
-  apply_gate_status(status, g, in, kube::meta::generation(promise));
-  if (status.contains("status")) status["kratix"]["status"] = status["status"];
-  // The status first: it is written over the cached resourceVersion, which the label patch would move on.
-  if (auto s = write_status(promise, status); !s) return std::unexpected(s.error());
-  if (const Json labels = gate_labels(g, in); !labels.is_null()) {
-    auto patched = client_.patch(api::promises(), "", kube::meta::name(promise), kube::PatchType::kMerge,
-                                 {{"metadata", {{"labels", labels}}}});
-    if (!patched && patched.error().kind != kube::ErrorKind::kNotFound) return std::unexpected(patched.error());
+  const GateTarget target{.client = client_, .events = events_, .resource = api::promises(),
+                          .write_status = [&](const Json& status) { return write_status(promise, status); },
+                          .amend = [](Json& status) {
+                            if (status.contains("status")) status["kratix"]["status"] = status["status"];
+                          }};
+  auto done = carry_out(target, promise, g, in);
+  if (!done) return std::unexpected(done.error());
+  // Its requests say they are paused too, and notice when it ends.
+  if (done->changed && (g.kind == Gate::Kind::kPaused || g.kind == Gate::Kind::kUnpaused)) {
+    requests_.wake_all(kube::meta::name(promise));
   }
-  const Json held = {{"status", status}};
-  const Json* after = api::find_condition(held, ws::kReconciled);
-  if (after && after->value("reason", "") != reason_before) {
-    if (const GateEvent event = gate_event(g, in); !event.reason.empty()) {
-      events_.warning(promise, event.reason, "Configure", event.message);
-    }
-    // Its requests say they are paused too, and notice when it ends.
-    if (g.kind == Gate::Kind::kPaused || g.kind == Gate::Kind::kUnpaused) requests_.wake_all(kube::meta::name(promise));
-  }
-  if (g.kind == Gate::Kind::kSuspended && g.wait) {
-    return kube::ReconcileResult{.requeue_after = std::max(*g.wait, std::chrono::milliseconds(0)) + std::chrono::milliseconds(200)};
-  }
-  return kube::ReconcileResult{};  // a label or spec change wakes it
+  return done->result;
 }
 
 std::vector<std::string> PromiseReconciler::wanted_finalizers(const Json& promise) const {
@@ -150,6 +145,9 @@ kube::Result<kube::ReconcileResult> PromiseReconciler::configure(const Json& pro
 
   Json status = promise.value("status", Json::object());
   if (auto version = kube::meta::label(promise, api::kLabelPromiseVersion); !version.empty()) status["version"] = version;
+  if (auto s = apply_revision(client_, events_, revisions_, promise); !s) return std::unexpected(s.error());
+  auto met = check_requirements(promise, status);
+  if (!met) return std::unexpected(met.error());
   bool established = false;
   auto api = apply_api(promise, status, established);
   if (!api && api.error().kind == kube::ErrorKind::kInvalid) {
@@ -220,6 +218,7 @@ kube::Result<kube::ReconcileResult> PromiseReconciler::configure(const Json& pro
     }
   }
   const bool was_available = status.value("status", "") == pr::kAvailable;
+  if (!*met) return hold_for_requirements(promise, std::move(status), was_available, resource_version);
   status["status"] = pr::kAvailable;
   if (!was_available) status["lastAvailableTime"] = kube::time_now();
   api::set_condition(status, {.type = pr::kAvailable, .status = true, .reason = pr::kReasonAvailable,
@@ -236,11 +235,51 @@ kube::Result<kube::ReconcileResult> PromiseReconciler::configure(const Json& pro
   return requeue_for_rerun(status, in);
 }
 
+kube::Result<bool> PromiseReconciler::check_requirements(const Json& promise, Json& status) const {
+  const Json& spec = kube::child(kube::child(promise, "spec"), "requiredPromises");
+  if ((!spec.is_array() || spec.empty()) && !status.contains("requiredPromises")) return true;
+  const Json required = required_promises_status(
+      promise, {.promise = [&](const std::string& n) { return promises_.store().get(n); },
+                .has_revision = [&](const std::string& n, const std::string& v) { return has_revision(revisions_, n, v); }});
+  if (required.empty()) status.erase("requiredPromises");
+  else status["requiredPromises"] = required;
+  api::set_condition(status, requirements_condition(required, kube::meta::generation(promise)));
+  for (const auto& r : kube::child(kube::child(promise, "spec"), "requiredPromises")) {
+    // Each required Promise says who requires it (status.requiredBy), written over its cached version.
+    kube::ObjectPtr other = promises_.store().get(r.value("name", ""));
+    if (!other || kube::child(*other, "metadata").contains("deletionTimestamp")) continue;
+    const Json list = required_by(*other, promise, r.value("version", ""));
+    if (list == kube::child(kube::child(*other, "status"), "requiredBy")) continue;
+    auto written = client_.patch(api::promises(), "", kube::meta::name(*other), kube::PatchType::kMerge,
+                                 {{"metadata", {{"resourceVersion", kube::meta::resource_version(*other)}}},
+                                  {"status", {{"requiredBy", list}}}},
+                                 {.subresource = "status"});
+    if (!written && written.error().kind != kube::ErrorKind::kNotFound) return std::unexpected(written.error());
+  }
+  return requirements_met(required);
+}
+
+kube::Result<kube::ReconcileResult> PromiseReconciler::hold_for_requirements(const Json& promise, Json status,
+                                                                             bool was_available,
+                                                                             const std::string& resource_version) {
+  const int64_t generation = kube::meta::generation(promise);
+  status["status"] = pr::kUnavailable;
+  status["kratix"]["status"] = pr::kUnavailable;
+  api::set_condition(status, {.type = pr::kAvailable, .status = false, .reason = pr::kReasonUnavailable,
+                              .message = pr::kMessageUnavailable, .observed_generation = generation});
+  api::set_condition(status, {.type = ws::kReconciled, .reason = "RequirementsNotFulfilled", .message = ws::kMessagePending,
+                              .observed_generation = generation, .unknown = true});
+  if (auto s = write_status(promise, status, resource_version); !s) return std::unexpected(s.error());
+  if (was_available) {
+    events_.warning(promise, "Unavailable", "Configure", "Promise no longer available: Requirements have changed");
+    requests_.wake_all(kube::meta::name(promise));  // they go back to Pending
+  }
+  return kube::ReconcileResult{};  // a change of a required Promise wakes it
+}
+
 kube::ReconcileResult PromiseReconciler::requeue_for_rerun(const Json& status, const GateInput& in) {
-  const Json now = {{"status", status}};
-  auto due = until_rerun(now, in);
-  if (!due) return {};
-  return {.requeue_after = std::max(*due, std::chrono::milliseconds(0)) + std::chrono::milliseconds(200)};
+  auto due = until_rerun(Json{{"status", status}}, in);
+  return due ? requeue_after_wait(*due) : kube::ReconcileResult{};
 }
 
 kube::Result<std::optional<kube::Resource>> PromiseReconciler::apply_api(const Json& promise, Json& status, bool& established) {

@@ -22,9 +22,9 @@ namespace pave::platform {
 
 class PromiseReconciler : public kube::Reconciler {
  public:
-  // works must have the index kPromiseWorkIndex (promise_work_index()).
+  // works must have the index kPromiseWorkIndex (promise_work_index()), revisions kRevisionPromiseIndex.
   PromiseReconciler(kube::Client client, const kube::Informer& promises, const kube::Informer& works,
-                    ResourceControllers& requests, kube::EventRecorder& events, workflow::KratixConfig config,
+                    const kube::Informer& revisions, ResourceControllers& requests, kube::EventRecorder& events, workflow::KratixConfig config,
                     std::string adapter_image);
 
   kube::Result<kube::ReconcileResult> reconcile(const kube::Request& request) override;
@@ -32,12 +32,21 @@ class PromiseReconciler : public kube::Reconciler {
   // Works of promise workflows by their Promise: "<promise>".
   static constexpr const char* kPromiseWorkIndex = "promise-work";
   static kube::IndexFunc promise_work_index();
+  // Promises by the Promises they require (spec.requiredPromises): "<required promise>".
+  static constexpr const char* kRequiresIndex = "requires";
+  static kube::IndexFunc requires_index();
 
  private:
   kube::Result<kube::ReconcileResult> configure(const kube::Json& promise, const GateInput& in);
   GateInput gate_input(const kube::Json& promise) const;
   // Carries out a gate other than kProceed: its status, labels and Event.
   kube::Result<kube::ReconcileResult> hold(const kube::Json& promise, const Gate& g, const GateInput& in);
+  // Writes status.requiredPromises and RequirementsFulfilled into status and status.requiredBy onto the
+  // required Promises; whether every requirement is met (requirements.h).
+  kube::Result<bool> check_requirements(const kube::Json& promise, kube::Json& status) const;
+  // A Promise whose requirements are unmet is Unavailable, its requests Pending, until they are met.
+  kube::Result<kube::ReconcileResult> hold_for_requirements(const kube::Json& promise, kube::Json status, bool was_available,
+                                                            const std::string& resource_version);
   // After a write of status: when to come back for the periodic re-run, if one is scheduled.
   static kube::ReconcileResult requeue_for_rerun(const kube::Json& status, const GateInput& in);
   kube::Result<kube::ReconcileResult> remove(const kube::Json& promise, const GateInput& in);
@@ -57,6 +66,7 @@ class PromiseReconciler : public kube::Reconciler {
   // Nothing once the promise.delete workflow is done (or there is none); else how to wait for it.
   kube::Result<std::optional<kube::ReconcileResult>> run_delete_workflow(const kube::Json& promise, const GateInput& in);
   kube::Result<bool> delete_requests(const kube::Json& promise) const;
+  kube::Status release_requirements(const kube::Json& promise) const;
   kube::Result<bool> delete_labelled(const kube::Json& promise) const;
   kube::Result<bool> delete_works(const kube::Json& promise) const;
   kube::Result<bool> delete_crd(const kube::Json& promise) const;
@@ -64,6 +74,7 @@ class PromiseReconciler : public kube::Reconciler {
   kube::Client client_;
   const kube::Informer& promises_;
   const kube::Informer& works_;
+  const kube::Informer& revisions_;
   ResourceControllers& requests_;
   kube::EventRecorder& events_;
   const workflow::KratixConfig config_;

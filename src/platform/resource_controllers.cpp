@@ -2,13 +2,24 @@
 
 #include "kube/log.h"
 #include "kube/object.h"
+#include "api/conditions.h"
 #include "api/kratix.h"
 #include "workflow/labels.h"
 
 namespace pave::platform {
 
+namespace {
+
+// What a Promise's requests wait on: its Available condition and its pause label.
+std::string availability(const kube::Json& promise) {
+  const kube::Json* available = api::find_condition(promise, api::promise::kAvailable);
+  return (available ? available->value("status", "") : "") + "/" + kube::meta::label(promise, workflow::kLabelPaused);
+}
+
+}  // namespace
+
 ResourceControllers::ResourceControllers(kube::Manager& manager, RequestControllerContext context, kube::Informer& jobs,
-                                         kube::Informer& works)
+                                         kube::Informer& works, kube::Informer& promises)
     : manager_(manager), context_(std::move(context)) {
   auto route = [routes = std::weak_ptr<Routes>(routes_)](const kube::ObjectPtr& o) {
     if (auto r = routes.lock()) r->route(*o);
@@ -18,6 +29,22 @@ ResourceControllers::ResourceControllers(kube::Manager& manager, RequestControll
                              .on_delete = route};
   jobs.add_handler(handler);
   works.add_handler(handler);
+  promises.add_handler({.on_update = [routes = std::weak_ptr<Routes>(routes_)](const kube::ObjectPtr& before,
+                                                                              const kube::ObjectPtr& after) {
+    if (availability(*before) == availability(*after)) return;
+    if (auto r = routes.lock()) r->wake_all(kube::meta::name(*after));
+  }});
+}
+
+void ResourceControllers::Routes::wake_all(const std::string& promise) {
+  std::function<void()> wake;
+  {
+    std::lock_guard lock(mu);
+    auto it = wake_by_promise.find(promise);
+    if (it == wake_by_promise.end()) return;
+    wake = it->second;
+  }
+  wake();
 }
 
 ResourceControllers::~ResourceControllers() {
@@ -59,6 +86,9 @@ void ResourceControllers::ensure(const std::string& promise, const kube::Resourc
   running_[promise] = {api, &controller, &requests, controller.enqueuer()};
   std::lock_guard routes_lock(routes_->mu);
   routes_->by_promise[promise] = controller.enqueuer();
+  routes_->wake_by_promise[promise] = [&requests, enqueue = controller.enqueuer()] {
+    for (const auto& rr : requests.store().list()) enqueue({kube::meta::namespace_of(*rr), kube::meta::name(*rr)});
+  };
   kube::log::info("resource request controller started", {{"promise", promise}, {"kind", api.kind}});
 }
 
@@ -74,18 +104,14 @@ void ResourceControllers::stop(const std::string& promise) {
   {
     std::lock_guard lock(routes_->mu);
     routes_->by_promise.erase(promise);
+    routes_->wake_by_promise.erase(promise);
   }
   manager_.remove_informer(r.api);
   manager_.remove_controller(*r.controller);
   kube::log::info("resource request controller stopped", {{"promise", promise}});
 }
 
-void ResourceControllers::wake_all(const std::string& promise) {
-  std::lock_guard lock(mu_);
-  auto it = running_.find(promise);
-  if (it == running_.end()) return;
-  for (const auto& rr : it->second.requests->store().list()) it->second.enqueue({kube::meta::namespace_of(*rr), kube::meta::name(*rr)});
-}
+void ResourceControllers::wake_all(const std::string& promise) { routes_->wake_all(promise); }
 
 bool ResourceControllers::running(const std::string& promise) const {
   std::lock_guard lock(mu_);

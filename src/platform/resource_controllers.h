@@ -16,8 +16,10 @@ namespace pave::platform {
 
 class ResourceControllers {
  public:
-  // jobs and works are the manager's shared caches.
-  ResourceControllers(kube::Manager& manager, RequestControllerContext context, kube::Informer& jobs, kube::Informer& works);
+  // jobs, works and promises are the manager's shared caches (context.promises is the last). A Promise whose
+  // availability changes (Available, or its pause label) wakes all its requests once the cache shows it.
+  ResourceControllers(kube::Manager& manager, RequestControllerContext context, kube::Informer& jobs, kube::Informer& works,
+                      kube::Informer& promises);
   ~ResourceControllers();
 
   // Makes sure the requests of promise's API (api) have a running controller.
@@ -40,7 +42,9 @@ class ResourceControllers {
   struct Routes {
     std::mutex mu;
     std::map<std::string, std::function<void(const kube::Request&)>> by_promise;
+    std::map<std::string, std::function<void()>> wake_by_promise;  // enqueues every request of the Promise
     void route(const kube::Json& object);
+    void wake_all(const std::string& promise);
   };
 
   kube::Manager& manager_;

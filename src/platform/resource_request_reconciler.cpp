@@ -6,6 +6,7 @@
 #include "api/kratix.h"
 #include "platform/delete_workflow.h"
 #include "platform/finalizers.h"
+#include "platform/gate_actions.h"
 #include "platform/request_placement_reporter.h"
 #include "platform/workflow_gates.h"
 #include "platform/workflow_status.h"
@@ -37,10 +38,6 @@ workflow::Rerun rerun_of(const Json& rr) {
   return workflow::Rerun::kNone;
 }
 
-// A requeue a little after a wait, so the wait is over when the reconcile runs (times are in seconds).
-kube::ReconcileResult after(std::chrono::milliseconds wait) {
-  return {.requeue_after = std::max(wait, std::chrono::milliseconds(0)) + std::chrono::milliseconds(200)};
-}
 
 }  // namespace
 
@@ -75,25 +72,11 @@ GateInput ResourceRequestReconciler::gate_input(const Json& rr, const Json& prom
 }
 
 kube::Result<kube::ReconcileResult> ResourceRequestReconciler::hold(const Json& rr, const Gate& g, const GateInput& in) {
-  Json status = rr.value("status", Json::object());
-  const Json* before = api::find_condition(rr, ws::kReconciled);
-  const std::string reason_before = before ? before->value("reason", "") : "";
-  apply_gate_status(status, g, in, kube::meta::generation(rr));
-  // The status first: it is written over the cached resourceVersion, which the label patch would move on.
-  if (auto s = write_status(rr, status); !s) return std::unexpected(s.error());
-  if (const Json labels = gate_labels(g, in); !labels.is_null()) {
-    auto patched = ctx_.client.patch(api_, kube::meta::namespace_of(rr), kube::meta::name(rr), kube::PatchType::kMerge,
-                                     {{"metadata", {{"labels", labels}}}});
-    if (!patched && patched.error().kind != kube::ErrorKind::kNotFound) return std::unexpected(patched.error());
-  }
-  const GateEvent event = gate_event(g, in);
-  const Json held = {{"status", status}};
-  const Json* after_gate = api::find_condition(held, ws::kReconciled);
-  if (!event.reason.empty() && after_gate && after_gate->value("reason", "") != reason_before) {
-    ctx_.events.warning(rr, event.reason, "Configure", event.message);
-  }
-  if (g.kind == Gate::Kind::kSuspended && g.wait) return after(*g.wait);
-  return kube::ReconcileResult{};  // a label or spec change wakes it
+  const GateTarget target{.client = ctx_.client, .events = ctx_.events, .resource = api_,
+                          .write_status = [&](const Json& status) { return write_status(rr, status); }};
+  auto done = carry_out(target, rr, g, in);
+  if (!done) return std::unexpected(done.error());
+  return done->result;
 }
 
 workflow::WorkflowTarget ResourceRequestReconciler::target(const Json& rr, const Json& promise, WorkflowAction action,
@@ -174,7 +157,7 @@ kube::Result<kube::ReconcileResult> ResourceRequestReconciler::configure(const J
   }
   if (auto s = write_status(rr, status, resource_version); !s) return std::unexpected(s.error());
   // A finished run comes round again when its periodic re-run is due; a running one is woken by its Jobs.
-  if (auto due = until_rerun(Json{{"status", status}}, in)) return after(*due);
+  if (auto due = until_rerun(Json{{"status", status}}, in)) return requeue_after_wait(*due);
   return kube::ReconcileResult{};
 }
 
