@@ -98,6 +98,7 @@ class WorkPlacementReconciler::Writes {
 kube::Result<statestore::Placement> placement_of(const Json& wp) {
   const Json& spec = kube::child(wp, "spec");
   statestore::Placement p{.name = kube::meta::name(wp), .namespace_ = kube::meta::namespace_of(wp),
+                          .resource_namespace = kube::meta::label(wp, api::kLabelResourceNamespace),
                           .promise = spec.value("promiseName", ""), .resource = spec.value("resourceName", ""),
                           .pipeline = kube::meta::label(wp, api::kLabelPipelineName), .group_id = spec.value("id", "")};
   for (const auto& w : kube::child(spec, "workloads")) {

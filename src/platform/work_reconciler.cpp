@@ -206,6 +206,8 @@ kube::Status WorkReconciler::apply_placement(const Json& work, const Json& group
   Json labels = {{api::kLabelWork, kube::meta::name(work)}, {api::kLabelWorkloadGroupId, id},
                  {api::kLabelTargetDestination, destination}};
   if (auto pipeline = kube::meta::label(work, api::kLabelPipelineName); !pipeline.empty()) labels[api::kLabelPipelineName] = pipeline;
+  // A request whose pipelines run in a pipelineNamespace: its files go under its own namespace (layout.h).
+  if (auto ns = kube::meta::label(work, api::kLabelResourceNamespace); !ns.empty()) labels[api::kLabelResourceNamespace] = ns;
   // Server-side apply keeps only what this manager sets, so clearing misplaced is leaving it out.
   if (misplaced) labels[api::kLabelMisplaced] = "true";
   // A WorkPlacement on its way out takes no changes (nor finalizers); its deletion brings the Work back.

@@ -50,9 +50,10 @@ kube::Result<std::string> nested_dir(const std::string& dest, const Placement& p
   const std::string id5 = p.group_id.substr(0, 5);
   if (!segment_ok(id5)) return std::unexpected(refused("workload group id", p.group_id));
   if (p.resource.empty()) return join({dest, "dependencies", p.promise, p.pipeline, id5});
-  if (!segment_ok(p.namespace_)) return std::unexpected(refused("namespace", p.namespace_));
+  const std::string& ns = p.resource_namespace.empty() ? p.namespace_ : p.resource_namespace;
+  if (!segment_ok(ns)) return std::unexpected(refused("namespace", ns));
   if (!segment_ok(p.resource)) return std::unexpected(refused("resource name", p.resource));
-  return join({dest, "resources", p.namespace_, p.promise, p.resource, p.pipeline, id5});
+  return join({dest, "resources", ns, p.promise, p.resource, p.pipeline, id5});
 }
 
 kube::Result<std::string> workload_path(const std::string& dir, const Workload& w) {

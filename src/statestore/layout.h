@@ -40,6 +40,9 @@ struct Workload {
 struct Placement {
   std::string name;       // the WorkPlacement's name
   std::string namespace_; // the WorkPlacement's (and its Work's) namespace
+  // The request's own namespace when its pipelines run in a Promise's pipelineNamespace (Kratix writes the
+  // Work's there, where two requests of one name would overwrite each other); empty: namespace_.
+  std::string resource_namespace;
   std::string promise;
   std::string resource;   // empty for promise dependencies
   std::string pipeline;   // empty for static dependencies

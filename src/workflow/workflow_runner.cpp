@@ -22,7 +22,8 @@ std::string object_label(const Json& object, const char* key) {
 }  // namespace
 
 std::string WorkflowRunner::jobs_namespace(const WorkflowTarget& target) const {
-  PipelineRun run{.type = target.type, .action = target.action, .promise = target.promise, .object = target.object};
+  PipelineRun run{.type = target.type, .action = target.action, .promise = target.promise, .object = target.object,
+                  .pipeline_namespace = configured_pipeline_namespace(target.promise)};
   return pipeline_namespace(run);
 }
 
@@ -30,7 +31,13 @@ std::string WorkflowRunner::label_selector(const WorkflowTarget& target) const {
   std::string s = std::string(api::kLabelPromiseName) + "=" + kube::meta::name(target.promise) + "," +
                   kLabelWorkflowType + "=" + std::string(to_string(target.type)) + "," + kLabelWorkflowAction + "=" +
                   std::string(to_string(target.action));
-  if (target.type == WorkflowType::kResource) s += std::string(",") + api::kLabelResourceName + "=" + kube::meta::name(target.object);
+  if (target.type == WorkflowType::kResource) {
+    s += std::string(",") + api::kLabelResourceName + "=" + kube::meta::name(target.object);
+    // Jobs of requests of one name in several namespaces share a pipeline namespace: the label tells them apart.
+    if (!configured_pipeline_namespace(target.promise).empty()) {
+      s += std::string(",") + api::kLabelResourceNamespace + "=" + kube::meta::namespace_of(target.object);
+    }
+  }
   return s;
 }
 

@@ -27,6 +27,23 @@ TEST(Layout, NestedResourcePathsMatchKratix) {
   EXPECT_EQ(c->files[1].path, "worker-1/resources/default/redis/example/instance-configure/5058f/dest2/cm.yaml");
 }
 
+TEST(Layout, ARequestWhosePipelinesRunElsewhereIsWrittenUnderItsOwnNamespace) {
+  // pipelineNamespace: the Work and its placement live in "pipelines"; two requests named "example" in
+  // "team-a" and "team-b" must not share a directory there.
+  Placement a = resource_placement();
+  a.namespace_ = "pipelines";
+  a.resource_namespace = "team-a";
+  Placement b = a;
+  b.resource_namespace = "team-b";
+  auto ca = placement_change({.name = "worker-1", .path = "worker-1"}, a);
+  auto cb = placement_change({.name = "worker-1", .path = "worker-1"}, b);
+  ASSERT_TRUE(ca.has_value() && cb.has_value());
+  EXPECT_EQ(ca->replace_directories[0], "worker-1/resources/team-a/redis/example/instance-configure/5058f");
+  EXPECT_EQ(cb->replace_directories[0], "worker-1/resources/team-b/redis/example/instance-configure/5058f");
+  a.resource_namespace = "..";
+  EXPECT_FALSE(placement_change({.name = "worker-1", .path = "worker-1"}, a).has_value()) << "a path segment like any other";
+}
+
 TEST(Layout, NestedDependencyAndStaticDependencyPaths) {
   Placement dep{.name = "redis-promise-configure-x.worker-1-5058f", .namespace_ = "kratix-platform-system",
                 .promise = "redis", .pipeline = "promise-configure", .group_id = kDefaultGroup,
