@@ -95,12 +95,47 @@ kube::Status WorkflowRunner::start(const WorkflowTarget& target, size_t index, W
                   .adapter_image = target.adapter_image, .config = target.config};
   auto objects = build_pipeline_objects(run);
   if (!objects) return std::unexpected(objects.error());
+  if (auto s = delete_stale_permissions(run, *objects); !s) return s;
   if (auto s = apply_objects(*objects); !s) return s;
   auto job = client_.create(kube::resources::jobs(), objects->ns, objects->job);
   if (!job) return std::unexpected(job.error());
   step.started = kube::meta::name(*job);
   kube::log::info("pipeline started", {{"promise", kube::meta::name(target.promise)}, {"object", kube::meta::key(target.object)},
                                        {"pipeline", run.pipeline.name}, {"job", step.started}});
+  return {};
+}
+
+kube::Status WorkflowRunner::delete_stale_permissions(const PipelineRun& run, const PipelineObjects& o) const {
+  // The objects made from this pipeline's rbac.permissions carry these labels (pipeline_rbac.cpp); any
+  // the pipeline no longer asks for go before its Job runs (spec 3.4). Once per process and permission
+  // set: unchanged permissions cannot have left stale objects since.
+  std::string wanted;
+  for (const auto* list : {&o.roles, &o.role_bindings, &o.cluster_roles, &o.cluster_role_bindings}) {
+    for (const auto& obj : *list) wanted += obj.value("kind", "") + "/" + kube::meta::key(obj) + "\n";
+  }
+  const std::string key = o.ns + "/" + o.pipeline_id;
+  {
+    std::lock_guard lock(permissions_mu_);
+    if (auto it = checked_permissions_.find(key); it != checked_permissions_.end() && it->second == wanted) return {};
+  }
+  const std::string selector = std::string(api::kLabelPromiseName) + "=" + kube::meta::name(run.promise) + "," +
+                               kLabelWorkflowType + "=" + std::string(to_string(run.type)) + "," + kLabelWorkflowAction +
+                               "=" + std::string(to_string(run.action)) + "," + api::kLabelPipelineName + "=" +
+                               run.pipeline.name + "," + kLabelPipelineNamespace + "=" + o.ns;
+  for (const auto& r : {kube::resources::roles(), kube::resources::role_bindings(), kube::resources::cluster_roles(),
+                        kube::resources::cluster_role_bindings()}) {
+    auto existing = client_.list_all(r, "", {.label_selector = selector});
+    if (!existing) return std::unexpected(existing.error());
+    for (const auto& obj : existing->items) {
+      if (wanted.find(r.kind + "/" + kube::meta::key(obj) + "\n") != std::string::npos) continue;
+      auto gone = client_.remove(r, kube::meta::namespace_of(obj), kube::meta::name(obj));
+      if (!gone && gone.error().kind != kube::ErrorKind::kNotFound) return gone;
+      kube::log::info("removed a permission the pipeline no longer asks for",
+                      {{"kind", r.kind}, {"object", kube::meta::key(obj)}, {"pipeline", run.pipeline.name}});
+    }
+  }
+  std::lock_guard lock(permissions_mu_);
+  checked_permissions_[key] = wanted;
   return {};
 }
 

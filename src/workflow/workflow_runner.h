@@ -6,6 +6,8 @@
 // created would make it start the same pipeline twice.
 #pragma once
 
+#include <map>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -71,12 +73,18 @@ class WorkflowRunner {
  private:
   kube::Status start(const WorkflowTarget& target, size_t index, WorkflowStep& step) const;
   kube::Status apply_objects(const PipelineObjects& objects) const;
+  // Deletes the user-permission RBAC objects of this pipeline that objects no longer holds.
+  kube::Status delete_stale_permissions(const PipelineRun& run, const PipelineObjects& objects) const;
   kube::Status create_or_update(const kube::Resource& r, const kube::Json& object) const;
   std::string label_selector(const WorkflowTarget& target) const;
   std::string jobs_namespace(const WorkflowTarget& target) const;
 
   kube::Client client_;
   std::string field_manager_;
+  // Per pipeline (namespace/id): the permission objects last checked for stale ones, so unchanged ones are
+  // not listed again on every run.
+  mutable std::mutex permissions_mu_;
+  mutable std::map<std::string, std::string> checked_permissions_;
 };
 
 }  // namespace pave::workflow
