@@ -15,6 +15,7 @@
 #include <set>
 #include <sstream>
 
+#include "base/redact.h"
 #include "base/encoding.h"
 #include "statestore/git_socket.h"
 
@@ -27,7 +28,8 @@ std::once_flag git_init_once;
 
 std::string git_error_text(int rc) {
   const git_error* e = git_error_last();
-  return e && e->message ? e->message : "libgit2 error " + std::to_string(rc);
+  // libgit2 repeats the remote's URL, user information and all.
+  return e && e->message ? base::redact_credentials(e->message) : "libgit2 error " + std::to_string(rc);
 }
 
 kube::Error git_error(const std::string& what, int rc) {
@@ -214,7 +216,7 @@ struct GitWriter::Impl {
     git_strarray refspecs = {specs, 1};
     auth_attempts = 0;
     if (int rc = git_remote_fetch(remote, &refspecs, &opts, nullptr); rc < 0) {
-      return std::unexpected(remote_error("fetch " + config.url, rc));
+      return std::unexpected(remote_error("fetch " + base::redact_credentials(config.url), rc));
     }
     Reference ref;
     if (git_reference_lookup(ref.out(), repo, remote_ref().c_str()) == 0) {
@@ -252,7 +254,7 @@ struct GitWriter::Impl {
           text.find("rejected") != std::string::npos) {
         return false;
       }
-      return std::unexpected(remote_error("push " + config.url, rc));
+      return std::unexpected(remote_error("push " + base::redact_credentials(config.url), rc));
     }
     // The remote has it: remember it as the remote's tip.
     Reference tracking;
@@ -402,7 +404,7 @@ struct GitWriter::Impl {
       // Someone else moved the branch: take their tip and replay the batch on it.
       if (auto f = fetch(); !f) return std::unexpected(f.error());
     }
-    return std::unexpected(kube::make_error(ErrorKind::kConflict, "push to " + config.url + " kept being rejected"));
+    return std::unexpected(kube::make_error(ErrorKind::kConflict, "push to " + base::redact_credentials(config.url) + " kept being rejected"));
   }
 };
 
@@ -462,7 +464,7 @@ kube::Result<std::unique_ptr<GitWriter>> GitWriter::open(GitConfig config, const
   // that config through pcre2, whose match frames libgit2 1.5 keeps (heaptrack: ~10 MB per open).
   // Fetch and push name their refspecs, so nothing needs the config.
   if (int rc = git_remote_create_anonymous(&impl->remote, impl->repo, impl->config.url.c_str()); rc < 0) {
-    return std::unexpected(git_error("remote " + impl->config.url, rc));
+    return std::unexpected(git_error("remote " + base::redact_credentials(impl->config.url), rc));
   }
   if (auto f = impl->fetch(); !f) return std::unexpected(f.error());
   return std::unique_ptr<GitWriter>(new GitWriter(std::move(impl)));
@@ -479,7 +481,7 @@ kube::Result<std::optional<std::string>> GitWriter::read_file(const std::string&
   TreeEntry entry;
   Blob blob;
   if (git_commit_lookup(commit.out(), impl_->repo, &impl_->tip) != 0 || git_commit_tree(tree.out(), commit.get()) != 0) {
-    return std::unexpected(kube::make_error(ErrorKind::kOther, "cannot read the tip of " + impl_->config.url));
+    return std::unexpected(kube::make_error(ErrorKind::kOther, "cannot read the tip of " + base::redact_credentials(impl_->config.url)));
   }
   if (git_tree_entry_bypath(entry.out(), tree.get(), store_path(impl_->config.path, path).c_str()) != 0) {
     return std::optional<std::string>{};

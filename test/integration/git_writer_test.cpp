@@ -165,6 +165,16 @@ TEST_F(GitWriterTest, WrongCredentialsAreRefusedWithAClearError) {
   EXPECT_EQ(w.error().message.find("wrong"), std::string::npos) << "the password must not appear in errors";
 }
 
+TEST_F(GitWriterTest, CredentialsInTheUrlNeverReachErrors) {
+  // A URL carrying its own (wrong) credentials: the error names the store without them.
+  std::string url = url_;
+  url.insert(url.find("://") + 3, "kratix:leaked-token@");
+  auto w = GitWriter::open({.url = url, .username = "kratix", .password = "wrong"}, cache_->path().string() + "/bad-url");
+  ASSERT_FALSE(w.has_value());
+  EXPECT_EQ(w.error().message.find("leaked-token"), std::string::npos) << w.error().message;
+  EXPECT_NE(w.error().message.find("redacted@"), std::string::npos) << w.error().message;
+}
+
 TEST_F(GitWriterTest, PathsThatLeaveTheStoreAreRefused) {
   auto writer = open();
   ASSERT_TRUE(writer);
