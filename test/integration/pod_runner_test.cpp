@@ -5,6 +5,7 @@
 #include <csignal>
 #include <thread>
 
+#include "base/subprocess.h"
 #include "support/cluster_environment.h"
 #include "support/pod_runner.h"
 
@@ -143,6 +144,12 @@ spec:
   ASSERT_TRUE(job_has("env", "Complete")) << diagnose("env");
   EXPECT_EQ(logs(pod_of("env"), "main"),
             "blue 3 s3cr3t " + ns() + " annotated size=3 /cfg/nested\nblue\ns3cr3t\nread-only\n");
+  // The Secret's value never was on podman's command line, which ps shows every user of the host.
+  const std::string uid = kubectl({"get", "pod", pod_of("env"), "-o", "jsonpath={.metadata.uid}"}).out;
+  auto created = base::run({.argv = {"podman", "inspect", "--format", "{{.Config.CreateCommand}}", "pave_" + uid + "_main_0"}});
+  ASSERT_TRUE(created.ok()) << created.err;
+  EXPECT_NE(created.out.find("--env PASSWORD"), std::string::npos) << created.out;
+  EXPECT_EQ(created.out.find("s3cr3t"), std::string::npos) << created.out;
 }
 
 TEST_F(PodRunnerTest, KubectlInAPodActsAsItsServiceAccountUnderRbac) {

@@ -1,5 +1,6 @@
 #include "podman.h"
 
+#include <map>
 #include <set>
 
 #include <fmt/format.h>
@@ -67,6 +68,17 @@ std::vector<std::string> Podman::owner_filters() const {
   return filters;
 }
 
+bool Podman::podman_reads(const std::string& name) {
+  static const char* const kOwn[] = {"PATH",         "HOME",        "TMPDIR",  "TZ",        "LANG",        "USER",
+                                     "SHELL",        "STORAGE_DRIVER", "STORAGE_OPTS", "REGISTRY_AUTH_FILE",
+                                     "BUILDAH_FORMAT", "GODEBUG",   "GOGC",    "GOMAXPROCS", "GOMEMLIMIT", "GOTRACEBACK"};
+  for (const char* own : kOwn) {
+    if (name == own) return true;
+  }
+  return name.starts_with("LD_") || name.starts_with("XDG_") || name.starts_with("CONTAINERS_") ||
+         name.starts_with("PODMAN_") || name.starts_with("LC_");
+}
+
 std::string Podman::container_name(const std::string& pod_uid, const std::string& container, int attempt) {
   return "pave_" + pod_uid + "_" + container + "_" + std::to_string(attempt);
 }
@@ -86,14 +98,25 @@ kube::Result<std::string> Podman::start(const RunSpec& spec) const {
                                 "--log-driver", "k8s-file"};
   add_security(argv, spec);
   if (!spec.working_dir.empty()) argv.insert(argv.end(), {"--workdir", spec.working_dir});
-  for (const auto& [k, v] : spec.env) argv.insert(argv.end(), {"--env", k + "=" + v});
+  // Values go through podman's own environment (`--env NAME` copies it), not its command line, which every
+  // user of the host can read with ps: they may come from Secrets. Names podman itself lives by stay on
+  // the command line.
+  std::map<std::string, std::string> env;
+  for (const auto& [k, v] : spec.env) {
+    if (podman_reads(k)) {
+      argv.insert(argv.end(), {"--env", k + "=" + v});
+    } else {
+      argv.insert(argv.end(), {"--env", k});
+      env[k] = v;
+    }
+  }
   for (const auto& m : spec.mounts) {
     argv.insert(argv.end(), {"--volume", m.host_path + ":" + m.container_path + (m.read_only ? ":ro" : ":rw")});
   }
   if (spec.command) argv.insert(argv.end(), {"--entrypoint", kube::Json(*spec.command).dump()});
   argv.push_back(spec.image);
   if (spec.args) argv.insert(argv.end(), spec.args->begin(), spec.args->end());
-  auto out = base::run({.argv = argv, .timeout = std::chrono::seconds(120)});
+  auto out = base::run({.argv = argv, .env = env, .timeout = std::chrono::seconds(120)});
   if (!out.ok()) return std::unexpected(engine_error("run", out));
   return trimmed(out.out);
 }

@@ -65,7 +65,12 @@ class Podman {
   explicit Podman(Owner owner = {}, std::string program = "podman")
       : owner_(std::move(owner)), program_(std::move(program)) {}
 
-  // Starts a container in the background and returns its id.
+  // Whether podman (or what it runs) reads this environment variable itself, so a container's value for
+  // it must not be put in podman's environment.
+  static bool podman_reads(const std::string& name);
+
+  // Starts a container in the background and returns its id. Environment values never appear on podman's
+  // command line unless podman_reads() their name.
   kube::Result<std::string> start(const RunSpec& spec) const;
 
   // Every run of every container of a pod (or of all pods the runner made, when pod_uid is empty).
