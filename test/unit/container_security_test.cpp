@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "pod_lifecycle.h"
+#include "podman.h"
 
 namespace pave::podrunner {
 namespace {
@@ -127,4 +128,12 @@ TEST(PodStatus, AContainerThatCouldNotBeCreatedIsWaitingWithItsReason) {
 }
 
 }  // namespace
+// podman reads a mount as "host:container:options": a path with ':' is refused, not misread.
+TEST(RefuseMounts, APathWithAColonIsRefusedWithItsName) {
+  EXPECT_FALSE(refuse_mounts({{"/var/lib/pave/pods/u/volumes/data", "/data", false}}).has_value());
+  EXPECT_EQ(refuse_mounts({{"/var/lib/pave/x", "/data", false}, {"/srv/a:b", "/b", true}}),
+            "mount path \"/srv/a:b\" contains ':', which this node's container runtime cannot mount");
+  EXPECT_TRUE(refuse_mounts({{"/ok", "/etc:/x", false}}).has_value());
+}
+
 }  // namespace pave::podrunner

@@ -120,6 +120,7 @@ kube::Result<kube::ReconcileResult> PodReconciler::reconcile(const kube::Request
 }
 
 kube::Result<std::optional<Waiting>> PodReconciler::admit(const Json& pod, const Json& container, RunSpec& run) {
+  if (auto refused = refuse_mounts(run.mounts)) return Waiting{"CreateContainerConfigError", *refused};
   const std::string& image = run.image;
   const std::string policy = pull_policy(container);
   auto user = podman_.image_user(image);

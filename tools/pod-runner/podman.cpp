@@ -68,6 +68,17 @@ std::vector<std::string> Podman::owner_filters() const {
   return filters;
 }
 
+std::optional<std::string> refuse_mounts(const std::vector<Mount>& mounts) {
+  for (const auto& m : mounts) {
+    for (const std::string* path : {&m.container_path, &m.host_path}) {
+      if (path->find(':') != std::string::npos) {
+        return "mount path \"" + *path + "\" contains ':', which this node's container runtime cannot mount";
+      }
+    }
+  }
+  return std::nullopt;
+}
+
 bool Podman::podman_reads(const std::string& name) {
   static const char* const kOwn[] = {"PATH",         "HOME",        "TMPDIR",  "TZ",        "LANG",        "USER",
                                      "SHELL",        "STORAGE_DRIVER", "STORAGE_OPTS", "REGISTRY_AUTH_FILE",

@@ -36,6 +36,11 @@ struct Mount {
   bool read_only = false;
 };
 
+// Why podman cannot take these mounts, or nothing: it reads a mount as "host:container:options", so a ':'
+// in either path would be taken for the next field. (The API server refuses a mountPath with ':', but not
+// every host path.)
+std::optional<std::string> refuse_mounts(const std::vector<Mount>& mounts);
+
 struct RunSpec {
   std::string pod_uid;
   std::string container;
