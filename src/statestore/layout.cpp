@@ -76,14 +76,25 @@ kube::Result<std::string> state_file(const std::string& dest, const Placement& p
   return join({dest, ".kratix", p.namespace_ + "-" + p.name + ".yaml"});
 }
 
-// The files a none-layout state file lists.
-std::vector<std::string> listed_files(const std::optional<std::string>& state) {
+// Whether path (relative to the store) lies in dest's .kratix directory of state files.
+bool in_state_dir(const std::string& dest, const std::string& path) {
+  const std::string dir = join({dest, ".kratix"});
+  return path == dir || path.starts_with(dir + "/");
+}
+
+// The files a none-layout state file lists that it may have written: under its own Destination's
+// directory, never a state file. Anything else in it (an edited or forged file) is not Pave's to delete.
+std::vector<std::string> listed_files(const std::string& dest, const std::optional<std::string>& state) {
   std::vector<std::string> files;
   if (!state) return files;
   auto doc = kube::parse_yaml(*state);
   if (!doc || !doc->is_object()) return files;
   for (const auto& f : doc->value("files", kube::Json::array())) {
-    if (f.is_string() && contained_path(f.get<std::string>())) files.push_back(f.get<std::string>());
+    if (!f.is_string()) continue;
+    const std::string path = f.get<std::string>();
+    if (!contained_path(path) || in_state_dir(dest, path)) continue;
+    if (!dest.empty() && !path.starts_with(dest + "/")) continue;
+    files.push_back(path);
   }
   return files;
 }
@@ -121,11 +132,16 @@ kube::Result<Change> placement_change(const DestinationLayout& d, const Placemen
     for (const auto& w : p.workloads) {
       auto path = workload_path(*dest, w);
       if (!path) return std::unexpected(path.error());
+      // Another WorkPlacement's state file written over would make Pave delete that one's files.
+      if (in_state_dir(*dest, *path)) {
+        return std::unexpected(kube::make_error(ErrorKind::kInvalid, "workload file path \"" + w.filepath +
+                                                                         "\" is in .kratix, where Kratix keeps its state files"));
+      }
       c.files.push_back({*path, w.content});
       written.insert(*path);
       listed.push_back(*path);
     }
-    for (const auto& old : listed_files(previous_state)) {
+    for (const auto& old : listed_files(*dest, previous_state)) {
       if (!written.contains(old)) c.remove_files.push_back(old);
     }
     c.files.push_back({*state, state_file_content(listed)});
@@ -152,7 +168,7 @@ kube::Result<Change> placement_removal(const DestinationLayout& d, const Placeme
   } else if (d.mode == FilepathMode::kNone) {
     auto state = state_file(*dest, p);
     if (!state) return std::unexpected(state.error());
-    c.remove_files = listed_files(previous_state);
+    c.remove_files = listed_files(*dest, previous_state);
     c.remove_files.push_back(*state);
   } else {
     return std::unexpected(kube::make_error(ErrorKind::kInvalid, "aggregatedYAML destinations are written with aggregated_change"));

@@ -58,6 +58,32 @@ TEST(Layout, NestedDependencyAndStaticDependencyPaths) {
   EXPECT_EQ(s->files[0].path, "worker-1/dependencies/redis/5058f/static/redis-dependencies.yaml");
 }
 
+TEST(Layout, NoneNeverWritesAStateFileAsAWorkload) {
+  // A workload naming another WorkPlacement's state file would make Pave delete that one's files.
+  DestinationLayout d{.path = "flat", .mode = FilepathMode::kNone};
+  Placement p = resource_placement();
+  for (const std::string path : {".kratix/default-other.yaml", "./.kratix/x.yaml", ".kratix"}) {
+    p.workloads = {{path, "files: [flat/victim.yaml]\n"}};
+    auto c = placement_change(d, p);
+    ASSERT_FALSE(c.has_value()) << path;
+    EXPECT_NE(c.error().message.find("is in .kratix"), std::string::npos) << c.error().message;
+  }
+  p.workloads = {{"config/.kratix-like.yaml", "x"}};
+  EXPECT_TRUE(placement_change(d, p).has_value()) << "only the state directory itself is reserved";
+}
+
+TEST(Layout, NoneDeletesOnlyWhatItsStateFileMayHaveWritten) {
+  DestinationLayout d{.path = "flat", .mode = FilepathMode::kNone};
+  Placement p = resource_placement();
+  p.workloads = {{"kept.yaml", "x"}};
+  const std::string forged = kube::to_yaml(
+      {{"files", {"flat/gone.yaml", "other-destination/theirs.yaml", "flat/.kratix/default-other.yaml", "../escape.yaml"}}});
+  auto c = placement_change(d, p, forged);
+  ASSERT_TRUE(c.has_value()) << c.error().to_string();
+  EXPECT_EQ(c->remove_files, std::vector<std::string>{"flat/gone.yaml"})
+      << "another Destination's files, state files and escaping paths are not this placement's to delete";
+}
+
 TEST(Layout, RootDestinationPaths) {
   for (const std::string root : {".", "/", ""}) {
     auto c = placement_change({.path = root}, resource_placement());
