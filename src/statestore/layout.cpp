@@ -1,12 +1,9 @@
 #include "statestore/layout.h"
 
-#include <zlib.h>
-
 #include <algorithm>
 #include <set>
 
 #include "base/compression.h"
-#include "base/encoding.h"
 #include "kube/yaml.h"
 
 namespace pave::statestore {
@@ -220,26 +217,9 @@ kube::Result<Change> canary_change(const DestinationLayout& d, bool enabled) {
 }
 
 kube::Result<std::string> decode_workload_content(const std::string& base64_gzip) {
-  auto decoded = base::base64_decode(base64_gzip);
-  if (!decoded) return std::unexpected(kube::make_error(ErrorKind::kDecode, "workload content is not base64"));
-  std::string& gz = *decoded;
-  z_stream zs{};
-  if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) return std::unexpected(kube::make_error(ErrorKind::kDecode, "zlib"));
-  zs.next_in = reinterpret_cast<Bytef*>(gz.data());
-  zs.avail_in = static_cast<uInt>(gz.size());
-  std::string out;
-  char buf[16384];
-  int rc = Z_OK;
-  while (rc == Z_OK) {
-    zs.next_out = reinterpret_cast<Bytef*>(buf);
-    zs.avail_out = sizeof buf;
-    rc = inflate(&zs, Z_NO_FLUSH);
-    out.append(buf, sizeof buf - zs.avail_out);
-    if (rc == Z_BUF_ERROR && zs.avail_in == 0) break;
-  }
-  inflateEnd(&zs);
-  if (rc != Z_STREAM_END) return std::unexpected(kube::make_error(ErrorKind::kDecode, "workload content is not gzip"));
-  return out;
+  auto content = base::gunzip_base64(base64_gzip, kMaxWorkloadSize);
+  if (!content) return std::unexpected(kube::make_error(ErrorKind::kDecode, "workload content is " + content.error()));
+  return std::move(*content);
 }
 
 std::string encode_workload_content(const std::string& content) { return base::gzip_base64(content); }

@@ -69,6 +69,11 @@ kube::Result<Change> aggregated_change(const DestinationLayout& d, std::vector<P
 kube::Result<Change> canary_change(const DestinationLayout& d, bool enabled);
 
 // Workload content as a Work carries it: gzip, then standard base64.
+// The most one workload may decompress to (64 MiB): a Work's gzip can claim far more than the API server
+// would ever hold, and a writer must not exhaust its memory on one bad Work.
+inline constexpr size_t kMaxWorkloadSize = 64u << 20;
+
+// Errors: "workload content is not base64", "... is not gzip", "... is larger than 67108864 bytes".
 kube::Result<std::string> decode_workload_content(const std::string& base64_gzip);
 std::string encode_workload_content(const std::string& content);
 

@@ -187,6 +187,17 @@ TEST(WorkloadContent, GzipBase64RoundTripsAndBadInputIsAnError) {
   EXPECT_EQ(decode_workload_content("H4sIAAAAAAAAA8tIzcnJ5wIAIDA6NgYAAAA=").value(), "hello\n");
   EXPECT_FALSE(decode_workload_content("not base64 !!").has_value());
   EXPECT_FALSE(decode_workload_content("aGVsbG8=").has_value()) << "base64 of plain text is not gzip";
+  EXPECT_EQ(decode_workload_content("aGVsbG8=").error().message, "workload content is not gzip");
+}
+
+TEST(WorkloadContent, AGzipBombIsRefusedBeforeItFillsMemory) {
+  // 80 MiB of zeros compress to some 80 KB: more than a workload may decompress to.
+  const std::string bomb = encode_workload_content(std::string(80u << 20, '\0'));
+  ASSERT_LT(bomb.size(), 200000u);
+  auto decoded = decode_workload_content(bomb);
+  ASSERT_FALSE(decoded.has_value());
+  EXPECT_EQ(decoded.error().message, "workload content is larger than 67108864 bytes");
+  EXPECT_TRUE(decode_workload_content(encode_workload_content(std::string(1u << 20, 'x'))).has_value());
 }
 
 }  // namespace
