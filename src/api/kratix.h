@@ -63,6 +63,8 @@ inline constexpr const char* kMessageReady = "Destination is ready";
 inline constexpr const char* kReasonStoreNotReady = "StateStoreNotReady";
 inline constexpr const char* kReasonStoreNotFound = "StateStoreNotFound";
 inline constexpr const char* kReasonWriteFailed = "StateStoreWriteFailed";
+// Pave's: Kratix's webhook refuses such a spec, and its controller retries it in silence.
+inline constexpr const char* kReasonInvalid = "InvalidDestination";
 inline constexpr const char* kEventReady = "DestinationReady";
 inline constexpr const char* kEventNotReady = "DestinationNotReady";
 }  // namespace destination

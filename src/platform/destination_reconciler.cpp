@@ -73,7 +73,14 @@ kube::Result<kube::ReconcileResult> DestinationReconciler::reconcile(const kube:
   }
 
   auto layout = layout_of(*dest);
-  if (!layout) return std::unexpected(kube::make_error(kube::ErrorKind::kInvalid, "unknown filepath.mode"));
+  if (!layout) {
+    const Json& mode = kube::child(kube::child(kube::child(*dest, "spec"), "filepath"), "mode");
+    return invalid(*dest, deleting, "filepath.mode " + mode.dump() + " is not one of nestedByMetadata, aggregatedYAML, none");
+  }
+  // A path that leaves the store is refused before anything waits on the store.
+  if (auto check = statestore::canary_change(*layout, true); !check && check.error().kind == kube::ErrorKind::kInvalid) {
+    return invalid(*dest, deleting, check.error().message);
+  }
   const StoreRef ref = store_ref(*dest);
   auto writer = registry_.get(ref.kind, ref.name);
   if (!writer) {
@@ -119,6 +126,17 @@ kube::Result<kube::ReconcileResult> DestinationReconciler::reconcile(const kube:
     return std::unexpected(s.error());
   }
   return kube::ReconcileResult{};
+}
+
+kube::Result<kube::ReconcileResult> DestinationReconciler::invalid(const Json& destination, bool deleting,
+                                                                   const std::string& why) {
+  if (deleting) {
+    // Nothing was ever written for a spec that cannot be used: nothing to clean up.
+    if (auto s = set_finalizer(destination, false); !s) return std::unexpected(s.error());
+    return kube::ReconcileResult{};
+  }
+  if (auto s = report(destination, false, d::kReasonInvalid, why); !s) return std::unexpected(s.error());
+  return kube::ReconcileResult{};  // retrying cannot help: a change of the spec wakes it
 }
 
 kube::Status DestinationReconciler::set_finalizer(const Json& destination, bool present) {

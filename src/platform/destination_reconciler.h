@@ -27,6 +27,9 @@ class DestinationReconciler : public kube::Reconciler {
 
  private:
   kube::Status report(const kube::Json& destination, bool ready, const std::string& reason, const std::string& message);
+  // A spec that cannot be used (a path that leaves the store, an unknown mode): said on Ready and in a
+  // Warning, then left until the spec changes.
+  kube::Result<kube::ReconcileResult> invalid(const kube::Json& destination, bool deleting, const std::string& why);
   kube::Status set_finalizer(const kube::Json& destination, bool present);
 
   kube::Client client_;

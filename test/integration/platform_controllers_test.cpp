@@ -226,6 +226,29 @@ TEST_F(PlatformControllers, DestinationWritesCanaryFilesAndReportsReadyWithKrati
   cluster().kubectl({"delete", "gitstatestore", store, "--wait=false"});
 }
 
+TEST_F(PlatformControllers, ADestinationPathThatLeavesTheStoreIsReportedAndNotRetried) {
+  const std::string dest = "outside-" + ns();
+  ASSERT_TRUE(cluster().kubectl({"apply", "-f", "-"}, "apiVersion: platform.kratix.io/v1alpha1\nkind: Destination\n"
+      "metadata: {name: " + dest + "}\nspec:\n  path: ../../outside\n  cleanup: all\n"
+      "  stateStoreRef: {kind: GitStateStore, name: none-such}\n").ok());
+  ASSERT_TRUE(eventually([&] { return ready("destination", dest, "reason") == "InvalidDestination"; }, 30s))
+      << ready("destination", dest, "reason") << ": " << ready("destination", dest, "message");
+  EXPECT_EQ(ready("destination", dest, "message"), "destination path \"../../outside\" cannot be used as a path segment");
+  EXPECT_EQ(ready("destination", dest, "status"), "False");
+  EXPECT_TRUE(eventually([&] {
+    return cluster().kubectl({"get", "events", "--field-selector", "involvedObject.name=" + dest, "-o",
+                              "jsonpath={.items[*].type} {.items[*].message}"}).out.find("Warning destination path") !=
+           std::string::npos;
+  }, 30s));
+  // It stays so (no flapping to StateStoreNotFound while the missing store is looked for).
+  const std::string rv = cluster().kubectl({"get", "destination", dest, "-o", "jsonpath={.metadata.resourceVersion}"}).out;
+  std::this_thread::sleep_for(3s);  // the scenario: time passes and nothing changes
+  EXPECT_EQ(cluster().kubectl({"get", "destination", dest, "-o", "jsonpath={.metadata.resourceVersion}"}).out, rv);
+  EXPECT_EQ(ready("destination", dest, "reason"), "InvalidDestination");
+  // Its deletion is not held by a cleanup that can never run.
+  ASSERT_TRUE(cluster().kubectl({"delete", "destination", dest, "--timeout=30s"}).ok());
+}
+
 TEST_F(PlatformControllers, WorkPlacementFilesReachTheRemoteInTheDestinationsLayoutAndGoWithIt) {
   auto server = testing::GitServer::start("kratix", "s3cr3t");
   ASSERT_TRUE(server.has_value()) << server.error();
