@@ -11,6 +11,11 @@ const Json& child(const Json& object, const char* key) {
   return it == object.end() ? kEmpty : *it;
 }
 
+std::string string_at(const Json& object, const char* key) {
+  const Json& v = child(object, key);
+  return v.is_string() ? v.get<std::string>() : "";
+}
+
 Json merge_patch_between(const Json& from, const Json& to) {
   if (!from.is_object() || !to.is_object()) return from == to ? Json::object() : to;
   Json patch = Json::object();

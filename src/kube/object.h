@@ -14,6 +14,9 @@ namespace pave::kube {
 const Json& child(const Json& object, const char* key);
 const Json& child(Json&& object, const char* key) = delete;
 
+// object[key] when it is a string, else "".
+std::string string_at(const Json& object, const char* key);
+
 // The JSON merge patch (RFC 7386) that turns `from` into `to`: changed and new members as they are in
 // `to`, members `to` lacks as null, nested objects recursively. Empty when they are equal. Arrays are
 // replaced whole, as merge patches do.

@@ -58,8 +58,7 @@ std::unique_ptr<ResourceControllers> add_workflow_controllers(kube::Manager& man
   c.watch_mapped(promises, [&promises](const kube::Json& p) { return dependents_of(promises, kube::meta::name(p)); });
   // ... and whenever a revision of one appears or goes (an older version asked for may be kept by it).
   c.watch_mapped(revisions, [&promises](const kube::Json& r) {
-    const kube::Json& required = kube::child(kube::child(kube::child(r, "spec"), "promiseRef"), "name");
-    return dependents_of(promises, required.is_string() ? required.get<std::string>() : "");
+    return dependents_of(promises, kube::string_at(kube::child(kube::child(r, "spec"), "promiseRef"), "name"));
   });
   c.watch_mapped(jobs, [](const kube::Json& j) { return promise_of(j, "kratix.io/workflow-type", "promise"); });
   c.watch_mapped(works, [](const kube::Json& w) { return promise_of(w, api::kLabelWorkType, "promise"); });

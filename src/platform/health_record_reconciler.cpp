@@ -31,11 +31,6 @@ std::string state_of(const Json& record) {
   return s.is_string() ? s.get<std::string>() : "unknown";
 }
 
-std::string string_at(const Json& object, const char* key) {
-  const Json& v = kube::child(object, key);
-  return v.is_string() ? v.get<std::string>() : "";
-}
-
 // The request a record is about: its Promise, namespace (the record's own when unset) and name.
 struct RequestRef {
   std::string promise, ns, name;
@@ -44,8 +39,8 @@ struct RequestRef {
 
 RequestRef request_of(const Json& record) {
   const Json& ref = kube::child(data(record), "resourceRef");
-  RequestRef r{.promise = string_at(kube::child(data(record), "promiseRef"), "name"), .ns = string_at(ref, "namespace"),
-               .name = string_at(ref, "name")};
+  RequestRef r{.promise = kube::string_at(kube::child(data(record), "promiseRef"), "name"),
+               .ns = kube::string_at(ref, "namespace"), .name = kube::string_at(ref, "name")};
   if (r.ns.empty()) r.ns = kube::meta::namespace_of(record);
   return r;
 }

@@ -9,11 +9,6 @@ namespace {
 
 using kube::Json;
 
-std::string string_at(const Json& object, const char* key) {
-  const Json& v = kube::child(object, key);
-  return v.is_string() ? v.get<std::string>() : "";
-}
-
 bool is_latest(const Json& revision) {
   return kube::meta::label(revision, kLabelLatestRevision) == "true" ||
          kube::child(kube::child(revision, "status"), "latest") == true;
@@ -56,13 +51,13 @@ Json desired_revision(const Json& promise) {
 
 kube::IndexFunc revision_promise_index() {
   return [](const Json& revision) -> std::vector<std::string> {
-    return {string_at(kube::child(kube::child(revision, "spec"), "promiseRef"), "name")};
+    return {kube::string_at(kube::child(kube::child(revision, "spec"), "promiseRef"), "name")};
   };
 }
 
 bool has_revision(const kube::Informer& revisions, const std::string& promise, const std::string& version) {
   for (const auto& r : revisions.store().by_index(kRevisionPromiseIndex, promise)) {
-    if (string_at(kube::child(*r, "spec"), "version") == version && !kube::child(*r, "metadata").contains("deletionTimestamp")) {
+    if (kube::string_at(kube::child(*r, "spec"), "version") == version && !kube::child(*r, "metadata").contains("deletionTimestamp")) {
       return true;
     }
   }

@@ -10,28 +10,23 @@ namespace {
 
 using kube::Json;
 
-std::string string_at(const Json& object, const char* key) {
-  const Json& v = kube::child(object, key);
-  return v.is_string() ? v.get<std::string>() : "";
-}
-
 const Json& requirements(const Json& promise) { return kube::child(kube::child(promise, "spec"), "requiredPromises"); }
 
 // A required Promise's version: its status.version, or its version label before its first reconcile.
 std::string version_of(const Json& promise) {
-  std::string v = string_at(kube::child(promise, "status"), "version");
+  std::string v = kube::string_at(kube::child(promise, "status"), "version");
   return v.empty() ? kube::meta::label(promise, api::kLabelPromiseVersion) : v;
 }
 
 std::string state_of(const Json& requirement, const RequirementLookup& lookup) {
-  const std::string name = string_at(requirement, "name");
+  const std::string name = kube::string_at(requirement, "name");
   const kube::ObjectPtr required = lookup.promise(name);
   if (!required || kube::child(*required, "metadata").contains("deletionTimestamp")) return kStateNotInstalled;
-  const std::string wanted = string_at(requirement, "version");
+  const std::string wanted = kube::string_at(requirement, "version");
   if (!wanted.empty() && version_of(*required) != wanted && !(lookup.has_revision && lookup.has_revision(name, wanted))) {
     return kStateWrongVersion;
   }
-  if (string_at(kube::child(*required, "status"), "status") != api::promise::kAvailable) return kStateNotAvailable;
+  if (kube::string_at(kube::child(*required, "status"), "status") != api::promise::kAvailable) return kStateNotAvailable;
   return kStateInstalled;
 }
 
@@ -40,9 +35,9 @@ std::string state_of(const Json& requirement, const RequirementLookup& lookup) {
 Json required_promises_status(const Json& promise, const RequirementLookup& lookup) {
   Json out = Json::array();
   for (const auto& r : requirements(promise)) {
-    const std::string name = string_at(r, "name");
+    const std::string name = kube::string_at(r, "name");
     Json entry = {{"name", name}, {"state", state_of(r, lookup)}};
-    if (const std::string v = string_at(r, "version"); !v.empty()) entry["version"] = v;
+    if (const std::string v = kube::string_at(r, "version"); !v.empty()) entry["version"] = v;
     out.push_back(std::move(entry));
   }
   return out;
@@ -70,7 +65,7 @@ Json required_by(const Json& required, const Json& dependent, const std::string&
   const std::string name = kube::meta::name(dependent);
   Json list = Json::array();
   for (const auto& e : kube::child(kube::child(required, "status"), "requiredBy")) {
-    if (string_at(kube::child(e, "promise"), "name") != name) list.push_back(e);
+    if (kube::string_at(kube::child(e, "promise"), "name") != name) list.push_back(e);
   }
   if (!remove) {
     Json entry = {{"promise", {{"name", name}}}};
@@ -79,7 +74,7 @@ Json required_by(const Json& required, const Json& dependent, const std::string&
     list.push_back(std::move(entry));
   }
   std::sort(list.begin(), list.end(), [](const Json& a, const Json& b) {
-    return string_at(kube::child(a, "promise"), "name") < string_at(kube::child(b, "promise"), "name");
+    return kube::string_at(kube::child(a, "promise"), "name") < kube::string_at(kube::child(b, "promise"), "name");
   });
   return list;
 }
@@ -87,7 +82,7 @@ Json required_by(const Json& required, const Json& dependent, const std::string&
 std::vector<std::string> required_names(const Json& promise) {
   std::vector<std::string> names;
   for (const auto& r : requirements(promise)) {
-    if (const std::string n = string_at(r, "name"); !n.empty()) names.push_back(n);
+    if (const std::string n = kube::string_at(r, "name"); !n.empty()) names.push_back(n);
   }
   return names;
 }
