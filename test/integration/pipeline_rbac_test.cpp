@@ -80,5 +80,31 @@ TEST_F(PipelineRbacTest, PermissionsAreGrantedWhereAskedAndNoMore) {
   EXPECT_EQ(can_i("get", "configmaps", ns()), "no");
 }
 
+// rbac.serviceAccount: a ServiceAccount the user made is used as it is and outlives the Promise; one that
+// does not exist is made, labelled, and goes with the Promise.
+TEST_F(PipelineRbacTest, ANamedServiceAccountIsAdoptedWithoutBeingChanged) {
+  ASSERT_TRUE(kubectl({"create", "serviceaccount", "users-own"}).ok());
+  ASSERT_TRUE(kubectl({"label", "serviceaccount", "users-own", "owner=me"}).ok());
+  Json p = promise("wf-sa", "Sa", Json::array({pipeline("own", "echo own", {{"rbac", {{"serviceAccount", "users-own"}}}}),
+                                              pipeline("made", "echo made", {{"rbac", {{"serviceAccount", "made-for-me"}}}})}));
+  apply(p);
+  ASSERT_TRUE(eventually([&] { return promise_field("wf-sa", "{.status.status}") == "Available"; }, kLong, kPoll));
+  apply(request("Sa", "sa-req"));
+  ASSERT_TRUE(eventually([&] { return reconciled("Sa", "sa-req"); }, kLong, kPoll)) << debug();
+  const auto own = names("jobs", of("sa-req", "own"), ns());
+  const auto made = names("jobs", of("sa-req", "made"), ns());
+  ASSERT_EQ(own.size(), 1u);
+  ASSERT_EQ(made.size(), 1u);
+  EXPECT_EQ(get("job", own[0], "{.spec.template.spec.serviceAccountName}"), "users-own");
+  EXPECT_EQ(get("job", made[0], "{.spec.template.spec.serviceAccountName}"), "made-for-me");
+  EXPECT_EQ(get("serviceaccount", "users-own", "{.metadata.labels}"), R"({"owner":"me"})") << "the user's own is never changed";
+  EXPECT_EQ(get("serviceaccount", "made-for-me", "{.metadata.labels.kratix\\.io/promise-name}"), "wf-sa");
+
+  ASSERT_TRUE(kubectl({"delete", "sas.wftest.kratix.io", "sa-req", "--timeout=120s"}).ok());
+  ASSERT_TRUE(cluster().kubectl({"delete", "promise", "wf-sa", "--timeout=180s"}).ok());
+  EXPECT_TRUE(kubectl({"get", "serviceaccount", "users-own"}).ok()) << "the user's own stays";
+  EXPECT_FALSE(kubectl({"get", "serviceaccount", "made-for-me"}).ok()) << "the one Pave made goes with the Promise";
+}
+
 }  // namespace
 }  // namespace pave::testing
