@@ -147,9 +147,12 @@ kube::Result<kube::ReconcileResult> WorkPlacementReconciler::reconcile(const kub
   const std::string target = kube::child(*wp, "spec").value("targetDestinationName", "");
   kube::ObjectPtr dest = destinations_.store().get(target);
   if (!dest) {
-    // No Destination, nothing to write or clean: let the WorkPlacement go when it is deleted.
-    if (deleting) return done(set_finalizers(*wp, {}));
-    return kube::ReconcileResult{.requeue_after = kRetryAfter};
+    // No Destination, nothing to write and nothing to clean: its finalizers only hold its deletion. A
+    // Destination of that name appearing wakes it (placements_on), when the finalizers come back.
+    if (kube::meta::has_finalizer(*wp, wp_api::kRepoCleanupFinalizer) || kube::meta::has_finalizer(*wp, wp_api::kDotFilesFinalizer)) {
+      return done(set_finalizers(*wp, {}));
+    }
+    return kube::ReconcileResult{};
   }
   auto layout = DestinationReconciler::layout_of(*dest);
   if (!layout) return std::unexpected(kube::make_error(kube::ErrorKind::kInvalid, "Destination " + target + " has an unknown filepath.mode"));

@@ -249,6 +249,19 @@ TEST_F(PlatformControllers, ADestinationPathThatLeavesTheStoreIsReportedAndNotRe
   ASSERT_TRUE(cluster().kubectl({"delete", "destination", dest, "--timeout=30s"}).ok());
 }
 
+TEST_F(PlatformControllers, AWorkPlacementWhoseDestinationIsGoneLetsGoOfItsFinalizers) {
+  // Nothing can be written or cleaned for a Destination that does not exist: the finalizers would only hold
+  // the WorkPlacement's deletion (Kratix retries it every 15 s).
+  const std::string wp = "orphan.gone-5058f";
+  ASSERT_TRUE(kubectl({"apply", "-f", "-"}, "apiVersion: platform.kratix.io/v1alpha1\nkind: WorkPlacement\n"
+      "metadata:\n  name: " + wp + "\n  finalizers: [finalizers.workplacement.kratix.io/repo-cleanup]\n"
+      "spec: {targetDestinationName: gone-" + ns() + ", promiseName: p, id: 5058f1af8388633f609cadb75a75dc9d, workloads: []}\n").ok());
+  ASSERT_TRUE(eventually([&] {
+    return kubectl({"get", "workplacement", wp, "-o", "jsonpath={.metadata.finalizers}"}).out.empty();
+  }, 30s)) << kubectl({"get", "workplacement", wp, "-o", "yaml"}).out;
+  ASSERT_TRUE(kubectl({"delete", "workplacement", wp, "--timeout=10s"}).ok());
+}
+
 TEST_F(PlatformControllers, WorkPlacementFilesReachTheRemoteInTheDestinationsLayoutAndGoWithIt) {
   auto server = testing::GitServer::start("kratix", "s3cr3t");
   ASSERT_TRUE(server.has_value()) << server.error();
