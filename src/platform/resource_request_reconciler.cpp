@@ -125,7 +125,7 @@ kube::Result<kube::ReconcileResult> ResourceRequestReconciler::configure(const J
   t.options = {.rerun = rerun, .resume_at = g.resume_at};
   auto step = runner_.plan(t);
   if (!step) return std::unexpected(step.error());
-  if (moves_workflow_on(step->decision, rr)) {
+  if (!step->jobs.empty() && moves_workflow_on(step->decision, rr)) {  // no Job yet: no status-writer to be ahead of
     auto current = runner_.is_current(api_, rr);
     if (!current) return std::unexpected(current.error());
     if (!*current) return kube::ReconcileResult{.requeue_after = std::chrono::milliseconds(500)};  // the cache is behind
