@@ -75,7 +75,10 @@ std::unique_ptr<ResourceControllers> add_workflow_controllers(kube::Manager& man
 std::unique_ptr<ResourceControllers> add_controllers(kube::Manager& manager, StateStoreRegistry& registry,
                                                      const ControllerOptions& options) {
   const kube::Client& client = manager.client();
-  kube::Informer& secrets = manager.informer(kube::resources::secrets(), {.namespace_ = options.secret_namespace});
+  // Secrets only wake the stores that name them (each reads its Secret fresh when it reconciles): their
+  // names are cached, never their data.
+  kube::Informer& secrets = manager.informer(kube::resources::secrets(),
+                                             {.namespace_ = options.secret_namespace, .metadata_only = true});
   kube::Informer& destinations = manager.informer(api::destinations());
   // Works and WorkPlacements are the caches that grow with use: kept compact (store.h).
   kube::Informer& placements = manager.informer(api::work_placements(), {.compact_cache = true});
