@@ -5,6 +5,7 @@
 #include "api/conditions.h"
 #include "api/kratix.h"
 #include "kube/object.h"
+#include "workflow/labels.h"
 
 namespace pave::platform {
 namespace {
@@ -18,6 +19,40 @@ std::string reason_of(const Json& object, const char* type) {
 }
 
 }  // namespace
+
+workflow::Rerun rerun_asked(const Json& object) {
+  if (kube::meta::label(object, workflow::kLabelManualReconciliation) == "true") return workflow::Rerun::kManual;
+  if (kube::meta::label(object, workflow::kLabelRunFromStart) == "true") return workflow::Rerun::kFromStart;
+  return workflow::Rerun::kNone;
+}
+
+kube::Result<ConfigureStep> advance_configure(const kube::Client& client, const workflow::WorkflowRunner& runner,
+                                              const kube::Resource& r, workflow::WorkflowTarget target, const Gate& g) {
+  const Json& object = target.object;
+  target.options = {.rerun = rerun_asked(object), .resume_at = g.resume_at};
+  auto step = runner.plan(target);
+  if (!step) return std::unexpected(step.error());
+  ConfigureStep out{.resource_version = kube::meta::resource_version(object)};
+  if (!step->jobs.empty() && moves_workflow_on(step->decision, object)) {
+    auto current = runner.is_current(r, object);
+    if (!current) return std::unexpected(current.error());
+    if (!*current) {
+      out.behind = true;
+      return out;
+    }
+  }
+  if (auto s = runner.take(target, *step); !s) return std::unexpected(s.error());
+  if (target.options.rerun != workflow::Rerun::kNone && (!step->started.empty() || target.pipelines.empty())) {
+    // The new run has begun: the object asks for no other (Kratix removes the labels here too).
+    auto cleared = client.patch(r, kube::meta::namespace_of(object), kube::meta::name(object), kube::PatchType::kMerge,
+                                {{"metadata", {{"labels", {{workflow::kLabelManualReconciliation, nullptr},
+                                                           {workflow::kLabelRunFromStart, nullptr}}}}}});
+    if (!cleared) return std::unexpected(cleared.error());
+    out.resource_version = kube::meta::resource_version(*cleared);
+  }
+  out.step = std::move(*step);
+  return out;
+}
 
 kube::ReconcileResult requeue_after_wait(std::chrono::milliseconds wait) {
   return {.requeue_after = std::max(wait, std::chrono::milliseconds(0)) + std::chrono::milliseconds(200)};

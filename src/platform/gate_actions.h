@@ -10,6 +10,7 @@
 #include "kube/event_recorder.h"
 #include "kube/reconciler.h"
 #include "platform/workflow_gates.h"
+#include "workflow/workflow_runner.h"
 
 namespace pave::platform {
 
@@ -27,6 +28,21 @@ struct GateOutcome {
 };
 
 kube::Result<GateOutcome> carry_out(const GateTarget& target, const kube::Json& object, const Gate& g, const GateInput& in);
+
+// The re-run an object's labels ask for: kratix.io/manual-reconciliation, else run-from-start.
+workflow::Rerun rerun_asked(const kube::Json& object);
+
+// One step of the configure workflow of target.object (of resource r) that gate g let through: planned
+// with the re-run its labels ask for and the pipeline g resumes, checked against the API server's object
+// when it would move the workflow on (moves_workflow_on; not before the workflow has a Job, when no
+// status-writer can be ahead of the cache), taken, and the re-run labels cleared once the new run began.
+struct ConfigureStep {
+  workflow::WorkflowStep step;
+  std::string resource_version;  // the object's after any label patch: its status is written over it
+  bool behind = false;           // the cache is behind the API server: nothing was done, look again soon
+};
+kube::Result<ConfigureStep> advance_configure(const kube::Client& client, const workflow::WorkflowRunner& runner,
+                                              const kube::Resource& r, workflow::WorkflowTarget target, const Gate& g);
 
 // A requeue a little after a wait, so the wait is over when the reconcile runs (times are in seconds).
 kube::ReconcileResult requeue_after_wait(std::chrono::milliseconds wait);

@@ -171,31 +171,16 @@ kube::Result<kube::ReconcileResult> PromiseReconciler::configure(const Json& pro
   }
   const Gate g = gate(promise, in);
   if (g.kind != Gate::Kind::kProceed) return hold(promise, g, in);
-  workflow::Rerun rerun = workflow::Rerun::kNone;
-  if (kube::meta::label(promise, workflow::kLabelManualReconciliation) == "true") rerun = workflow::Rerun::kManual;
-  else if (kube::meta::label(promise, workflow::kLabelRunFromStart) == "true") rerun = workflow::Rerun::kFromStart;
   auto t = target(promise, WorkflowAction::kConfigure, *pipelines);
-  t.options = {.rerun = rerun, .resume_at = g.resume_at};
-  auto step = runner_.plan(t);
-  if (!step) return std::unexpected(step.error());
-  if (!step->jobs.empty() && moves_workflow_on(step->decision, promise)) {  // no Job yet: no status-writer to be ahead of
-    auto current = runner_.is_current(api::promises(), promise);
-    if (!current) return std::unexpected(current.error());
-    if (!*current) return kube::ReconcileResult{.requeue_after = std::chrono::milliseconds(500)};  // the cache is behind
-  }
-  if (auto s = runner_.take(t, *step); !s) return std::unexpected(s.error());
-  const Decision& d = step->decision;
-  std::string resource_version = kube::meta::resource_version(promise);
-  if (rerun != workflow::Rerun::kNone && (!step->started.empty() || pipelines->empty())) {
-    auto cleared = client_.patch(api::promises(), "", name, kube::PatchType::kMerge,
-                                 {{"metadata", {{"labels", {{workflow::kLabelManualReconciliation, nullptr},
-                                                            {workflow::kLabelRunFromStart, nullptr}}}}}});
-    if (!cleared) return std::unexpected(cleared.error());
-    resource_version = kube::meta::resource_version(*cleared);  // the status is written over the new version
-  }
+  auto advanced = advance_configure(client_, runner_, api::promises(), t, g);
+  if (!advanced) return std::unexpected(advanced.error());
+  if (advanced->behind) return kube::ReconcileResult{.requeue_after = std::chrono::milliseconds(500)};
+  const workflow::WorkflowStep& step = advanced->step;
+  const Decision& d = step.decision;
+  std::string resource_version = advanced->resource_version;
   const Json* before = api::find_condition(promise, ws::kConfigureCompleted);
   apply_workflow_decision(status, workflow::pipeline_names(*pipelines), d, generation);
-  if (d.kind == Decision::Kind::kStart && !step->started.empty()) {
+  if (d.kind == Decision::Kind::kStart && !step.started.empty()) {
     events_.normal(promise, ws::kEventPipelineStarted, "Configure", "Configure Pipeline started: " + (*pipelines)[d.pipeline].name);
   }
   if (d.kind == Decision::Kind::kFailed && (!before || before->value("reason", "") != ws::kReasonFailed)) {

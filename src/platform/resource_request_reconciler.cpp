@@ -32,13 +32,6 @@ bool available(const Json& promise) {
 
 bool has_label(const Json& object, const char* key) { return kube::meta::label(object, key) == "true"; }
 
-workflow::Rerun rerun_of(const Json& rr) {
-  if (has_label(rr, workflow::kLabelManualReconciliation)) return workflow::Rerun::kManual;
-  if (has_label(rr, workflow::kLabelRunFromStart)) return workflow::Rerun::kFromStart;
-  return workflow::Rerun::kNone;
-}
-
-
 }  // namespace
 
 ResourceRequestReconciler::ResourceRequestReconciler(const RequestControllerContext& context, std::string promise,
@@ -120,30 +113,15 @@ kube::Result<kube::ReconcileResult> ResourceRequestReconciler::configure(const J
   }
   const Gate g = gate(rr, in);
   if (g.kind != Gate::Kind::kProceed) return hold(rr, g, in);
-  const workflow::Rerun rerun = rerun_of(rr);
   auto t = target(rr, promise, WorkflowAction::kConfigure, *pipelines);
-  t.options = {.rerun = rerun, .resume_at = g.resume_at};
-  auto step = runner_.plan(t);
-  if (!step) return std::unexpected(step.error());
-  if (!step->jobs.empty() && moves_workflow_on(step->decision, rr)) {  // no Job yet: no status-writer to be ahead of
-    auto current = runner_.is_current(api_, rr);
-    if (!current) return std::unexpected(current.error());
-    if (!*current) return kube::ReconcileResult{.requeue_after = std::chrono::milliseconds(500)};  // the cache is behind
-  }
-  if (auto s = runner_.take(t, *step); !s) return std::unexpected(s.error());
-  const Decision& d = step->decision;
-  std::string resource_version = kube::meta::resource_version(rr);
-  if (rerun != workflow::Rerun::kNone && (!step->started.empty() || pipelines->empty())) {
-    // The new run has begun: the request asks for no other (Kratix removes the labels here too).
-    Json labels = {{workflow::kLabelManualReconciliation, nullptr}, {workflow::kLabelRunFromStart, nullptr}};
-    auto cleared = ctx_.client.patch(api_, kube::meta::namespace_of(rr), kube::meta::name(rr), kube::PatchType::kMerge,
-                                     {{"metadata", {{"labels", labels}}}});
-    if (!cleared) return std::unexpected(cleared.error());
-    resource_version = kube::meta::resource_version(*cleared);  // the status is written over the new version
-  }
+  auto advanced = advance_configure(ctx_.client, runner_, api_, t, g);
+  if (!advanced) return std::unexpected(advanced.error());
+  if (advanced->behind) return kube::ReconcileResult{.requeue_after = std::chrono::milliseconds(500)};
+  const workflow::WorkflowStep& step = advanced->step;
+  const Decision& d = step.decision;
   const Json* before = api::find_condition(rr, ws::kConfigureCompleted);
   apply_workflow_decision(status, workflow::pipeline_names(*pipelines), d, generation);
-  if (d.kind == Decision::Kind::kStart && !step->started.empty()) {
+  if (d.kind == Decision::Kind::kStart && !step.started.empty()) {
     ctx_.events.normal(rr, ws::kEventPipelineStarted, "Configure", "Configure Pipeline started: " + (*pipelines)[d.pipeline].name);
   }
   if (d.kind == Decision::Kind::kFailed && (!before || before->value("reason", "") != ws::kReasonFailed)) {
@@ -155,7 +133,7 @@ kube::Result<kube::ReconcileResult> ResourceRequestReconciler::configure(const J
     if (auto s = runner_.delete_stale_works(t, works); !s) return std::unexpected(s.error());
     mark_reconciled(status, works_condition(works, api::request::kMessageWorksSucceeded, generation), generation);
   }
-  if (auto s = write_status(rr, status, resource_version); !s) return std::unexpected(s.error());
+  if (auto s = write_status(rr, status, advanced->resource_version); !s) return std::unexpected(s.error());
   // A finished run comes round again when its periodic re-run is due; a running one is woken by its Jobs.
   if (auto due = until_rerun(Json{{"status", status}}, in)) return requeue_after_wait(*due);
   return kube::ReconcileResult{};

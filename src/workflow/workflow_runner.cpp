@@ -47,13 +47,6 @@ kube::Result<std::vector<Json>> WorkflowRunner::jobs(const WorkflowTarget& targe
   return std::move(list->items);
 }
 
-kube::Result<WorkflowStep> WorkflowRunner::step(const WorkflowTarget& target) const {
-  auto planned = plan(target);
-  if (!planned) return planned;
-  if (auto s = take(target, *planned); !s) return std::unexpected(s.error());
-  return planned;
-}
-
 kube::Result<WorkflowStep> WorkflowRunner::plan(const WorkflowTarget& target) const {
   auto all = jobs(target);
   if (!all) return std::unexpected(all.error());

@@ -42,9 +42,6 @@ class WorkflowRunner {
   explicit WorkflowRunner(kube::Client client, std::string field_manager = "pave")
       : client_(std::move(client)), field_manager_(std::move(field_manager)) {}
 
-  // Looks at the workflow's Jobs and takes the next step: plan() then take().
-  kube::Result<WorkflowStep> step(const WorkflowTarget& target) const;
-
   // Reads the workflow's Jobs and decides, changing nothing: a caller can check the decision against
   // fresher state before take() acts on it.
   kube::Result<WorkflowStep> plan(const WorkflowTarget& target) const;

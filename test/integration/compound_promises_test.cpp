@@ -75,7 +75,7 @@ TEST_F(CompoundPromisesTest, RequirementsGateAvailabilityAndRequests) {
   EXPECT_TRUE(has_event("sub-promise", "Normal", "RevisionCreated"));
   for (int i = 0; i < 10; ++i) {  // the scenario: it holds for a while, not just at one moment
     EXPECT_EQ(field("{.status.status}"), "Available");
-    std::this_thread::sleep_for(1s);
+    std::this_thread::sleep_for(1s);  // sampling: Available at every look for ten seconds
   }
   EXPECT_EQ(field("{.status.requiredPromises[0].state} " + condition("RequirementsFulfilled", "status")),
             "Requirement installed True");

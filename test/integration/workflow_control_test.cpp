@@ -180,7 +180,7 @@ TEST_F(WorkflowControlTest, FailedWorkflowsAreRetriedOnTheIntervalThenRerunPerio
     const auto now = names("jobs", of("af-req", "gated"), ns());
     EXPECT_LE(now.size(), 3u) << "failed Jobs are pruned to numberOfJobsToKeep";
     seen.insert(now.begin(), now.end());
-    std::this_thread::sleep_for(1s);
+    std::this_thread::sleep_for(1s);  // sampling: every look must find at most three Jobs
   }
   EXPECT_GE(seen.size(), 4u) << "the failed workflow was not retried on the interval\n" << debug();
 
