@@ -59,6 +59,16 @@ kube::ReconcileResult requeue_after_wait(std::chrono::milliseconds wait) {
 }
 
 kube::Result<GateOutcome> carry_out(const GateTarget& target, const Json& object, const Gate& g, const GateInput& in) {
+  if (g.kind == Gate::Kind::kRerunDue) {
+    // The re-run suspends a Job in flight. Decided on a cache that has not yet seen the run begun since (its
+    // status still says failed or done long ago), it would stop that run and start another.
+    auto live = target.client.get(target.resource, kube::meta::namespace_of(object), kube::meta::name(object));
+    if (!live && live.error().kind == kube::ErrorKind::kNotFound) return GateOutcome{};
+    if (!live) return std::unexpected(live.error());
+    if (kube::meta::resource_version(*live) != kube::meta::resource_version(object)) {
+      return GateOutcome{.result = {.requeue_after = std::chrono::milliseconds(500)}};
+    }
+  }
   const char* speaks_through = in.action == GateInput::Action::kDelete ? ws::kDeleteCompleted : ws::kReconciled;
   Json status = object.value("status", Json::object());
   apply_gate_status(status, g, in, kube::meta::generation(object));
