@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "kube/log.h"
+#include "kube/guard.h"
 #include "kube/object.h"
 #include "kube/time.h"
 
@@ -72,7 +73,7 @@ void EventRecorder::run() {
     pending_.pop_front();
     ++in_flight_;
     lock.unlock();
-    write(p);
+    call_logged("recording an Event", p.reason, [&] { write(p); });
     lock.lock();
     --in_flight_;
     cv_.notify_all();

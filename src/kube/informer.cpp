@@ -3,6 +3,7 @@
 #include <random>
 #include <unordered_set>
 
+#include "kube/guard.h"
 #include "kube/object.h"
 
 namespace pave::kube {
@@ -26,7 +27,7 @@ Informer::~Informer() { stop(); }
 void Informer::add_handler(EventHandler handler) {
   std::lock_guard lock(handlers_mu_);
   if (synced_.load() && handler.on_add) {
-    for (const auto& o : store_.list()) handler.on_add(o);
+    for (const auto& o : store_.list()) call_logged("an add handler of " + resource_.plural, meta::key(*o), [&] { handler.on_add(o); });
   }
   handlers_.push_back(std::move(handler));
 }
@@ -74,7 +75,9 @@ void Informer::run() {
       std::lock_guard lock(state_mu_);
       need_list = need_list_;
     }
-    Status s = need_list ? list_and_replace() : watch_once();
+    // Whatever a list or watch throws (a response nobody foresaw) is one failed attempt, retried.
+    Status s = guarded("listing and watching " + resource_.plural,
+                       [&] { return need_list ? list_and_replace() : watch_once(); });
     if (stopping_) break;
     if (s) {
       backoff = kMinBackoff;
@@ -199,21 +202,23 @@ void Informer::run_resync() {
 void Informer::dispatch_add(const ObjectPtr& o) {
   std::lock_guard lock(handlers_mu_);
   for (const auto& h : handlers_) {
-    if (h.on_add) h.on_add(o);
+    if (h.on_add) call_logged("an add handler of " + resource_.plural, meta::key(*o), [&] { h.on_add(o); });
   }
 }
 
 void Informer::dispatch_update(const ObjectPtr& old_object, const ObjectPtr& new_object) {
   std::lock_guard lock(handlers_mu_);
   for (const auto& h : handlers_) {
-    if (h.on_update) h.on_update(old_object, new_object);
+    if (h.on_update) {
+      call_logged("an update handler of " + resource_.plural, meta::key(*new_object), [&] { h.on_update(old_object, new_object); });
+    }
   }
 }
 
 void Informer::dispatch_delete(const ObjectPtr& o) {
   std::lock_guard lock(handlers_mu_);
   for (const auto& h : handlers_) {
-    if (h.on_delete) h.on_delete(o);
+    if (h.on_delete) call_logged("a delete handler of " + resource_.plural, meta::key(*o), [&] { h.on_delete(o); });
   }
 }
 

@@ -1,6 +1,9 @@
 #include "statestore/batch_queue.h"
 
 #include <map>
+#include <stdexcept>
+
+#include "kube/guard.h"
 
 namespace pave::statestore {
 
@@ -47,8 +50,18 @@ void BatchQueue::run() {
       slot[batch[i].change.placement] = changes.size();
       changes.push_back(&batch[i].change);
     }
-    auto results = write_(changes);
-    for (auto& p : batch) p.done(results.at(slot.at(p.change.placement)));
+    // A batch whose writing threw fails as a whole, and the thread goes on to the next one; a caller's
+    // callback that throws costs only that caller its answer.
+    std::vector<kube::Result<WriteResult>> results;
+    auto written = kube::guarded("writing a batch", [&]() -> kube::Status {
+      results = write_(changes);
+      if (results.size() != changes.size()) throw std::logic_error("a writer answered for the wrong number of changes");
+      return {};
+    });
+    if (!written) results.assign(changes.size(), std::unexpected(written.error()));
+    for (auto& p : batch) {
+      kube::call_logged("a write's callback", p.change.placement, [&] { p.done(results.at(slot.at(p.change.placement))); });
+    }
   }
 }
 

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "base/encoding.h"
+#include "kube/guard.h"
 
 namespace pave::statestore {
 namespace {
@@ -265,7 +266,9 @@ struct BucketWriter::Impl {
     const size_t threads = independent(changes) ? std::min(kConcurrentChanges, changes.size()) : 1;
     std::atomic<size_t> next = 0;
     auto work = [&] {
-      for (size_t i; (i = next++) < changes.size();) applied[i] = apply(*changes[i]);
+      for (size_t i; (i = next++) < changes.size();) {
+        applied[i] = kube::guarded("writing " + changes[i]->placement, [&] { return apply(*changes[i]); });
+      }
     };
     {
       std::vector<std::jthread> helpers;

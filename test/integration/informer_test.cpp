@@ -3,6 +3,7 @@
 // version reaches etcd and is refused with 410 Gone, as it would be after a long outage.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <map>
 #include <random>
 #include <thread>
@@ -139,6 +140,34 @@ TEST_F(InformerTest, ResumesAfterTheConnectionDropsWithoutLosingOrRepeatingEvent
       << "the cache did not catch up after the connection came back";
   EXPECT_GE(informer.stats().watches, 2) << "the informer did not watch again";
   expect_told_exactly_once(recorder);
+}
+
+TEST_F(InformerTest, AHandlerThatThrowsCostsOnlyThatEventForThatHandler) {
+  Informer informer(*client_, resources::configmaps(), {.namespace_ = ns()});
+  // The first handler throws for "bad" objects (as a library may, on input nobody foresaw); the second
+  // must still hear of everything, and the informer must go on watching.
+  std::atomic<int> thrown = 0;
+  informer.add_handler({.on_add = [&](const ObjectPtr& o) {
+                          if (meta::name(*o).starts_with("bad")) {
+                            ++thrown;
+                            (void)o->at("data").at("missing").get<std::string>();  // nlohmann throws
+                          }
+                        },
+                        .on_update = [](const ObjectPtr&, const ObjectPtr& o) { (void)o->at("nope"); }});
+  Recorder recorder;
+  informer.add_handler(recorder.handler());
+  informer.start();
+  ASSERT_TRUE(informer.wait_for_sync(30s));
+  ASSERT_TRUE(client_->create(resources::configmaps(), ns(), config_map("bad-1", "x")));
+  ASSERT_TRUE(client_->create(resources::configmaps(), ns(), config_map("good-1", "x")));
+  ASSERT_TRUE(client_->patch(resources::configmaps(), ns(), "good-1", PatchType::kMerge, {{"data", {{"v", "y"}}}}));
+  ASSERT_TRUE(client_->create(resources::configmaps(), ns(), config_map("bad-2", "x")));
+  ASSERT_TRUE(client_->create(resources::configmaps(), ns(), config_map("good-2", "x")));
+  ASSERT_TRUE(eventually([&] { return recorder.replayed() == server_state(); }, 30s))
+      << "the other handler missed events after the first one threw";
+  EXPECT_EQ(thrown.load(), 2);
+  EXPECT_EQ(cache_state(informer), server_state());
+  EXPECT_EQ(informer.stats().lists, 1) << "a handler's exception is not the watch's failure";
 }
 
 TEST_F(InformerTest, ListsAfreshWhenItsVersionWasCompactedAndTellsOnlyTheDifference) {

@@ -1,4 +1,6 @@
 #include "kube/error.h"
+#include "kube/guard.h"
+#include "kube/json.h"
 
 #include <gtest/gtest.h>
 
@@ -44,6 +46,18 @@ TEST(ErrorFromResponse, KeepsANonStatusBodyAsTheMessage) {
   auto e = error_from_response(502, "<html>bad gateway</html>");
   EXPECT_EQ(e.kind, ErrorKind::kTransient);
   EXPECT_EQ(e.message, "<html>bad gateway</html>");
+}
+
+TEST(Guarded, TurnsAnExceptionIntoThatItemsError) {
+  auto thrown = guarded("decoding x", []() -> Result<int> { return Json::parse("{").get<int>(); });
+  ASSERT_FALSE(thrown.has_value());
+  EXPECT_EQ(thrown.error().kind, ErrorKind::kOther);
+  EXPECT_TRUE(thrown.error().message.starts_with("decoding x threw: ")) << thrown.error().message;
+  auto fine = guarded("adding", []() -> Result<int> { return 2; });
+  ASSERT_TRUE(fine.has_value());
+  EXPECT_EQ(*fine, 2);
+  EXPECT_FALSE(call_logged("a handler", "ns/name", [] { throw 42; }));
+  EXPECT_TRUE(call_logged("a handler", "ns/name", [] {}));
 }
 
 }  // namespace
