@@ -88,7 +88,7 @@ int main(int argc, char** argv) {
   auto open = [&](const std::string& repo) {
     server->create_repo(repo);
     auto w = statestore::GitWriter::open({.url = server->https_url(repo), .username = "kratix", .password = "s3cr3t",
-                                          .ca_file = server->ca_file()},
+                                          .ca_bundle = server->ca_pem()},
                                          cache.path().string() + "/" + repo);
     if (!w) {
       std::fprintf(stderr, "%s\n", w.error().to_string().c_str());
@@ -127,7 +127,7 @@ int main(int argc, char** argv) {
       grow_repository(*server, repo, target - grown);
       grown = target;
       auto w = statestore::GitWriter::open({.url = server->https_url(repo), .username = "kratix", .password = "s3cr3t",
-                                            .ca_file = server->ca_file()},
+                                            .ca_bundle = server->ca_pem()},
                                            cache.path().string() + "/growing");  // reopens: fetches only what is new
       if (!w) {
         std::fprintf(stderr, "%s\n", w.error().to_string().c_str());

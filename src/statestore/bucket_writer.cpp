@@ -141,7 +141,10 @@ struct BucketWriter::Impl {
     curl_easy_setopt(curl, CURLOPT_AWS_SIGV4, sigv4.c_str());
     curl_easy_setopt(curl, CURLOPT_USERPWD, userpwd.c_str());
     curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 60'000L);
-    if (!config.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, config.ca_file.c_str());
+    if (!config.ca_bundle.empty()) {
+      curl_blob blob{.data = config.ca_bundle.data(), .len = config.ca_bundle.size(), .flags = CURL_BLOB_NOCOPY};
+      curl_easy_setopt(curl, CURLOPT_CAINFO_BLOB, &blob);
+    }
     curl_slist* headers = nullptr;
     // curl signs this header but does not add it; S3 requires it.
     headers = curl_slist_append(headers, ("x-amz-content-sha256: " + sha256(body)).c_str());

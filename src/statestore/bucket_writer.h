@@ -23,7 +23,7 @@ struct BucketConfig {
   std::string access_key_id;
   std::string secret_access_key;
   std::string region = "us-east-1";
-  std::string ca_file;           // extra CA bundle for https
+  std::string ca_bundle;         // PEM: CAs trusted for https besides the system's
 };
 
 // One object as a listing shows it.

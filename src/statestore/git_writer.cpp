@@ -3,9 +3,6 @@
 #include <git2.h>
 #include <git2/sys/mempack.h>
 #include <git2/sys/odb_backend.h>
-#include <openssl/x509.h>
-#include <openssl/x509_vfy.h>
-#include <openssl/x509v3.h>
 
 #include <filesystem>
 #include <algorithm>
@@ -17,7 +14,9 @@
 
 #include "base/redact.h"
 #include "base/encoding.h"
+#include "statestore/git_errors.h"
 #include "statestore/git_socket.h"
+#include "statestore/git_trust.h"
 
 namespace pave::statestore {
 namespace {
@@ -33,15 +32,11 @@ std::string git_error_text(int rc) {
 }
 
 kube::Error git_error(const std::string& what, int rc) {
+  const ::git_error* e = git_error_last();
   const std::string text = git_error_text(rc);
-  ErrorKind kind = ErrorKind::kTransport;
-  if (text.find("authentication") != std::string::npos || text.find("Authentication") != std::string::npos ||
-      text.find("401") != std::string::npos || text.find("403") != std::string::npos) {
-    kind = ErrorKind::kUnauthorized;
-  } else if (text.find("certificate") != std::string::npos || text.find("CN") != std::string::npos) {
-    kind = ErrorKind::kTls;
-  }
-  return kube::make_error(kind, what + ": " + text);
+  kube::Error error = kube::make_error(classify_git_error(rc, e ? e->klass : GIT_ERROR_NONE, text), what + ": " + text);
+  error.http_status = git_http_status(text);
+  return error;
 }
 
 // RAII for libgit2 objects.
@@ -64,38 +59,6 @@ using Signature = Owned<git_signature, git_signature_free>;
 using TreeEntry = Owned<git_tree_entry, git_tree_entry_free>;
 using Blob = Owned<git_blob, git_blob_free>;
 
-
-// Whether the DER certificate was issued for host by a CA in ca_file.
-bool trusted_by(const std::string& ca_file, const unsigned char* der, size_t len, const char* host) {
-  X509* leaf = d2i_X509(nullptr, &der, static_cast<long>(len));
-  if (!leaf) return false;
-  X509_STORE* store = X509_STORE_new();
-  X509_STORE_CTX* ctx = X509_STORE_CTX_new();
-  bool ok = X509_STORE_load_file(store, ca_file.c_str()) == 1 && X509_STORE_CTX_init(ctx, store, leaf, nullptr) == 1 &&
-            X509_verify_cert(ctx) == 1 && host && X509_check_host(leaf, host, 0, 0, nullptr) == 1;
-  X509_STORE_CTX_free(ctx);
-  X509_STORE_free(store);
-  X509_free(leaf);
-  return ok;
-}
-
-// Whether known_hosts (OpenSSH format, unhashed) lists raw_key for host (plain or as [host]:port).
-bool known_host(const std::string& known_hosts, const std::string& host, std::string_view raw_key) {
-  std::istringstream lines(known_hosts);
-  for (std::string line; std::getline(lines, line);) {
-    std::istringstream fields(line);
-    std::string hosts, type, key;
-    if (!(fields >> hosts >> type >> key) || hosts.front() == '#' || hosts.front() == '@') continue;
-    bool host_matches = false;
-    std::istringstream names(hosts);
-    for (std::string name; std::getline(names, name, ',');) {
-      if (name.starts_with("[")) name = name.substr(1, name.find(']') - 1);
-      host_matches = host_matches || name == host;
-    }
-    if (host_matches && base::base64_decode(key) == std::string(raw_key)) return true;
-  }
-  return false;
-}
 
 }  // namespace
 
@@ -141,7 +104,7 @@ struct GitWriter::Impl {
     return GIT_PASSTHROUGH;
   }
 
-  // libgit2 checks certificates against the system's CAs; a store's own CA bundle (ca_file) is checked
+  // libgit2 checks certificates against the system's CAs; a store's own CA bundle (ca_bundle) is checked
   // here, per store, since libgit2's CA setting is global to the process.
   static int certificate_check(git_cert* cert, int valid, const char* host, void* payload) {
     auto* self = static_cast<Impl*>(payload);
@@ -149,13 +112,14 @@ struct GitWriter::Impl {
       // An ssh server is trusted only if its key is in the store's knownHosts, never on first sight.
       auto* key = reinterpret_cast<git_cert_hostkey*>(cert);
       if (!(key->type & GIT_CERT_SSH_RAW)) return GIT_ECERTIFICATE;
-      return known_host(self->config.known_hosts, host ? host : "", std::string_view(key->hostkey, key->hostkey_len))
+      return known_host(self->config.known_hosts, host ? host : "", ssh_port(self->config.url),
+                        std::string_view(key->hostkey, key->hostkey_len))
                  ? 0 : GIT_ECERTIFICATE;
     }
     if (valid || self->config.insecure_skip_tls_verify) return 0;
-    if (self->config.ca_file.empty() || cert->cert_type != GIT_CERT_X509) return GIT_ECERTIFICATE;
+    if (self->config.ca_bundle.empty() || cert->cert_type != GIT_CERT_X509) return GIT_ECERTIFICATE;
     auto* x509 = reinterpret_cast<git_cert_x509*>(cert);
-    return trusted_by(self->config.ca_file, static_cast<const unsigned char*>(x509->data), x509->len, host)
+    return trusted_by_ca(self->config.ca_bundle, static_cast<const unsigned char*>(x509->data), x509->len, host)
                ? 0 : GIT_ECERTIFICATE;
   }
 

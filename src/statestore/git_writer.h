@@ -19,10 +19,10 @@ struct GitConfig {
   std::string password;
   std::string ssh_private_key;     // PEM or OpenSSH format, for ssh URLs
   std::string ssh_public_key;      // optional
-  std::string known_hosts;         // known_hosts lines the ssh server's key must appear in (required for ssh)
+  std::string known_hosts;         // OpenSSH known_hosts the ssh server's key must appear in (required for ssh)
   std::string author_name = "kratix";
   std::string author_email = "kratix@kratix.io";
-  std::string ca_file;             // extra CA bundle for https; verification is never off by default
+  std::string ca_bundle;           // PEM: CAs trusted for https besides the system's; verification is never off by default
   bool insecure_skip_tls_verify = false;
 };
 

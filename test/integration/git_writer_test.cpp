@@ -16,6 +16,7 @@
 
 #include <chrono>
 
+#include "base/subprocess.h"
 #include "statestore/git_socket.h"
 #include "support/git_server.h"
 
@@ -196,7 +197,7 @@ TEST_F(GitWriterTest, HttpsIsVerifiedAgainstTheGivenCaAndNeverSkippedByDefault) 
   ASSERT_FALSE(untrusted.has_value());
   EXPECT_EQ(untrusted.error().kind, kube::ErrorKind::kTls) << untrusted.error().to_string();
 
-  auto trusted = GitWriter::open({.url = https, .username = "kratix", .password = "s3cr3t", .ca_file = server_->ca_file()},
+  auto trusted = GitWriter::open({.url = https, .username = "kratix", .password = "s3cr3t", .ca_bundle = server_->ca_pem()},
                                  cache_->path().string() + "/trusted");
   ASSERT_TRUE(trusted.has_value()) << trusted.error().to_string();
   auto written = (*trusted)->submit(placement("wp", "tls", {{"tls/f.yaml", "over https"}})).get();
@@ -237,6 +238,26 @@ TEST_F(GitWriterTest, SshWithEd25519OrEcdsaKeysAndTheStoresKnownHosts) {
   const std::string clone = server_->clone("state");
   EXPECT_EQ(read(clone + "/ssh/ed25519/f.yaml"), "ed25519");
   EXPECT_EQ(read(clone + "/ssh/ecdsa/f.yaml"), "ecdsa");
+
+  // knownHosts as `ssh-keyscan -H` writes it: the names hashed.
+  const std::string hashed = base::run({.argv = {"ssh-keyscan", "-H", "-p", std::to_string(server_->ssh_port()), "-t", "ed25519",
+                                                 "127.0.0.1"}}).out;
+  ASSERT_EQ(hashed.find("127.0.0.1"), std::string::npos) << hashed;
+  auto w = GitWriter::open({.url = server_->ssh_url("state"), .ssh_private_key = server_->client_key("ed25519"),
+                            .known_hosts = hashed},
+                           cache_->path().string() + "/ssh-hashed");
+  ASSERT_TRUE(w.has_value()) << w.error().to_string();
+
+  // The server's own key, listed for another port: not trusted on this one.
+  std::string other_port = known;
+  const std::string port = "]:" + std::to_string(server_->ssh_port()) + " ";
+  ASSERT_NE(other_port.find(port), std::string::npos) << other_port;
+  other_port.replace(other_port.find(port), port.size(), "]:1 ");
+  auto wrong_port = GitWriter::open({.url = server_->ssh_url("state"), .ssh_private_key = server_->client_key("ed25519"),
+                                     .known_hosts = other_port},
+                                    cache_->path().string() + "/ssh-other-port");
+  ASSERT_FALSE(wrong_port.has_value());
+  EXPECT_EQ(wrong_port.error().kind, kube::ErrorKind::kTls) << wrong_port.error().to_string();
 
   // A server whose key is not in knownHosts is refused, even with good credentials.
   auto unknown = GitWriter::open({.url = server_->ssh_url("state"), .ssh_private_key = server_->client_key("ed25519"),

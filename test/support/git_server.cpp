@@ -151,6 +151,8 @@ std::string GitServer::ssh_url(const std::string& name) const {
   return "ssh://root@127.0.0.1:" + std::to_string(ssh_port_) + dir_->path().string() + "/repos/" + name + ".git";
 }
 
+std::string GitServer::ca_pem() const { return base::run({.argv = {"cat", ca_file()}}).out; }
+
 std::string GitServer::known_hosts() const {
   return base::run({.argv = {"ssh-keyscan", "-p", std::to_string(ssh_port_), "-t", "ed25519", "127.0.0.1"}}).out;
 }

@@ -24,10 +24,12 @@ class GitServer {
   // https://localhost:PORT/git/<name>.git, served with a certificate signed by ca_file().
   std::string https_url(const std::string& name) const;
   std::string ca_file() const { return dir_->path().string() + "/ca.crt"; }
+  std::string ca_pem() const;  // ca_file()'s content
   // ssh://root@127.0.0.1:PORT/<dir>/repos/<name>.git, served by OpenSSH with key authentication.
   std::string ssh_url(const std::string& name) const;
   // The server's host key as known_hosts lines, and client private keys it accepts ("ed25519" or "ecdsa").
   std::string known_hosts() const;
+  int ssh_port() const { return ssh_port_; }
   std::string client_key(const std::string& kind) const;
   // The same URL with user:password@ in it, for the git command line.
   std::string url_with_credentials(const std::string& name) const;

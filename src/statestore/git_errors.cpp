@@ -1,0 +1,36 @@
+#include "statestore/git_errors.h"
+
+#include <git2.h>
+
+#include <charconv>
+
+namespace pave::statestore {
+
+int git_http_status(std::string_view message) {
+  // libgit2's smart HTTP transport words every unexpected status the same way.
+  constexpr std::string_view kPrefix = "unexpected http status code: ";
+  const size_t at = message.find(kPrefix);
+  if (at == std::string_view::npos) return 0;
+  const std::string_view digits = message.substr(at + kPrefix.size(), 3);
+  int status = 0;
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), status);
+  return ec == std::errc() && end == digits.data() + 3 ? status : 0;
+}
+
+kube::ErrorKind classify_git_error(int rc, int error_class, std::string_view message) {
+  using kube::ErrorKind;
+  if (rc == GIT_EAUTH) return ErrorKind::kUnauthorized;
+  if (rc == GIT_ECERTIFICATE || error_class == GIT_ERROR_SSL) return ErrorKind::kTls;
+  if (error_class == GIT_ERROR_HTTP) {
+    const int status = git_http_status(message);
+    if (status == 401) return ErrorKind::kUnauthorized;
+    if (status == 403) return ErrorKind::kForbidden;
+    if (status == 404) return ErrorKind::kNotFound;
+    if (status == 429 || status >= 500) return ErrorKind::kTransient;
+    return ErrorKind::kTransport;
+  }
+  if (error_class == GIT_ERROR_NET || error_class == GIT_ERROR_SSH || error_class == GIT_ERROR_OS) return ErrorKind::kTransport;
+  return ErrorKind::kOther;
+}
+
+}  // namespace pave::statestore
