@@ -98,7 +98,9 @@ std::unique_ptr<ResourceControllers> add_controllers(kube::Manager& manager, Sta
                                        std::pair{"BucketStateStore", api::bucket_state_stores()}}) {
     kube::Informer& stores = manager.informer(resource);
     auto reconciler = std::make_shared<StateStoreReconciler>(client, kind, stores, registry, manager.events(), options.cache_dir);
-    kube::Controller& c = manager.add_controller(std::string(kind), reconciler, {.workers = 1});
+    // Two workers: one store's slow clone does not hold up another's.
+    kube::Controller& c = manager.add_controller(std::string(kind), reconciler, {.workers = 2});
+    reconciler->set_wake(c.enqueuer());
     c.watch(stores);
     c.watch_mapped(secrets, [reconciler](const kube::Json& s) { return reconciler->stores_using(s); });
     destination_controller.watch_mapped(stores, [destination](const kube::Json& s) { return destination->destinations_using(s); });

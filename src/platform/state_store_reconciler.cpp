@@ -15,6 +15,12 @@ using kube::Json;
 namespace ss = api::state_store;
 
 constexpr auto kRetryAfter = std::chrono::seconds(15);
+// How soon to look again while the last writer closes, should its wake-up be missed.
+constexpr auto kWhileClosing = std::chrono::seconds(5);
+// A private CA for an https store, in the store's Secret under the key Flux's sources use for the same
+// purpose, so one Secret serves Pave and the Flux on a destination. Kratix has no such key: it turns
+// verification off for Git instead.
+constexpr const char* kCaBundleKey = "ca.crt";
 
 std::string secret_value(const Json& secret, const char* key) {
   auto data = secret.value("data", Json::object());
@@ -55,7 +61,7 @@ std::vector<kube::Request> StateStoreReconciler::stores_using(const Json& secret
 kube::Result<kube::ReconcileResult> StateStoreReconciler::reconcile(const kube::Request& request) {
   kube::ObjectPtr store = stores_.store().get(request.key());
   if (!store) {
-    registry_.erase(kind_, request.name);
+    registry_.retire(kind_, request.name);
     return kube::ReconcileResult{};
   }
   const SecretRef ref = secret_ref(*store);
@@ -64,7 +70,7 @@ kube::Result<kube::ReconcileResult> StateStoreReconciler::reconcile(const kube::
   if (needs_secret) {
     auto fetched = client_.get(kube::resources::secrets(), ref.namespace_, ref.name);
     if (kube::is_not_found(fetched)) {
-      registry_.erase(kind_, request.name);
+      registry_.retire(kind_, request.name);
       if (auto s = report(*store, false, ss::kReasonSecretNotFound,
                           "Secret " + ref.name + " not found in namespace " + ref.namespace_); !s) {
         return std::unexpected(s.error());
@@ -77,9 +83,16 @@ kube::Result<kube::ReconcileResult> StateStoreReconciler::reconcile(const kube::
   // Reopen only when the store or its Secret changed since the writer was opened.
   const std::string version = std::to_string(kube::meta::generation(*store)) + "/" + kube::meta::resource_version(secret);
   if (registry_.version(kind_, request.name) != version || !registry_.get(kind_, request.name)) {
+    // The last writer first writes what it holds and lets go of the store's cache directory, on a thread
+    // of its own; its closing wakes this store again.
+    if (registry_.get(kind_, request.name)) {
+      registry_.retire(kind_, request.name, [wake = wake_, request] {
+        if (wake) wake(request);
+      });
+    }
+    if (registry_.closing(kind_, request.name)) return kube::ReconcileResult{.requeue_after = kWhileClosing};
     auto writer = open_writer(*store, secret);
     if (!writer) {
-      registry_.erase(kind_, request.name);
       if (auto s = report(*store, false, writer.error().reason, writer.error().message); !s) return std::unexpected(s.error());
       return kube::ReconcileResult{.requeue_after = kRetryAfter};
     }
@@ -108,6 +121,7 @@ std::expected<std::shared_ptr<statestore::Writer>, StateStoreReconciler::Failure
     } else {
       c.username = secret_value(secret, "username");
       c.password = secret_value(secret, "password");
+      c.ca_bundle = secret_value(secret, kCaBundleKey);
     }
     // Each store has its own clone, even when two name the same repository.
     auto writer = statestore::GitWriter::open(c, cache_dir_ + "/git/" + kube::meta::name(store));
@@ -123,7 +137,8 @@ std::expected<std::shared_ptr<statestore::Writer>, StateStoreReconciler::Failure
   statestore::BucketConfig c{.endpoint = spec.value("endpoint", ""), .bucket = spec.value("bucketName", ""),
                              .path = spec.value("path", ""), .insecure = spec.value("insecure", false),
                              .access_key_id = secret_value(secret, "accessKeyID"),
-                             .secret_access_key = secret_value(secret, "secretAccessKey")};
+                             .secret_access_key = secret_value(secret, "secretAccessKey"),
+                             .ca_bundle = secret_value(secret, kCaBundleKey)};
   // Opening a bucket writer lists the bucket with the credentials: that is the permission check.
   auto writer = statestore::BucketWriter::open(c);
   if (!writer) return std::unexpected(Failure{ss::kReasonPermissions, ss::kPermissionsPrefix + writer.error().message});

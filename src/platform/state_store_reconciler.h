@@ -4,6 +4,7 @@
 // writer is reopened when the store's generation or its Secret changes.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "kube/event_recorder.h"
@@ -18,6 +19,9 @@ class StateStoreReconciler : public kube::Reconciler {
   // kind is "GitStateStore" or "BucketStateStore"; stores is the informer of that kind.
   StateStoreReconciler(kube::Client client, std::string kind, const kube::Informer& stores, StateStoreRegistry& registry,
                        kube::EventRecorder& events, std::string cache_dir);
+
+  // How a store is brought back once its last writer has closed: the controller's enqueuer.
+  void set_wake(std::function<void(const kube::Request&)> wake) { wake_ = std::move(wake); }
 
   kube::Result<kube::ReconcileResult> reconcile(const kube::Request& request) override;
 
@@ -39,6 +43,7 @@ class StateStoreReconciler : public kube::Reconciler {
   StateStoreRegistry& registry_;
   kube::EventRecorder& events_;
   const std::string cache_dir_;
+  std::function<void(const kube::Request&)> wake_;
 };
 
 }  // namespace pave::platform

@@ -11,13 +11,16 @@ BatchQueue::BatchQueue(WriteBatch write) : write_(std::move(write)) {
   thread_ = std::thread([this] { run(); });
 }
 
-BatchQueue::~BatchQueue() {
+BatchQueue::~BatchQueue() { close(); }
+
+void BatchQueue::close() {
   {
     std::lock_guard lock(mu_);
     stopping_ = true;
   }
   cv_.notify_all();
-  thread_.join();
+  std::lock_guard join(join_mu_);
+  if (thread_.joinable()) thread_.join();
 }
 
 void BatchQueue::submit(Change change, Writer::OnWritten on_written) {
@@ -26,7 +29,12 @@ void BatchQueue::submit(Change change, Writer::OnWritten on_written) {
     return;
   }
   {
-    std::lock_guard lock(mu_);
+    std::unique_lock lock(mu_);
+    if (stopping_) {
+      lock.unlock();
+      on_written(std::unexpected(kube::make_error(kube::ErrorKind::kTransient, "the state store's writer was closed (replaced or removed)")));
+      return;
+    }
     pending_.push_back({.change = std::move(change), .done = std::move(on_written)});
   }
   cv_.notify_all();

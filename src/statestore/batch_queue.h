@@ -20,12 +20,17 @@ class BatchQueue {
   using WriteBatch = std::function<std::vector<kube::Result<WriteResult>>(const std::vector<const Change*>&)>;
 
   explicit BatchQueue(WriteBatch write);
-  // Writes what is pending, then stops the thread.
+  // Closes it.
   ~BatchQueue();
   BatchQueue(const BatchQueue&) = delete;
   BatchQueue& operator=(const BatchQueue&) = delete;
 
+  // A change submitted after close() fails at once (kTransient: the caller may retry with the store's
+  // next writer).
   void submit(Change change, Writer::OnWritten on_written);
+
+  // Writes what is pending and stops the thread; returns once the last batch is written.
+  void close();
 
  private:
   struct Pending {
@@ -39,6 +44,7 @@ class BatchQueue {
   std::condition_variable cv_;
   std::deque<Pending> pending_;
   bool stopping_ = false;
+  std::mutex join_mu_;  // close() may be called from two threads (a retiring writer's and its destructor)
   std::thread thread_;
 };
 

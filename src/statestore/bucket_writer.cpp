@@ -357,6 +357,8 @@ kube::Result<std::unique_ptr<BucketWriter>> BucketWriter::open(BucketConfig conf
 
 void BucketWriter::submit(Change change, OnWritten on_written) { queue_.submit(std::move(change), std::move(on_written)); }
 
+void BucketWriter::close() { queue_.close(); }
+
 kube::Result<std::optional<std::string>> BucketWriter::read_file(const std::string& path) {
   if (!contained_path(path)) return std::unexpected(kube::make_error(ErrorKind::kInvalid, "path leaves the state store"));
   const std::string key = store_path(impl_->config.path, path);

@@ -41,6 +41,7 @@ class BucketWriter : public Writer {
   using Writer::submit;
   void submit(Change change, OnWritten on_written) override;
   kube::Result<std::optional<std::string>> read_file(const std::string& path) override;
+  void close() override;
 
   // Objects under a prefix (relative to the store's path), every page.
   kube::Result<std::vector<ObjectInfo>> list(const std::string& prefix);

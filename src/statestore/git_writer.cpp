@@ -80,10 +80,17 @@ struct GitWriter::Impl {
 
   std::mutex repo_mu;      // libgit2 objects are used by one thread at a time
 
-  ~Impl() {
+  ~Impl() { release(); }
+
+  // Packs what is only in memory and closes the repository: the cache directory is then whole on disk
+  // and free for the store's next writer.
+  void release() {
     if (repo && mempack && unpersisted_batches > 0) persist_objects();
     if (remote) git_remote_free(remote);
     if (repo) git_repository_free(repo);
+    remote = nullptr;
+    repo = nullptr;
+    mempack = nullptr;
   }
 
   static int credentials(git_credential** out, const char* url, const char* username_from_url, unsigned int allowed,
@@ -436,9 +443,16 @@ kube::Result<std::unique_ptr<GitWriter>> GitWriter::open(GitConfig config, const
 
 void GitWriter::submit(Change change, OnWritten on_written) { queue_.submit(std::move(change), std::move(on_written)); }
 
+void GitWriter::close() {
+  queue_.close();
+  std::lock_guard lock(impl_->repo_mu);
+  impl_->release();
+}
+
 kube::Result<std::optional<std::string>> GitWriter::read_file(const std::string& path) {
   if (!contained_path(path)) return std::unexpected(kube::make_error(ErrorKind::kInvalid, "path leaves the state store"));
   std::lock_guard lock(impl_->repo_mu);
+  if (!impl_->repo) return std::unexpected(kube::make_error(ErrorKind::kTransient, "the state store's writer was closed"));
   if (!impl_->has_tip) return std::optional<std::string>{};
   Commit commit;
   Tree tree;
@@ -457,6 +471,7 @@ kube::Result<std::optional<std::string>> GitWriter::read_file(const std::string&
 
 kube::Status GitWriter::check_permissions() {
   std::lock_guard lock(impl_->repo_mu);
+  if (!impl_->repo) return std::unexpected(kube::make_error(ErrorKind::kTransient, "the state store's writer was closed"));
   if (!impl_->has_tip) return {};  // an empty repository: the first write proves it
   auto pushed = impl_->push(impl_->tip);
   if (!pushed) return std::unexpected(pushed.error());

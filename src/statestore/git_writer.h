@@ -35,6 +35,7 @@ class GitWriter : public Writer {
   using Writer::submit;
   void submit(Change change, OnWritten on_written) override;
   kube::Result<std::optional<std::string>> read_file(const std::string& path) override;
+  void close() override;
 
   // Pushes the current tip again (a no-op push), proving the credentials may write.
   kube::Status check_permissions();

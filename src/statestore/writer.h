@@ -55,6 +55,11 @@ class Writer {
 
   // A file's content as the store has it now, or nothing if there is no such file.
   virtual kube::Result<std::optional<std::string>> read_file(const std::string& path) = 0;
+
+  // Writes what is pending, then lets go of everything the writer holds (a Git writer its cache
+  // directory, which the store's next writer may then open). Later submits fail with kTransient, later
+  // reads with an error. May block for as long as the last write takes.
+  virtual void close() {}
 };
 
 // Whether a path from a user-controlled name stays inside the store: relative, no ".." segment, not empty.

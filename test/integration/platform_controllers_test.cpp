@@ -7,125 +7,18 @@
 #include <filesystem>
 #include <fstream>
 
-#include "kube/manager.h"
-#include "api/kratix.h"
-#include "platform/controllers.h"
 #include "statestore/bucket_writer.h"
-#include "statestore/layout.h"
-#include "support/cluster_environment.h"
-#include "support/git_server.h"
-#include "support/s3_server.h"
+#include "support/platform_fixture.h"
 
 namespace pave::platform {
 namespace {
-
-using namespace std::chrono_literals;
-using testing::eventually;
-
-class PlatformControllers : public testing::ClusterTest {
- protected:
-  void SetUp() override {
-    ClusterTest::SetUp();
-    auto crds = cluster().kubectl({"apply", "-f", PAVE_CRD_DIR});
-    ASSERT_TRUE(crds.ok()) << crds.err;
-    ASSERT_TRUE(cluster().kubectl({"wait", "--for=condition=Established", "crd/gitstatestores.platform.kratix.io",
-                                   "crd/bucketstatestores.platform.kratix.io", "crd/destinations.platform.kratix.io",
-                                   "crd/workplacements.platform.kratix.io", "crd/works.platform.kratix.io", "crd/promises.platform.kratix.io",
-                                   "--timeout=60s"}).ok());
-    auto config = kube::load_kubeconfig({.paths = {cluster().kubeconfig}}).value();
-    client_.emplace(kube::make_client(config).value());
-    cache_.emplace(base::TempDir::create("statestore-cache").value());
-    start_controllers();
-  }
-  virtual ControllerOptions controller_options() const { return {}; }
-  // As `pave controller` starting: a manager, a registry with no store opened yet, every controller.
-  void start_controllers() {
-    registry_ = std::make_unique<StateStoreRegistry>();
-    manager_ = std::make_unique<kube::Manager>(*client_, kube::ManagerOptions{.name = "state-stores",
-        .events = {.reporting_controller = "platform.kratix.io/pave", .reporting_instance = "test"}});
-    ControllerOptions options = controller_options();
-    options.cache_dir = cache_->path().string();
-    options.secret_namespace = ns();
-    workflows_ = add_controllers(*manager_, *registry_, options);
-    runner_ = std::thread([this] { manager_->run(); });
-  }
-  void stop_controllers() {
-    if (manager_) manager_->stop();
-    if (runner_.joinable()) runner_.join();
-    registry_.reset();  // as in main(): writers go before the manager
-    workflows_.reset();
-    manager_.reset();
-  }
-  void TearDown() override {
-    stop_controllers();
-    ClusterTest::TearDown();
-  }
-  std::string ready(const std::string& kind, const std::string& name, const std::string& field) {
-    return cluster().kubectl({"get", kind, name, "-o", "jsonpath={.status.conditions[?(@.type==\"Ready\")]." + field + "}"}).out;
-  }
-  void secret(const std::string& name, std::map<std::string, std::string> data) {
-    std::vector<std::string> args{"create", "secret", "generic", name, "--dry-run=client", "-o", "yaml"};
-    for (const auto& [k, v] : data) args.push_back("--from-literal=" + k + "=" + v);
-    auto yaml = kubectl(args).out;
-    ASSERT_TRUE(kubectl({"apply", "-f", "-"}, yaml).ok());
-  }
-
-  // A Git server with a repository "state", a GitStateStore on it (named git-<namespace>) and a Destination
-  // (labelled suite=<namespace>) at path in it, Ready.
-  void git_destination(std::optional<testing::GitServer>& server, const std::string& dest, const std::string& path) {
-    auto started = testing::GitServer::start("kratix", "s3cr3t");
-    ASSERT_TRUE(started.has_value()) << started.error();
-    server.emplace(std::move(*started));
-    const std::string url = server->create_repo("state"), store = "git-" + ns();
-    secret("git-creds", {{"username", "kratix"}, {"password", "s3cr3t"}});
-    ASSERT_TRUE(cluster().kubectl({"apply", "-f", "-"}, "apiVersion: platform.kratix.io/v1alpha1\nkind: GitStateStore\n"
-        "metadata: {name: " + store + "}\nspec:\n  url: " + url + "\n  secretRef: {name: git-creds, namespace: " + ns() + "}\n"
-        "---\napiVersion: platform.kratix.io/v1alpha1\nkind: Destination\nmetadata: {name: " + dest + ", labels: {suite: " + ns() +
-        "}}\nspec: {path: " + path + ", stateStoreRef: {kind: GitStateStore, name: " + store + "}}\n").ok());
-    ASSERT_TRUE(eventually([&] { return ready("destination", dest, "status") == "True"; }, 30s));
-  }
-  // A resource Work for promise redis (unless labels say otherwise), one workload group selecting
-  // suite=<namespace>, one ConfigMap.
-  std::string resource_work(const std::string& name, const std::string& resource, const std::string& labels = "{}",
-                            const std::string& promise = "redis") {
-    return "apiVersion: platform.kratix.io/v1alpha1\nkind: Work\nmetadata: {name: " + name + ", labels: " + labels +
-           "}\nspec:\n  promiseName: " + promise + "\n  resourceName: " + resource +
-           "\n  workloadGroups:\n  - id: 5058f1af8388633f609cadb75a75dc9d\n    directory: .\n"
-           "    destinationSelectors: [{source: promise, matchLabels: {suite: " + ns() + "}}]\n"
-           "    workloads: [{filepath: cm.yaml, content: \"" + statestore::encode_workload_content("kind: ConfigMap\n") + "\"}]\n";
-  }
-
-  // A WorkPlacement made by hand (not by the scheduler) with one workload, content already encoded.
-  static std::string work_placement(const std::string& name, const std::string& dest, const std::string& pipeline,
-                                    const std::string& promise, const std::string& resource, const std::string& filepath,
-                                    const std::string& content) {
-    return "apiVersion: platform.kratix.io/v1alpha1\nkind: WorkPlacement\nmetadata:\n  name: " + name +
-           "\n  labels: {kratix.io/pipeline-name: " + pipeline + "}\nspec:\n  targetDestinationName: " + dest +
-           "\n  promiseName: " + promise + "\n  resourceName: " + resource + "\n  id: 5058f1af8388633f609cadb75a75dc9d\n"
-           "  workloads:\n  - {filepath: " + filepath + ", content: \"" + content + "\"}\n";
-  }
-
-  std::optional<kube::Client> client_;
-  std::optional<base::TempDir> cache_;
-  std::unique_ptr<StateStoreRegistry> registry_;
-  std::unique_ptr<kube::Manager> manager_;
-  std::unique_ptr<ResourceControllers> workflows_;
-  std::thread runner_;
-};
 
 TEST_F(PlatformControllers, GitStateStoreIsReadyOnlyWithWorkingCredentials) {
   auto server = testing::GitServer::start("kratix", "s3cr3t");
   ASSERT_TRUE(server.has_value()) << server.error();
   const std::string url = server->create_repo("state");
   const std::string store = "git-" + ns();
-  ASSERT_TRUE(cluster().kubectl({"apply", "-f", "-"}, R"(
-apiVersion: platform.kratix.io/v1alpha1
-kind: GitStateStore
-metadata: {name: )" + store + R"(}
-spec:
-  url: )" + url + R"(
-  secretRef: {name: git-creds, namespace: )" + ns() + R"(}
-)").ok());
+  apply({git_store(store, url)});
 
   // No Secret yet.
   ASSERT_TRUE(eventually([&] { return ready("gitstatestore", store, "reason") == "SecretNotFound"; }, 30s));
@@ -160,16 +53,7 @@ TEST_F(PlatformControllers, BucketStateStoreChecksItsCredentialsWithTheServer) {
   ASSERT_TRUE(server.has_value()) << server.error();
   const std::string store = "bucket-" + ns();
   secret("s3-creds", {{"accessKeyID", testing::S3Server::kAccessKey}, {"secretAccessKey", "not-the-secret"}});
-  ASSERT_TRUE(cluster().kubectl({"apply", "-f", "-"}, R"(
-apiVersion: platform.kratix.io/v1alpha1
-kind: BucketStateStore
-metadata: {name: )" + store + R"(}
-spec:
-  endpoint: )" + server->endpoint() + R"(
-  bucketName: kratix
-  insecure: true
-  secretRef: {name: s3-creds, namespace: )" + ns() + R"(}
-)").ok());
+  apply({bucket_store(store, server->endpoint())});
   ASSERT_TRUE(eventually([&] { return ready("bucketstatestore", store, "reason") == "ErrorValidatingPermissions"; }, 30s));
   const std::string message = ready("bucketstatestore", store, "message");
   EXPECT_TRUE(message.starts_with("Error validating state store permissions: ")) << message;
@@ -187,20 +71,15 @@ TEST_F(PlatformControllers, DestinationWritesCanaryFilesAndReportsReadyWithKrati
   const std::string url = server->create_repo("state");
   const std::string store = "git-" + ns(), dest = "worker-" + ns();
   secret("git-creds", {{"username", "kratix"}, {"password", "s3cr3t"}});
-  auto destination = [&](const std::string& extra) {
-    return "apiVersion: platform.kratix.io/v1alpha1\nkind: Destination\nmetadata:\n  name: " + dest +
-           "\n  labels: {environment: dev}\nspec:\n  path: worker-1\n  stateStoreRef: {kind: GitStateStore, name: " + store +
-           "}\n" + extra;
-  };
+  const DestinationSpec spec{.path = "worker-1", .store = store, .labels = {{"environment", "dev"}}, .cleanup_all = true};
   // The Destination comes first: its store does not exist yet.
-  ASSERT_TRUE(cluster().kubectl({"apply", "-f", "-"}, destination("  cleanup: all\n")).ok());
+  apply({destination(dest, spec)});
   ASSERT_TRUE(eventually([&] { return ready("destination", dest, "reason") == "StateStoreNotFound"; }, 30s));
   EXPECT_EQ(ready("destination", dest, "message"), "GitStateStore/" + store + ": not found");
   EXPECT_EQ(cluster().kubectl({"get", "destination", dest, "-o", "jsonpath={.metadata.finalizers}"}).out,
             R"(["kratix.io/destination-cleanup"])") << "cleanup: all holds the Destination until it has cleaned up";
 
-  ASSERT_TRUE(cluster().kubectl({"apply", "-f", "-"}, "apiVersion: platform.kratix.io/v1alpha1\nkind: GitStateStore\n"
-      "metadata: {name: " + store + "}\nspec:\n  url: " + url + "\n  secretRef: {name: git-creds, namespace: " + ns() + "}\n").ok());
+  apply({git_store(store, url)});
   ASSERT_TRUE(eventually([&] { return ready("destination", dest, "reason") == "TestDocumentsWritten"; }, 30s))
       << ready("destination", dest, "reason") << ": " << ready("destination", dest, "message");
   EXPECT_EQ(ready("destination", dest, "message"), "Test documents written to State Store");
@@ -211,14 +90,16 @@ TEST_F(PlatformControllers, DestinationWritesCanaryFilesAndReportsReadyWithKrati
   EXPECT_EQ(subject.out, "Update from: kratix-canary\n");
 
   // initWorkloads disabled: the canary files go and the reason changes.
-  ASSERT_TRUE(cluster().kubectl({"apply", "-f", "-"}, destination("  cleanup: all\n  initWorkloads: {enabled: false}\n")).ok());
+  DestinationSpec without_canaries = spec;
+  without_canaries.init_workloads = false;
+  apply({destination(dest, without_canaries)});
   ASSERT_TRUE(eventually([&] { return ready("destination", dest, "reason") == "DestinationReady"; }, 30s));
   EXPECT_EQ(ready("destination", dest, "message"), "Destination is ready");
   clone = server->clone("state");
   EXPECT_FALSE(std::filesystem::exists(clone + "/worker-1/resources/kratix-canary-configmap.yaml"));
 
   // Back on, then deleted with cleanup: all: the files go, then the Destination.
-  ASSERT_TRUE(cluster().kubectl({"apply", "-f", "-"}, destination("  cleanup: all\n")).ok());
+  apply({destination(dest, spec)});
   ASSERT_TRUE(eventually([&] { return std::filesystem::exists(server->clone("state") + "/worker-1/dependencies/kratix-canary-namespace.yaml"); }, 30s));
   ASSERT_TRUE(cluster().kubectl({"delete", "destination", dest, "--wait=false"}).ok());
   EXPECT_TRUE(eventually([&] { return !cluster().kubectl({"get", "destination", dest}).ok(); }, 30s));
@@ -228,9 +109,7 @@ TEST_F(PlatformControllers, DestinationWritesCanaryFilesAndReportsReadyWithKrati
 
 TEST_F(PlatformControllers, ADestinationPathThatLeavesTheStoreIsReportedAndNotRetried) {
   const std::string dest = "outside-" + ns();
-  ASSERT_TRUE(cluster().kubectl({"apply", "-f", "-"}, "apiVersion: platform.kratix.io/v1alpha1\nkind: Destination\n"
-      "metadata: {name: " + dest + "}\nspec:\n  path: ../../outside\n  cleanup: all\n"
-      "  stateStoreRef: {kind: GitStateStore, name: none-such}\n").ok());
+  apply({destination(dest, {.path = "../../outside", .store = "none-such", .cleanup_all = true})});
   ASSERT_TRUE(eventually([&] { return ready("destination", dest, "reason") == "InvalidDestination"; }, 30s))
       << ready("destination", dest, "reason") << ": " << ready("destination", dest, "message");
   EXPECT_EQ(ready("destination", dest, "message"), "destination path \"../../outside\" cannot be used as a path segment");
@@ -268,12 +147,8 @@ TEST_F(PlatformControllers, WorkPlacementFilesReachTheRemoteInTheDestinationsLay
   const std::string url = server->create_repo("state");
   const std::string store = "git-" + ns(), nested = "nested-" + ns(), flat = "flat-" + ns();
   secret("git-creds", {{"username", "kratix"}, {"password", "s3cr3t"}});
-  ASSERT_TRUE(cluster().kubectl({"apply", "-f", "-"}, "apiVersion: platform.kratix.io/v1alpha1\nkind: GitStateStore\n"
-      "metadata: {name: " + store + "}\nspec:\n  url: " + url + "\n  secretRef: {name: git-creds, namespace: " + ns() + "}\n"
-      "---\napiVersion: platform.kratix.io/v1alpha1\nkind: Destination\nmetadata: {name: " + nested + "}\n"
-      "spec: {path: worker-1, stateStoreRef: {kind: GitStateStore, name: " + store + "}}\n"
-      "---\napiVersion: platform.kratix.io/v1alpha1\nkind: Destination\nmetadata: {name: " + flat + "}\n"
-      "spec: {path: worker-2, filepath: {mode: none}, stateStoreRef: {kind: GitStateStore, name: " + store + "}}\n").ok());
+  apply({git_store(store, url), destination(nested, {.path = "worker-1", .store = store}),
+         destination(flat, {.path = "worker-2", .store = store, .mode = "none"})});
   auto placement = [&](const std::string& name, const std::string& dest, const std::string& content) {
     return work_placement(name, dest, "instance-configure", "redis", "example", "redis.yaml", content);
   };
@@ -327,14 +202,10 @@ TEST_F(PlatformControllers, WorksAreScheduledToMatchingDestinationsAndReachTheir
   const std::string url = server->create_repo("state");
   const std::string store = "git-" + ns(), a = "dev-a-" + ns(), b = "dev-b-" + ns(), prod = "prod-" + ns();
   secret("git-creds", {{"username", "kratix"}, {"password", "s3cr3t"}});
-  auto destination = [&](const std::string& name, const std::string& env, const std::string& path) {
-    return "---\napiVersion: platform.kratix.io/v1alpha1\nkind: Destination\nmetadata: {name: " + name +
-           ", labels: {env: " + env + ", suite: " + ns() + "}}\nspec: {path: " + path +
-           ", stateStoreRef: {kind: GitStateStore, name: " + store + "}}\n";
+  auto labelled = [&](const std::string& name, const std::string& env, const std::string& path) {
+    return destination(name, {.path = path, .store = store, .labels = {{"env", env}, {"suite", ns()}}});
   };
-  ASSERT_TRUE(cluster().kubectl({"apply", "-f", "-"}, "apiVersion: platform.kratix.io/v1alpha1\nkind: GitStateStore\n"
-      "metadata: {name: " + store + "}\nspec:\n  url: " + url + "\n  secretRef: {name: git-creds, namespace: " + ns() + "}\n" +
-      destination(a, "dev", "a") + destination(b, "dev", "b") + destination(prod, "prod", "p")).ok());
+  apply({git_store(store, url), labelled(a, "dev", "a"), labelled(b, "dev", "b"), labelled(prod, "prod", "p")});
   const std::string content = statestore::encode_workload_content("kind: ConfigMap\n");
   auto work = [&](const std::string& name, const std::string& resource, const std::string& env) {
     return "apiVersion: platform.kratix.io/v1alpha1\nkind: Work\nmetadata: {name: " + name +
@@ -386,7 +257,7 @@ TEST_F(PlatformControllers, WorksAreScheduledToMatchingDestinationsAndReachTheir
   ASSERT_TRUE(eventually([&] { return work_status("waiting", "{.status.conditions[?(@.type==\"Ready\")].message}") == "Pending"; }, 30s));
   EXPECT_EQ(work_status("waiting", "{.status.conditions[?(@.type==\"ScheduleSucceeded\")].message}"),
             "No matching destination found for workloadGroups: [5058f1af8388633f609cadb75a75dc9d]");
-  ASSERT_TRUE(cluster().kubectl({"apply", "-f", "-"}, destination("qa-" + ns(), "qa", "q")).ok());
+  apply({labelled("qa-" + ns(), "qa", "q")});
   ASSERT_TRUE(eventually([&] { return work_status("waiting", "{.status.placements[0].destination}") == "qa-" + ns(); }, 30s));
 
   // Deleting a Work deletes its WorkPlacements, whose files go with them.
@@ -405,14 +276,9 @@ TEST_F(PlatformControllers, BucketAndAggregatedYamlDestinationsThroughTheControl
   const std::string gstore = "git-" + ns(), bstore = "s3-" + ns(), agg = "agg-" + ns(), bucket = "bucket-" + ns();
   secret("git-creds", {{"username", "kratix"}, {"password", "s3cr3t"}});
   secret("s3-creds", {{"accessKeyID", testing::S3Server::kAccessKey}, {"secretAccessKey", testing::S3Server::kSecret}});
-  ASSERT_TRUE(cluster().kubectl({"apply", "-f", "-"}, "apiVersion: platform.kratix.io/v1alpha1\nkind: GitStateStore\n"
-      "metadata: {name: " + gstore + "}\nspec: {url: " + url + ", secretRef: {name: git-creds, namespace: " + ns() + "}}\n"
-      "---\napiVersion: platform.kratix.io/v1alpha1\nkind: BucketStateStore\nmetadata: {name: " + bstore + "}\n"
-      "spec: {endpoint: \"" + s3->endpoint() + "\", bucketName: kratix, insecure: true, secretRef: {name: s3-creds, namespace: " + ns() + "}}\n"
-      "---\napiVersion: platform.kratix.io/v1alpha1\nkind: Destination\nmetadata: {name: " + agg + "}\n"
-      "spec: {path: agg, filepath: {mode: aggregatedYAML}, stateStoreRef: {kind: GitStateStore, name: " + gstore + "}}\n"
-      "---\napiVersion: platform.kratix.io/v1alpha1\nkind: Destination\nmetadata: {name: " + bucket + "}\n"
-      "spec: {path: worker-s3, stateStoreRef: {kind: BucketStateStore, name: " + bstore + "}}\n").ok());
+  apply({git_store(gstore, url), bucket_store(bstore, s3->endpoint()),
+         destination(agg, {.path = "agg", .store = gstore, .mode = "aggregatedYAML"}),
+         destination(bucket, {.path = "worker-s3", .store = bstore, .store_kind = "BucketStateStore"})});
   auto placement = [&](const std::string& name, const std::string& dest, const std::string& text) {
     return work_placement(name, dest, "configure", "app", name, "app.yaml", statestore::encode_workload_content(text));
   };
@@ -504,8 +370,7 @@ TEST_F(PlatformControllers, AResourceRequestSaysWhereItsWorksLanded) {
 TEST_F(PlatformControllers, AWorkPlacementTheApiServerRefusesIsReportedOnTheWork) {
   // Destination names may be 253 characters; WorkPlacements carry theirs in a label, which may hold 63.
   const std::string dest = "d" + std::string(70, 'x');
-  ASSERT_TRUE(cluster().kubectl({"apply", "-f", "-"}, "apiVersion: platform.kratix.io/v1alpha1\nkind: Destination\nmetadata: {name: " +
-      dest + ", labels: {suite: " + ns() + "}}\nspec: {path: long, stateStoreRef: {kind: GitStateStore, name: none}}\n").ok());
+  apply({destination(dest, {.path = "long", .store = "none", .labels = {{"suite", ns()}}})});
   ASSERT_TRUE(kubectl({"apply", "-f", "-"}, resource_work("refused", "r")).ok());
   auto condition = [&](const std::string& type, const std::string& field) {
     return kubectl({"get", "work", "refused", "-o", "jsonpath={.status.conditions[?(@.type==\"" + type + "\")]." + field + "}"}).out;
