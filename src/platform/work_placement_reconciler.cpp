@@ -177,10 +177,20 @@ kube::Result<kube::ReconcileResult> WorkPlacementReconciler::reconcile(const kub
     case Writes::State::kInFlight: return kube::ReconcileResult{};  // its result will wake us, then we look again
     case Writes::State::kNone: break;
   }
-  auto change = change_for(*wp, *layout, *writer, deleting);
-  if (!change) return finish(*wp, deleting, std::unexpected(change.error()));
+  if (layout->mode != statestore::FilepathMode::kAggregatedYAML) return submit(request, *wp, what, *layout, *writer, deleting);
+  std::lock_guard order(aggregate_mu_[std::hash<std::string>{}(layout->name) % aggregate_mu_.size()]);
+  return submit(request, *wp, what, *layout, *writer, deleting);
+}
+
+kube::Result<kube::ReconcileResult> WorkPlacementReconciler::submit(const kube::Request& request, const Json& wp,
+                                                                    const std::string& what,
+                                                                    const statestore::DestinationLayout& layout,
+                                                                    statestore::Writer& writer, bool deleting) {
+  auto change = change_for(wp, layout, writer, deleting);
+  if (!change) return finish(wp, deleting, std::unexpected(change.error()));
+  if (before_submit_) before_submit_(request);
   const uint64_t id = writes_->start(request.key(), what);
-  writer->submit(std::move(*change), [writes = std::weak_ptr<Writes>(writes_), request, id](kube::Result<statestore::WriteResult> r) {
+  writer.submit(std::move(*change), [writes = std::weak_ptr<Writes>(writes_), request, id](kube::Result<statestore::WriteResult> r) {
     if (auto w = writes.lock()) w->finish(request, id, std::move(r));
   });
   return kube::ReconcileResult{};

@@ -8,7 +8,9 @@
 // many WorkPlacements as are pending, not as many as there are workers.
 #pragma once
 
+#include <array>
 #include <functional>
+#include <mutex>
 #include <memory>
 
 #include "kube/event_recorder.h"
@@ -33,6 +35,10 @@ class WorkPlacementReconciler : public kube::Reconciler {
   // restores files changed behind Pave's back; 0 turns it off. 10 h unless set before starting.
   void set_rewrite_interval(std::chrono::milliseconds interval) { rewrite_after_ = interval; }
 
+  // For tests: called after a reconcile has built its change and before it submits it (the window in
+  // which another reconcile could overtake it).
+  void set_before_submit(std::function<void(const kube::Request&)> hook) { before_submit_ = std::move(hook); }
+
   kube::Result<kube::ReconcileResult> reconcile(const kube::Request& request) override;
 
   static constexpr const char* kDestinationIndex = "destination";
@@ -44,6 +50,8 @@ class WorkPlacementReconciler : public kube::Reconciler {
  private:
   kube::Result<statestore::Change> change_for(const kube::Json& wp, const statestore::DestinationLayout& layout,
                                               statestore::Writer& writer, bool removing);
+  kube::Result<kube::ReconcileResult> submit(const kube::Request& request, const kube::Json& wp, const std::string& what,
+                                             const statestore::DestinationLayout& layout, statestore::Writer& writer, bool deleting);
   kube::Result<kube::ReconcileResult> finish(const kube::Json& wp, bool deleting, const kube::Result<statestore::WriteResult>& written);
   kube::Status set_finalizers(const kube::Json& wp, const std::vector<std::string>& finalizers);
   kube::Status report(const kube::Json& wp, const kube::Result<statestore::WriteResult>& written);
@@ -56,6 +64,11 @@ class WorkPlacementReconciler : public kube::Reconciler {
   class Writes;                    // the writes submitted and not yet reported
   std::shared_ptr<Writes> writes_; // shared (weakly) with the writers' callbacks
   std::chrono::milliseconds rewrite_after_ = std::chrono::hours(10);
+  std::function<void(const kube::Request&)> before_submit_;
+  // An aggregatedYAML file is rebuilt from every placement on its Destination by whichever reconcile
+  // runs: building and submitting under one of these (by Destination) makes the order of submissions
+  // the order the cache was read in, so the last write is built from the newest placements.
+  std::array<std::mutex, 16> aggregate_mu_;
 };
 
 // A WorkPlacement as the layouts see it: names and decoded workloads.

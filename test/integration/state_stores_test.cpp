@@ -3,6 +3,14 @@
 // Real control plane, real Git servers (git-http-backend behind nginx, paused to hang a push).
 #include "support/platform_fixture.h"
 
+#include <atomic>
+#include <future>
+
+#include "kube/event_recorder.h"
+#include "kube/informer.h"
+#include "platform/work_placement_reconciler.h"
+#include "statestore/git_writer.h"
+
 namespace pave::platform {
 namespace {
 
@@ -111,6 +119,95 @@ TEST_F(StateStores, AnHttpsGitServerBehindAPrivateCaIsTrustedThroughTheStoresSec
       << ready("gitstatestore", store, "message");
   ASSERT_TRUE(eventually([&] { return ready("destination", dest, "reason") == "TestDocumentsWritten"; }, 30s));
   EXPECT_TRUE(std::filesystem::exists(server->clone("state") + "/ca/dependencies/kratix-canary-namespace.yaml"));
+}
+
+// The WorkPlacement reconciler driven by hand, with real informers, a real Git writer and a real server,
+// so a test can stop a reconcile between building its change and submitting it.
+class AggregatedYamlOrder : public testing::ClusterTest {
+ protected:
+  void SetUp() override {
+    ClusterTest::SetUp();
+    ASSERT_TRUE(cluster().kubectl({"apply", "-f", PAVE_CRD_DIR}).ok());
+    ASSERT_TRUE(cluster().kubectl({"wait", "--for=condition=Established", "crd/destinations.platform.kratix.io",
+                                   "crd/workplacements.platform.kratix.io", "--timeout=60s"}).ok());
+    client_.emplace(kube::make_client(kube::load_kubeconfig({.paths = {cluster().kubeconfig}}).value()).value());
+  }
+  std::optional<kube::Client> client_;
+};
+
+TEST_F(AggregatedYamlOrder, TheLastWriteOfTheAggregateIsBuiltFromTheNewestPlacements) {
+  auto server = testing::GitServer::start("kratix", "s3cr3t");
+  ASSERT_TRUE(server.has_value()) << server.error();
+  auto cache = base::TempDir::create("aggregate-order").value();
+  auto writer = statestore::GitWriter::open({.url = server->create_repo("state"), .username = "kratix", .password = "s3cr3t"},
+                                            cache.path().string());
+  ASSERT_TRUE(writer.has_value()) << writer.error().to_string();
+  StateStoreRegistry registry;
+  const std::string store = "agg-order-" + ns(), dest = "agg-order-" + ns();
+  registry.put("GitStateStore", store, "1", std::shared_ptr<statestore::Writer>(std::move(*writer)));
+  ASSERT_TRUE(cluster().kubectl({"apply", "-f", "-"}, destination_object(dest,
+      {.path = "agg", .store = store, .mode = "aggregatedYAML"}).dump()).ok());
+
+  kube::Informer placements(*client_, api::work_placements(), {.namespace_ = ns()});
+  placements.add_index(WorkPlacementReconciler::kDestinationIndex, WorkPlacementReconciler::destination_index());
+  kube::Informer destinations(*client_, api::destinations());
+  placements.start();
+  destinations.start();
+  ASSERT_TRUE(placements.wait_for_sync(30s) && destinations.wait_for_sync(30s));
+  kube::EventRecorder events(*client_, {.reporting_controller = "platform.kratix.io/pave", .reporting_instance = "test"});
+  WorkPlacementReconciler reconciler(*client_, placements, destinations, registry, events);
+
+  // Three placements on the Destination, each holding its deletion with the finalizer Pave gives it.
+  for (const std::string name : {"a", "b", "c"}) {
+    std::string kind = name;
+    kind[0] = static_cast<char>(std::toupper(kind[0]));
+    const kube::Json wp = {
+        {"apiVersion", "platform.kratix.io/v1alpha1"}, {"kind", "WorkPlacement"},
+        {"metadata", {{"name", name}, {"labels", {{"kratix.io/pipeline-name", "configure"}}},
+                      {"finalizers", {api::work_placement::kRepoCleanupFinalizer}}}},
+        {"spec", {{"targetDestinationName", dest}, {"promiseName", "app"}, {"resourceName", name},
+                  {"id", "5058f1af8388633f609cadb75a75dc9d"},
+                  {"workloads", {{{"filepath", "app.yaml"}, {"content", statestore::encode_workload_content("kind: " + kind)}}}}}}};
+    ASSERT_TRUE(client_->create(api::work_placements(), ns(), wp).has_value());
+  }
+  auto cached = [&](const std::string& name, bool deleting) {
+    return eventually([&] {
+      auto wp = placements.store().get(ns() + "/" + name);
+      return wp && (*wp)["metadata"].contains("deletionTimestamp") == deleting;
+    }, 10s);
+  };
+  for (const std::string name : {"a", "b", "c"}) ASSERT_TRUE(cached(name, false));
+  auto aggregate = [&] { return base::run({.argv = {"cat", server->clone("state") + "/agg/aggregated.yaml"}}).out; };
+  ASSERT_TRUE(reconciler.reconcile({ns(), "c"}).has_value());
+  ASSERT_TRUE(eventually([&] { return aggregate() == "kind: A\n---\nkind: B\n---\nkind: C"; }, 30s)) << aggregate();
+
+  // a goes; its reconcile builds the aggregate (b still in it) and, before it submits, b goes too and b's
+  // reconcile runs. Whichever order they reach the writer, the file must end with c alone.
+  std::atomic<bool> b_submitted = false;
+  std::future<kube::Result<kube::ReconcileResult>> b_reconcile;
+  reconciler.set_before_submit([&](const kube::Request& r) {
+    if (r.name == "b") {
+      b_submitted = true;
+      return;
+    }
+    if (r.name != "a") return;
+    ASSERT_TRUE(client_->remove(api::work_placements(), ns(), "b").has_value());
+    ASSERT_TRUE(cached("b", true));
+    b_reconcile = std::async(std::launch::async, [&] { return reconciler.reconcile({ns(), "b"}); });
+    // Give b every chance to overtake: up to 3 s (it cannot while a holds the Destination's order).
+    for (int i = 0; i < 300 && !b_submitted; ++i) std::this_thread::sleep_for(10ms);
+  });
+  ASSERT_TRUE(client_->remove(api::work_placements(), ns(), "a").has_value());
+  ASSERT_TRUE(cached("a", true));
+  ASSERT_TRUE(reconciler.reconcile({ns(), "a"}).has_value());
+  ASSERT_TRUE(b_reconcile.valid());
+  ASSERT_TRUE(b_reconcile.get().has_value());
+  EXPECT_TRUE(eventually([&] { return aggregate() == "kind: C"; }, 30s))
+      << "the aggregate kept a deleted placement's content:\n" << aggregate();
+  std::this_thread::sleep_for(2s);  // and stays so once every write is in
+  EXPECT_EQ(aggregate(), "kind: C");
+  registry.retire("GitStateStore", store);
+  kubectl({"patch", "workplacements", "a", "b", "c", "--type=merge", "-p", "{\"metadata\":{\"finalizers\":null}}"});
 }
 
 }  // namespace

@@ -38,6 +38,17 @@ struct DestinationSpec {
   std::optional<bool> init_workloads;
 };
 
+// A Destination object as a test describes it.
+inline kube::Json destination_object(const std::string& name, const DestinationSpec& d) {
+  kube::Json spec = {{"path", d.path}, {"stateStoreRef", {{"kind", d.store_kind}, {"name", d.store}}}};
+  if (!d.mode.empty()) spec["filepath"] = {{"mode", d.mode}};
+  if (d.cleanup_all) spec["cleanup"] = "all";
+  if (d.init_workloads) spec["initWorkloads"] = {{"enabled", *d.init_workloads}};
+  kube::Json metadata = {{"name", name}};
+  if (!d.labels.empty()) metadata["labels"] = d.labels;
+  return {{"apiVersion", "platform.kratix.io/v1alpha1"}, {"kind", "Destination"}, {"metadata", metadata}, {"spec", spec}};
+}
+
 class PlatformControllers : public testing::ClusterTest {
  protected:
   void SetUp() override {
@@ -109,15 +120,7 @@ class PlatformControllers : public testing::ClusterTest {
             {"spec", {{"endpoint", endpoint}, {"bucketName", bucket}, {"insecure", !tls},
                       {"secretRef", {{"name", secret_name}, {"namespace", ns()}}}}}};
   }
-  static kube::Json destination(const std::string& name, const DestinationSpec& d) {
-    kube::Json spec = {{"path", d.path}, {"stateStoreRef", {{"kind", d.store_kind}, {"name", d.store}}}};
-    if (!d.mode.empty()) spec["filepath"] = {{"mode", d.mode}};
-    if (d.cleanup_all) spec["cleanup"] = "all";
-    if (d.init_workloads) spec["initWorkloads"] = {{"enabled", *d.init_workloads}};
-    kube::Json metadata = {{"name", name}};
-    if (!d.labels.empty()) metadata["labels"] = d.labels;
-    return {{"apiVersion", "platform.kratix.io/v1alpha1"}, {"kind", "Destination"}, {"metadata", metadata}, {"spec", spec}};
-  }
+  static kube::Json destination(const std::string& name, const DestinationSpec& d) { return destination_object(name, d); }
 
   // A Git server with a repository "state", a GitStateStore on it (named git-<namespace>) and a Destination
   // (labelled suite=<namespace>) at path in it, Ready.
