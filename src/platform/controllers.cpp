@@ -90,9 +90,11 @@ std::unique_ptr<ResourceControllers> add_controllers(kube::Manager& manager, Sta
   placements.add_index(WorkPlacementReconciler::kDestinationIndex, WorkPlacementReconciler::destination_index());
   placements.add_index(WorkReconciler::kWorkIndex, WorkReconciler::work_index());
 
-  auto destination = std::make_shared<DestinationReconciler>(client, destinations, registry, manager.events());
+  auto destination = std::make_shared<DestinationReconciler>(client, destinations, placements, registry, manager.events());
   kube::Controller& destination_controller = manager.add_controller("destination", destination, {.workers = 2});
   destination_controller.watch(destinations);
+  // A Destination cleaning up (cleanup: all) waits for its WorkPlacements to go.
+  destination_controller.watch_mapped(placements, [destination](const kube::Json& wp) { return destination->deleting_destination_of(wp); });
 
   for (const auto& [kind, resource] : {std::pair{"GitStateStore", api::git_state_stores()},
                                        std::pair{"BucketStateStore", api::bucket_state_stores()}}) {

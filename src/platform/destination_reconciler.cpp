@@ -6,6 +6,7 @@
 #include "api/conditions.h"
 #include "api/kratix.h"
 #include "platform/finalizers.h"
+#include "platform/work_placement_reconciler.h"
 
 namespace pave::platform {
 namespace {
@@ -29,8 +30,26 @@ StoreRef store_ref(const Json& destination) {
 }  // namespace
 
 DestinationReconciler::DestinationReconciler(kube::Client client, const kube::Informer& destinations,
-                                             StateStoreRegistry& registry, kube::EventRecorder& events)
-    : client_(std::move(client)), destinations_(destinations), registry_(registry), events_(events) {}
+                                             const kube::Informer& placements, StateStoreRegistry& registry,
+                                             kube::EventRecorder& events)
+    : client_(std::move(client)), destinations_(destinations), placements_(placements), registry_(registry), events_(events) {}
+
+std::vector<kube::Request> DestinationReconciler::deleting_destination_of(const Json& work_placement) const {
+  const std::string name = kube::child(work_placement, "spec").value("targetDestinationName", "");
+  kube::ObjectPtr dest = destinations_.store().get(name);
+  if (!dest || !(*dest)["metadata"].contains("deletionTimestamp")) return {};
+  return {{"", name}};
+}
+
+kube::Result<bool> DestinationReconciler::placements_gone(const Json& destination) {
+  const auto placements = placements_.store().by_index(WorkPlacementReconciler::kDestinationIndex, kube::meta::name(destination));
+  for (const auto& wp : placements) {
+    if ((*wp)["metadata"].contains("deletionTimestamp")) continue;
+    auto removed = client_.remove(api::work_placements(), kube::meta::namespace_of(*wp), kube::meta::name(*wp));
+    if (!removed && !kube::is_not_found(removed)) return std::unexpected(removed.error());
+  }
+  return placements.empty();
+}
 
 std::optional<statestore::DestinationLayout> DestinationReconciler::layout_of(const Json& destination) {
   const Json& spec = kube::child(destination, "spec");
@@ -108,6 +127,12 @@ kube::Result<kube::ReconcileResult> DestinationReconciler::reconcile(const kube:
     return kube::ReconcileResult{.requeue_after = kRetryAfter};
   }
 
+  if (deleting) {
+    // Each WorkPlacement takes its own files out as it goes; their going wakes this Destination.
+    auto gone = placements_gone(*dest);
+    if (!gone) return std::unexpected(gone.error());
+    if (!*gone) return kube::ReconcileResult{.requeue_after = kRetryAfter};
+  }
   const bool enabled = !deleting && dest->value("spec", Json::object()).value("initWorkloads", Json::object()).value("enabled", true);
   auto canary = statestore::canary_change(*layout, enabled);
   if (!canary) return std::unexpected(canary.error());

@@ -121,6 +121,38 @@ TEST_F(StateStores, AnHttpsGitServerBehindAPrivateCaIsTrustedThroughTheStoresSec
   EXPECT_TRUE(std::filesystem::exists(server->clone("state") + "/ca/dependencies/kratix-canary-namespace.yaml"));
 }
 
+TEST_F(StateStores, CleanupAllTakesTheDestinationsWorkPlacementsAndTheirFilesWithIt) {
+  auto server = testing::GitServer::start("kratix", "s3cr3t");
+  ASSERT_TRUE(server.has_value()) << server.error();
+  secret("git-creds", {{"username", "kratix"}, {"password", "s3cr3t"}});
+  const std::string store = "cleanup-" + ns(), doomed = "doomed-" + ns(), kept = "kept-" + ns();
+  apply({git_store(store, server->create_repo("state")),
+         destination(doomed, {.path = "doomed", .store = store, .labels = {{"suite", ns()}, {"fate", "doomed"}}, .cleanup_all = true}),
+         destination(kept, {.path = "kept", .store = store, .labels = {{"fate", "kept"}}})});
+  ASSERT_TRUE(eventually([&] { return ready("destination", doomed, "status") == "True" && ready("destination", kept, "status") == "True"; }, 30s));
+  // Two resource Works, both placed on the doomed Destination (the only one matching suite=<ns>).
+  ASSERT_TRUE(kubectl({"apply", "-f", "-"}, resource_work("w1", "r1") + "---\n" + resource_work("w2", "r2")).ok());
+  auto placements_on = [&](const std::string& dest) {
+    return kubectl({"get", "workplacements", "-l", "kratix.io/targetDestinationName=" + dest, "-o", "name"}).out;
+  };
+  ASSERT_TRUE(eventually([&] {
+    return kubectl({"get", "workplacements", "-o", "jsonpath={.items[*].status.conditions[?(@.type==\"Ready\")].status}"}).out == "True True";
+  }, 60s));
+  const std::string resources = "/doomed/resources/" + ns() + "/redis/";
+  std::string clone = server->clone("state");
+  ASSERT_TRUE(std::filesystem::exists(clone + resources + "r1"));
+  ASSERT_TRUE(std::filesystem::exists(clone + resources + "r2"));
+
+  ASSERT_TRUE(cluster().kubectl({"delete", "destination", doomed, "--wait=false"}).ok());
+  ASSERT_TRUE(eventually([&] { return !cluster().kubectl({"get", "destination", doomed}).ok(); }, 60s))
+      << "the Destination is held: " << placements_on(doomed);
+  EXPECT_EQ(placements_on(doomed), "") << "its WorkPlacements went with it";
+  clone = server->clone("state");
+  EXPECT_FALSE(std::filesystem::exists(clone + "/doomed")) << "every file under the Destination's path is gone";
+  EXPECT_TRUE(std::filesystem::exists(clone + "/kept/dependencies/kratix-canary-namespace.yaml")) << "another Destination's stay";
+  kubectl({"delete", "works", "--all", "--wait=false"});
+}
+
 // The WorkPlacement reconciler driven by hand, with real informers, a real Git writer and a real server,
 // so a test can stop a reconcile between building its change and submitting it.
 class AggregatedYamlOrder : public testing::ClusterTest {
