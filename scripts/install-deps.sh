@@ -9,7 +9,7 @@ packages=(
   # C++ libraries (see README.md's dependency table)
   libcurl4-openssl-dev nlohmann-json3-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev
   prometheus-cpp-dev libssl-dev libgit2-dev libgtest-dev libgmock-dev googletest libbenchmark-dev
-  librapidcheck-dev libcpp-httplib-dev zlib1g-dev
+  librapidcheck-dev libcpp-httplib-dev zlib1g-dev libpugixml-dev
   # tools used by scripts and tests
   procps psmisc curl
   # containers for the pod runner: podman with runc (crun cannot run on these hosts' cgroup v1 hybrid)

@@ -1,4 +1,4 @@
-// BucketWriter writes a bucket state store (S3 or compatible) through libcurl's AWS Signature V4.
+// BucketWriter writes a bucket state store (S3 or compatible) through an S3Client.
 //
 // Each change lists the objects under its replaced directories once, deletes those not rewritten, and
 // PUTs only files whose content differs from what the bucket holds (the ETag of a single-part upload is
@@ -11,30 +11,15 @@
 #include <memory>
 
 #include "statestore/batch_queue.h"
+#include "statestore/s3_client.h"
 #include "statestore/writer.h"
 
 namespace pave::statestore {
 
-struct BucketConfig {
-  std::string endpoint;          // host[:port], no scheme (BucketStateStore spec.endpoint)
-  std::string bucket;
-  std::string path;              // prefix inside the bucket
-  bool insecure = false;         // http instead of https
-  std::string access_key_id;
-  std::string secret_access_key;
-  std::string region = "us-east-1";
-  std::string ca_bundle;         // PEM: CAs trusted for https besides the system's
-};
-
-// One object as a listing shows it.
-struct ObjectInfo {
-  std::string key;
-  std::string etag;  // without quotes
-};
-
 class BucketWriter : public Writer {
  public:
-  // Checks the bucket can be listed with the credentials, then starts the writer thread.
+  // Checks the bucket can be listed with the credentials and written (Kratix's multipart check), then
+  // starts the writer thread.
   static kube::Result<std::unique_ptr<BucketWriter>> open(BucketConfig config);
   ~BucketWriter() override;
 
@@ -59,8 +44,5 @@ class BucketWriter : public Writer {
 // Whether no two changes touch the same key, or a key under another's replaced directory: then they can
 // be written in any order, or at once.
 bool independent(const std::vector<const Change*>& changes);
-
-// Parses a ListObjectsV2 response: the objects, and the continuation token when truncated.
-std::vector<ObjectInfo> parse_list_objects(const std::string& xml, std::string* next_token);
 
 }  // namespace pave::statestore

@@ -1,5 +1,7 @@
 #include "support/git_server.h"
 
+#include "support/test_certs.h"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -51,15 +53,7 @@ std::expected<GitServer, std::string> GitServer::start(const std::string& user, 
   auto htpasswd = base::run({.argv = {"htpasswd", "-bc", d + "/htpasswd", user, password}});
   if (!htpasswd.ok()) return std::unexpected("htpasswd: " + htpasswd.err);
 
-  // A CA and a server certificate for localhost (libgit2 with mbedTLS matches DNS names, not IPs).
-  const std::string ssl = "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=git-test-ca "
-                          "-keyout " + d + "/ca.key -out " + d + "/ca.crt 2>/dev/null && "
-                          "openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=localhost "
-                          "-keyout " + d + "/tls.key -out " + d + "/tls.csr 2>/dev/null && "
-                          "printf 'subjectAltName=DNS:localhost,IP:127.0.0.1' > " + d + "/san.ext && "
-                          "openssl x509 -req -in " + d + "/tls.csr -CA " + d + "/ca.crt -CAkey " + d + "/ca.key "
-                          "-CAcreateserial -days 2 -extfile " + d + "/san.ext -out " + d + "/tls.crt 2>/dev/null";
-  if (auto made = base::run({.argv = {"sh", "-c", ssl}}); !made.ok()) return std::unexpected("openssl: " + made.err);
+  if (auto certs = make_test_certificates(d); !certs) return std::unexpected(certs.error());
 
   auto fcgi = base::Child::spawn({"fcgiwrap", "-c", "4", "-s", "unix:" + d + "/fcgiwrap.sock"}, {}, d + "/fcgiwrap.log");
   if (!fcgi) return std::unexpected(fcgi.error());

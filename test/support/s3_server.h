@@ -13,11 +13,14 @@ namespace pave::testing {
 
 class S3Server {
  public:
-  static std::expected<S3Server, std::string> start(const std::string& bucket);
+  // With tls, the server speaks https only, with a certificate signed by ca_file()'s CA.
+  static std::expected<S3Server, std::string> start(const std::string& bucket, bool tls = false);
   S3Server(S3Server&&) noexcept = default;
   ~S3Server();
 
   std::string endpoint() const { return "127.0.0.1:" + std::to_string(port_); }
+  std::string ca_file() const { return dir_->path().string() + "/ca.crt"; }
+  std::string ca_pem() const;  // ca_file()'s content
   static constexpr const char* kAccessKey = "S3RVER";
   static constexpr const char* kSecret = "S3RVER";
 

@@ -1,11 +1,14 @@
 // Starts s3rver (which verifies AWS Signature V4) on loopback for Pave's tests and prints one line:
 //   READY port=PORT
-// Usage: node server.js DIR BUCKET   (s3rver's one credential pair is S3RVER / S3RVER)
+// Usage: node server.js DIR BUCKET [TLS_KEY TLS_CERT]   (s3rver's one credential pair is S3RVER / S3RVER;
+// with a key and certificate it serves https only)
 // Stops when its standard input closes or on SIGTERM.
 'use strict';
 const S3rver = require('@20minutes/s3rver');
 
-const [dir, bucket] = process.argv.slice(2);
+const fs = require('node:fs');
+
+const [dir, bucket, tlsKey, tlsCert] = process.argv.slice(2);
 if (!dir || !bucket) {
   console.error('usage: node server.js DIR BUCKET');
   process.exit(2);
@@ -19,6 +22,7 @@ const server = new S3rver({
   allowMismatchedSignatures: false,
   resetOnClose: false,
   vhostBuckets: false,
+  ...(tlsKey && tlsCert ? { key: fs.readFileSync(tlsKey), cert: fs.readFileSync(tlsCert) } : {}),
 });
 server.run().then(({ port }) => {
   process.stdout.write(`READY port=${port}\n`);

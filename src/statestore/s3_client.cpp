@@ -1,0 +1,212 @@
+#include "statestore/s3_client.h"
+
+#include <curl/curl.h>
+#include <openssl/evp.h>
+
+#include <cctype>
+#include <set>
+
+#include "base/encoding.h"
+
+namespace pave::statestore {
+namespace {
+
+using kube::ErrorKind;
+
+std::string sha256_hex(std::string_view data) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), out, &len, EVP_sha256(), nullptr);
+  static const char* hex = "0123456789abcdef";
+  std::string s;
+  for (unsigned int i = 0; i < len; ++i) {
+    s += hex[out[i] >> 4];
+    s += hex[out[i] & 15];
+  }
+  return s;
+}
+
+std::string strip_quotes(std::string etag) {
+  if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') etag = etag.substr(1, etag.size() - 2);
+  return etag;
+}
+
+}  // namespace
+
+S3Client::S3Client(BucketConfig config) : config_(std::move(config)) {}
+
+S3Client::~S3Client() {
+  for (CURL* c : idle_) curl_easy_cleanup(c);
+}
+
+CURL* S3Client::checkout() {
+  std::lock_guard lock(pool_mu_);
+  if (idle_.empty()) return curl_easy_init();
+  CURL* c = idle_.back();
+  idle_.pop_back();
+  return c;
+}
+
+void S3Client::give_back(CURL* c) {
+  std::lock_guard lock(pool_mu_);
+  idle_.push_back(c);
+}
+
+std::string S3Client::base_url() const {
+  return (config_.insecure ? "http://" : "https://") + config_.endpoint + "/" + config_.bucket;
+}
+
+kube::Error S3Client::s3_error(const std::string& what, const Response& r) const {
+  const S3ErrorBody body = parse_s3_error(r.body);
+  ErrorKind kind = ErrorKind::kOther;
+  if (r.status == 403) kind = ErrorKind::kForbidden;
+  if (body.code == "SignatureDoesNotMatch" || body.code == "InvalidAccessKeyId") kind = ErrorKind::kUnauthorized;
+  if (r.status == 404) kind = ErrorKind::kNotFound;
+  if (r.status == 429 || r.status >= 500) kind = ErrorKind::kTransient;
+  kube::Error e = kube::make_error(kind, what + ": " + std::to_string(r.status) + " " + body.code +
+                                             (body.message.empty() ? "" : ": " + body.message));
+  e.http_status = static_cast<int>(r.status);
+  e.reason = body.code;
+  return e;
+}
+
+kube::Result<S3Client::Response> S3Client::request(const std::string& method, const std::string& key,
+                                                   const std::string& query, const std::string& body) {
+  CURL* curl = checkout();
+  struct GiveBack {
+    S3Client* client;
+    CURL* curl;
+    ~GiveBack() { client->give_back(curl); }
+  } give_back_on_return{this, curl};
+  curl_easy_reset(curl);
+  Response r;
+  const std::string url = base_url() + (key.empty() ? "" : "/" + base::percent_encode(key, true)) + (query.empty() ? "" : "?" + query);
+  const std::string sigv4 = "aws:amz:" + config_.region + ":s3";
+  const std::string userpwd = config_.access_key_id + ":" + config_.secret_access_key;
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_AWS_SIGV4, sigv4.c_str());
+  curl_easy_setopt(curl, CURLOPT_USERPWD, userpwd.c_str());
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 60'000L);
+  if (!config_.ca_bundle.empty()) {
+    curl_blob blob{.data = const_cast<char*>(config_.ca_bundle.data()), .len = config_.ca_bundle.size(), .flags = CURL_BLOB_NOCOPY};
+    curl_easy_setopt(curl, CURLOPT_CAINFO_BLOB, &blob);
+  }
+  curl_slist* headers = nullptr;
+  // curl signs this header but does not add it; S3 requires it.
+  headers = curl_slist_append(headers, ("x-amz-content-sha256: " + sha256_hex(body)).c_str());
+  if (method == "PUT" || method == "POST") {
+    if (method == "PUT") headers = curl_slist_append(headers, "Content-Type: application/octet-stream");
+    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method.c_str());
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+  } else if (method == "HEAD") {
+    curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
+  } else if (method != "GET") {
+    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method.c_str());
+  }
+  // No "Expect:" override: curl would sign the header and then not send it.
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, +[](char* d, size_t s, size_t n, void* u) {
+    static_cast<Response*>(u)->body.append(d, s * n);
+    return s * n;
+  });
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &r);
+  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, +[](char* d, size_t s, size_t n, void* u) {
+    std::string_view line(d, s * n);
+    if (line.size() > 5 && (line.starts_with("ETag:") || line.starts_with("etag:"))) {
+      std::string v(line.substr(5));
+      while (!v.empty() && std::isspace(static_cast<unsigned char>(v.back()))) v.pop_back();
+      while (!v.empty() && v.front() == ' ') v.erase(0, 1);
+      static_cast<Response*>(u)->etag = strip_quotes(v);
+    }
+    return s * n;
+  });
+  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &r);
+  CURLcode rc = curl_easy_perform(curl);
+  curl_slist_free_all(headers);
+  if (rc != CURLE_OK) {
+    return std::unexpected(kube::make_error(rc == CURLE_PEER_FAILED_VERIFICATION ? ErrorKind::kTls : ErrorKind::kTransport,
+                                            method + " " + base_url() + ": " + curl_easy_strerror(rc)));
+  }
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &r.status);
+  return r;
+}
+
+kube::Result<std::vector<ObjectInfo>> S3Client::list(const std::string& prefix) {
+  std::vector<ObjectInfo> all;
+  std::set<std::string> tokens;  // every token the server gave: one given twice would list forever
+  std::string token;
+  for (;;) {
+    std::string query = (token.empty() ? "" : "continuation-token=" + base::percent_encode(token, false) + "&") +
+                        "list-type=2&prefix=" + base::percent_encode(prefix, false);
+    auto r = request("GET", "", query);
+    if (!r) return std::unexpected(r.error());
+    if (r->status != 200) return std::unexpected(s3_error("list " + prefix, *r));
+    auto page = parse_list_objects(r->body);
+    if (!page) return std::unexpected(kube::make_error(ErrorKind::kDecode, "list " + prefix + ": " + page.error().message));
+    all.insert(all.end(), page->objects.begin(), page->objects.end());
+    if (!page->truncated) return all;
+    if (!tokens.insert(page->next_token).second) {
+      return std::unexpected(kube::make_error(ErrorKind::kDecode, "list " + prefix + ": the server gave the continuation token \"" +
+                                                                      page->next_token + "\" twice; the listing would never end"));
+    }
+    token = page->next_token;
+  }
+}
+
+kube::Status S3Client::probe() {
+  auto probe = request("GET", "", "list-type=2&max-keys=1&prefix=" + base::percent_encode(config_.path, false));
+  if (!probe) return std::unexpected(probe.error());
+  if (probe->status != 200) return std::unexpected(s3_error("list bucket " + config_.bucket, *probe));
+  return {};
+}
+
+kube::Result<std::string> S3Client::etag_of(const std::string& key) {
+  auto r = request("HEAD", key, "");
+  if (!r) return std::unexpected(r.error());
+  if (r->status == 404) return std::string();
+  if (r->status != 200) return std::unexpected(s3_error("head " + key, *r));
+  return r->etag;
+}
+
+kube::Result<std::optional<std::string>> S3Client::get(const std::string& key) {
+  auto r = request("GET", key, "");
+  if (!r) return std::unexpected(r.error());
+  if (r->status == 404) return std::optional<std::string>{};
+  if (r->status != 200) return std::unexpected(s3_error("get " + key, *r));
+  return std::optional<std::string>(std::move(r->body));
+}
+
+kube::Result<std::string> S3Client::put(const std::string& key, const std::string& content) {
+  auto r = request("PUT", key, "", content);
+  if (!r) return std::unexpected(r.error());
+  if (r->status != 200) return std::unexpected(s3_error("put " + key, *r));
+  ++puts_;
+  return r->etag;
+}
+
+kube::Status S3Client::remove(const std::string& key) {
+  auto r = request("DELETE", key, "");
+  if (!r) return std::unexpected(r.error());
+  if (r->status != 204 && r->status != 200 && r->status != 404) return std::unexpected(s3_error("delete " + key, *r));
+  return {};
+}
+
+kube::Status S3Client::check_write_permission(const std::string& key) {
+  auto started = request("POST", key, "uploads=");
+  if (!started) return std::unexpected(started.error());
+  if (started->status != 200) return std::unexpected(s3_error("start a multipart upload of " + key, *started));
+  auto id = parse_upload_id(started->body);
+  if (!id) return std::unexpected(id.error());
+  auto aborted = request("DELETE", key, "uploadId=" + base::percent_encode(*id, false));
+  if (!aborted) return std::unexpected(aborted.error());
+  if (aborted->status == 204 || aborted->status == 200 || aborted->status == 404) return {};
+  const S3ErrorBody body = parse_s3_error(aborted->body);
+  if (aborted->status == 405 || aborted->status == 501 || body.code == "NotImplemented" || body.code == "MethodNotAllowed") {
+    return {};  // the server keeps the empty upload; starting it proved the permission
+  }
+  return std::unexpected(s3_error("abort the multipart upload of " + key, *aborted));
+}
+
+}  // namespace pave::statestore

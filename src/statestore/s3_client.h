@@ -1,0 +1,80 @@
+// S3Client: signed requests to one bucket of an S3 (or compatible) server, through libcurl's AWS
+// Signature V4, over a pool of connections (one per request in flight). It knows S3's verbs and answers;
+// what to write and in which order is BucketWriter's.
+#pragma once
+
+#include <atomic>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "kube/error.h"
+#include "statestore/s3_xml.h"
+
+typedef void CURL;
+
+namespace pave::statestore {
+
+struct BucketConfig {
+  std::string endpoint;          // host[:port], no scheme (BucketStateStore spec.endpoint)
+  std::string bucket;
+  std::string path;              // prefix inside the bucket
+  bool insecure = false;         // http instead of https
+  std::string access_key_id;
+  std::string secret_access_key;
+  std::string region = "us-east-1";
+  std::string ca_bundle;         // PEM: CAs trusted for https besides the system's
+};
+
+class S3Client {
+ public:
+  explicit S3Client(BucketConfig config);
+  ~S3Client();
+  S3Client(const S3Client&) = delete;
+  S3Client& operator=(const S3Client&) = delete;
+
+  const BucketConfig& config() const { return config_; }
+
+  // Every object under prefix (a full key prefix), page after page. A server that repeats a
+  // continuation token is an error, not a loop.
+  kube::Result<std::vector<ObjectInfo>> list(const std::string& prefix);
+  // The first page of at most one object: proves the endpoint, the bucket and the credentials.
+  kube::Status probe();
+  // The ETag of key, or "" when there is no such object.
+  kube::Result<std::string> etag_of(const std::string& key);
+  // The content of key, or nothing when there is no such object.
+  kube::Result<std::optional<std::string>> get(const std::string& key);
+  // Writes content at key; returns the new ETag.
+  kube::Result<std::string> put(const std::string& key, const std::string& content);
+  // Deletes key (absent is fine).
+  kube::Status remove(const std::string& key);
+  // Kratix's write-permission check: starts a multipart upload of key, then aborts it, so nothing is
+  // written. A server that cannot abort uploads (it answers NotImplemented or 405) has shown the
+  // permission by starting one.
+  kube::Status check_write_permission(const std::string& key);
+
+  // Requests sent so far that wrote an object (for tests and benchmarks).
+  int puts() const { return puts_; }
+
+ private:
+  struct Response {
+    long status = 0;
+    std::string body;
+    std::string etag;
+  };
+  // One signed request. query must already be sorted by name and encoded, as SigV4 signs it as given.
+  kube::Result<Response> request(const std::string& method, const std::string& key, const std::string& query,
+                                 const std::string& body = "");
+  kube::Error s3_error(const std::string& what, const Response& r) const;
+  std::string base_url() const;
+  CURL* checkout();
+  void give_back(CURL* curl);
+
+  const BucketConfig config_;
+  std::mutex pool_mu_;
+  std::vector<CURL*> idle_;
+  std::atomic<int> puts_ = 0;
+};
+
+}  // namespace pave::statestore
