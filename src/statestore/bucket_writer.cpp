@@ -180,6 +180,7 @@ kube::Result<std::unique_ptr<BucketWriter>> BucketWriter::open(BucketConfig conf
   auto impl = std::make_unique<Impl>(std::move(config));
   // A listing proves the endpoint, the bucket and the credentials; a multipart upload started and
   // aborted proves they may write, without writing anything (Kratix's check).
+  if (auto settled = impl->s3.settle_region(); !settled) return std::unexpected(settled.error());
   if (auto probed = impl->s3.probe(); !probed) return std::unexpected(probed.error());
   if (auto allowed = impl->s3.check_write_permission(store_path(impl->config().path, kPermissionCheckKey)); !allowed) {
     return std::unexpected(allowed.error());

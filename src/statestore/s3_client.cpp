@@ -155,6 +155,18 @@ kube::Result<std::vector<ObjectInfo>> S3Client::list(const std::string& prefix) 
   }
 }
 
+kube::Status S3Client::settle_region() {
+  if (!config_.region.empty()) return {};
+  config_.region = "us-east-1";
+  auto r = request("GET", "", "location=");
+  if (!r) return std::unexpected(r.error());
+  if (r->status != 200) return {};  // not every S3-compatible server knows the question
+  auto region = parse_bucket_region(r->body);
+  if (!region) return std::unexpected(region.error());
+  config_.region = *region;
+  return {};
+}
+
 kube::Status S3Client::probe() {
   auto probe = request("GET", "", "list-type=2&max-keys=1&prefix=" + base::percent_encode(config_.path, false));
   if (!probe) return std::unexpected(probe.error());

@@ -23,7 +23,7 @@ struct BucketConfig {
   bool insecure = false;         // http instead of https
   std::string access_key_id;
   std::string secret_access_key;
-  std::string region = "us-east-1";
+  std::string region;            // "": the bucket's own, asked once when the writer opens (as minio-go does)
   std::string ca_bundle;         // PEM: CAs trusted for https besides the system's
 };
 
@@ -35,6 +35,11 @@ class S3Client {
   S3Client& operator=(const S3Client&) = delete;
 
   const BucketConfig& config() const { return config_; }
+
+  // When no region was given, asks the bucket where it lives (GetBucketLocation, signed for us-east-1 as
+  // AWS accepts from any region) and signs everything after for that region; a server that does not
+  // answer the question is taken to be in us-east-1. Call before sharing the client between threads.
+  kube::Status settle_region();
 
   // Every object under prefix (a full key prefix), page after page. A server that repeats a
   // continuation token is an error, not a loop.
@@ -71,7 +76,7 @@ class S3Client {
   CURL* checkout();
   void give_back(CURL* curl);
 
-  const BucketConfig config_;
+  BucketConfig config_;  // region settled once by settle_region, before any other thread uses it
   std::mutex pool_mu_;
   std::vector<CURL*> idle_;
   std::atomic<int> puts_ = 0;

@@ -49,6 +49,18 @@ S3ErrorBody parse_s3_error(std::string_view xml) {
   return {root.child_value("Code"), root.child_value("Message")};
 }
 
+kube::Result<std::string> parse_bucket_region(std::string_view xml) {
+  pugi::xml_document doc;
+  pugi::xml_node root = root_of(doc, xml);
+  if (std::string_view(root.name()) != "LocationConstraint") {
+    return std::unexpected(decode_error("the bucket's location answer is not a LocationConstraint"));
+  }
+  const std::string region = root.text().get();
+  if (region.empty()) return std::string("us-east-1");
+  if (region == "EU") return std::string("eu-west-1");
+  return region;
+}
+
 kube::Result<std::string> parse_upload_id(std::string_view xml) {
   pugi::xml_document doc;
   pugi::xml_node root = root_of(doc, xml);

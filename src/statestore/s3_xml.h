@@ -35,6 +35,10 @@ struct S3ErrorBody {
 };
 S3ErrorBody parse_s3_error(std::string_view xml);
 
+// The region a GetBucketLocation answer names: its LocationConstraint, where "" (the answer for
+// us-east-1) is "us-east-1" and the legacy "EU" is "eu-west-1"; kDecode when it is no such answer.
+kube::Result<std::string> parse_bucket_region(std::string_view xml);
+
 // The UploadId of an InitiateMultipartUploadResult, or kDecode.
 kube::Result<std::string> parse_upload_id(std::string_view xml);
 

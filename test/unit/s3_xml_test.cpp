@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <mutex>
 #include <thread>
 
 #include "statestore/s3_client.h"
@@ -66,6 +67,14 @@ TEST(ParseUploadId, FromTheAnswerToStartingAnUpload) {
   EXPECT_FALSE(parse_upload_id("<InitiateMultipartUploadResult></InitiateMultipartUploadResult>").has_value());
 }
 
+TEST(ParseBucketRegion, TheLocationConstraintWithS3sSpecialCases) {
+  EXPECT_EQ(parse_bucket_region(R"(<?xml version="1.0"?><LocationConstraint xmlns="http://s3.amazonaws.com/doc/2006-03-01/">eu-west-2</LocationConstraint>)").value(),
+            "eu-west-2");
+  EXPECT_EQ(parse_bucket_region("<LocationConstraint/>").value(), "us-east-1");
+  EXPECT_EQ(parse_bucket_region("<LocationConstraint>EU</LocationConstraint>").value(), "eu-west-1");
+  EXPECT_FALSE(parse_bucket_region("<Error><Code>AccessDenied</Code></Error>").has_value());
+}
+
 // A local HTTP server answering a bucket's listings from canned pages, by continuation token.
 class CannedListings {
  public:
@@ -110,6 +119,43 @@ TEST(S3ClientList, FollowsContinuationTokensToTheLastPage) {
   ASSERT_EQ(all->size(), 3u);
   EXPECT_EQ((*all)[2].key, "c");
   EXPECT_EQ(server.requests.load(), 3);
+}
+
+TEST(S3ClientRegion, RequestsAreSignedForTheRegionTheBucketNames) {
+  httplib::Server server;
+  std::vector<std::string> scopes;  // the credential scope of each request's signature, in order
+  std::mutex mu;
+  server.Get("/bucket", [&](const httplib::Request& req, httplib::Response& res) {
+    const std::string auth = req.get_header_value("Authorization");
+    const size_t at = auth.find("Credential=");
+    {
+      std::lock_guard lock(mu);
+      scopes.push_back(auth.substr(at + 11, auth.find(',', at) - at - 11));
+    }
+    if (req.has_param("location")) {
+      res.set_content("<LocationConstraint>eu-west-2</LocationConstraint>", "application/xml");
+    } else {
+      res.set_content(page("a", ""), "application/xml");
+    }
+  });
+  const int port = server.bind_to_any_port("127.0.0.1");
+  std::thread listener([&] { server.listen_after_bind(); });
+  while (!server.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  std::string region;
+  {
+    // Gone before the server stops, with its kept-alive connections.
+    S3Client client({.endpoint = "127.0.0.1:" + std::to_string(port), .bucket = "bucket", .insecure = true,
+                     .access_key_id = "AKID", .secret_access_key = "s"});
+    EXPECT_TRUE(client.settle_region().has_value());
+    EXPECT_TRUE(client.list("").has_value());
+    region = client.config().region;
+  }
+  server.stop();
+  listener.join();
+  ASSERT_EQ(scopes.size(), 2u);
+  EXPECT_NE(scopes[0].find("/us-east-1/s3/aws4_request"), std::string::npos) << scopes[0];
+  EXPECT_NE(scopes[1].find("/eu-west-2/s3/aws4_request"), std::string::npos) << scopes[1];
+  EXPECT_EQ(region, "eu-west-2");
 }
 
 TEST(S3ClientList, ATokenGivenTwiceEndsTheListingWithAnError) {
