@@ -97,8 +97,17 @@ inline constexpr const char* kReasonWritten = "WorkloadsWrittenToStateStore";
 inline constexpr const char* kMessageWritten = "Workloads written to State Store";
 inline constexpr const char* kReasonWriteFailed = "WorkloadsFailedWrite";
 inline constexpr const char* kReasonReady = "WorkloadsWrittenToTargetDestination";
+inline constexpr const char* kMessageFailing = "Failing";
+inline constexpr const char* kScheduleSucceeded = "ScheduleSucceeded";
+inline constexpr const char* kReasonScheduled = "ScheduledToDestination";
+inline constexpr const char* kMessageScheduled = "Scheduled to correct Destination";
+inline constexpr const char* kReasonMismatch = "DestinationSelectorMismatch";
+inline constexpr const char* kMessageMismatch = "Target destination no longer matches destinationSelectors";
+inline constexpr const char* kReasonMisplaced = "Misplaced";
+inline constexpr const char* kMessageMisplaced = "Misplaced";
 inline constexpr const char* kEventWritten = "WorkloadsWrittenToStateStore";
 inline constexpr const char* kEventWriteFailed = "FailedWriteToDestination";
+inline constexpr const char* kEventMismatch = "DestinationSelectorMismatch";
 }  // namespace work_placement
 
 // The configure workflow's status on Promises and resource requests (spec 1.1, 2.5, 2.8).

@@ -244,24 +244,51 @@ kube::Status WorkPlacementReconciler::report(const Json& wp, const kube::Result<
   Json status = wp.value("status", Json::object());
   const Json before = status;
   const int64_t generation = kube::meta::generation(wp);
+  const std::string destination = kube::child(wp, "spec").value("targetDestinationName", "");
+  // The scheduler labels a WorkPlacement whose Destination no longer matches; it is still written (its
+  // files stay where they are until a person moves the request), but it is not Ready.
+  const bool misplaced = kube::meta::label(wp, api::kLabelMisplaced) == "true";
+  const Json* scheduled = api::find_condition(wp, wp_api::kScheduleSucceeded);
+  const bool was_misplaced = scheduled && scheduled->value("status", "") == "False";
+  api::set_condition(status, {.type = wp_api::kScheduleSucceeded, .status = !misplaced,
+                              .reason = misplaced ? wp_api::kReasonMismatch : wp_api::kReasonScheduled,
+                              .message = misplaced ? wp_api::kMessageMismatch : wp_api::kMessageScheduled,
+                              .observed_generation = generation});
   if (written) {
     status["versionID"] = written->version;
     api::set_condition(status, {.type = wp_api::kWriteSucceeded, .status = true, .reason = wp_api::kReasonWritten,
                                 .message = wp_api::kMessageWritten, .observed_generation = generation});
-    api::set_condition(status, {.type = "Ready", .status = true, .reason = wp_api::kReasonReady, .message = "Ready",
-                                .observed_generation = generation});
   } else {
     api::set_condition(status, {.type = wp_api::kWriteSucceeded, .status = false, .reason = wp_api::kReasonWriteFailed,
                                 .message = written.error().message, .observed_generation = generation});
-    api::set_condition(status, {.type = "Ready", .status = false, .reason = wp_api::kReasonWriteFailed, .message = "Failing",
+  }
+  // A failed write says Failing whatever else is true; then a misplaced placement says so.
+  if (!written) {
+    api::set_condition(status, {.type = "Ready", .status = false, .reason = wp_api::kReasonWriteFailed,
+                                .message = wp_api::kMessageFailing, .observed_generation = generation});
+  } else if (misplaced) {
+    api::set_condition(status, {.type = "Ready", .status = false, .reason = wp_api::kReasonMisplaced,
+                                .message = wp_api::kMessageMisplaced, .observed_generation = generation});
+  } else {
+    api::set_condition(status, {.type = "Ready", .status = true, .reason = wp_api::kReasonReady, .message = "Ready",
                                 .observed_generation = generation});
   }
   if (status == before) return {};
   auto patched = client_.patch(api::work_placements(), kube::meta::namespace_of(wp), kube::meta::name(wp),
                                kube::PatchType::kMerge, {{"status", status}}, {.subresource = "status"});
   if (!patched) return std::unexpected(patched.error());
-  if (written && written->changed) events_.normal(wp, wp_api::kEventWritten, "Write", wp_api::kMessageWritten);
-  if (!written) events_.warning(wp, wp_api::kEventWriteFailed, "Write", written.error().message);
+  if (misplaced && !was_misplaced) {
+    events_.warning(wp, wp_api::kEventMismatch, "Schedule",
+                    "labels for destination: " + destination + " no longer match the expected labels, marking this workplacement as misplaced");
+  }
+  if (written && written->changed) {
+    events_.normal(wp, wp_api::kEventWritten, "Write",
+                   "successfully written to Destination: " + destination + " with versionID: " + written->version);
+  }
+  if (!written) {
+    events_.warning(wp, wp_api::kEventWriteFailed, "Write", "failed writing to Destination: " + destination + " with error: " +
+                                                                written.error().message + "; check kubectl get destination for more info");
+  }
   return {};
 }
 

@@ -248,9 +248,27 @@ TEST_F(PlatformControllers, WorksAreScheduledToMatchingDestinationsAndReachTheir
   ASSERT_TRUE(eventually([&] { return work_status("res", "{.status.conditions[?(@.type==\"Ready\")].message}") == "Misplaced"; }, 30s));
   EXPECT_EQ(kubectl({"get", "workplacement", "res." + chosen + "-5058f", "-o", "jsonpath={.metadata.labels.kratix\\.io/misplaced}"}).out, "true");
   EXPECT_EQ(work_status("res", "{.status.placements[0].destination}"), chosen) << "never moved";
+  // The WorkPlacement says so too, as Kratix's does, with a Warning; its files stay.
+  const std::string wp = "res." + chosen + "-5058f";
+  auto wp_condition = [&](const std::string& type) {
+    return kubectl({"get", "workplacement", wp, "-o", "jsonpath={.status.conditions[?(@.type==\"" + type +
+                                                   "\")]['status','reason','message']}"}).out;
+  };
+  ASSERT_TRUE(eventually([&] {
+    return wp_condition("ScheduleSucceeded") == "False DestinationSelectorMismatch Target destination no longer matches destinationSelectors";
+  }, 30s)) << wp_condition("ScheduleSucceeded");
+  EXPECT_EQ(wp_condition("Ready"), "False Misplaced Misplaced");
+  EXPECT_EQ(wp_condition("WriteSucceeded"), "True WorkloadsWrittenToStateStore Workloads written to State Store");
+  EXPECT_TRUE(eventually([&] {
+    return kubectl({"get", "events", "--field-selector", "involvedObject.name=" + wp + ",reason=DestinationSelectorMismatch", "-o",
+                    "jsonpath={.items[*].message}"}).out ==
+           "labels for destination: " + chosen + " no longer match the expected labels, marking this workplacement as misplaced";
+  }, 30s));
   ASSERT_TRUE(cluster().kubectl({"label", "destination", chosen, "env=dev", "--overwrite"}).ok());
   ASSERT_TRUE(eventually([&] { return work_status("res", "{.status.conditions[?(@.type==\"Ready\")].message}") == "Ready"; }, 30s));
-  EXPECT_EQ(kubectl({"get", "workplacement", "res." + chosen + "-5058f", "-o", "jsonpath={.metadata.labels.kratix\\.io/misplaced}"}).out, "");
+  EXPECT_EQ(kubectl({"get", "workplacement", wp, "-o", "jsonpath={.metadata.labels.kratix\\.io/misplaced}"}).out, "");
+  ASSERT_TRUE(eventually([&] { return wp_condition("Ready") == "True WorkloadsWrittenToTargetDestination Ready"; }, 30s));
+  EXPECT_EQ(wp_condition("ScheduleSucceeded"), "True ScheduledToDestination Scheduled to correct Destination");
 
   // Nowhere to go: Pending, with Kratix's message; a matching Destination arriving schedules it.
   ASSERT_TRUE(kubectl({"apply", "-f", "-"}, work("waiting", "other", "qa")).ok());
