@@ -99,7 +99,8 @@ std::unique_ptr<ResourceControllers> add_controllers(kube::Manager& manager, Sta
   for (const auto& [kind, resource] : {std::pair{"GitStateStore", api::git_state_stores()},
                                        std::pair{"BucketStateStore", api::bucket_state_stores()}}) {
     kube::Informer& stores = manager.informer(resource);
-    auto reconciler = std::make_shared<StateStoreReconciler>(client, kind, stores, registry, manager.events(), options.cache_dir);
+    auto reconciler = std::make_shared<StateStoreReconciler>(client, kind, stores, registry, manager.events(), options.cache_dir,
+                                                             options.kratix.git.minimum_fetch_interval);
     // Two workers: one store's slow clone does not hold up another's.
     kube::Controller& c = manager.add_controller(std::string(kind), reconciler, {.workers = 2});
     reconciler->set_wake(c.enqueuer());

@@ -43,9 +43,10 @@ SecretRef secret_ref(const Json& store) {
 }  // namespace
 
 StateStoreReconciler::StateStoreReconciler(kube::Client client, std::string kind, const kube::Informer& stores,
-                                           StateStoreRegistry& registry, kube::EventRecorder& events, std::string cache_dir)
+                                           StateStoreRegistry& registry, kube::EventRecorder& events, std::string cache_dir,
+                                           std::chrono::milliseconds minimum_fetch_interval)
     : client_(std::move(client)), kind_(std::move(kind)), stores_(stores), registry_(registry), events_(events),
-      cache_dir_(std::move(cache_dir)) {}
+      cache_dir_(std::move(cache_dir)), minimum_fetch_interval_(minimum_fetch_interval) {}
 
 std::vector<kube::Request> StateStoreReconciler::stores_using(const Json& secret) const {
   std::vector<kube::Request> out;
@@ -113,7 +114,8 @@ std::expected<std::shared_ptr<statestore::Writer>, StateStoreReconciler::Failure
     const Json author = spec.value("gitAuthor", Json::object());
     statestore::GitConfig c{.url = spec.value("url", ""), .branch = spec.value("branch", "main"), .path = spec.value("path", ""),
                             .author_name = author.value("name", "kratix"),
-                            .author_email = author.value("email", "kratix@kratix.io")};
+                            .author_email = author.value("email", "kratix@kratix.io"),
+                            .minimum_fetch_interval = minimum_fetch_interval_};
     if (c.branch.empty()) c.branch = "main";
     if (method == "ssh") {
       c.ssh_private_key = secret_value(secret, "sshPrivateKey");

@@ -4,6 +4,7 @@
 // writer is reopened when the store's generation or its Secret changes.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <string>
 
@@ -17,8 +18,10 @@ namespace pave::platform {
 class StateStoreReconciler : public kube::Reconciler {
  public:
   // kind is "GitStateStore" or "BucketStateStore"; stores is the informer of that kind.
+  // minimum_fetch_interval is Kratix's git.minimumFetchInterval, for every Git writer opened.
   StateStoreReconciler(kube::Client client, std::string kind, const kube::Informer& stores, StateStoreRegistry& registry,
-                       kube::EventRecorder& events, std::string cache_dir);
+                       kube::EventRecorder& events, std::string cache_dir,
+                       std::chrono::milliseconds minimum_fetch_interval = std::chrono::seconds(5));
 
   // How a store is brought back once its last writer has closed: the controller's enqueuer.
   void set_wake(std::function<void(const kube::Request&)> wake) { wake_ = std::move(wake); }
@@ -43,6 +46,7 @@ class StateStoreReconciler : public kube::Reconciler {
   StateStoreRegistry& registry_;
   kube::EventRecorder& events_;
   const std::string cache_dir_;
+  const std::chrono::milliseconds minimum_fetch_interval_;
   std::function<void(const kube::Request&)> wake_;
 };
 

@@ -76,6 +76,8 @@ struct GitWriter::Impl {
   git_oid tip{};           // what the remote branch pointed at when last seen (zero: empty repository)
   bool has_tip = false;
   int commits = 0;
+  int fetches = 0;
+  std::chrono::steady_clock::time_point last_fetch{};
   int auth_attempts = 0;
 
   std::mutex repo_mu;      // libgit2 objects are used by one thread at a time
@@ -189,6 +191,8 @@ struct GitWriter::Impl {
     if (int rc = git_remote_fetch(remote, &refspecs, &opts, nullptr); rc < 0) {
       return std::unexpected(remote_error("fetch " + base::redact_credentials(config.url), rc));
     }
+    ++fetches;
+    last_fetch = std::chrono::steady_clock::now();
     Reference ref;
     if (git_reference_lookup(ref.out(), repo, remote_ref().c_str()) == 0) {
       tip = *git_reference_target(ref.get());
@@ -331,6 +335,9 @@ struct GitWriter::Impl {
   // version and whether anything changed.
   kube::Result<WriteResult> write(const std::vector<const Change*>& changes) {
     std::lock_guard lock(repo_mu);
+    if (std::chrono::steady_clock::now() - last_fetch >= config.minimum_fetch_interval) {
+      if (auto f = fetch(); !f) return std::unexpected(f.error());
+    }
     for (int attempt = 0; attempt < 5; ++attempt) {
       Commit parent;
       Tree base;
@@ -482,6 +489,11 @@ kube::Status GitWriter::check_permissions() {
 int GitWriter::commits() const {
   std::lock_guard lock(impl_->repo_mu);
   return impl_->commits;
+}
+
+int GitWriter::fetches() const {
+  std::lock_guard lock(impl_->repo_mu);
+  return impl_->fetches;
 }
 
 }  // namespace pave::statestore

@@ -4,6 +4,7 @@
 // tip, replays the batch on it and pushes again, so a diverged branch recovers by itself.
 #pragma once
 
+#include <chrono>
 #include <memory>
 
 #include "statestore/batch_queue.h"
@@ -23,6 +24,9 @@ struct GitConfig {
   std::string author_name = "kratix";
   std::string author_email = "kratix@kratix.io";
   std::string ca_bundle;           // PEM: CAs trusted for https besides the system's; verification is never off by default
+  // Kratix's git.minimumFetchInterval: a write first fetches the branch unless it was fetched this recently
+  // (0: before every write), so it builds on what others pushed instead of being refused and replayed.
+  std::chrono::milliseconds minimum_fetch_interval = std::chrono::seconds(5);
   bool insecure_skip_tls_verify = false;
 };
 
@@ -40,8 +44,9 @@ class GitWriter : public Writer {
   // Pushes the current tip again (a no-op push), proving the credentials may write.
   kube::Status check_permissions();
 
-  // Commits made so far by this writer (for tests and benchmarks).
+  // Commits made and fetches done so far by this writer (for tests and benchmarks).
   int commits() const;
+  int fetches() const;
 
  private:
   struct Impl;

@@ -121,7 +121,7 @@ TEST_F(GitWriterTest, ADirectoryIsReplacedWholesaleAndAnUnchangedWriteMakesNoCom
 }
 
 TEST_F(GitWriterTest, ARejectedPushFetchesAndReplaysOnTheNewTip) {
-  auto writer = open();
+  auto writer = open({.minimum_fetch_interval = std::chrono::hours(1)});  // so its next write does not fetch first
   ASSERT_TRUE(writer);
   ASSERT_TRUE(writer->submit(placement("mine", "a", {{"a/1.yaml", "one"}})).get().has_value());
   // Someone else pushes to the branch: the writer's next push is rejected as not a fast-forward.
@@ -140,6 +140,30 @@ TEST_F(GitWriterTest, ARejectedPushFetchesAndReplaysOnTheNewTip) {
   EXPECT_EQ(read(after + "/b/2.yaml"), "two");
   auto head = server_->git(after, {"rev-parse", "HEAD"});
   EXPECT_EQ(head.out, mine->version + "\n");
+}
+
+TEST_F(GitWriterTest, TheMinimumFetchIntervalSaysWhenAWriteFetchesFirst) {
+  // 0: every write fetches first, and so builds on what someone else pushed without being refused.
+  auto eager = open({.minimum_fetch_interval = std::chrono::milliseconds(0)});
+  ASSERT_TRUE(eager);
+  EXPECT_EQ(eager->fetches(), 1) << "opening fetches";
+  ASSERT_TRUE(eager->submit(placement("a", "a", {{"a/1.yaml", "one"}})).get().has_value());
+  EXPECT_EQ(eager->fetches(), 2);
+  const std::string theirs = server_->clone("state");
+  std::ofstream(theirs + "/theirs.yaml") << "theirs";
+  ASSERT_TRUE(server_->git(theirs, {"add", "theirs.yaml"}).ok());
+  ASSERT_TRUE(server_->git(theirs, {"commit", "-qm", "someone else"}).ok());
+  ASSERT_TRUE(server_->git(theirs, {"push", "-q", "origin", "main"}).ok());
+  ASSERT_TRUE(eager->submit(placement("b", "b", {{"b/2.yaml", "two"}})).get().has_value());
+  EXPECT_EQ(eager->fetches(), 3) << "one fetch before the write, none after a refusal: there was none";
+  EXPECT_EQ(read(server_->clone("state") + "/theirs.yaml"), "theirs");
+
+  // An hour: writes go out on the tip already known.
+  auto lazy = open({.minimum_fetch_interval = std::chrono::hours(1)});
+  ASSERT_TRUE(lazy);
+  ASSERT_TRUE(lazy->submit(placement("c", "c", {{"c/3.yaml", "three"}})).get().has_value());
+  ASSERT_TRUE(lazy->submit(placement("d", "d", {{"d/4.yaml", "four"}})).get().has_value());
+  EXPECT_EQ(lazy->fetches(), 1);
 }
 
 TEST_F(GitWriterTest, AFileDeletedOnTheRemoteIsRestoredOnTheNextWrite) {
