@@ -133,7 +133,7 @@ int main(int argc, char** argv) {
   const char* pave = std::getenv("PAVE_BENCH_CONTROLLER") ? std::getenv("PAVE_BENCH_CONTROLLER") : PAVE_BINARY;
   auto start_controller = [&](const std::string& log) {
     std::vector<std::string> argv{pave, "controller", "--kubeconfig", cluster->access().kubeconfig, "--cache-dir",
-                                  cache.path().string(), "--health-port", "-1", "--qps", "0"};
+                                  cache.path().string(), "--health-port", "-1"};  // otherwise its defaults
     if (const char* extra = std::getenv("PAVE_BENCH_CONTROLLER_ARGS")) {  // e.g. "--work-workers 64"
       std::istringstream words(extra);
       for (std::string w; words >> w;) argv.push_back(w);

@@ -4,8 +4,10 @@
 //   pave adapter reader | work-creator --input-directory D --promise-name P --pipeline-name N ... | update-status
 //   pave version
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
 
 #include <csignal>
+#include <optional>
 #include <iostream>
 #include <thread>
 #include <malloc.h>
@@ -15,6 +17,7 @@
 #include "kube/log.h"
 #include "kube/object.h"
 #include "kube/manager.h"
+#include "kube/transport.h"
 #include "api/kratix.h"
 #include "platform/controllers.h"
 #include "workflow/kratix_config.h"
@@ -34,8 +37,8 @@ struct ControllerFlags {
   bool leader_elect = false;
   std::string lease_namespace = "kratix-platform-system";
   std::string adapter_image;
-  double qps = 200;
-  int burst = 400;
+  std::optional<double> qps;  // nothing: none if the API server runs APF, else 200
+  std::optional<int> burst;   // nothing: 400, or twice an explicit qps
   platform::ControllerOptions controllers;
 };
 
@@ -46,8 +49,23 @@ int run_controller(const ControllerFlags& flags) {
     kube::log::error("cannot load the cluster configuration", {{"error", config.error().message}});
     return 2;
   }
-  config->qps = qps;
-  config->burst = burst;
+  // controller-runtime's and Flux's rule: against a server that runs API Priority and Fairness the
+  // client does not limit itself unless told to; the server queues and sheds load fairly.
+  bool apf = false;
+  if (!qps) {
+    kube::Config probe = *config;
+    probe.qps = 0;
+    auto transport = kube::Transport::create(probe);
+    auto detected = transport ? kube::has_priority_and_fairness(**transport) : std::unexpected(transport.error());
+    if (detected) apf = *detected;
+    else kube::log::warn("cannot tell whether the API server runs Priority and Fairness", {{"error", detected.error().message}});
+  }
+  const kube::RateLimit limit = kube::choose_rate_limit(qps, burst, apf);
+  config->qps = limit.qps;
+  config->burst = limit.burst;
+  kube::log::info("client-side rate limit", {{"qps", limit.qps > 0 ? fmt::format("{}", limit.qps) : "none"},
+                                              {"burst", std::to_string(limit.burst)},
+                                              {"why", qps ? "--qps" : apf ? "the API server runs Priority and Fairness" : "default"}});
   kube::log::info("starting pave controller", {{"version", kVersion}, {"cluster", config->describe()}});
   auto client = kube::make_client(*config);
   char host[256] = {};
@@ -104,8 +122,10 @@ int main(int argc, char** argv) {
   controller->add_option("--cache-dir", flags.cache_dir, "where Git state stores keep their clones");
   controller->add_option("--health-port", flags.health_port, "port of /healthz, /readyz and /metrics on 127.0.0.1 (-1: none)");
   controller->add_flag("--leader-elect", flags.leader_elect, "run controllers only while holding the Lease");
-  controller->add_option("--qps", flags.qps, "requests per second to the API server, on average (0: unlimited)");
-  controller->add_option("--burst", flags.burst, "requests to the API server at once, above qps");
+  controller->add_option("--qps", flags.qps,
+                         "requests per second to the API server, on average (0: unlimited; default: unlimited when the "
+                         "server runs API Priority and Fairness, else 200)");
+  controller->add_option("--burst", flags.burst, "requests to the API server at once, above qps (default 400)");
   controller->add_option("--lease-namespace", flags.lease_namespace, "namespace of the leader-election Lease");
   controller->add_option("--work-workers", flags.controllers.work_workers, "Works scheduled at once")->check(CLI::PositiveNumber);
   controller->add_option("--workplacement-workers", flags.controllers.workplacement_workers,

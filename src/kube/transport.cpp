@@ -298,4 +298,18 @@ std::optional<std::chrono::seconds> parse_retry_after(const std::string& value) 
   return std::chrono::seconds(seconds);
 }
 
+Result<bool> has_priority_and_fairness(Transport& transport) {
+  auto answer = transport.send({.path = "/version"});
+  if (!answer) return std::unexpected(answer.error());
+  return answer->headers.contains("x-kubernetes-pf-flowschema-uid") ||
+         answer->headers.contains("x-kubernetes-pf-prioritylevel-uid");
+}
+
+RateLimit choose_rate_limit(std::optional<double> qps, std::optional<int> burst, bool server_has_apf) {
+  constexpr RateLimit kWithoutApf{.qps = 200, .burst = 400};
+  if (qps) return {.qps = *qps, .burst = burst.value_or(std::max(1, static_cast<int>(*qps * 2)))};
+  if (server_has_apf) return {.qps = 0, .burst = burst.value_or(kWithoutApf.burst)};
+  return {.qps = kWithoutApf.qps, .burst = burst.value_or(kWithoutApf.burst)};
+}
+
 }  // namespace pave::kube

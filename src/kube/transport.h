@@ -88,4 +88,17 @@ std::string url_escape(std::string_view s);
 // Parses a Retry-After header given in seconds; nothing when absent or a date.
 std::optional<std::chrono::seconds> parse_retry_after(const std::string& value);
 
+// Whether the API server runs API Priority and Fairness, as the flow-schema header on its answers says.
+// Such a server queues and sheds load fairly by itself, so controller-runtime and Flux turn their
+// client-side rate limit off against it unless told a limit.
+Result<bool> has_priority_and_fairness(Transport& transport);
+
+// The client-side limit to use: what was asked for; else none when the server protects itself (APF);
+// else 200 a second with bursts of 400.
+struct RateLimit {
+  double qps = 0;
+  int burst = 0;
+};
+RateLimit choose_rate_limit(std::optional<double> qps, std::optional<int> burst, bool server_has_apf);
+
 }  // namespace pave::kube

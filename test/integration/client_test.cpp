@@ -9,6 +9,7 @@
 
 #include "base/encoding.h"
 #include "kube/client.h"
+#include "kube/transport.h"
 #include "kube/object.h"
 #include "kube/rest_mapper.h"
 #include "support/cluster_environment.h"
@@ -114,6 +115,15 @@ TEST_F(ClientTest, CreateGetUpdateDeleteWithTypedConflicts) {
   auto gone = client().remove(resources::configmaps(), ns(), "c1");
   ASSERT_FALSE(gone.has_value());
   EXPECT_EQ(gone.error().kind, ErrorKind::kNotFound);
+}
+
+TEST_F(ClientTest, TheRealApiServerRunsPriorityAndFairness) {
+  // What `pave controller` asks before choosing its client-side rate limit.
+  auto config = load_kubeconfig({.paths = {cluster().kubeconfig}}).value();
+  auto transport = Transport::create(config).value();
+  auto apf = has_priority_and_fairness(*transport);
+  ASSERT_TRUE(apf.has_value()) << apf.error().to_string();
+  EXPECT_TRUE(*apf);
 }
 
 TEST_F(ClientTest, SpeaksHttp2AndReusesOneConnection) {

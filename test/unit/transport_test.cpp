@@ -123,5 +123,37 @@ TEST(Transport, ParsesRetryAfterSeconds) {
   EXPECT_EQ(url_escape("a b/c=d"), "a%20b%2Fc%3Dd");
 }
 
+TEST(RateLimit, WhatWasAskedElseNoneAgainstAServerThatProtectsItselfElse200) {
+  auto limit = choose_rate_limit(std::nullopt, std::nullopt, /*server_has_apf=*/true);
+  EXPECT_EQ(limit.qps, 0) << "no client-side limit against an APF server";
+  limit = choose_rate_limit(std::nullopt, std::nullopt, false);
+  EXPECT_EQ(limit.qps, 200);
+  EXPECT_EQ(limit.burst, 400);
+  limit = choose_rate_limit(50.0, std::nullopt, true);
+  EXPECT_EQ(limit.qps, 50) << "an explicit --qps is kept whatever the server runs";
+  EXPECT_EQ(limit.burst, 100);
+  limit = choose_rate_limit(50.0, 70, true);
+  EXPECT_EQ(limit.burst, 70);
+  EXPECT_EQ(choose_rate_limit(0.0, std::nullopt, false).qps, 0) << "--qps 0 is unlimited";
+}
+
+TEST(RateLimit, PriorityAndFairnessIsToldByTheFlowSchemaHeader) {
+  LocalServer with, without;
+  with.server().Get("/version", [](const httplib::Request&, httplib::Response& res) {
+    res.set_header("X-Kubernetes-PF-FlowSchema-UID", "7f3b-exempt");
+    res.set_header("X-Kubernetes-PF-PriorityLevel-UID", "1c2d-exempt");
+    res.set_content(R"({"major":"1"})", "application/json");
+  });
+  without.server().Get("/version", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content(R"({"major":"1"})", "application/json");
+  });
+  auto yes = has_priority_and_fairness(*transport_for(with.url()));
+  ASSERT_TRUE(yes.has_value());
+  EXPECT_TRUE(*yes);
+  auto no = has_priority_and_fairness(*transport_for(without.url()));
+  ASSERT_TRUE(no.has_value());
+  EXPECT_FALSE(*no);
+}
+
 }  // namespace
 }  // namespace pave::kube
