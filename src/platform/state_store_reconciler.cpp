@@ -108,9 +108,6 @@ std::expected<std::shared_ptr<statestore::Writer>, StateStoreReconciler::Failure
   const Json spec = store.value("spec", Json::object());
   if (kind_ == "GitStateStore") {
     const std::string method = spec.value("authMethod", "basicAuth");
-    if (method == "githubApp") {
-      return std::unexpected(Failure{ss::kReasonInitialising, std::string(ss::kInitialisingPrefix) + "githubApp authentication is not supported"});
-    }
     const Json author = spec.value("gitAuthor", Json::object());
     statestore::GitConfig c{.url = spec.value("url", ""), .branch = spec.value("branch", "main"), .path = spec.value("path", ""),
                             .author_name = author.value("name", "kratix"),
@@ -120,6 +117,14 @@ std::expected<std::shared_ptr<statestore::Writer>, StateStoreReconciler::Failure
     if (method == "ssh") {
       c.ssh_private_key = secret_value(secret, "sshPrivateKey");
       c.known_hosts = secret_value(secret, "knownHosts");
+    } else if (method == "githubApp") {
+      // Kratix's keys, and apiURL (Pave's: GitHub Enterprise Server's https://HOST/api/v3) beside them.
+      statestore::GitHubAppConfig app{.app_id = secret_value(secret, "appID"), .installation_id = secret_value(secret, "installationID"),
+                                      .private_key = secret_value(secret, "privateKey"),
+                                      .ca_bundle = secret_value(secret, kCaBundleKey)};
+      if (const std::string api = secret_value(secret, "apiURL"); !api.empty()) app.api_url = api;
+      c.github_app = std::make_shared<statestore::GitHubAppTokens>(std::move(app));
+      c.ca_bundle = secret_value(secret, kCaBundleKey);
     } else {
       c.username = secret_value(secret, "username");
       c.password = secret_value(secret, "password");

@@ -1,8 +1,10 @@
 #include "platform/work_placement_reconciler.h"
 
+#include <algorithm>
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 
 #include "kube/object.h"
 #include "api/conditions.h"
@@ -70,6 +72,15 @@ class WorkPlacementReconciler::Writes {
       auto it = writes_.find(request.key());
       if (it == writes_.end() || it->second.id != id) return;
       it->second.result = std::move(result);
+      wake = wake_;
+    }
+    if (wake) wake(request);
+  }
+  // Brings request back through the controller (another WorkPlacement's change concerns it).
+  void wake(const kube::Request& request) {
+    std::function<void(const kube::Request&)> wake;
+    {
+      std::lock_guard lock(mu_);
       wake = wake_;
     }
     if (wake) wake(request);
@@ -223,16 +234,58 @@ kube::Result<statestore::Change> WorkPlacementReconciler::change_for(const Json&
   }
   auto placement = placement_of(wp);
   if (!placement) return std::unexpected(placement.error());
-  std::optional<std::string> previous_state;
-  if (layout.mode == statestore::FilepathMode::kNone) {
-    auto path = statestore::state_file_path(layout, *placement);
-    if (!path) return std::unexpected(path.error());
-    auto state = writer.read_file(*path);
-    if (!state) return std::unexpected(state.error());
-    previous_state = *state;
+  if (layout.mode == statestore::FilepathMode::kNone) return none_layout_change(wp, *placement, layout, writer, removing);
+  return removing ? statestore::placement_removal(layout, *placement) : statestore::placement_change(layout, *placement);
+}
+
+namespace {
+
+std::vector<std::string> filepaths_of(const Json& wp) {
+  std::vector<std::string> out;
+  for (const auto& w : kube::child(kube::child(wp, "spec"), "workloads")) out.push_back(w.value("filepath", ""));
+  return out;
+}
+
+}  // namespace
+
+kube::Result<statestore::Change> WorkPlacementReconciler::none_layout_change(const Json& wp, const statestore::Placement& placement,
+                                                                            const statestore::DestinationLayout& layout,
+                                                                            statestore::Writer& writer, bool removing) {
+  auto state_path = statestore::state_file_path(layout, placement);
+  if (!state_path) return std::unexpected(state_path.error());
+  auto previous = writer.read_file(*state_path);
+  if (!previous) return std::unexpected(previous.error());
+  auto mine = statestore::none_layout_paths(layout, filepaths_of(wp));
+  if (!mine) return std::unexpected(mine.error());
+  const std::set<std::string> my_paths(mine->begin(), mine->end());
+
+  // Who else on the Destination names the same files (from the cache, so every reconcile agrees).
+  statestore::OtherPlacements others;
+  std::vector<kube::Request> sharing;
+  const std::string my_key = kube::meta::key(wp);
+  for (const auto& other : placements_.store().by_index(kDestinationIndex, layout.name)) {
+    if (kube::meta::key(*other) == my_key || (*other)["metadata"].contains("deletionTimestamp")) continue;
+    auto paths = statestore::none_layout_paths(layout, filepaths_of(*other));
+    if (!paths) continue;  // its own reconcile reports its bad path
+    bool shares = false;
+    for (const auto& path : *paths) {
+      others.named.insert(path);
+      if (kube::meta::key(*other) < my_key) others.owned.insert(path);
+      shares = shares || my_paths.contains(path);
+    }
+    if (shares) sharing.push_back({kube::meta::namespace_of(*other), kube::meta::name(*other)});
   }
-  return removing ? statestore::placement_removal(layout, *placement, previous_state)
-                  : statestore::placement_change(layout, *placement, previous_state);
+  auto change = removing ? statestore::placement_removal(layout, placement, *previous, others)
+                         : statestore::placement_change(layout, placement, *previous, others);
+  if (!change) return change;
+  // What this placement owns changed (or it is going): those naming the same files look again, as one of
+  // them may now own a file, or no longer.
+  auto listed = std::find_if(change->files.begin(), change->files.end(), [&](const auto& f) { return f.path == *state_path; });
+  const bool ownership_moved = removing || listed == change->files.end() || *previous != listed->content;
+  if (ownership_moved) {
+    for (const auto& other : sharing) writes_->wake(other);
+  }
+  return change;
 }
 
 kube::Status WorkPlacementReconciler::set_finalizers(const Json& wp, const std::vector<std::string>& finalizers) {

@@ -52,6 +52,11 @@ class WorkPlacementReconciler : public kube::Reconciler {
                                               statestore::Writer& writer, bool removing);
   kube::Result<kube::ReconcileResult> submit(const kube::Request& request, const kube::Json& wp, const std::string& what,
                                              const statestore::DestinationLayout& layout, statestore::Writer& writer, bool deleting);
+  // A `none` Destination's change: which of the files this placement names it owns, its state file, and a
+  // wake for the placements naming the same files when that changes.
+  kube::Result<statestore::Change> none_layout_change(const kube::Json& wp, const statestore::Placement& placement,
+                                                      const statestore::DestinationLayout& layout, statestore::Writer& writer,
+                                                      bool removing);
   kube::Result<kube::ReconcileResult> finish(const kube::Json& wp, bool deleting, const kube::Result<statestore::WriteResult>& written);
   kube::Status set_finalizers(const kube::Json& wp, const std::vector<std::string>& finalizers);
   kube::Status report(const kube::Json& wp, const kube::Result<statestore::WriteResult>& written);

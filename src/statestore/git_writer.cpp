@@ -9,6 +9,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -79,6 +80,7 @@ struct GitWriter::Impl {
   int fetches = 0;
   std::chrono::steady_clock::time_point last_fetch{};
   int auth_attempts = 0;
+  std::optional<kube::Error> auth_error;  // why the credentials callback had none to give (a GitHub App token)
 
   std::mutex repo_mu;      // libgit2 objects are used by one thread at a time
 
@@ -105,6 +107,14 @@ struct GitWriter::Impl {
       const char* user = username_from_url ? username_from_url : "git";
       return git_credential_ssh_key_memory_new(out, user, c.ssh_public_key.empty() ? nullptr : c.ssh_public_key.c_str(),
                                                c.ssh_private_key.c_str(), nullptr);
+    }
+    if ((allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT) && c.github_app) {
+      auto token = c.github_app->token();
+      if (!token) {
+        self->auth_error = token.error();
+        return GIT_EUSER;
+      }
+      return git_credential_userpass_plaintext_new(out, "x-access-token", token->c_str());
     }
     if (allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT) {
       return git_credential_userpass_plaintext_new(out, c.username.c_str(), c.password.c_str());
@@ -143,6 +153,11 @@ struct GitWriter::Impl {
   // An error from a network operation; refused credentials are named as such (libgit2's own message is
   // often a leftover from an earlier lookup once the credential callback gives up).
   kube::Error remote_error(const std::string& what, int rc) const {
+    if (auth_error) {
+      kube::Error e = *auth_error;
+      e.message = what + ": " + e.message;
+      return e;
+    }
     if (rc == GIT_EAUTH || auth_attempts > 3) {
       return kube::make_error(ErrorKind::kUnauthorized, what + ": authentication failed: the remote refused the credentials");
     }
@@ -188,6 +203,7 @@ struct GitWriter::Impl {
     char* specs[] = {const_cast<char*>(spec.c_str())};
     git_strarray refspecs = {specs, 1};
     auth_attempts = 0;
+    auth_error.reset();
     if (int rc = git_remote_fetch(remote, &refspecs, &opts, nullptr); rc < 0) {
       return std::unexpected(remote_error("fetch " + base::redact_credentials(config.url), rc));
     }
@@ -221,6 +237,7 @@ struct GitWriter::Impl {
     char* specs[] = {const_cast<char*>(spec.c_str())};
     git_strarray refspecs = {specs, 1};
     auth_attempts = 0;
+    auth_error.reset();
     int rc = git_remote_push(remote, &refspecs, &opts);
     if (rc == GIT_ENONFASTFORWARD || (rc == 0 && !rejection_.empty())) return false;
     if (rc < 0) {

@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "statestore/batch_queue.h"
+#include "statestore/github_app.h"
 #include "statestore/writer.h"
 
 namespace pave::statestore {
@@ -18,6 +19,7 @@ struct GitConfig {
   std::string path;                // prefix inside the repository (GitStateStore spec.path)
   std::string username;            // basic auth
   std::string password;
+  std::shared_ptr<GitHubAppTokens> github_app;  // when set: its installation tokens, as user x-access-token
   std::string ssh_private_key;     // PEM or OpenSSH format, for ssh URLs
   std::string ssh_public_key;      // optional
   std::string known_hosts;         // OpenSSH known_hosts the ssh server's key must appear in (required for ssh)

@@ -105,8 +105,20 @@ std::optional<FilepathMode> parse_filepath_mode(const std::string& mode) {
   return std::nullopt;
 }
 
+kube::Result<std::vector<std::string>> none_layout_paths(const DestinationLayout& d, const std::vector<std::string>& filepaths) {
+  auto dest = destination_dir(d);
+  if (!dest) return std::unexpected(dest.error());
+  std::vector<std::string> paths;
+  for (const auto& f : filepaths) {
+    auto path = workload_path(*dest, {.filepath = f});
+    if (!path) return std::unexpected(path.error());
+    paths.push_back(*path);
+  }
+  return paths;
+}
+
 kube::Result<Change> placement_change(const DestinationLayout& d, const Placement& p,
-                                      const std::optional<std::string>& previous_state) {
+                                      const std::optional<std::string>& previous_state, const OtherPlacements& others) {
   auto dest = destination_dir(d);
   if (!dest) return std::unexpected(dest.error());
   Change c{.placement = p.name};
@@ -134,12 +146,13 @@ kube::Result<Change> placement_change(const DestinationLayout& d, const Placemen
         return std::unexpected(kube::make_error(ErrorKind::kInvalid, "workload file path \"" + w.filepath +
                                                                          "\" is in .kratix, where Kratix keeps its state files"));
       }
+      if (others.owned.contains(*path)) continue;  // a placement sorting first writes it
       c.files.push_back({*path, w.content});
       written.insert(*path);
       listed.push_back(*path);
     }
     for (const auto& old : listed_files(*dest, previous_state)) {
-      if (!written.contains(old)) c.remove_files.push_back(old);
+      if (!written.contains(old) && !others.named.contains(old)) c.remove_files.push_back(old);
     }
     c.files.push_back({*state, state_file_content(listed)});
     return c;
@@ -154,7 +167,7 @@ kube::Result<std::string> state_file_path(const DestinationLayout& d, const Plac
 }
 
 kube::Result<Change> placement_removal(const DestinationLayout& d, const Placement& p,
-                                       const std::optional<std::string>& previous_state) {
+                                       const std::optional<std::string>& previous_state, const OtherPlacements& others) {
   auto dest = destination_dir(d);
   if (!dest) return std::unexpected(dest.error());
   Change c{.placement = p.name};
@@ -165,7 +178,9 @@ kube::Result<Change> placement_removal(const DestinationLayout& d, const Placeme
   } else if (d.mode == FilepathMode::kNone) {
     auto state = state_file(*dest, p);
     if (!state) return std::unexpected(state.error());
-    c.remove_files = listed_files(*dest, previous_state);
+    for (auto& listed : listed_files(*dest, previous_state)) {
+      if (!others.named.contains(listed)) c.remove_files.push_back(std::move(listed));
+    }
     c.remove_files.push_back(*state);
   } else {
     return std::unexpected(kube::make_error(ErrorKind::kInvalid, "aggregatedYAML destinations are written with aggregated_change"));

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -50,17 +51,33 @@ struct Placement {
   std::vector<Workload> workloads;
 };
 
+// On a `none` Destination two placements may name the same file. The live placement whose key
+// (namespace/name) sorts first owns it: it alone writes the file and lists it in its state file, and no
+// placement removes a file another live one names. When the owner goes, the file stays until the next
+// owner writes its own content there. So which content a shared file holds never depends on the order
+// the reconciles ran in. (Kratix lets the last write win and deletes the file when either placement goes.)
+struct OtherPlacements {
+  std::set<std::string> owned;  // store paths named by a live placement that sorts before this one
+  std::set<std::string> named;  // store paths named by any other live placement
+};
+
+// For kNone: the store paths workload filepaths are written to (an invalid filepath is an error).
+kube::Result<std::vector<std::string>> none_layout_paths(const DestinationLayout& d, const std::vector<std::string>& filepaths);
+
 // The change that makes the store hold placement's files now. For kNone, previous_state is the content of
-// the placement's state file as the store has it (its files no longer written are removed).
+// the placement's state file as the store has it (its files no longer written are removed), and others
+// what the Destination's other placements name.
 kube::Result<Change> placement_change(const DestinationLayout& d, const Placement& p,
-                                      const std::optional<std::string>& previous_state = std::nullopt);
+                                      const std::optional<std::string>& previous_state = std::nullopt,
+                                      const OtherPlacements& others = {});
 
 // For kNone: where the placement's state file (the list of files it wrote) lives in the store.
 kube::Result<std::string> state_file_path(const DestinationLayout& d, const Placement& p);
 
 // The change that removes everything placement wrote (its WorkPlacement is being deleted).
 kube::Result<Change> placement_removal(const DestinationLayout& d, const Placement& p,
-                                       const std::optional<std::string>& previous_state = std::nullopt);
+                                       const std::optional<std::string>& previous_state = std::nullopt,
+                                       const OtherPlacements& others = {});
 
 // For kAggregatedYAML: the one file holding every live placement of the Destination (removed when none).
 kube::Result<Change> aggregated_change(const DestinationLayout& d, std::vector<Placement> live, const std::string& change_name);

@@ -153,6 +153,51 @@ TEST_F(StateStores, CleanupAllTakesTheDestinationsWorkPlacementsAndTheirFilesWit
   kubectl({"delete", "works", "--all", "--wait=false"});
 }
 
+TEST_F(StateStores, OnANoneDestinationAFileTwoPlacementsNameIsTheFirstPlacementsWhateverTheOrder) {
+  auto server = testing::GitServer::start("kratix", "s3cr3t");
+  ASSERT_TRUE(server.has_value()) << server.error();
+  secret("git-creds", {{"username", "kratix"}, {"password", "s3cr3t"}});
+  const std::string store = "flat-" + ns(), dest = "flat-" + ns();
+  apply({git_store(store, server->create_repo("state")), destination(dest, {.path = "flat", .store = store, .mode = "none"})});
+  ASSERT_TRUE(eventually([&] { return ready("destination", dest, "status") == "True"; }, 30s));
+  auto both = [&](const std::string& name, const std::string& own, const std::string& shared) {
+    kube::Json wp = {{"apiVersion", "platform.kratix.io/v1alpha1"}, {"kind", "WorkPlacement"},
+                     {"metadata", {{"name", name}, {"namespace", ns()}, {"labels", {{"kratix.io/pipeline-name", "configure"}}}}},
+                     {"spec", {{"targetDestinationName", dest}, {"promiseName", "app"}, {"resourceName", name},
+                               {"id", "5058f1af8388633f609cadb75a75dc9d"},
+                               {"workloads", {{{"filepath", name + ".yaml"}, {"content", statestore::encode_workload_content(own)}},
+                                              {{"filepath", "shared.yaml"}, {"content", statestore::encode_workload_content(shared)}}}}}}};
+    apply({wp});
+  };
+  auto file = [&](const std::string& path) { return base::run({.argv = {"cat", server->clone("state") + "/flat/" + path}}); };
+  auto all_ready = [&](const std::string& expected) {
+    return eventually([&] {
+      return kubectl({"get", "workplacements", "-o", "jsonpath={.items[*].status.conditions[?(@.type==\"Ready\")].status}"}).out == expected;
+    }, 60s);
+  };
+  // "b" first, then "a": the last write would be a's by chance of order; it is a's because "a" sorts first.
+  both("b", "kind: B", "from: b");
+  ASSERT_TRUE(all_ready("True"));
+  EXPECT_EQ(file("shared.yaml").out, "from: b");
+  both("a", "kind: A", "from: a");
+  ASSERT_TRUE(all_ready("True True"));
+  ASSERT_TRUE(eventually([&] { return file("shared.yaml").out == "from: a"; }, 30s)) << file("shared.yaml").out;
+  // b no longer lists it, so b's going could not delete a's file.
+  ASSERT_TRUE(eventually([&] { return file(".kratix/" + ns() + "-b.yaml").out == "files:\n- flat/b.yaml\n"; }, 30s))
+      << file(".kratix/" + ns() + "-b.yaml").out;
+
+  // The owner goes: the file stays, and becomes b's.
+  ASSERT_TRUE(kubectl({"delete", "workplacement", "a", "--wait=false"}).ok());
+  ASSERT_TRUE(eventually([&] { return !kubectl({"get", "workplacement", "a"}).ok(); }, 30s));
+  ASSERT_TRUE(eventually([&] { return file("shared.yaml").out == "from: b"; }, 30s)) << file("shared.yaml").out;
+  EXPECT_FALSE(file("a.yaml").ok()) << "a's own file went with it";
+  EXPECT_EQ(file("b.yaml").out, "kind: B");
+
+  // The last one goes: nothing of either is left.
+  ASSERT_TRUE(kubectl({"delete", "workplacement", "b"}).ok());
+  ASSERT_TRUE(eventually([&] { return !file("shared.yaml").ok() && !file("b.yaml").ok(); }, 30s));
+}
+
 // The WorkPlacement reconciler driven by hand, with real informers, a real Git writer and a real server,
 // so a test can stop a reconcile between building its change and submitting it.
 class AggregatedYamlOrder : public testing::ClusterTest {

@@ -112,6 +112,31 @@ TEST(Layout, NoneWritesFlatFilesAndAStateFileAndRemovesWhatItNoLongerWrites) {
   EXPECT_EQ(gone->remove_files, (std::vector<std::string>{"flat/redis.yaml", "flat/dest2/cm.yaml", c->files[2].path}));
 }
 
+TEST(Layout, NoneLeavesAFileAnotherPlacementOwnsOrNamesAlone) {
+  DestinationLayout d{.path = "flat", .mode = FilepathMode::kNone};
+  Placement p = resource_placement();  // names flat/redis.yaml and flat/dest2/cm.yaml
+  EXPECT_EQ(none_layout_paths(d, {"redis.yaml", "./dest2/cm.yaml"}).value(),
+            (std::vector<std::string>{"flat/redis.yaml", "flat/dest2/cm.yaml"}));
+  EXPECT_FALSE(none_layout_paths(d, {"../out.yaml"}).has_value());
+
+  // flat/redis.yaml is owned by a placement sorting first; flat/old.yaml, which this one wrote before, is
+  // now named by another.
+  const OtherPlacements others{.owned = {"flat/redis.yaml"}, .named = {"flat/redis.yaml", "flat/old.yaml"}};
+  auto c = placement_change(d, p, kube::to_yaml({{"files", {"flat/redis.yaml", "flat/old.yaml", "flat/gone.yaml"}}}), others);
+  ASSERT_TRUE(c.has_value()) << c.error().to_string();
+  ASSERT_EQ(c->files.size(), 2u);
+  EXPECT_EQ(c->files[0].path, "flat/dest2/cm.yaml") << "the owner writes flat/redis.yaml, not this one";
+  EXPECT_EQ(kube::parse_yaml(c->files[1].content).value()["files"], (kube::Json{"flat/dest2/cm.yaml"}))
+      << "and this one does not list it, so its going never deletes it";
+  EXPECT_EQ(c->remove_files, (std::vector<std::string>{"flat/gone.yaml"})) << "files others name are not removed";
+
+  // Going, it leaves what another live placement names for that one to write.
+  auto gone = placement_removal(d, p, kube::to_yaml({{"files", {"flat/redis.yaml", "flat/dest2/cm.yaml"}}}),
+                                {.named = {"flat/redis.yaml"}});
+  ASSERT_TRUE(gone.has_value());
+  EXPECT_EQ(gone->remove_files, (std::vector<std::string>{"flat/dest2/cm.yaml", c->files[1].path}));
+}
+
 TEST(Layout, AggregatedYamlJoinsEveryPlacementSortedByName) {
   DestinationLayout d{.path = "agg", .mode = FilepathMode::kAggregatedYAML};
   Placement b{.name = "b", .workloads = {{"x", "kind: B"}}};
