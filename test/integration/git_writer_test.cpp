@@ -18,15 +18,8 @@
 #include <chrono>
 #include <ctime>
 
-#define CPPHTTPLIB_OPENSSL_SUPPORT
-#include <httplib.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-
-#include "base/encoding.h"
 #include "base/subprocess.h"
-#include "kube/json.h"
-#include "support/test_certs.h"
+#include "support/github_api.h"
 #include "statestore/git_socket.h"
 #include "support/git_server.h"
 
@@ -301,77 +294,8 @@ TEST_F(GitWriterTest, SshWithEd25519OrEcdsaKeysAndTheStoresKnownHosts) {
   EXPECT_EQ(unknown.error().kind, kube::ErrorKind::kTls) << unknown.error().to_string();
 }
 
-// GitHub's token endpoint as a test needs it: https on loopback (a test CA), the App's JWT checked against
-// the App's public key, a token handed out per request.
-class GitHubApi {
- public:
-  GitHubApi(std::string public_key_pem, std::string token, std::chrono::seconds lifetime)
-      : dir_(base::TempDir::create("github-api").value()), public_key_(std::move(public_key_pem)) {
-    if (!testing::make_test_certificates(dir_.path().string())) throw std::runtime_error("certificates");
-    server_.emplace((dir_.path() / "tls.crt").c_str(), (dir_.path() / "tls.key").c_str());
-    server_->Post(R"(/app/installations/(\d+)/access_tokens)", [this, token, lifetime](const httplib::Request& req, httplib::Response& res) {
-      ++requests;
-      const std::string auth = req.get_header_value("Authorization");
-      if (req.matches[1] != "42" || !auth.starts_with("Bearer ") || !valid_jwt(auth.substr(7))) {
-        res.status = req.matches[1] != "42" ? 404 : 401;
-        res.set_content(R"({"message":"Not Found"})", "application/json");
-        return;
-      }
-      const std::time_t expires = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now() + lifetime);
-      std::tm utc{};
-      gmtime_r(&expires, &utc);
-      char text[32];
-      std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-      res.status = 201;
-      res.set_content(kube::Json{{"token", token}, {"expires_at", text}}.dump(), "application/json");
-    });
-    port_ = server_->bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_->listen_after_bind(); });
-    while (!server_->is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  ~GitHubApi() {
-    server_->stop();
-    thread_.join();
-  }
-  std::string url() const { return "https://127.0.0.1:" + std::to_string(port_); }
-  std::string ca_pem() const { return read((dir_.path() / "ca.crt").string()); }
-  std::atomic<int> requests = 0;
-
- private:
-  // A JWT signed RS256 by the App's key, issued by App 1234, not expired.
-  bool valid_jwt(const std::string& jwt) const {
-    const size_t a = jwt.find('.'), b = jwt.rfind('.');
-    if (a == std::string::npos || a == b) return false;
-    auto decode = [](std::string part) {
-      for (char& c : part) c = c == '-' ? '+' : c == '_' ? '/' : c;
-      while (part.size() % 4) part += '=';
-      return base::base64_decode(part).value_or("");
-    };
-    const auto claims = kube::Json::parse(decode(jwt.substr(a + 1, b - a - 1)), nullptr, false);
-    const auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-    if (!claims.is_object() || claims.value("iss", "") != "1234" || claims.value("exp", 0) < now) return false;
-    const std::string signature = decode(jwt.substr(b + 1)), input = jwt.substr(0, b);
-    BIO* bio = BIO_new_mem_buf(public_key_.data(), static_cast<int>(public_key_.size()));
-    EVP_PKEY* key = PEM_read_bio_PUBKEY(bio, nullptr, nullptr, nullptr);
-    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-    const bool ok = key && EVP_DigestVerifyInit(ctx, nullptr, EVP_sha256(), nullptr, key) == 1 &&
-                    EVP_DigestVerify(ctx, reinterpret_cast<const unsigned char*>(signature.data()), signature.size(),
-                                     reinterpret_cast<const unsigned char*>(input.data()), input.size()) == 1;
-    EVP_MD_CTX_free(ctx);
-    EVP_PKEY_free(key);
-    BIO_free(bio);
-    return ok;
-  }
-  base::TempDir dir_;
-  std::string public_key_;
-  std::optional<httplib::SSLServer> server_;
-  int port_ = 0;
-  std::thread thread_;
-};
-
 TEST(GitWriterGitHubApp, AnInstallationTokenIsThePasswordAndIsRenewedBeforeItExpires) {
-  const std::string key = base::run({.argv = {"openssl", "genrsa", "2048"}}).out;
-  const std::string public_key = base::run({.argv = {"openssl", "rsa", "-pubout"}, .input = key}).out;
+  const auto [key, public_key] = testing::GitHubApi::app_key_pair();
   ASSERT_NE(public_key.find("PUBLIC KEY"), std::string::npos);
   // The Git server accepts GitHub's user for installation tokens with the token the API hands out.
   auto server = GitServer::start("x-access-token", "ghs_installation");
@@ -380,7 +304,7 @@ TEST(GitWriterGitHubApp, AnInstallationTokenIsThePasswordAndIsRenewedBeforeItExp
   auto cache = base::TempDir::create("git-cache").value();
 
   // Tokens that expire in two minutes: within the five-minute margin, so every use asks for a new one.
-  GitHubApi api(public_key, "ghs_installation", std::chrono::minutes(2));
+  testing::GitHubApi api(public_key, "ghs_installation", std::chrono::minutes(2));
   auto app = std::make_shared<GitHubAppTokens>(
       GitHubAppConfig{.app_id = "1234", .installation_id = "42", .private_key = key, .api_url = api.url(), .ca_bundle = api.ca_pem()});
   auto writer = GitWriter::open({.url = url, .github_app = app}, (cache.path() / "app").string());
@@ -390,7 +314,7 @@ TEST(GitWriterGitHubApp, AnInstallationTokenIsThePasswordAndIsRenewedBeforeItExp
   EXPECT_GE(app->fetched(), 2) << "a token about to expire is not used again";
 
   // An hour's token is fetched once and kept.
-  GitHubApi lasting(public_key, "ghs_installation", std::chrono::hours(1));
+  testing::GitHubApi lasting(public_key, "ghs_installation", std::chrono::hours(1));
   auto kept = std::make_shared<GitHubAppTokens>(
       GitHubAppConfig{.app_id = "1234", .installation_id = "42", .private_key = key, .api_url = lasting.url(), .ca_bundle = lasting.ca_pem()});
   auto second = GitWriter::open({.url = url, .github_app = kept}, (cache.path() / "kept").string());

@@ -10,6 +10,7 @@
 #include "kube/informer.h"
 #include "platform/work_placement_reconciler.h"
 #include "statestore/git_writer.h"
+#include "support/github_api.h"
 
 namespace pave::platform {
 namespace {
@@ -196,6 +197,32 @@ TEST_F(StateStores, OnANoneDestinationAFileTwoPlacementsNameIsTheFirstPlacements
   // The last one goes: nothing of either is left.
   ASSERT_TRUE(kubectl({"delete", "workplacement", "b"}).ok());
   ASSERT_TRUE(eventually([&] { return !file("shared.yaml").ok() && !file("b.yaml").ok(); }, 30s));
+}
+
+TEST_F(StateStores, AGitHubAppStoreWritesWithItsInstallationToken) {
+  const auto [key, public_key] = testing::GitHubApi::app_key_pair();
+  testing::GitHubApi api(public_key, "ghs_from_the_app", std::chrono::hours(1));
+  auto server = testing::GitServer::start("x-access-token", "ghs_from_the_app");
+  ASSERT_TRUE(server.has_value()) << server.error();
+  const std::string store = "app-" + ns(), dest = "dest-app-" + ns();
+  // Kratix's keys, with the API's address (GitHub Enterprise's, here a loopback one) and its CA beside them.
+  secret("app-creds", {{"appID", "1234"}, {"installationID", "42"}, {"privateKey", key}, {"apiURL", api.url()},
+                       {"ca.crt", api.ca_pem()}});
+  apply({git_store(store, server->create_repo("state"), "app-creds", ns(), "githubApp"),
+         destination(dest, {.path = "app", .store = store})});
+  ASSERT_TRUE(eventually([&] { return ready("gitstatestore", store, "reason") == "StateStoreReady"; }, 30s))
+      << ready("gitstatestore", store, "message");
+  ASSERT_TRUE(eventually([&] { return ready("destination", dest, "reason") == "TestDocumentsWritten"; }, 30s));
+  EXPECT_TRUE(std::filesystem::exists(server->clone("state") + "/app/dependencies/kratix-canary-namespace.yaml"));
+  EXPECT_GE(api.requests(), 1);
+
+  // Another installation: GitHub's refusal on the store's condition.
+  secret("app-creds", {{"appID", "1234"}, {"installationID", "7"}, {"privateKey", key}, {"apiURL", api.url()},
+                       {"ca.crt", api.ca_pem()}});
+  ASSERT_TRUE(eventually([&] { return ready("gitstatestore", store, "reason") == "ErrorInitialisingWriter"; }, 30s));
+  const std::string message = ready("gitstatestore", store, "message");
+  EXPECT_NE(message.find("404 Not Found"), std::string::npos) << message;
+  EXPECT_EQ(message.find("PRIVATE KEY"), std::string::npos);
 }
 
 // The WorkPlacement reconciler driven by hand, with real informers, a real Git writer and a real server,
