@@ -1,6 +1,5 @@
 #include "api/naming.h"
 
-#include <openssl/evp.h>
 
 #include <array>
 #include <cctype>
@@ -19,19 +18,6 @@ std::string with_suffix(std::string_view name, std::string_view suffix) {
 }
 
 }  // namespace
-
-std::string md5_hex(std::string_view data) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int size = 0;
-  EVP_Digest(data.data(), data.size(), digest.data(), &size, EVP_md5(), nullptr);
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < size; ++i) {
-    out += hex[digest[i] >> 4];
-    out += hex[digest[i] & 0xf];
-  }
-  return out;
-}
 
 std::string deterministic_name(std::string_view name) { return with_suffix(name, md5_hex(name).substr(0, 5)); }
 

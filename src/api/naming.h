@@ -5,10 +5,11 @@
 #include <string>
 #include <string_view>
 
+#include "base/digest.h"
+
 namespace pave::api {
 
-// Lower-case hex MD5 of data.
-std::string md5_hex(std::string_view data);
+using base::md5_hex;  // the digest Kratix names things by
 
 // Kratix's object-name helper: name cut to 56 characters when longer than 57, trailing characters that
 // are not letters or digits dropped, then "-" and a five-character suffix; at most 62 characters.

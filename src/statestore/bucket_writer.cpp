@@ -1,6 +1,5 @@
 #include "statestore/bucket_writer.h"
 
-#include <openssl/evp.h>
 
 #include <algorithm>
 #include <atomic>
@@ -10,6 +9,7 @@
 #include <set>
 #include <thread>
 
+#include "base/digest.h"
 #include "base/encoding.h"
 #include "kube/guard.h"
 
@@ -18,21 +18,8 @@ namespace {
 
 using kube::ErrorKind;
 
-std::string hex_digest(const EVP_MD* md, std::string_view data) {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), out, &len, md, nullptr);
-  static const char* hex = "0123456789abcdef";
-  std::string s;
-  for (unsigned int i = 0; i < len; ++i) {
-    s += hex[out[i] >> 4];
-    s += hex[out[i] & 15];
-  }
-  return s;
-}
-
-std::string sha256(std::string_view d) { return hex_digest(EVP_sha256(), d); }
-std::string md5(std::string_view d) { return hex_digest(EVP_md5(), d); }
+std::string sha256(std::string_view d) { return base::sha256_hex(d); }
+std::string md5(std::string_view d) { return base::md5_hex(d); }
 
 // Where Kratix's permission check starts (and aborts) its multipart upload, under the store's path.
 constexpr const char* kPermissionCheckKey = ".kratix-write-permission-check";

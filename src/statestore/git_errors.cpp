@@ -4,6 +4,8 @@
 
 #include <charconv>
 
+#include "base/redact.h"
+
 namespace pave::statestore {
 
 int git_http_status(std::string_view message) {
@@ -31,6 +33,19 @@ kube::ErrorKind classify_git_error(int rc, int error_class, std::string_view mes
   }
   if (error_class == GIT_ERROR_NET || error_class == GIT_ERROR_SSH || error_class == GIT_ERROR_OS) return ErrorKind::kTransport;
   return ErrorKind::kOther;
+}
+
+std::string git_error_text(int rc) {
+  const ::git_error* e = git_error_last();
+  return e && e->message ? base::redact_credentials(e->message) : "libgit2 error " + std::to_string(rc);
+}
+
+kube::Error git_error(const std::string& what, int rc) {
+  const ::git_error* e = git_error_last();
+  const std::string text = git_error_text(rc);
+  kube::Error error = kube::make_error(classify_git_error(rc, e ? e->klass : GIT_ERROR_NONE, text), what + ": " + text);
+  error.http_status = git_http_status(text);
+  return error;
 }
 
 }  // namespace pave::statestore

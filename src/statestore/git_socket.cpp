@@ -136,6 +136,8 @@ int stream_init(git_stream** out, const char* host, const char* port) {
 
 void set_git_network_timeout(std::chrono::milliseconds timeout) { g_timeout_ms = static_cast<long>(timeout.count()); }
 
+std::chrono::milliseconds git_network_timeout() { return std::chrono::milliseconds(g_timeout_ms.load()); }
+
 void install_git_socket_timeouts() {
   static std::once_flag once;
   std::call_once(once, [] {

@@ -15,5 +15,6 @@ void install_git_socket_timeouts();
 // How long a connect, or a read or write on a connection, may wait: 60 s unless set. Applies to
 // connections opened from now on.
 void set_git_network_timeout(std::chrono::milliseconds timeout);
+std::chrono::milliseconds git_network_timeout();
 
 }  // namespace pave::statestore

@@ -15,8 +15,12 @@
 
 #include "base/redact.h"
 #include "base/encoding.h"
+#include "kube/log.h"
+#include "statestore/git_cli_fetch.h"
 #include "statestore/git_errors.h"
+#include "statestore/git_handles.h"
 #include "statestore/git_socket.h"
+#include "statestore/git_trees.h"
 #include "statestore/git_trust.h"
 
 namespace pave::statestore {
@@ -25,41 +29,8 @@ namespace {
 using kube::ErrorKind;
 
 std::once_flag git_init_once;
-
-std::string git_error_text(int rc) {
-  const git_error* e = git_error_last();
-  // libgit2 repeats the remote's URL, user information and all.
-  return e && e->message ? base::redact_credentials(e->message) : "libgit2 error " + std::to_string(rc);
-}
-
-kube::Error git_error(const std::string& what, int rc) {
-  const ::git_error* e = git_error_last();
-  const std::string text = git_error_text(rc);
-  kube::Error error = kube::make_error(classify_git_error(rc, e ? e->klass : GIT_ERROR_NONE, text), what + ": " + text);
-  error.http_status = git_http_status(text);
-  return error;
-}
-
-// RAII for libgit2 objects.
-template <class T, void (*Free)(T*)>
-struct Owned {
-  T* p = nullptr;
-  Owned() = default;
-  Owned(const Owned&) = delete;
-  Owned& operator=(const Owned&) = delete;
-  ~Owned() {
-    if (p) Free(p);
-  }
-  T** out() { return &p; }
-  T* get() const { return p; }
-};
-using Tree = Owned<git_tree, git_tree_free>;
-using Commit = Owned<git_commit, git_commit_free>;
-using Reference = Owned<git_reference, git_reference_free>;
-using Signature = Owned<git_signature, git_signature_free>;
-using TreeEntry = Owned<git_tree_entry, git_tree_entry_free>;
-using Blob = Owned<git_blob, git_blob_free>;
-
+// A first fetch may bring a large history; its child gives up when the server stops sending (60 s).
+constexpr std::chrono::seconds kColdFetchTimeout = std::chrono::hours(1);
 
 }  // namespace
 
@@ -78,6 +49,7 @@ struct GitWriter::Impl {
   bool has_tip = false;
   int commits = 0;
   int fetches = 0;
+  bool fetched_by_git_command = false;
   std::chrono::steady_clock::time_point last_fetch{};
   int auth_attempts = 0;
   std::optional<kube::Error> auth_error;  // why the credentials callback had none to give (a GitHub App token)
@@ -195,6 +167,22 @@ struct GitWriter::Impl {
   std::string remote_ref() const { return "refs/remotes/origin/" + config.branch; }
   std::string branch_ref() const { return "refs/heads/" + config.branch; }
 
+  // Whether the remote answers and has the branch (an ls-remote over libgit2's timed connections).
+  bool remote_has_branch() {
+    git_remote_callbacks cb = callbacks();
+    auth_attempts = 0;
+    auth_error.reset();
+    if (git_remote_connect(remote, GIT_DIRECTION_FETCH, &cb, nullptr, nullptr) < 0) return false;
+    const git_remote_head** heads = nullptr;
+    size_t count = 0;
+    bool found = false;
+    if (git_remote_ls(&heads, &count, remote) == 0) {
+      for (size_t i = 0; i < count && !found; ++i) found = branch_ref() == heads[i]->name;
+    }
+    git_remote_disconnect(remote);
+    return found;
+  }
+
   // Fetches the branch and records its tip.
   kube::Status fetch() {
     git_fetch_options opts = GIT_FETCH_OPTIONS_INIT;
@@ -257,87 +245,6 @@ struct GitWriter::Impl {
   }
   std::string rejection_;
 
-  // Files currently under dir in tree (full paths).
-  void list_files(git_tree* tree, const std::string& dir, std::set<std::string>& out) {
-    git_tree* sub = tree;
-    Tree owned;
-    if (!dir.empty()) {
-      TreeEntry entry;
-      if (git_tree_entry_bypath(entry.out(), tree, dir.c_str()) != 0) return;
-      if (git_tree_entry_type(entry.get()) != GIT_OBJECT_TREE) {
-        out.insert(dir);
-        return;
-      }
-      if (git_tree_lookup(owned.out(), repo, git_tree_entry_id(entry.get())) != 0) return;
-      sub = owned.get();
-    }
-    struct Walk {
-      std::set<std::string>* out;
-      std::string prefix;
-    } walk{&out, dir.empty() ? "" : dir + "/"};
-    git_tree_walk(sub, GIT_TREEWALK_PRE, [](const char* root, const git_tree_entry* e, void* payload) -> int {
-      auto* w = static_cast<Walk*>(payload);
-      if (git_tree_entry_type(e) == GIT_OBJECT_BLOB) w->out->insert(w->prefix + root + git_tree_entry_name(e));
-      return 0;
-    }, &walk);
-  }
-
-  bool exists(git_tree* tree, const std::string& path) {
-    if (!tree) return false;
-    TreeEntry entry;
-    return git_tree_entry_bypath(entry.out(), tree, path.c_str()) == 0;
-  }
-
-  // The tree of base with every change applied: per path, the last change wins.
-  kube::Result<git_oid> apply(git_tree* base, const std::vector<const Change*>& changes) {
-    std::map<std::string, std::optional<std::string>> final_state;  // path -> content, or nullopt: remove
-    for (const Change* c : changes) {
-      for (const auto& dir : c->replace_directories) {
-        std::set<std::string> existing;
-        if (base) list_files(base, store_path(config.path, dir), existing);
-        for (const auto& f : existing) final_state[f] = std::nullopt;
-      }
-      for (const auto& f : c->remove_files) {
-        const std::string p = store_path(config.path, f);
-        if (exists(base, p)) final_state[p] = std::nullopt;
-      }
-      for (const auto& f : c->files) final_state[store_path(config.path, f.path)] = f.content;
-    }
-    std::vector<git_tree_update> updates;
-    std::deque<std::string> paths;  // stable storage for the path pointers in updates
-    for (const auto& [path, content] : final_state) {
-      git_tree_update u{};
-      if (content) {
-        if (int rc = git_blob_create_from_buffer(&u.id, repo, content->data(), content->size()); rc < 0) {
-          return std::unexpected(git_error("write blob", rc));
-        }
-        u.action = GIT_TREE_UPDATE_UPSERT;
-        u.filemode = GIT_FILEMODE_BLOB;
-      } else {
-        u.action = GIT_TREE_UPDATE_REMOVE;
-      }
-      paths.push_back(path);
-      u.path = paths.back().c_str();
-      updates.push_back(u);
-    }
-    git_oid out{};
-    Tree empty;
-    git_tree* baseline = base;
-    if (!baseline) {
-      git_treebuilder* builder = nullptr;
-      git_oid empty_id;
-      git_treebuilder_new(&builder, repo, nullptr);
-      git_treebuilder_write(&empty_id, builder);
-      git_treebuilder_free(builder);
-      git_tree_lookup(empty.out(), repo, &empty_id);
-      baseline = empty.get();
-    }
-    if (int rc = git_tree_create_updated(&out, repo, baseline, updates.size(), updates.data()); rc < 0) {
-      return std::unexpected(git_error("build tree", rc));
-    }
-    return out;
-  }
-
   std::string message(const std::vector<const Change*>& changes) {
     const bool only_deletes = std::all_of(changes.begin(), changes.end(), [](const Change* c) { return c->files.empty(); });
     std::string m = std::string(only_deletes ? "Delete from: " : "Update from: ") + changes.front()->placement;
@@ -362,7 +269,7 @@ struct GitWriter::Impl {
         if (int rc = git_commit_lookup(parent.out(), repo, &tip); rc < 0) return std::unexpected(git_error("tip", rc));
         if (int rc = git_commit_tree(base.out(), parent.get()); rc < 0) return std::unexpected(git_error("tip tree", rc));
       }
-      auto tree_id = apply(base.get(), changes);
+      auto tree_id = tree_with_changes(repo, base.get(), config.path, changes);
       if (!tree_id) return std::unexpected(tree_id.error());
       if (base.get() && git_oid_equal(&*tree_id, git_tree_id(base.get()))) {
         // The blobs just made are already in the store; nothing new to keep.
@@ -436,7 +343,8 @@ kube::Result<std::unique_ptr<GitWriter>> GitWriter::open(GitConfig config, const
     }
     git_commit_free(commit);
   }
-  if (!impl->repo) {
+  const bool cold = !impl->repo;
+  if (cold) {
     std::filesystem::remove_all(dir, ec);
     if (int rc = git_repository_init(&impl->repo, dir.c_str(), /*bare=*/1); rc < 0) {
       return std::unexpected(git_error("init " + dir, rc));
@@ -460,6 +368,16 @@ kube::Result<std::unique_ptr<GitWriter>> GitWriter::open(GitConfig config, const
   // Fetch and push name their refspecs, so nothing needs the config.
   if (int rc = git_remote_create_anonymous(&impl->remote, impl->repo, impl->config.url.c_str()); rc < 0) {
     return std::unexpected(git_error("remote " + base::redact_credentials(impl->config.url), rc));
+  }
+  // A cold cache: the whole history comes through git in a child process, not into this one, once
+  // libgit2 (whose connections time out) has seen the server answer and the branch exist. Should that
+  // fail, libgit2's fetch below does it, and reports why.
+  if (cold && impl->config.first_fetch_by_git_command && impl->remote_has_branch()) {
+    auto fetched = fetch_with_git_command(impl->config, dir, kColdFetchTimeout);
+    impl->fetched_by_git_command = fetched.has_value();
+    if (!fetched) {
+      kube::log::info("first fetch with the git command failed; fetching with libgit2", {{"error", fetched.error().message}});
+    }
   }
   if (auto f = impl->fetch(); !f) return std::unexpected(f.error());
   return std::unique_ptr<GitWriter>(new GitWriter(std::move(impl)));
@@ -507,6 +425,8 @@ int GitWriter::commits() const {
   std::lock_guard lock(impl_->repo_mu);
   return impl_->commits;
 }
+
+bool GitWriter::first_fetch_by_git_command() const { return impl_->fetched_by_git_command; }
 
 int GitWriter::fetches() const {
   std::lock_guard lock(impl_->repo_mu);

@@ -30,6 +30,9 @@ struct GitConfig {
   // (0: before every write), so it builds on what others pushed instead of being refused and replayed.
   std::chrono::milliseconds minimum_fetch_interval = std::chrono::seconds(5);
   bool insecure_skip_tls_verify = false;
+  // A cold cache's first fetch by the git command in a child process (see git_cli_fetch.h); off: libgit2
+  // fetches everything in this process.
+  bool first_fetch_by_git_command = true;
 };
 
 class GitWriter : public Writer {
@@ -49,6 +52,8 @@ class GitWriter : public Writer {
   // Commits made and fetches done so far by this writer (for tests and benchmarks).
   int commits() const;
   int fetches() const;
+  // Whether the history came through the git command when the cache was cold.
+  bool first_fetch_by_git_command() const;
 
  private:
   struct Impl;

@@ -1,30 +1,17 @@
 #include "statestore/s3_client.h"
 
 #include <curl/curl.h>
-#include <openssl/evp.h>
 
 #include <cctype>
 #include <set>
 
+#include "base/digest.h"
 #include "base/encoding.h"
 
 namespace pave::statestore {
 namespace {
 
 using kube::ErrorKind;
-
-std::string sha256_hex(std::string_view data) {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), out, &len, EVP_sha256(), nullptr);
-  static const char* hex = "0123456789abcdef";
-  std::string s;
-  for (unsigned int i = 0; i < len; ++i) {
-    s += hex[out[i] >> 4];
-    s += hex[out[i] & 15];
-  }
-  return s;
-}
 
 std::string strip_quotes(std::string etag) {
   if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') etag = etag.substr(1, etag.size() - 2);
@@ -94,7 +81,7 @@ kube::Result<S3Client::Response> S3Client::request(const std::string& method, co
   }
   curl_slist* headers = nullptr;
   // curl signs this header but does not add it; S3 requires it.
-  headers = curl_slist_append(headers, ("x-amz-content-sha256: " + sha256_hex(body)).c_str());
+  headers = curl_slist_append(headers, ("x-amz-content-sha256: " + base::sha256_hex(body)).c_str());
   if (method == "PUT" || method == "POST") {
     if (method == "PUT") headers = curl_slist_append(headers, "Content-Type: application/octet-stream");
     curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method.c_str());

@@ -169,6 +169,32 @@ TEST_F(GitWriterTest, TheMinimumFetchIntervalSaysWhenAWriteFetchesFirst) {
   EXPECT_EQ(lazy->fetches(), 1);
 }
 
+TEST_F(GitWriterTest, AColdCacheGetsItsHistoryFromTheGitCommandAndWritesOnIt) {
+  // An empty repository: nothing to bring; libgit2 sees that and the git command is not run.
+  auto empty = open();
+  ASSERT_TRUE(empty);
+  EXPECT_FALSE(empty->first_fetch_by_git_command());
+  ASSERT_TRUE(empty->submit(placement("a", "a", {{"a/1.yaml", "one"}})).get().has_value());
+  empty.reset();
+
+  // A repository with history, a cold cache: the history comes through git in a child process.
+  auto other_cache = base::TempDir::create("git-cache-cold").value();
+  for (const std::string& url : {url_, server_->https_url("state")}) {
+    auto w = GitWriter::open({.url = url, .username = "kratix", .password = "s3cr3t", .ca_bundle = server_->ca_pem()},
+                             (other_cache.path() / std::to_string(url.size())).string());
+    ASSERT_TRUE(w.has_value()) << w.error().to_string();
+    EXPECT_TRUE((*w)->first_fetch_by_git_command()) << url;
+    EXPECT_EQ((*w)->read_file("a/1.yaml").value(), std::optional<std::string>("one")) << url;
+    ASSERT_TRUE((*w)->submit(placement("b" + std::to_string(url.size()), "b", {{"b/2.yaml", url}})).get().has_value());
+    EXPECT_EQ(read(server_->clone("state") + "/b/2.yaml"), url);
+  }
+  // Wrong credentials: git is refused, and so is libgit2, which says why.
+  auto refused = GitWriter::open({.url = url_, .username = "kratix", .password = "wrong"},
+                                 (other_cache.path() / "refused").string());
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().kind, kube::ErrorKind::kUnauthorized) << refused.error().to_string();
+}
+
 TEST_F(GitWriterTest, AFileDeletedOnTheRemoteIsRestoredOnTheNextWrite) {
   auto writer = open();
   ASSERT_TRUE(writer);
@@ -259,6 +285,7 @@ TEST_F(GitWriterTest, SshWithEd25519OrEcdsaKeysAndTheStoresKnownHosts) {
                               .known_hosts = known},
                              cache_->path().string() + "/ssh-" + kind);
     ASSERT_TRUE(w.has_value()) << kind << ": " << w.error().to_string();
+    EXPECT_EQ((*w)->first_fetch_by_git_command(), kind == "ecdsa") << "over ssh too, once the branch exists";
     auto written = (*w)->submit(placement("ssh-" + kind, "ssh/" + kind, {{"ssh/" + kind + "/f.yaml", kind}})).get();
     ASSERT_TRUE(written.has_value()) << written.error().to_string();
   }

@@ -1,0 +1,105 @@
+#include "statestore/git_cli_fetch.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include "base/encoding.h"
+#include "base/redact.h"
+#include "base/subprocess.h"
+#include "base/temp_dir.h"
+#include "statestore/git_socket.h"
+
+namespace pave::statestore {
+namespace {
+
+using kube::ErrorKind;
+
+constexpr const char* kSystemCaBundle = "/etc/ssl/certs/ca-certificates.crt";
+
+// Writes content to dir/name readable by this user only.
+std::string private_file(const std::filesystem::path& dir, const std::string& name, const std::string& content) {
+  const std::string path = (dir / name).string();
+  std::ofstream(path, std::ios::binary) << content;
+  chmod(path.c_str(), 0600);
+  return path;
+}
+
+// git -c settings passed through the environment (GIT_CONFIG_COUNT), so they are not on the command line.
+void add_config(std::map<std::string, std::string>& env, const std::string& key, const std::string& value) {
+  const int n = env.contains("GIT_CONFIG_COUNT") ? std::stoi(env["GIT_CONFIG_COUNT"]) : 0;
+  env["GIT_CONFIG_KEY_" + std::to_string(n)] = key;
+  env["GIT_CONFIG_VALUE_" + std::to_string(n)] = value;
+  env["GIT_CONFIG_COUNT"] = std::to_string(n + 1);
+}
+
+std::string shell_quoted(const std::string& s) { return "'" + s + "'"; }  // temp paths hold no quote
+
+// Whether url's user information carries a password (scheme://user:password@host/...).
+bool url_has_password(const std::string& url) {
+  const size_t scheme = url.find("://");
+  if (scheme == std::string::npos) return false;
+  const std::string authority = url.substr(scheme + 3, url.find('/', scheme + 3) - scheme - 3);
+  const size_t at = authority.rfind('@');
+  return at != std::string::npos && authority.substr(0, at).find(':') != std::string::npos;
+}
+
+}  // namespace
+
+kube::Status fetch_with_git_command(const GitConfig& config, const std::string& repo_dir, std::chrono::seconds timeout) {
+  if (url_has_password(config.url)) {
+    // It would be on the child's command line, for any user of the machine to read.
+    return std::unexpected(kube::make_error(ErrorKind::kInvalid, "the URL carries a password; fetched with libgit2 instead"));
+  }
+  auto scratch = base::TempDir::create("pave-git-fetch");
+  if (!scratch) return std::unexpected(kube::make_error(ErrorKind::kOther, scratch.error()));
+  std::map<std::string, std::string> env = {{"GIT_TERMINAL_PROMPT", "0"}, {"GIT_CONFIG_NOSYSTEM", "1"},
+                                            {"GIT_CONFIG_GLOBAL", "/dev/null"}, {"GIT_ASKPASS", "/bin/false"},
+                                            {"SSH_ASKPASS", "/bin/false"}};
+  // A server that stops sending is given up on after the writer's own network timeout.
+  const std::string stall = std::to_string(std::max<long>(1, std::chrono::duration_cast<std::chrono::seconds>(git_network_timeout()).count()));
+  add_config(env, "http.lowSpeedLimit", "1");
+  add_config(env, "http.lowSpeedTime", stall);
+  if (config.url.starts_with("ssh://") || config.url.find("://") == std::string::npos) {
+    const std::string key = private_file(scratch->path(), "key", config.ssh_private_key);
+    const std::string known = private_file(scratch->path(), "known_hosts", config.known_hosts);
+    env["GIT_SSH_COMMAND"] = "ssh -i " + shell_quoted(key) + " -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=yes"
+                             " -o GlobalKnownHostsFile=/dev/null -o UserKnownHostsFile=" + shell_quoted(known) +
+                             " -o ConnectTimeout=" + stall + " -o ServerAliveInterval=" + stall + " -o ServerAliveCountMax=1";
+  } else {
+    std::string user = config.username, password = config.password;
+    if (config.github_app) {
+      auto token = config.github_app->token();
+      if (!token) return std::unexpected(token.error());
+      user = "x-access-token";
+      password = *token;
+    }
+    if (!user.empty() || !password.empty()) {
+      add_config(env, "http.extraHeader", "Authorization: Basic " + base::base64_encode(user + ":" + password));
+    }
+    // git's own environment variables win over its config: they are set, not configured.
+    if (config.insecure_skip_tls_verify) {
+      env["GIT_SSL_NO_VERIFY"] = "1";
+    } else if (std::getenv("GIT_SSL_NO_VERIFY")) {
+      return std::unexpected(kube::make_error(ErrorKind::kInvalid, "GIT_SSL_NO_VERIFY is set here; fetched with libgit2 instead"));
+    } else if (!config.ca_bundle.empty()) {
+      std::ifstream system(kSystemCaBundle, std::ios::binary);
+      std::string bundle((std::istreambuf_iterator<char>(system)), std::istreambuf_iterator<char>());
+      env["GIT_SSL_CAINFO"] = private_file(scratch->path(), "ca.pem", bundle + "\n" + config.ca_bundle);
+    }
+  }
+  const std::string refspec = "+refs/heads/" + config.branch + ":refs/remotes/origin/" + config.branch;
+  auto out = base::run({.argv = {"git", "-C", repo_dir, "fetch", "--no-tags", "--no-write-fetch-head", "--quiet", config.url, refspec},
+                        .env = env, .timeout = timeout});
+  if (out.ok()) return {};
+  std::string why = out.timed_out ? "timed out" : out.err;
+  while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
+  return std::unexpected(kube::make_error(out.timed_out ? ErrorKind::kTimeout : ErrorKind::kTransport,
+                                          "git fetch " + base::redact_credentials(config.url) + ": " + base::redact_credentials(why)));
+}
+
+}  // namespace pave::statestore
