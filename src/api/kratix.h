@@ -98,6 +98,7 @@ inline constexpr const char* kMessageWritten = "Workloads written to State Store
 inline constexpr const char* kReasonWriteFailed = "WorkloadsFailedWrite";
 inline constexpr const char* kReasonReady = "WorkloadsWrittenToTargetDestination";
 inline constexpr const char* kMessageFailing = "Failing";
+inline constexpr const char* kMessagePending = "Pending";
 inline constexpr const char* kScheduleSucceeded = "ScheduleSucceeded";
 inline constexpr const char* kReasonScheduled = "ScheduledToDestination";
 inline constexpr const char* kMessageScheduled = "Scheduled to correct Destination";

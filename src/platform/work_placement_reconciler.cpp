@@ -169,7 +169,13 @@ kube::Result<kube::ReconcileResult> WorkPlacementReconciler::reconcile(const kub
   if (!layout) return std::unexpected(kube::make_error(kube::ErrorKind::kInvalid, "Destination " + target + " has an unknown filepath.mode"));
   const Json& ref = kube::child(kube::child(*dest, "spec"), "stateStoreRef");
   auto writer = registry_.get(ref.value("kind", ""), ref.value("name", ""));
-  if (!writer) return kube::ReconcileResult{.requeue_after = kRetryAfter};  // the store is not Ready yet
+  if (!writer) {
+    // The store is not Ready yet (its opening wakes this one): say so rather than nothing.
+    if (!deleting) {
+      if (auto s = report_pending(*wp); !s) return std::unexpected(s.error());
+    }
+    return kube::ReconcileResult{.requeue_after = kRetryAfter};
+  }
 
   if (!deleting) {
     // The scheduler creates WorkPlacements with their finalizers; this covers any made otherwise.
@@ -291,6 +297,28 @@ kube::Result<statestore::Change> WorkPlacementReconciler::none_layout_change(con
 kube::Status WorkPlacementReconciler::set_finalizers(const Json& wp, const std::vector<std::string>& finalizers) {
   return set_owned_finalizers(client_, api::work_placements(), wp, {wp_api::kRepoCleanupFinalizer, wp_api::kDotFilesFinalizer},
                               finalizers);
+}
+
+kube::Status WorkPlacementReconciler::report_pending(const Json& wp) {
+  const Json* ready = api::find_condition(wp, "Ready");
+  if (ready && ready->value("status", "") == "True") return {};  // written before: the files are there
+  Json status = wp.value("status", Json::object());
+  const Json before = status;
+  const int64_t generation = kube::meta::generation(wp);
+  const bool misplaced = kube::meta::label(wp, api::kLabelMisplaced) == "true";
+  api::set_condition(status, {.type = wp_api::kScheduleSucceeded, .status = !misplaced,
+                              .reason = misplaced ? wp_api::kReasonMismatch : wp_api::kReasonScheduled,
+                              .message = misplaced ? wp_api::kMessageMismatch : wp_api::kMessageScheduled,
+                              .observed_generation = generation});
+  if (!ready || ready->value("reason", "") != wp_api::kReasonWriteFailed) {
+    api::set_condition(status, {.type = "Ready", .status = false, .reason = wp_api::kReasonScheduled,
+                                .message = wp_api::kMessagePending, .observed_generation = generation});
+  }
+  if (status == before) return {};
+  auto patched = client_.patch(api::work_placements(), kube::meta::namespace_of(wp), kube::meta::name(wp),
+                               kube::PatchType::kMerge, {{"status", status}}, {.subresource = "status"});
+  if (!patched) return std::unexpected(patched.error());
+  return {};
 }
 
 kube::Status WorkPlacementReconciler::report(const Json& wp, const kube::Result<statestore::WriteResult>& written) {

@@ -60,6 +60,8 @@ class WorkPlacementReconciler : public kube::Reconciler {
   kube::Result<kube::ReconcileResult> finish(const kube::Json& wp, bool deleting, const kube::Result<statestore::WriteResult>& written);
   kube::Status set_finalizers(const kube::Json& wp, const std::vector<std::string>& finalizers);
   kube::Status report(const kube::Json& wp, const kube::Result<statestore::WriteResult>& written);
+  // Ready=False ScheduledToDestination "Pending" while the Destination's store cannot be written yet.
+  kube::Status report_pending(const kube::Json& wp);
 
   kube::Client client_;
   const kube::Informer& placements_;

@@ -225,6 +225,74 @@ TEST_F(StateStores, AGitHubAppStoreWritesWithItsInstallationToken) {
   EXPECT_EQ(message.find("PRIVATE KEY"), std::string::npos);
 }
 
+TEST_F(StateStores, AWorkPlacementWaitingForItsStoreSaysPending) {
+  const std::string store = "later-" + ns(), dest = "dest-later-" + ns();
+  apply({destination(dest, {.path = "later", .store = store})});
+  place("wp-waiting", dest, "waiting");
+  auto condition = [&](const std::string& type) {
+    return kubectl({"get", "workplacement", "wp-waiting", "-o",
+                    "jsonpath={.status.conditions[?(@.type==\"" + type + "\")]['status','reason','message']}"}).out;
+  };
+  ASSERT_TRUE(eventually([&] { return condition("Ready") == "False ScheduledToDestination Pending"; }, 30s)) << condition("Ready");
+  EXPECT_EQ(condition("ScheduleSucceeded"), "True ScheduledToDestination Scheduled to correct Destination");
+
+  // The store arrives: written, Ready.
+  auto server = testing::GitServer::start("kratix", "s3cr3t");
+  ASSERT_TRUE(server.has_value()) << server.error();
+  secret("git-creds", {{"username", "kratix"}, {"password", "s3cr3t"}});
+  apply({git_store(store, server->create_repo("state"))});
+  ASSERT_TRUE(eventually([&] { return condition("Ready") == "True WorkloadsWrittenToTargetDestination Ready"; }, 30s))
+      << condition("Ready");
+  EXPECT_TRUE(std::filesystem::exists(resource_file(server->clone("state") + "/later", "waiting")));
+  kubectl({"delete", "workplacements", "--all", "--wait=false"});
+}
+
+// Kratix's stateStoreReconciliationInterval: written WorkPlacements are written again this often, which
+// puts back what was changed behind Pave's back; 0 turns that off.
+template <int kSeconds>
+class StateStoresRewritingEvery : public StateStores {
+ protected:
+  ControllerOptions controller_options() const override {
+    ControllerOptions o;
+    o.kratix.state_store_reconciliation_interval = std::chrono::seconds(kSeconds);
+    return o;
+  }
+  // A Ready WorkPlacement whose file is then deleted on the remote by someone else; the clone's path.
+  void written_then_deleted_behind_its_back(std::optional<testing::GitServer>& server) {
+    secret("git-creds", {{"username", "kratix"}, {"password", "s3cr3t"}});
+    // Destination names end up in labels: at most 63 characters.
+    dest_ = "rw-" + std::to_string(kSeconds) + "-" + ns().substr(ns().size() - 5);
+    ASSERT_NO_FATAL_FAILURE(git_destination(server, "rewrite-" + ns(), dest_, "rewrite"));
+    place("wp-rewrite", dest_, "r");
+    ASSERT_TRUE(eventually([&] { return placement_ready("wp-rewrite") == "True"; }, 30s));
+    const std::string work = server->clone("state");
+    const std::string file = resource_file("rewrite", "r");
+    ASSERT_TRUE(server->git(work, {"rm", "-q", file}).ok());
+    ASSERT_TRUE(server->git(work, {"-c", "user.name=someone", "-c", "user.email=s@e", "commit", "-qm", "oops"}).ok());
+    ASSERT_TRUE(server->git(work, {"push", "-q", "origin", "HEAD:main"}).ok());
+  }
+  std::string dest_;
+};
+using StateStoresRewritingEvery3s = StateStoresRewritingEvery<3>;
+using StateStoresNeverRewriting = StateStoresRewritingEvery<0>;
+
+TEST_F(StateStoresRewritingEvery3s, AFileDeletedOnTheRemoteIsPutBackAtTheNextRewrite) {
+  std::optional<testing::GitServer> server;
+  ASSERT_NO_FATAL_FAILURE(written_then_deleted_behind_its_back(server));
+  EXPECT_TRUE(eventually([&] {
+    return std::filesystem::exists(resource_file(server->clone("state") + "/rewrite", "r"));
+  }, 30s)) << "not written again";
+  kubectl({"delete", "workplacements", "--all", "--wait=false"});
+}
+
+TEST_F(StateStoresNeverRewriting, ZeroTurnsTheRewriteOff) {
+  std::optional<testing::GitServer> server;
+  ASSERT_NO_FATAL_FAILURE(written_then_deleted_behind_its_back(server));
+  std::this_thread::sleep_for(8s);  // more than twice the other test's interval: nothing may come back
+  EXPECT_FALSE(std::filesystem::exists(resource_file(server->clone("state") + "/rewrite", "r")));
+  kubectl({"delete", "workplacements", "--all", "--wait=false"});
+}
+
 // The WorkPlacement reconciler driven by hand, with real informers, a real Git writer and a real server,
 // so a test can stop a reconcile between building its change and submitting it.
 class AggregatedYamlOrder : public testing::ClusterTest {
