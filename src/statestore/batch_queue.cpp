@@ -49,13 +49,14 @@ void BatchQueue::run() {
       if (pending_.empty()) return;
       batch.swap(pending_);
     }
-    std::map<std::string, size_t> last;  // placement -> index of its last change
-    for (size_t i = 0; i < batch.size(); ++i) last[batch[i].change.placement] = i;
+    auto key = [](const Change& c) -> const std::string& { return c.key.empty() ? c.placement : c.key; };
+    std::map<std::string, size_t> last;  // key -> index of its last change
+    for (size_t i = 0; i < batch.size(); ++i) last[key(batch[i].change)] = i;
     std::vector<const Change*> changes;
-    std::map<std::string, size_t> slot;  // placement -> index in changes
+    std::map<std::string, size_t> slot;  // key -> index in changes
     for (size_t i = 0; i < batch.size(); ++i) {
-      if (last[batch[i].change.placement] != i) continue;
-      slot[batch[i].change.placement] = changes.size();
+      if (last[key(batch[i].change)] != i) continue;
+      slot[key(batch[i].change)] = changes.size();
       changes.push_back(&batch[i].change);
     }
     // A batch whose writing threw fails as a whole, and the thread goes on to the next one; a caller's
@@ -68,7 +69,7 @@ void BatchQueue::run() {
     });
     if (!written) results.assign(changes.size(), std::unexpected(written.error()));
     for (auto& p : batch) {
-      kube::call_logged("a write's callback", p.change.placement, [&] { p.done(results.at(slot.at(p.change.placement))); });
+      kube::call_logged("a write's callback", p.change.placement, [&] { p.done(results.at(slot.at(key(p.change)))); });
     }
   }
 }

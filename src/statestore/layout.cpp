@@ -215,7 +215,7 @@ kube::Result<Change> canary_change(const DestinationLayout& d, bool enabled) {
   const bool nested = d.mode == FilepathMode::kNestedByMetadata;
   const std::string ns_file = join({*dest, nested ? "dependencies" : "", "kratix-canary-namespace.yaml"});
   const std::string cm_file = join({*dest, nested ? "resources" : "", "kratix-canary-configmap.yaml"});
-  Change c{.placement = "kratix-canary"};
+  Change c{.placement = "kratix-canary", .key = "kratix-canary/" + d.name};
   if (!enabled) {
     c.remove_files = {ns_file, cm_file};
     return c;

@@ -29,6 +29,10 @@ struct File {
 // What one WorkPlacement's files should be now. Paths must stay inside the store: no "..", not absolute.
 struct Change {
   std::string placement;                          // named in commit messages
+  // What a later change replaces while both wait to be written: one of the same key. The placement's name
+  // when empty; the canary files of every Destination are "kratix-canary" in commit messages (Kratix's
+  // name) but each Destination's own key.
+  std::string key;
   std::vector<std::string> replace_directories;   // everything under these is removed unless rewritten
   std::vector<std::string> remove_files;          // removed unless rewritten
   std::vector<File> files;                        // written
@@ -46,8 +50,8 @@ class Writer {
   using OnWritten = std::function<void(kube::Result<WriteResult>)>;
 
   // Queues a change; on_written is called once it is on the remote (or failed), on the writer's own
-  // thread, so it must be quick and must not wait for another write. Changes for the same placement
-  // submitted before a batch is written are folded: the last one wins, and every caller is told.
+  // thread, so it must be quick and must not wait for another write. Changes of the same key (the same
+  // placement) submitted before a batch is written are folded: the last one wins, and every caller is told.
   virtual void submit(Change change, OnWritten on_written) = 0;
 
   // The same, for a caller that waits: the future is ready once the change is on the remote.

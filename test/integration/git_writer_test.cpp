@@ -16,11 +16,13 @@
 
 #include <atomic>
 #include <chrono>
+#include <thread>
 #include <ctime>
 
 #include "base/subprocess.h"
 #include "support/github_api.h"
 #include "statestore/git_socket.h"
+#include "statestore/layout.h"
 #include "support/git_server.h"
 
 namespace pave::statestore {
@@ -193,6 +195,26 @@ TEST_F(GitWriterTest, AColdCacheGetsItsHistoryFromTheGitCommandAndWritesOnIt) {
                                  (other_cache.path() / "refused").string());
   ASSERT_FALSE(refused.has_value());
   EXPECT_EQ(refused.error().kind, kube::ErrorKind::kUnauthorized) << refused.error().to_string();
+}
+
+TEST_F(GitWriterTest, TwoDestinationsCanariesWaitingInOneBatchAreBothWritten) {
+  // Every Destination's canary change is "kratix-canary" in commit messages; queued together behind a
+  // push in flight they must not fold into one (the other Destination would say Ready without its files).
+  auto writer = open();
+  ASSERT_TRUE(writer);
+  server_->pause(true);
+  auto busy = writer->submit(placement("busy", "busy", {{"busy/f.yaml", "x"}}));  // its push hangs
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  auto a = writer->submit(canary_change({.name = "worker-a", .path = "a"}, true).value());
+  auto b = writer->submit(canary_change({.name = "worker-b", .path = "b"}, true).value());
+  server_->pause(false);
+  ASSERT_TRUE(busy.get().has_value());
+  ASSERT_TRUE(a.get().has_value());
+  ASSERT_TRUE(b.get().has_value());
+  const std::string clone = server_->clone("state");
+  EXPECT_EQ(read(clone + "/a/dependencies/kratix-canary-namespace.yaml").empty(), false) << "a was told written";
+  EXPECT_EQ(read(clone + "/b/dependencies/kratix-canary-namespace.yaml").empty(), false);
+  EXPECT_EQ(server_->git(clone, {"log", "-1", "--format=%s"}).out, "Update from: kratix-canary and 1 more\n");
 }
 
 TEST_F(GitWriterTest, AFileDeletedOnTheRemoteIsRestoredOnTheNextWrite) {

@@ -86,5 +86,38 @@ TEST(BatchQueue, ThePlacementsLastChangeIsWrittenAndEveryCallerTold) {
   EXPECT_EQ(batches[1], (std::vector<std::string>{"q:3"}));
 }
 
+TEST(BatchQueue, ChangesOfOneNameButTwoKeysAreBothWritten) {
+  // Every Destination's canary change is "kratix-canary" in commit messages; folding them by that name
+  // would write one Destination's canary files and tell both they were written.
+  std::promise<void> release;
+  auto released = release.get_future().share();
+  std::promise<void> entered;
+  std::vector<std::vector<std::string>> batches;
+  BatchQueue queue([&, released](const std::vector<const Change*>& changes) {
+    if (batches.empty()) entered.set_value();
+    released.wait();
+    std::vector<std::string> files;
+    for (const Change* c : changes) files.push_back(c->files.at(0).path);
+    batches.push_back(files);
+    return std::vector<Result>(changes.size(), WriteResult{.version = "v"});
+  });
+  auto first = submit(queue, "held");
+  entered.get_future().wait();
+  std::vector<std::future<Result>> answers;
+  for (const char* dest : {"worker-1", "worker-2"}) {
+    auto promise = std::make_shared<std::promise<Result>>();
+    answers.push_back(promise->get_future());
+    queue.submit({.placement = "kratix-canary", .key = std::string("kratix-canary/") + dest,
+                  .files = {{std::string(dest) + "/dependencies/kratix-canary-namespace.yaml", "ns"}}},
+                 [promise](Result r) { promise->set_value(r); });
+  }
+  release.set_value();
+  first.get();
+  for (auto& a : answers) EXPECT_TRUE(a.get().has_value());
+  ASSERT_EQ(batches.size(), 2u);
+  EXPECT_EQ(batches[1], (std::vector<std::string>{"worker-1/dependencies/kratix-canary-namespace.yaml",
+                                                  "worker-2/dependencies/kratix-canary-namespace.yaml"}));
+}
+
 }  // namespace
 }  // namespace pave::statestore

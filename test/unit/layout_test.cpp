@@ -154,6 +154,8 @@ TEST(Layout, CanaryFiles) {
   auto nested = canary_change({.path = "worker-1"}, true);
   ASSERT_TRUE(nested.has_value());
   EXPECT_EQ(nested->placement, "kratix-canary");
+  EXPECT_EQ(canary_change({.name = "worker-1", .path = "worker-1"}, true)->key, "kratix-canary/worker-1")
+      << "one name in commit messages, one key per Destination: two canaries waiting together are both written";
   EXPECT_EQ(nested->files[0].path, "worker-1/dependencies/kratix-canary-namespace.yaml");
   EXPECT_EQ(nested->files[1].path, "worker-1/resources/kratix-canary-configmap.yaml");
   auto cm = kube::parse_yaml(nested->files[1].content).value();
