@@ -82,6 +82,9 @@ kube::Result<kube::ReconcileResult> DestinationReconciler::reconcile(const kube:
   const bool deleting = (*dest)["metadata"].contains("deletionTimestamp");
   const bool cleanup_all = kube::child(*dest, "spec").value("cleanup", "none") == "all";
 
+  // Going without Pave's finalizer (cleanup: none, held only by someone else's, a foreground deletion for
+  // instance): nothing of it is Pave's to clean; its WorkPlacements and files stay.
+  if (deleting && !kube::meta::has_finalizer(*dest, d::kFinalizer)) return kube::ReconcileResult{};
   // The finalizer is there exactly when the Destination must clean up after itself.
   if (!deleting && cleanup_all != kube::meta::has_finalizer(*dest, d::kFinalizer)) {
     if (auto s = set_finalizer(*dest, cleanup_all); !s) return std::unexpected(s.error());
@@ -114,7 +117,10 @@ kube::Result<kube::ReconcileResult> DestinationReconciler::reconcile(const kube:
       return kube::ReconcileResult{.requeue_after = kRetryAfter};
     }
     if (deleting) {
-      // Nothing can be cleaned without a working store; do not hold the Destination forever.
+      // No file can be cleaned without a working store; do not hold the Destination forever. Its
+      // WorkPlacements still go (deleting them needs no store), so a Destination of the same name later
+      // does not bring them back.
+      if (auto gone = placements_gone(*dest); !gone) return std::unexpected(gone.error());
       events_.warning(*dest, d::kEventNotReady, "Delete",
                       ref.kind + "/" + ref.name + (exists ? " is not ready" : " is not found") + ": files on it were not cleaned up");
       if (auto s = set_finalizer(*dest, false); !s) return std::unexpected(s.error());
@@ -137,6 +143,9 @@ kube::Result<kube::ReconcileResult> DestinationReconciler::reconcile(const kube:
   auto canary = statestore::canary_change(*layout, enabled);
   if (!canary) return std::unexpected(canary.error());
   auto written = writer->submit(std::move(*canary)).get();
+  if (!written && statestore::is_writer_closed(written.error())) {
+    return kube::ReconcileResult{.requeue_after = std::chrono::seconds(1)};  // the store's writer changed hands: again with the next
+  }
   if (!written) {
     if (auto s = report(*dest, false, d::kReasonWriteFailed, written.error().message); !s) return std::unexpected(s.error());
     return kube::ReconcileResult{.requeue_after = kRetryAfter};

@@ -19,6 +19,7 @@ using kube::Json;
 namespace wp_api = api::work_placement;
 
 constexpr auto kRetryAfter = std::chrono::seconds(15);
+constexpr auto kAfterHandOver = std::chrono::seconds(1);
 
 
 // A finished reconcile, or the error that stopped it.
@@ -76,11 +77,14 @@ class WorkPlacementReconciler::Writes {
     }
     if (wake) wake(request);
   }
-  // Brings request back through the controller (another WorkPlacement's change concerns it).
+  // Brings request back through the controller to build its change again (another WorkPlacement's change
+  // concerns it). A write of its own in flight was built before that: its result is not taken as current,
+  // so the reconcile it wakes builds anew.
   void wake(const kube::Request& request) {
     std::function<void(const kube::Request&)> wake;
     {
       std::lock_guard lock(mu_);
+      if (auto it = writes_.find(request.key()); it != writes_.end()) it->second.fingerprint.clear();
       wake = wake_;
     }
     if (wake) wake(request);
@@ -215,6 +219,8 @@ kube::Result<kube::ReconcileResult> WorkPlacementReconciler::submit(const kube::
 
 kube::Result<kube::ReconcileResult> WorkPlacementReconciler::finish(const Json& wp, bool deleting,
                                                                     const kube::Result<statestore::WriteResult>& written) {
+  // The store's writer changed hands under this write: nothing failed; the next writer takes it.
+  if (!written && statestore::is_writer_closed(written.error())) return kube::ReconcileResult{.requeue_after = kAfterHandOver};
   if (deleting) {
     if (!written) return std::unexpected(written.error());
     return done(set_finalizers(wp, {}));

@@ -32,7 +32,7 @@ void BatchQueue::submit(Change change, Writer::OnWritten on_written) {
     std::unique_lock lock(mu_);
     if (stopping_) {
       lock.unlock();
-      on_written(std::unexpected(kube::make_error(kube::ErrorKind::kTransient, "the state store's writer was closed (replaced or removed)")));
+      on_written(std::unexpected(writer_closed_error()));
       return;
     }
     pending_.push_back({.change = std::move(change), .done = std::move(on_written)});

@@ -39,21 +39,21 @@ void add_config(std::map<std::string, std::string>& env, const std::string& key,
 
 std::string shell_quoted(const std::string& s) { return "'" + s + "'"; }  // temp paths hold no quote
 
-// Whether url's user information carries a password (scheme://user:password@host/...).
-bool url_has_password(const std::string& url) {
+// Whether an http(s) URL carries user information (scheme://user[:password]@host/...): a token is often
+// given as the user. ssh's user (git@, root@) is a name, not a secret.
+bool url_has_credentials(const std::string& url) {
+  if (!url.starts_with("http://") && !url.starts_with("https://")) return false;
   const size_t scheme = url.find("://");
-  if (scheme == std::string::npos) return false;
   const std::string authority = url.substr(scheme + 3, url.find('/', scheme + 3) - scheme - 3);
-  const size_t at = authority.rfind('@');
-  return at != std::string::npos && authority.substr(0, at).find(':') != std::string::npos;
+  return authority.find('@') != std::string::npos;
 }
 
 }  // namespace
 
 kube::Status fetch_with_git_command(const GitConfig& config, const std::string& repo_dir, std::chrono::seconds timeout) {
-  if (url_has_password(config.url)) {
-    // It would be on the child's command line, for any user of the machine to read.
-    return std::unexpected(kube::make_error(ErrorKind::kInvalid, "the URL carries a password; fetched with libgit2 instead"));
+  if (url_has_credentials(config.url)) {
+    // They would be on the child's command line, for any user of the machine to read.
+    return std::unexpected(kube::make_error(ErrorKind::kInvalid, "the URL carries credentials; fetched with libgit2 instead"));
   }
   auto scratch = base::TempDir::create("pave-git-fetch");
   if (!scratch) return std::unexpected(kube::make_error(ErrorKind::kOther, scratch.error()));
@@ -93,7 +93,7 @@ kube::Status fetch_with_git_command(const GitConfig& config, const std::string& 
     }
   }
   const std::string refspec = "+refs/heads/" + config.branch + ":refs/remotes/origin/" + config.branch;
-  auto out = base::run({.argv = {"git", "-C", repo_dir, "fetch", "--no-tags", "--no-write-fetch-head", "--quiet", config.url, refspec},
+  auto out = base::run({.argv = {"git", "-C", repo_dir, "fetch", "--no-tags", "--no-write-fetch-head", "--quiet", "--", config.url, refspec},
                         .env = env, .timeout = timeout});
   if (out.ok()) return {};
   std::string why = out.timed_out ? "timed out" : out.err;

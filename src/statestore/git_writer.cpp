@@ -81,6 +81,7 @@ struct GitWriter::Impl {
                                                c.ssh_private_key.c_str(), nullptr);
     }
     if ((allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT) && c.github_app) {
+      if (self->auth_attempts > 1) c.github_app->invalidate();  // asked again: the token held was refused
       auto token = c.github_app->token();
       if (!token) {
         self->auth_error = token.error();
@@ -394,7 +395,7 @@ void GitWriter::close() {
 kube::Result<std::optional<std::string>> GitWriter::read_file(const std::string& path) {
   if (!contained_path(path)) return std::unexpected(kube::make_error(ErrorKind::kInvalid, "path leaves the state store"));
   std::lock_guard lock(impl_->repo_mu);
-  if (!impl_->repo) return std::unexpected(kube::make_error(ErrorKind::kTransient, "the state store's writer was closed"));
+  if (!impl_->repo) return std::unexpected(writer_closed_error());
   if (!impl_->has_tip) return std::optional<std::string>{};
   Commit commit;
   Tree tree;
@@ -413,7 +414,7 @@ kube::Result<std::optional<std::string>> GitWriter::read_file(const std::string&
 
 kube::Status GitWriter::check_permissions() {
   std::lock_guard lock(impl_->repo_mu);
-  if (!impl_->repo) return std::unexpected(kube::make_error(ErrorKind::kTransient, "the state store's writer was closed"));
+  if (!impl_->repo) return std::unexpected(writer_closed_error());
   if (!impl_->has_tip) return {};  // an empty repository: the first write proves it
   auto pushed = impl_->push(impl_->tip);
   if (!pushed) return std::unexpected(pushed.error());

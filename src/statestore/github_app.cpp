@@ -70,6 +70,11 @@ kube::Result<std::string> GitHubAppTokens::token() {
   return token_;
 }
 
+void GitHubAppTokens::invalidate() {
+  std::lock_guard lock(mu_);
+  token_.clear();
+}
+
 int GitHubAppTokens::fetched() const {
   std::lock_guard lock(mu_);
   return fetched_;

@@ -33,6 +33,10 @@ class GitHubAppTokens {
   // Errors say what GitHub answered (never the key or a token).
   kube::Result<std::string> token();
 
+  // Forgets the token held (the remote refused it: revoked, or the installation changed), so the next
+  // token() asks GitHub again.
+  void invalidate();
+
   // Tokens fetched so far (for tests).
   int fetched() const;
 

@@ -101,12 +101,21 @@ kube::Result<S3Client::Response> S3Client::request(const std::string& method, co
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &r);
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, +[](char* d, size_t s, size_t n, void* u) {
     std::string_view line(d, s * n);
-    if (line.size() > 5 && (line.starts_with("ETag:") || line.starts_with("etag:"))) {
-      std::string v(line.substr(5));
+    auto value = [&](size_t from) {
+      std::string v(line.substr(from));
       while (!v.empty() && std::isspace(static_cast<unsigned char>(v.back()))) v.pop_back();
       while (!v.empty() && v.front() == ' ') v.erase(0, 1);
-      static_cast<Response*>(u)->etag = strip_quotes(v);
-    }
+      return v;
+    };
+    auto named = [&](std::string_view name) {
+      if (line.size() <= name.size() || line[name.size()] != ':') return false;
+      for (size_t i = 0; i < name.size(); ++i) {
+        if (std::tolower(static_cast<unsigned char>(line[i])) != name[i]) return false;
+      }
+      return true;
+    };
+    if (named("etag")) static_cast<Response*>(u)->etag = strip_quotes(value(5));
+    if (named("x-amz-bucket-region")) static_cast<Response*>(u)->bucket_region = value(20);
     return s * n;
   });
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &r);
@@ -147,7 +156,12 @@ kube::Status S3Client::settle_region() {
   config_.region = "us-east-1";
   auto r = request("GET", "", "location=");
   if (!r) return std::unexpected(r.error());
-  if (r->status != 200) return {};  // not every S3-compatible server knows the question
+  if (r->status != 200) {
+    // Refused (no s3:GetBucketLocation, or asked of the wrong region): AWS still says where in a header.
+    // Not every S3-compatible server knows the question: then us-east-1.
+    if (!r->bucket_region.empty()) config_.region = r->bucket_region;
+    return {};
+  }
   auto region = parse_bucket_region(r->body);
   if (!region) return std::unexpected(region.error());
   config_.region = *region;

@@ -23,7 +23,7 @@ struct BucketConfig {
   bool insecure = false;         // http instead of https
   std::string access_key_id;
   std::string secret_access_key;
-  std::string region;            // "": the bucket's own, asked once when the writer opens (as minio-go does)
+  std::string region;            // "": the bucket's own, asked once when the writer opens
   std::string ca_bundle;         // PEM: CAs trusted for https besides the system's
 };
 
@@ -37,8 +37,9 @@ class S3Client {
   const BucketConfig& config() const { return config_; }
 
   // When no region was given, asks the bucket where it lives (GetBucketLocation, signed for us-east-1 as
-  // AWS accepts from any region) and signs everything after for that region; a server that does not
-  // answer the question is taken to be in us-east-1. Call before sharing the client between threads.
+  // AWS accepts from any region; a refusal still names the region in its x-amz-bucket-region header, as
+  // AWS's SDKs read it) and signs everything after for that region; a server that answers neither way is
+  // taken to be in us-east-1. Call before sharing the client between threads.
   kube::Status settle_region();
 
   // Every object under prefix (a full key prefix), page after page. A server that repeats a
@@ -67,6 +68,7 @@ class S3Client {
     long status = 0;
     std::string body;
     std::string etag;
+    std::string bucket_region;  // x-amz-bucket-region
   };
   // One signed request. query must already be sorted by name and encoded, as SigV4 signs it as given.
   kube::Result<Response> request(const std::string& method, const std::string& key, const std::string& query,

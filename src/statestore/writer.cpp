@@ -43,4 +43,12 @@ std::future<kube::Result<WriteResult>> Writer::submit(Change change) {
   return future;
 }
 
+kube::Error writer_closed_error() {
+  kube::Error e = kube::make_error(kube::ErrorKind::kTransient, "the state store's writer was closed (replaced or removed)");
+  e.reason = "WriterClosed";
+  return e;
+}
+
+bool is_writer_closed(const kube::Error& e) { return e.kind == kube::ErrorKind::kTransient && e.reason == "WriterClosed"; }
+
 }  // namespace pave::statestore

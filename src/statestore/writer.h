@@ -66,6 +66,11 @@ class Writer {
   virtual void close() {}
 };
 
+// The error of a writer closed under its caller (the store's writer replaced or removed): not a failure to
+// report but a reason to try again with the store's next writer.
+kube::Error writer_closed_error();
+bool is_writer_closed(const kube::Error& e);
+
 // Whether a path from a user-controlled name stays inside the store: relative, no ".." segment, not empty.
 bool contained_path(const std::string& path);
 

@@ -154,6 +154,24 @@ TEST_F(StateStores, CleanupAllTakesTheDestinationsWorkPlacementsAndTheirFilesWit
   kubectl({"delete", "works", "--all", "--wait=false"});
 }
 
+TEST_F(StateStores, ADestinationWithoutCleanupHeldBySomeoneElsesFinalizerLeavesItsWorkPlacements) {
+  secret("git-creds", {{"username", "kratix"}, {"password", "s3cr3t"}});
+  std::optional<testing::GitServer> server;
+  const std::string dest = "held-" + ns().substr(ns().size() - 5);
+  ASSERT_NO_FATAL_FAILURE(git_destination(server, "held-" + ns(), dest, "held"));
+  place("wp-held", dest, "kept");
+  ASSERT_TRUE(eventually([&] { return placement_ready("wp-held") == "True"; }, 30s));
+  // cleanup: none, and a finalizer of someone else's (as a foreground deletion adds one): deleting, not gone.
+  ASSERT_TRUE(cluster().kubectl({"patch", "destination", dest, "--type=merge", "-p",
+                                 R"({"metadata":{"finalizers":["example.com/hold"]}})"}).ok());
+  ASSERT_TRUE(cluster().kubectl({"delete", "destination", dest, "--wait=false"}).ok());
+  std::this_thread::sleep_for(5s);
+  EXPECT_TRUE(kubectl({"get", "workplacement", "wp-held"}).ok()) << "cleanup: none deleted a WorkPlacement";
+  EXPECT_TRUE(std::filesystem::exists(resource_file(server->clone("state") + "/held", "kept")));
+  ASSERT_TRUE(cluster().kubectl({"patch", "destination", dest, "--type=merge", "-p", R"({"metadata":{"finalizers":null}})"}).ok());
+  kubectl({"delete", "workplacements", "--all", "--wait=false"});
+}
+
 TEST_F(StateStores, OnANoneDestinationAFileTwoPlacementsNameIsTheFirstPlacementsWhateverTheOrder) {
   auto server = testing::GitServer::start("kratix", "s3cr3t");
   ASSERT_TRUE(server.has_value()) << server.error();

@@ -158,6 +158,43 @@ TEST(S3ClientRegion, RequestsAreSignedForTheRegionTheBucketNames) {
   EXPECT_EQ(region, "eu-west-2");
 }
 
+TEST(S3ClientRegion, ARefusedLocationStillNamesTheRegionInAHeader) {
+  // A least-privilege policy without s3:GetBucketLocation: AWS answers 403 and says the region anyway.
+  httplib::Server server;
+  std::string last_scope;
+  std::mutex mu;
+  server.Get("/bucket", [&](const httplib::Request& req, httplib::Response& res) {
+    const std::string auth = req.get_header_value("Authorization");
+    const size_t at = auth.find("Credential=");
+    {
+      std::lock_guard lock(mu);
+      last_scope = auth.substr(at + 11, auth.find(',', at) - at - 11);
+    }
+    if (req.has_param("location")) {
+      res.status = 403;
+      res.set_header("x-amz-bucket-region", "ap-southeast-2");
+      res.set_content("<Error><Code>AccessDenied</Code></Error>", "application/xml");
+      return;
+    }
+    res.set_content(page("a", ""), "application/xml");
+  });
+  const int port = server.bind_to_any_port("127.0.0.1");
+  std::thread listener([&] { server.listen_after_bind(); });
+  while (!server.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  std::string region;
+  {
+    S3Client client({.endpoint = "127.0.0.1:" + std::to_string(port), .bucket = "bucket", .insecure = true,
+                     .access_key_id = "AKID", .secret_access_key = "s"});
+    EXPECT_TRUE(client.settle_region().has_value());
+    EXPECT_TRUE(client.list("").has_value());
+    region = client.config().region;
+  }
+  server.stop();
+  listener.join();
+  EXPECT_EQ(region, "ap-southeast-2");
+  EXPECT_NE(last_scope.find("/ap-southeast-2/s3/aws4_request"), std::string::npos) << last_scope;
+}
+
 TEST(S3ClientList, ATokenGivenTwiceEndsTheListingWithAnError) {
   CannedListings server({{"", page("a", "t1")}, {"t1", page("b", "t2")}, {"t2", page("c", "t1")}});
   S3Client client(server.config());
