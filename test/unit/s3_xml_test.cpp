@@ -121,78 +121,60 @@ TEST(S3ClientList, FollowsContinuationTokensToTheLastPage) {
   EXPECT_EQ(server.requests.load(), 3);
 }
 
-TEST(S3ClientRegion, RequestsAreSignedForTheRegionTheBucketNames) {
+// An S3Client settling its region against a local server whose GetBucketLocation answers with status,
+// body and (when not empty) an x-amz-bucket-region header, then listing: the region it settled on and the
+// credential scope each request was signed with, in order.
+struct RegionRun {
+  std::string region;
+  std::vector<std::string> scopes;
+};
+RegionRun settle_against(int location_status, const std::string& location_body, const std::string& region_header) {
   httplib::Server server;
-  std::vector<std::string> scopes;  // the credential scope of each request's signature, in order
+  RegionRun run;
   std::mutex mu;
   server.Get("/bucket", [&](const httplib::Request& req, httplib::Response& res) {
     const std::string auth = req.get_header_value("Authorization");
     const size_t at = auth.find("Credential=");
     {
       std::lock_guard lock(mu);
-      scopes.push_back(auth.substr(at + 11, auth.find(',', at) - at - 11));
+      run.scopes.push_back(auth.substr(at + 11, auth.find(',', at) - at - 11));
     }
-    if (req.has_param("location")) {
-      res.set_content("<LocationConstraint>eu-west-2</LocationConstraint>", "application/xml");
-    } else {
-      res.set_content(page("a", ""), "application/xml");
-    }
+    if (!req.has_param("location")) return res.set_content(page("a", ""), "application/xml");
+    res.status = location_status;
+    if (!region_header.empty()) res.set_header("x-amz-bucket-region", region_header);
+    res.set_content(location_body, "application/xml");
   });
   const int port = server.bind_to_any_port("127.0.0.1");
   std::thread listener([&] { server.listen_after_bind(); });
   while (!server.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  std::string region;
   {
     // Gone before the server stops, with its kept-alive connections.
     S3Client client({.endpoint = "127.0.0.1:" + std::to_string(port), .bucket = "bucket", .insecure = true,
                      .access_key_id = "AKID", .secret_access_key = "s"});
     EXPECT_TRUE(client.settle_region().has_value());
     EXPECT_TRUE(client.list("").has_value());
-    region = client.config().region;
+    run.region = client.config().region;
   }
   server.stop();
   listener.join();
-  ASSERT_EQ(scopes.size(), 2u);
-  EXPECT_NE(scopes[0].find("/us-east-1/s3/aws4_request"), std::string::npos) << scopes[0];
-  EXPECT_NE(scopes[1].find("/eu-west-2/s3/aws4_request"), std::string::npos) << scopes[1];
-  EXPECT_EQ(region, "eu-west-2");
+  return run;
+}
+
+TEST(S3ClientRegion, RequestsAreSignedForTheRegionTheBucketNames) {
+  const RegionRun run = settle_against(200, "<LocationConstraint>eu-west-2</LocationConstraint>", "");
+  EXPECT_EQ(run.region, "eu-west-2");
+  ASSERT_EQ(run.scopes.size(), 2u);
+  EXPECT_NE(run.scopes[0].find("/us-east-1/s3/aws4_request"), std::string::npos) << run.scopes[0];
+  EXPECT_NE(run.scopes[1].find("/eu-west-2/s3/aws4_request"), std::string::npos) << run.scopes[1];
 }
 
 TEST(S3ClientRegion, ARefusedLocationStillNamesTheRegionInAHeader) {
   // A least-privilege policy without s3:GetBucketLocation: AWS answers 403 and says the region anyway.
-  httplib::Server server;
-  std::string last_scope;
-  std::mutex mu;
-  server.Get("/bucket", [&](const httplib::Request& req, httplib::Response& res) {
-    const std::string auth = req.get_header_value("Authorization");
-    const size_t at = auth.find("Credential=");
-    {
-      std::lock_guard lock(mu);
-      last_scope = auth.substr(at + 11, auth.find(',', at) - at - 11);
-    }
-    if (req.has_param("location")) {
-      res.status = 403;
-      res.set_header("x-amz-bucket-region", "ap-southeast-2");
-      res.set_content("<Error><Code>AccessDenied</Code></Error>", "application/xml");
-      return;
-    }
-    res.set_content(page("a", ""), "application/xml");
-  });
-  const int port = server.bind_to_any_port("127.0.0.1");
-  std::thread listener([&] { server.listen_after_bind(); });
-  while (!server.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  std::string region;
-  {
-    S3Client client({.endpoint = "127.0.0.1:" + std::to_string(port), .bucket = "bucket", .insecure = true,
-                     .access_key_id = "AKID", .secret_access_key = "s"});
-    EXPECT_TRUE(client.settle_region().has_value());
-    EXPECT_TRUE(client.list("").has_value());
-    region = client.config().region;
-  }
-  server.stop();
-  listener.join();
-  EXPECT_EQ(region, "ap-southeast-2");
-  EXPECT_NE(last_scope.find("/ap-southeast-2/s3/aws4_request"), std::string::npos) << last_scope;
+  const RegionRun run = settle_against(403, "<Error><Code>AccessDenied</Code></Error>", "ap-southeast-2");
+  EXPECT_EQ(run.region, "ap-southeast-2");
+  ASSERT_EQ(run.scopes.size(), 2u);
+  EXPECT_NE(run.scopes[1].find("/ap-southeast-2/s3/aws4_request"), std::string::npos) << run.scopes[1];
+  EXPECT_EQ(settle_against(501, "", "").region, "us-east-1") << "a server that knows nothing of regions";
 }
 
 TEST(S3ClientList, ATokenGivenTwiceEndsTheListingWithAnError) {
