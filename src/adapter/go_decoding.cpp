@@ -1,7 +1,6 @@
 #include "adapter/go_decoding.h"
 
 #include <cctype>
-#include <ctime>
 
 #include "kube/yaml.h"
 
@@ -84,15 +83,6 @@ kube::Result<std::map<std::string, std::string>> go_string_map(const GoStruct& s
     out[key] = *text;
   }
   return out;
-}
-
-std::string format_rfc3339(std::chrono::system_clock::time_point t) {
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
 }
 
 }  // namespace pave::adapter

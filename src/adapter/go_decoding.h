@@ -14,6 +14,7 @@
 
 #include "kube/error.h"
 #include "kube/json.h"
+#include "kube/time.h"
 
 namespace pave::adapter {
 
@@ -39,6 +40,6 @@ kube::Result<std::map<std::string, std::string>> go_string_map(const GoStruct& s
 std::string_view json_type_word(const kube::Json& value);
 
 // Go's t.UTC().Format(time.RFC3339): 2026-03-25T14:22:00Z (whole seconds).
-std::string format_rfc3339(std::chrono::system_clock::time_point t);
+using kube::format_rfc3339;
 
 }  // namespace pave::adapter

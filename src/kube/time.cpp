@@ -9,9 +9,11 @@
 
 namespace pave::kube {
 
-std::string time_now() {
-  return fmt::format("{:%Y-%m-%dT%H:%M:%S}Z", fmt::gmtime(std::chrono::system_clock::to_time_t(std::chrono::system_clock::now())));
+std::string format_rfc3339(std::chrono::system_clock::time_point t) {
+  return fmt::format("{:%Y-%m-%dT%H:%M:%S}Z", fmt::gmtime(std::chrono::system_clock::to_time_t(t)));
 }
+
+std::string time_now() { return format_rfc3339(std::chrono::system_clock::now()); }
 
 std::string micro_time_now() {
   auto now = std::chrono::system_clock::now();

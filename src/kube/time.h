@@ -7,6 +7,9 @@
 
 namespace pave::kube {
 
+// t as metav1.Time, and Go's t.UTC().Format(time.RFC3339): 2026-11-25T10:00:00Z (whole seconds).
+std::string format_rfc3339(std::chrono::system_clock::time_point t);
+
 // Now as metav1.Time: 2026-11-25T10:00:00Z.
 std::string time_now();
 

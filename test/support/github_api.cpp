@@ -5,13 +5,13 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
-#include <ctime>
 #include <stdexcept>
 #include <thread>
 
 #include "base/encoding.h"
 #include "base/subprocess.h"
 #include "kube/json.h"
+#include "kube/time.h"
 #include "support/test_certs.h"
 
 namespace pave::testing {
@@ -21,15 +21,6 @@ std::string base64url_decode(std::string part) {
   for (char& c : part) c = c == '-' ? '+' : c == '_' ? '/' : c;
   while (part.size() % 4) part += '=';
   return base::base64_decode(part).value_or("");
-}
-
-std::string rfc3339(std::chrono::system_clock::time_point t) {
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(t);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
 }
 
 }  // namespace
@@ -65,7 +56,7 @@ GitHubApi::GitHubApi(std::string public_key_pem, std::string token, std::chrono:
       return;
     }
     res.status = 201;
-    res.set_content(kube::Json{{"token", token}, {"expires_at", rfc3339(std::chrono::system_clock::now() + lifetime)}}.dump(),
+    res.set_content(kube::Json{{"token", token}, {"expires_at", kube::format_rfc3339(std::chrono::system_clock::now() + lifetime)}}.dump(),
                     "application/json");
   });
   server_->port = server_->https->bind_to_any_port("127.0.0.1");
