@@ -305,17 +305,27 @@ kube::Status WorkPlacementReconciler::set_finalizers(const Json& wp, const std::
                               finalizers);
 }
 
+namespace {
+
+// ScheduleSucceeded from the misplaced label the scheduler keeps on wp; whether it is misplaced.
+bool set_schedule_condition(Json& status, const Json& wp) {
+  const bool misplaced = kube::meta::label(wp, api::kLabelMisplaced) == "true";
+  api::set_condition(status, {.type = wp_api::kScheduleSucceeded, .status = !misplaced,
+                              .reason = misplaced ? wp_api::kReasonMismatch : wp_api::kReasonScheduled,
+                              .message = misplaced ? wp_api::kMessageMismatch : wp_api::kMessageScheduled,
+                              .observed_generation = kube::meta::generation(wp)});
+  return misplaced;
+}
+
+}  // namespace
+
 kube::Status WorkPlacementReconciler::report_pending(const Json& wp) {
   const Json* ready = api::find_condition(wp, "Ready");
   if (ready && ready->value("status", "") == "True") return {};  // written before: the files are there
   Json status = wp.value("status", Json::object());
   const Json before = status;
   const int64_t generation = kube::meta::generation(wp);
-  const bool misplaced = kube::meta::label(wp, api::kLabelMisplaced) == "true";
-  api::set_condition(status, {.type = wp_api::kScheduleSucceeded, .status = !misplaced,
-                              .reason = misplaced ? wp_api::kReasonMismatch : wp_api::kReasonScheduled,
-                              .message = misplaced ? wp_api::kMessageMismatch : wp_api::kMessageScheduled,
-                              .observed_generation = generation});
+  set_schedule_condition(status, wp);
   if (!ready || ready->value("reason", "") != wp_api::kReasonWriteFailed) {
     api::set_condition(status, {.type = "Ready", .status = false, .reason = wp_api::kReasonScheduled,
                                 .message = wp_api::kMessagePending, .observed_generation = generation});
@@ -334,13 +344,9 @@ kube::Status WorkPlacementReconciler::report(const Json& wp, const kube::Result<
   const std::string destination = kube::child(wp, "spec").value("targetDestinationName", "");
   // The scheduler labels a WorkPlacement whose Destination no longer matches; it is still written (its
   // files stay where they are until a person moves the request), but it is not Ready.
-  const bool misplaced = kube::meta::label(wp, api::kLabelMisplaced) == "true";
   const Json* scheduled = api::find_condition(wp, wp_api::kScheduleSucceeded);
   const bool was_misplaced = scheduled && scheduled->value("status", "") == "False";
-  api::set_condition(status, {.type = wp_api::kScheduleSucceeded, .status = !misplaced,
-                              .reason = misplaced ? wp_api::kReasonMismatch : wp_api::kReasonScheduled,
-                              .message = misplaced ? wp_api::kMessageMismatch : wp_api::kMessageScheduled,
-                              .observed_generation = generation});
+  const bool misplaced = set_schedule_condition(status, wp);
   if (written) {
     status["versionID"] = written->version;
     api::set_condition(status, {.type = wp_api::kWriteSucceeded, .status = true, .reason = wp_api::kReasonWritten,

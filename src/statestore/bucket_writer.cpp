@@ -18,9 +18,6 @@ namespace {
 
 using kube::ErrorKind;
 
-std::string sha256(std::string_view d) { return base::sha256_hex(d); }
-std::string md5(std::string_view d) { return base::md5_hex(d); }
-
 // Where Kratix's permission check starts (and aborts) its multipart upload, under the store's path.
 constexpr const char* kPermissionCheckKey = ".kratix-write-permission-check";
 
@@ -56,7 +53,7 @@ struct BucketWriter::Impl {
         if (!e) return std::unexpected(e.error());
         current = *e;
       }
-      const std::string want = md5(f.content);
+      const std::string want = base::md5_hex(f.content);
       if (current == want) continue;  // the bucket already holds exactly this
       auto etag = s3.put(key, f.content);
       if (!etag) return std::unexpected(etag.error());
@@ -103,7 +100,7 @@ struct BucketWriter::Impl {
       } else if (a->empty()) {
         results.push_back(WriteResult{.version = version, .changed = false});
       } else {
-        version = sha256(version + *a);
+        version = base::sha256_hex(version + *a);
         results.push_back(WriteResult{.version = version, .changed = true});
       }
     }

@@ -115,7 +115,10 @@ struct GitWriter::Impl {
                ? 0 : GIT_ECERTIFICATE;
   }
 
+  // The callbacks of one network operation (a connect, fetch or push); it starts with no refusal counted.
   git_remote_callbacks callbacks() {
+    auth_attempts = 0;
+    auth_error.reset();
     git_remote_callbacks cb = GIT_REMOTE_CALLBACKS_INIT;
     cb.credentials = credentials;
     cb.certificate_check = certificate_check;
@@ -171,8 +174,6 @@ struct GitWriter::Impl {
   // Whether the remote answers and has the branch (an ls-remote over libgit2's timed connections).
   bool remote_has_branch() {
     git_remote_callbacks cb = callbacks();
-    auth_attempts = 0;
-    auth_error.reset();
     if (git_remote_connect(remote, GIT_DIRECTION_FETCH, &cb, nullptr, nullptr) < 0) return false;
     const git_remote_head** heads = nullptr;
     size_t count = 0;
@@ -191,8 +192,6 @@ struct GitWriter::Impl {
     const std::string spec = "+" + branch_ref() + ":" + remote_ref();
     char* specs[] = {const_cast<char*>(spec.c_str())};
     git_strarray refspecs = {specs, 1};
-    auth_attempts = 0;
-    auth_error.reset();
     if (int rc = git_remote_fetch(remote, &refspecs, &opts, nullptr); rc < 0) {
       return std::unexpected(remote_error("fetch " + base::redact_credentials(config.url), rc));
     }
@@ -225,8 +224,6 @@ struct GitWriter::Impl {
     const std::string spec = branch_ref() + ":" + branch_ref();
     char* specs[] = {const_cast<char*>(spec.c_str())};
     git_strarray refspecs = {specs, 1};
-    auth_attempts = 0;
-    auth_error.reset();
     int rc = git_remote_push(remote, &refspecs, &opts);
     if (rc == GIT_ENONFASTFORWARD || (rc == 0 && !rejection_.empty())) return false;
     if (rc < 0) {

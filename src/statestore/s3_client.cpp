@@ -9,16 +9,8 @@
 #include "base/encoding.h"
 
 namespace pave::statestore {
-namespace {
 
 using kube::ErrorKind;
-
-std::string strip_quotes(std::string etag) {
-  if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') etag = etag.substr(1, etag.size() - 2);
-  return etag;
-}
-
-}  // namespace
 
 S3Client::S3Client(BucketConfig config) : config_(std::move(config)) {}
 
@@ -114,7 +106,7 @@ kube::Result<S3Client::Response> S3Client::request(const std::string& method, co
       }
       return true;
     };
-    if (named("etag")) static_cast<Response*>(u)->etag = strip_quotes(value(5));
+    if (named("etag")) static_cast<Response*>(u)->etag = strip_etag_quotes(value(5));
     if (named("x-amz-bucket-region")) static_cast<Response*>(u)->bucket_region = value(20);
     return s * n;
   });

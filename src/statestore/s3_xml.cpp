@@ -13,14 +13,14 @@ pugi::xml_node root_of(pugi::xml_document& doc, std::string_view xml) {
   return doc.document_element();
 }
 
-std::string strip_quotes(std::string etag) {
-  if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') etag = etag.substr(1, etag.size() - 2);
-  return etag;
-}
-
 kube::Error decode_error(const std::string& what) { return kube::make_error(ErrorKind::kDecode, what); }
 
 }  // namespace
+
+std::string strip_etag_quotes(std::string etag) {
+  if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') etag = etag.substr(1, etag.size() - 2);
+  return etag;
+}
 
 kube::Result<ListPage> parse_list_objects(std::string_view xml) {
   pugi::xml_document doc;
@@ -30,7 +30,7 @@ kube::Result<ListPage> parse_list_objects(std::string_view xml) {
   }
   ListPage page;
   for (pugi::xml_node contents : root.children("Contents")) {
-    page.objects.push_back({contents.child_value("Key"), strip_quotes(contents.child_value("ETag"))});
+    page.objects.push_back({contents.child_value("Key"), strip_etag_quotes(contents.child_value("ETag"))});
   }
   page.truncated = std::string_view(root.child_value("IsTruncated")) == "true";
   if (page.truncated) {

@@ -11,6 +11,9 @@
 
 namespace pave::statestore {
 
+// An ETag as S3 quotes it ("abc", in headers and listings alike) without its quotes.
+std::string strip_etag_quotes(std::string etag);
+
 // One object as a listing shows it.
 struct ObjectInfo {
   std::string key;

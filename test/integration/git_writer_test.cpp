@@ -204,6 +204,9 @@ TEST_F(GitWriterTest, TwoDestinationsCanariesWaitingInOneBatchAreBothWritten) {
   ASSERT_TRUE(writer);
   server_->pause(true);
   auto busy = writer->submit(placement("busy", "busy", {{"busy/f.yaml", "x"}}));  // its push hangs
+  // Time for the writer to take that batch and hang in its push, so both canaries wait in the next one.
+  // Nothing outside the writer marks that moment; a wait too short would let the test pass without
+  // folding anything, never fail it wrongly.
   std::this_thread::sleep_for(std::chrono::seconds(1));
   auto a = writer->submit(canary_change({.name = "worker-a", .path = "a"}, true).value());
   auto b = writer->submit(canary_change({.name = "worker-b", .path = "b"}, true).value());

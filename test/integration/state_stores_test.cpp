@@ -79,7 +79,7 @@ TEST_F(StateStores, ANewSecretWaitsForTheLastWriterToLetGoOfTheCacheThenWritesTh
 
   server->pause(true);
   place("wp-before", dest, "before");
-  std::this_thread::sleep_for(2s);
+  std::this_thread::sleep_for(2s);  // the batch reaches the writer and its push hangs (checked below: closing)
   // New credentials (the same, with a note beside them: a new resourceVersion) while the push hangs.
   secret("git-creds", {{"username", "kratix"}, {"password", "s3cr3t"}, {"note", "rotated"}});
   ASSERT_TRUE(eventually([&] { return registry_->closing("GitStateStore", store); }, 20s));
@@ -165,6 +165,8 @@ TEST_F(StateStores, ADestinationWithoutCleanupHeldBySomeoneElsesFinalizerLeavesI
   ASSERT_TRUE(cluster().kubectl({"patch", "destination", dest, "--type=merge", "-p",
                                  R"({"metadata":{"finalizers":["example.com/hold"]}})"}).ok());
   ASSERT_TRUE(cluster().kubectl({"delete", "destination", dest, "--wait=false"}).ok());
+  // What is under test is that nothing happens: a fixed wait, several times the second or so the
+  // controllers took to delete the WorkPlacement before the fix.
   std::this_thread::sleep_for(5s);
   EXPECT_TRUE(kubectl({"get", "workplacement", "wp-held"}).ok()) << "cleanup: none deleted a WorkPlacement";
   EXPECT_TRUE(std::filesystem::exists(resource_file(server->clone("state") + "/held", "kept")));

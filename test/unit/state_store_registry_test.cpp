@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "platform/state_store_registry.h"
+#include "support/cluster.h"
 
 namespace pave::platform {
 namespace {
@@ -80,7 +81,7 @@ TEST(StateStoreRegistry, ReplacingAWriterClosesTheOldOneInTheBackground) {
   EXPECT_TRUE(registry.closing("BucketStateStore", "b"));
   EXPECT_EQ(registry.version("BucketStateStore", "b"), "1/b");
   release.set_value();
-  for (int i = 0; i < 1000 && registry.closing("BucketStateStore", "b"); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_TRUE(testing::eventually([&] { return !registry.closing("BucketStateStore", "b"); }, std::chrono::seconds(10)));
   EXPECT_TRUE(slow->closed);
   EXPECT_FALSE(registry.closing("BucketStateStore", "b"));
 }
