@@ -1,12 +1,12 @@
 #include "statestore/github_app.h"
 
-#include <curl/curl.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
 #include <memory>
 
 #include "base/encoding.h"
+#include "base/http_client.h"
 #include "kube/json.h"
 #include "kube/time.h"
 
@@ -90,36 +90,18 @@ kube::Result<std::string> GitHubAppTokens::fetch() {
   while (!api.empty() && api.back() == '/') api.pop_back();
   const std::string url = api + "/app/installations/" + base::percent_encode(config_.installation_id) + "/access_tokens";
 
-  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
-  std::string body;
-  curl_slist* headers = nullptr;
-  headers = curl_slist_append(headers, ("Authorization: Bearer " + *jwt).c_str());
-  headers = curl_slist_append(headers, "Accept: application/vnd.github+json");
-  headers = curl_slist_append(headers, "X-GitHub-Api-Version: 2022-11-28");
-  headers = curl_slist_append(headers, "User-Agent: pave");
-  curl_easy_setopt(curl.get(), CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl.get(), CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl.get(), CURLOPT_POST, 1L);
-  curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDS, "");
-  curl_easy_setopt(curl.get(), CURLOPT_HTTPHEADER, headers);
-  curl_easy_setopt(curl.get(), CURLOPT_TIMEOUT_MS, 30'000L);
-  if (!config_.ca_bundle.empty()) {
-    curl_blob blob{.data = const_cast<char*>(config_.ca_bundle.data()), .len = config_.ca_bundle.size(), .flags = CURL_BLOB_NOCOPY};
-    curl_easy_setopt(curl.get(), CURLOPT_CAINFO_BLOB, &blob);
+  auto response = base::http_request({.method = "POST", .url = url,
+                                      .headers = {{"Authorization", "Bearer " + *jwt},
+                                                  {"Accept", "application/vnd.github+json"},
+                                                  {"X-GitHub-Api-Version", "2022-11-28"},
+                                                  {"User-Agent", "pave"}},
+                                      .ca_bundle = config_.ca_bundle});
+  if (!response) {
+    return std::unexpected(kube::make_error(response.error().kind == base::HttpFailure::Kind::kTls ? ErrorKind::kTls : ErrorKind::kTransport,
+                                            "GitHub App token from " + api + ": " + response.error().message));
   }
-  curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, +[](char* d, size_t s, size_t n, void* u) {
-    static_cast<std::string*>(u)->append(d, s * n);
-    return s * n;
-  });
-  curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, &body);
-  const CURLcode rc = curl_easy_perform(curl.get());
-  curl_slist_free_all(headers);
-  if (rc != CURLE_OK) {
-    return std::unexpected(kube::make_error(rc == CURLE_PEER_FAILED_VERIFICATION ? ErrorKind::kTls : ErrorKind::kTransport,
-                                            "GitHub App token from " + api + ": " + curl_easy_strerror(rc)));
-  }
-  long status = 0;
-  curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &status);
+  const long status = response->status;
+  const std::string& body = response->body;
   const kube::Json answer = kube::Json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (status != 201 && status != 200) {
     const std::string message = answer.is_object() ? answer.value("message", "") : "";
