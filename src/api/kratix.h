@@ -16,6 +16,7 @@ inline kube::Resource destinations() { return {kGroup, kVersion, "destinations",
 inline kube::Resource works() { return {kGroup, kVersion, "works", "Work", true}; }
 inline kube::Resource work_placements() { return {kGroup, kVersion, "workplacements", "WorkPlacement", true}; }
 inline kube::Resource promises() { return {kGroup, kVersion, "promises", "Promise", false}; }
+inline kube::Resource promise_releases() { return {kGroup, kVersion, "promisereleases", "PromiseRelease", false}; }
 inline kube::Resource promise_revisions() { return {kGroup, kVersion, "promiserevisions", "PromiseRevision", false}; }
 inline kube::Resource resource_bindings() { return {kGroup, kVersion, "resourcebindings", "ResourceBinding", true}; }
 inline kube::Resource health_records() { return {kGroup, kVersion, "healthrecords", "HealthRecord", true}; }
@@ -31,6 +32,7 @@ inline constexpr const char* kLabelResourceNamespace = "kratix.io/resource-names
 inline constexpr const char* kLabelResourceName = "kratix.io/resource-name";
 inline constexpr const char* kLabelWorkType = "kratix.io/work-type";  // promise | resource | static-dependency
 inline constexpr const char* kLabelPromiseVersion = "kratix.io/promise-version";
+inline constexpr const char* kLabelPromiseRelease = "kratix.io/promise-release-name";  // on a release's Promise
 inline constexpr const char* kSystemNamespace = "kratix-platform-system";
 inline constexpr const char* kLabelWorkflowSuspended = "kratix.io/workflow-suspended";  // set by a status-writer
 // Trace context on pipeline Pods (read by the work-writer through the downward API) and on Works.

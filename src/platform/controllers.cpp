@@ -6,6 +6,7 @@
 #include "platform/destination_reconciler.h"
 #include "platform/health_record_reconciler.h"
 #include "platform/promise_reconciler.h"
+#include "platform/promise_release_reconciler.h"
 #include "platform/promise_revisions.h"
 #include "platform/state_store_reconciler.h"
 #include "platform/work_placement_reconciler.h"
@@ -67,6 +68,19 @@ std::unique_ptr<ResourceControllers> add_workflow_controllers(kube::Manager& man
   records.add_index(HealthRecordReconciler::kRequestIndex, HealthRecordReconciler::request_index());
   auto health = std::make_shared<HealthRecordReconciler>(manager.client(), records, promises, manager.events());
   manager.add_controller("healthrecord", health, {.workers = 1}).watch(records);
+
+  kube::Informer& releases = manager.informer(api::promise_releases());
+  promises.add_index(PromiseReleaseReconciler::kReleaseIndex, PromiseReleaseReconciler::release_index());
+  auto release = std::make_shared<PromiseReleaseReconciler>(manager.client(), releases, promises, manager.events());
+  kube::Controller& release_controller = manager.add_controller("promiserelease", release, {.workers = 1});
+  release_controller.watch(releases, kube::changed_beyond_status);
+  // A release's Promise deleted (or relabelled) is installed again.
+  release_controller.watch_mapped(promises, [](const kube::Json& p) {
+    std::vector<kube::Request> owners = kube::controller_owners(p, api::promise_releases());
+    const std::string labelled = kube::meta::label(p, api::kLabelPromiseRelease);
+    if (!labelled.empty() && (owners.empty() || owners.front().name != labelled)) owners.push_back({"", labelled});
+    return owners;
+  }, kube::changed_beyond_status);
   return requests;
 }
 

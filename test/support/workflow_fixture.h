@@ -132,7 +132,7 @@ class WorkflowFixture : public ClusterTest {
   std::string get(const std::string& kind, const std::string& name, const std::string& jsonpath, const std::string& in = "") {
     std::vector<std::string> args{"get", kind, name, "-o", "jsonpath=" + jsonpath};
     if (!in.empty()) args.insert(args.begin(), {"-n", in});
-    return kind == "promise" || kind == "destination" || kind == "crd" || !in.empty() ? cluster().kubectl(args).out
+    return kind == "promise" || kind == "promiserelease" || kind == "destination" || kind == "crd" || !in.empty() ? cluster().kubectl(args).out
                                                                                       : kubectl(args).out;
   }
   static std::string condition(const std::string& type, const std::string& field) {
