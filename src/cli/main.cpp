@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "adapter/commands.h"
+#include "admission/admission_server.h"
 #include "kube/log.h"
 #include "kube/object.h"
 #include "kube/manager.h"
@@ -40,10 +41,34 @@ struct ControllerFlags {
   std::optional<double> qps;  // nothing: none if the API server runs APF, else 200
   std::optional<int> burst;   // nothing: 400, or twice an explicit qps
   platform::ControllerOptions controllers;
+  int webhook_port = 0;              // 0: no admission webhooks
+  std::string webhook_address = "0.0.0.0";
+  std::string webhook_url;           // where the API server calls them ...
+  std::string webhook_service;       // ... or the Service in front of Pave: namespace/name
 };
 
+// Serves Kratix's admission checks when asked to (--webhook-port), on every replica.
+std::unique_ptr<admission::AdmissionServer> start_admission(const ControllerFlags& flags, const kube::Client& client,
+                                                            const workflow::KratixConfig& kratix) {
+  if (flags.webhook_port <= 0) return nullptr;
+  admission::AdmissionServerOptions options{.address = flags.webhook_address, .port = flags.webhook_port,
+                                            .kratix = kratix, .adapter_image = flags.adapter_image};
+  options.where.url = flags.webhook_url;
+  if (const size_t slash = flags.webhook_service.find('/'); slash != std::string::npos) {
+    options.where.service_namespace = flags.webhook_service.substr(0, slash);
+    options.where.service_name = flags.webhook_service.substr(slash + 1);
+  }
+  auto server = std::make_unique<admission::AdmissionServer>(client, options);
+  if (auto s = server->start(); !s) {
+    kube::log::error("cannot serve the admission webhooks", {{"error", s.error().to_string()}});
+    return nullptr;
+  }
+  return server;
+}
+
 int run_controller(const ControllerFlags& flags) {
-  const auto& [kubeconfig, cache_dir, health_port, leader_elect, lease_namespace, adapter_image, qps, burst, controllers] = flags;
+  const auto& [kubeconfig, cache_dir, health_port, leader_elect, lease_namespace, adapter_image, qps, burst, controllers,
+               webhook_port, webhook_address, webhook_url, webhook_service] = flags;
   auto config = kubeconfig.empty() ? kube::load_config() : kube::load_kubeconfig({.paths = {kubeconfig}});
   if (!config) {
     kube::log::error("cannot load the cluster configuration", {{"error", config.error().message}});
@@ -83,7 +108,12 @@ int run_controller(const ControllerFlags& flags) {
                      {{"error", kratix.error().to_string()}});
     return 2;
   }
+  auto admission = start_admission(flags, *client, *kratix);
+  if (flags.webhook_port > 0 && !admission) return 2;
   kube::Manager manager(*client, options);
+  if (admission && manager.health()) {
+    manager.health()->add_readiness_check("webhooks", [&admission] { return admission->ready(); });
+  }
   platform::StateStoreRegistry registry;
   platform::ControllerOptions options_for_controllers = controllers;
   options_for_controllers.cache_dir = cache_dir;
@@ -133,6 +163,13 @@ int main(int argc, char** argv) {
   controller->add_option("--pipeline-adapter-image", flags.adapter_image,
                          "image of the pipelines' reader, work-writer and status-writer (Kratix's PIPELINE_ADAPTER_IMG)")
       ->envname("PIPELINE_ADAPTER_IMG");
+  controller->add_option("--webhook-port", flags.webhook_port,
+                         "serve Kratix's admission webhooks on this port, with certificates Pave makes (0: none)");
+  controller->add_option("--webhook-address", flags.webhook_address, "address the webhooks listen on");
+  controller->add_option("--webhook-url", flags.webhook_url,
+                         "https URL the API server calls the webhooks at (default https://127.0.0.1:PORT)");
+  controller->add_option("--webhook-service", flags.webhook_service,
+                         "NAMESPACE/NAME of the Service the API server calls the webhooks through (in-cluster)");
   controller->add_option("--log-format", log_format, "text or json");
   controller->add_option("--log-level", log_level, "debug, info, warn or error");
   // The steps Pave's pipeline Jobs run around the user's containers (Kratix's pipeline-adapter).

@@ -108,20 +108,24 @@ Status WebhookCertificates::refresh() {
       log::info("webhook certificate written", {{"secret", options_.secret_namespace + "/" + options_.secret_name}});
     }
   }
-  if (auto s = server_.set_certificate(decoded(data, "tls.crt"), decoded(data, "tls.key")); !s) return s;
-  return publish_ ? publish_(decoded(data, "ca.crt")) : Status{};
+  // The API server learns the new bundle (which still holds the previous CA) before the new certificate
+  // is served, so no call fails in between.
+  if (publish_) {
+    if (auto s = publish_(decoded(data, "ca.crt")); !s) return s;
+  }
+  return server_.set_certificate(decoded(data, "tls.crt"), decoded(data, "tls.key"));
 }
 
 void WebhookCertificates::start(std::chrono::seconds interval) {
   thread_ = std::thread([this, interval] {
     std::unique_lock lock(mu_);
-    while (!stopping_) {
+    auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(interval);
+    while (!cv_.wait_for(lock, wait, [this] { return stopping_; })) {
       lock.unlock();
       auto refreshed = refresh();
       if (!refreshed) log::warn("cannot refresh the webhook certificate", {{"error", refreshed.error().message}});
       lock.lock();
-      cv_.wait_for(lock, refreshed ? std::chrono::duration_cast<std::chrono::milliseconds>(interval) : std::chrono::milliseconds(5000),
-                   [this] { return stopping_; });
+      wait = refreshed ? std::chrono::duration_cast<std::chrono::milliseconds>(interval) : std::chrono::milliseconds(5000);
     }
   });
 }

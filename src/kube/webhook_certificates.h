@@ -10,7 +10,8 @@
 // refresh() reads the Secret (making it when absent; a replica that loses the race takes the winner's),
 // renews what has less than a third of its validity left or no longer names this server's names, serves
 // the serving certificate and hands the CA bundle to `publish` (which patches it into the webhook
-// configurations). start() refreshes in the background: hourly, and every few seconds while failing.
+// configurations). start() refreshes in the background after the first refresh() the caller makes: every
+// interval, and every few seconds while failing.
 #pragma once
 
 #include <chrono>

@@ -162,6 +162,20 @@ kube::Error in_workflow(WorkflowType type, WorkflowAction action, const kube::Er
                                                    std::string(to_string(action)) + " pipeline: " + e.message);
 }
 
+// Kratix decodes a Pipeline with Go's strict JSON decoder, which stops at the first unknown field and
+// names only its key: "failed unmarshalling pipeline build: json: unknown field \"backofLimit\"". The
+// webhook and the Promise's status say it in those words.
+kube::Error as_kratix_says(const Json& pipeline, const kube::Error& e) {
+  static const std::string kUnknown = "unknown field \"";
+  if (!e.message.starts_with(kUnknown)) return e;
+  const size_t end = e.message.find('"', kUnknown.size());
+  std::string key = e.message.substr(kUnknown.size(), end - kUnknown.size());
+  if (const size_t dot = key.rfind('.'); dot != std::string::npos) key = key.substr(dot + 1);
+  if (const size_t bracket = key.find('['); bracket != std::string::npos) key = key.substr(0, bracket);
+  return kube::make_error(ErrorKind::kInvalid, "failed unmarshalling pipeline " + kube::meta::name(pipeline) +
+                                                   ": json: unknown field \"" + key + "\"");
+}
+
 std::string too_long_message(std::string_view promise, WorkflowType type, WorkflowAction action,
                              std::string_view name) {
   std::string t(to_string(type)), a(to_string(action)), n(name);
@@ -233,7 +247,7 @@ kube::Result<std::vector<Pipeline>> parse_workflow(const Json& promise, Workflow
   }
   for (const Json& item : list) {
     auto p = parse_pipeline(item);
-    if (!p) return std::unexpected(in_workflow(type, action, p.error()));
+    if (!p) return std::unexpected(in_workflow(type, action, as_kratix_says(item, p.error())));
     pipelines.push_back(std::move(*p));
   }
   if (auto s = check_pipeline_list(promise, type, action, pipelines); !s) return std::unexpected(s.error());

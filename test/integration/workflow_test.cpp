@@ -63,7 +63,7 @@ TEST_F(WorkflowTest, UnknownPipelineFieldIsReported) {
   apply(promise("wf-fine", "Fine", Json::array({pipeline("make", "echo 'fine: ok' > /kratix/metadata/status.yaml")})));
 
   const std::string promise_error =
-      "failed parsing promise.configure pipeline: unknown field \"spec.jobOptions.backofLimit\"";
+      "failed parsing promise.configure pipeline: failed unmarshalling pipeline setup: json: unknown field \"backofLimit\"";
   ASSERT_TRUE(eventually([&] { return promise_field("wf-typo-promise", "{.status.message}") == promise_error; }, kLong, kPoll))
       << promise_field("wf-typo-promise", "{.status}");
   EXPECT_EQ(promise_field("wf-typo-promise", "{.status.status} " + condition("Available", "status")), "Unavailable False");
@@ -75,7 +75,7 @@ TEST_F(WorkflowTest, UnknownPipelineFieldIsReported) {
   ASSERT_TRUE(eventually([&] { return promise_field("wf-fine", "{.status.status}") == "Available"; }, kLong, kPoll));
   apply(request("TypoResource", "typo-req"));
   apply(request("Fine", "fine-req"));
-  const std::string request_error = "failed parsing resource.configure pipeline: unknown field \"spec.containerz\"";
+  const std::string request_error = "failed parsing resource.configure pipeline: failed unmarshalling pipeline make: json: unknown field \"containerz\"";
   ASSERT_TRUE(eventually([&] { return rr("TypoResource", "typo-req", "{.status.message}") == request_error; }, kLong, kPoll))
       << rr("TypoResource", "typo-req", "{.status}");
   EXPECT_EQ(rr("TypoResource", "typo-req", condition("Reconciled", "status") + " " + condition("Reconciled", "reason") + " " +
