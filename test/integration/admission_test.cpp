@@ -4,8 +4,15 @@
 // a restarted server reuses, and rotates them (CA included) without a failed call.
 #include <gtest/gtest.h>
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include "admission/admission_server.h"
 #include "base/encoding.h"
+#include "base/http_client.h"
+#include "base/subprocess.h"
+#include "base/temp_dir.h"
 #include "kube/object.h"
 #include "support/cluster_environment.h"
 
@@ -14,6 +21,17 @@ namespace {
 
 using namespace std::chrono_literals;
 using kube::Json;
+
+// A loopback port nothing listens on now.
+int free_port() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{.sin_family = AF_INET, .sin_port = 0, .sin_addr = {htonl(INADDR_LOOPBACK)}};
+  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+  socklen_t length = sizeof address;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  close(fd);
+  return ntohs(address.sin_port);
+}
 
 class AdmissionTest : public ClusterTest {
  protected:
@@ -299,6 +317,34 @@ TEST_F(AdmissionTest, ARestartedServerReusesItsCertificatesAndRotationFailsNoCal
   EXPECT_NE(later_ca, first_ca) << "the CA was rotated";
   EXPECT_GT(answered, 5);
   EXPECT_EQ(failed, 0) << "every call during rotation was answered by the webhook";
+}
+
+TEST_F(AdmissionTest, PaveControllerServesTheWebhooksAcrossARestart) {
+  stop();  // the fixture's in-process server: here `pave controller` serves
+  Json cluster_scoped = crd("Bad");
+  cluster_scoped["spec"]["scope"] = "Cluster";
+  const Json bad = promise("bad", cluster_scoped);
+  const std::string refusal = denied("vpromise.kb.io", "promise api needs to be namespace scoped");
+  auto dir = base::TempDir::create("admission-pave").value();
+  const int webhook_port = free_port(), health_port = free_port();
+  std::string certificate;
+  for (int run = 0; run < 2; ++run) {
+    auto pave = base::Child::spawn({PAVE_BINARY, "controller", "--kubeconfig", cluster().kubeconfig, "--cache-dir", dir.path().string(),
+                                    "--health-port", std::to_string(health_port), "--webhook-port", std::to_string(webhook_port),
+                                    "--webhook-address", "127.0.0.1"},
+                                   {}, (dir.path() / ("pave-" + std::to_string(run) + ".log")).string());
+    ASSERT_TRUE(pave.has_value()) << pave.error();
+    ASSERT_TRUE(eventually([&] {
+      auto ready = base::http_request({.url = "http://127.0.0.1:" + std::to_string(health_port) + "/readyz?verbose"});
+      return ready && ready->status == 200 && ready->body.find("[+]webhooks ok") != std::string::npos;
+    }, 60s)) << "run " << run;
+    auto refused = apply(bad);
+    EXPECT_NE(refused.err.find(refusal), std::string::npos) << "run " << run << ": " << refused.err;
+    EXPECT_FALSE(exists("promise", "bad"));
+    if (run == 0) certificate = secret_key("tls\\.crt");
+    EXPECT_EQ(secret_key("tls\\.crt"), certificate) << "a restart serves the certificate it made before";
+    EXPECT_EQ(pave->stop(10s), 0) << "run " << run;
+  }
 }
 
 }  // namespace
