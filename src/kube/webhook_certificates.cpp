@@ -88,7 +88,7 @@ Status WebhookCertificates::refresh() {
   Json object = secret ? *secret : Json{{"apiVersion", "v1"}, {"kind", "Secret"}, {"type", "kubernetes.io/tls"},
                                         {"metadata", {{"name", options_.secret_name}, {"namespace", options_.secret_namespace}}},
                                         {"data", Json::object()}};
-  Json data = child(object, "data").is_object() ? object["data"] : Json::object();
+  Json data = child(object, "data");  // {} when there is none
   // The names the serving certificate was made for travel with it, so a new name makes a new certificate.
   auto changed = renew(data, child(child(object, "metadata"), "annotations").value(kNamesAnnotation, ""));
   if (!changed) return std::unexpected(changed.error());

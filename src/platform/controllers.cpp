@@ -8,6 +8,8 @@
 #include "platform/promise_reconciler.h"
 #include "platform/promise_release_reconciler.h"
 #include "platform/promise_revisions.h"
+#include "platform/resource_binding_reconciler.h"
+#include "platform/resource_bindings.h"
 #include "platform/state_store_reconciler.h"
 #include "platform/work_placement_reconciler.h"
 #include "platform/work_reconciler.h"
@@ -44,13 +46,16 @@ std::unique_ptr<ResourceControllers> add_workflow_controllers(kube::Manager& man
   // Jobs from the API server. Whole Jobs (7 KB each) made the cache most of the controller's memory.
   kube::Informer& jobs = manager.informer(kube::resources::jobs(),
                                           {.label_selector = "app.kubernetes.io/managed-by=Kratix", .metadata_only = true});
-  auto requests = std::make_unique<ResourceControllers>(
-      manager,
-      RequestControllerContext{.client = manager.client(), .promises = promises, .works = works, .events = manager.events(),
-                               .config = options.kratix, .adapter_image = options.adapter_image},
-      jobs, works, promises);
   kube::Informer& revisions = manager.informer(api::promise_revisions());
   revisions.add_index(kRevisionPromiseIndex, revision_promise_index());
+  kube::Informer& bindings = manager.informer(api::resource_bindings());
+  bindings.add_index(kBindingRequestIndex, binding_request_index());
+  auto requests = std::make_unique<ResourceControllers>(
+      manager,
+      RequestControllerContext{.client = manager.client(), .promises = promises, .works = works, .revisions = revisions,
+                               .bindings = bindings, .events = manager.events(), .config = options.kratix,
+                               .adapter_image = options.adapter_image},
+      jobs, works, promises, revisions, bindings);
   auto promise = std::make_shared<PromiseReconciler>(manager.client(), promises, works, revisions, *requests,
                                                      manager.events(), options.kratix, options.adapter_image);
   kube::Controller& c = manager.add_controller("promise", promise, {.workers = 2});
@@ -68,6 +73,14 @@ std::unique_ptr<ResourceControllers> add_workflow_controllers(kube::Manager& man
   records.add_index(HealthRecordReconciler::kRequestIndex, HealthRecordReconciler::request_index());
   auto health = std::make_shared<HealthRecordReconciler>(manager.client(), records, promises, manager.events());
   manager.add_controller("healthrecord", health, {.workers = 1}).watch(records);
+
+  auto binding = std::make_shared<ResourceBindingReconciler>(manager.client(), bindings, promises, revisions);
+  kube::Controller& binding_controller = manager.add_controller("resourcebinding", binding, {.workers = 2});
+  binding_controller.watch(bindings, kube::changed_beyond_status);
+  // A new latest revision moves every `latest` binding of its Promise.
+  binding_controller.watch_mapped(revisions, [binding](const kube::Json& r) {
+    return binding->bindings_of(kube::string_at(kube::child(kube::child(r, "spec"), "promiseRef"), "name"));
+  });
 
   kube::Informer& releases = manager.informer(api::promise_releases());
   promises.add_index(PromiseReleaseReconciler::kReleaseIndex, PromiseReleaseReconciler::release_index());

@@ -41,7 +41,7 @@ const Json* controller_of(const Json& object) {
 Json merged_metadata(const Json& existing, const Json& fetched, const std::string& release) {
   Json metadata = existing.is_object() ? existing : Json::object();
   for (const char* field : {"labels", "annotations"}) {
-    Json merged = kube::child(existing, field).is_object() ? kube::child(existing, field) : Json::object();
+    Json merged = kube::child(existing, field);  // {} when there are none
     const Json& theirs = kube::child(kube::child(fetched, "metadata"), field);
     if (theirs.is_object()) merged.update(theirs);
     if (std::string(field) == "labels") merged[api::kLabelPromiseRelease] = release;
@@ -184,7 +184,7 @@ kube::Result<kube::ReconcileResult> PromiseReleaseReconciler::fail(const Json& r
 
 kube::Status PromiseReleaseReconciler::write_status(const Json& release, bool installed, const std::string& reason,
                                                     const std::string& message) const {
-  Json status = kube::child(release, "status").is_object() ? kube::child(release, "status") : Json::object();
+  Json status = kube::child(release, "status");  // {} when there is none
   const Json before = status;
   status["status"] = installed ? kInstalled : kErrorInstalling;
   api::set_condition(status, {.type = kInstalled, .status = installed, .reason = reason, .message = message,

@@ -19,7 +19,8 @@ std::string availability(const kube::Json& promise) {
 }  // namespace
 
 ResourceControllers::ResourceControllers(kube::Manager& manager, RequestControllerContext context, kube::Informer& jobs,
-                                         kube::Informer& works, kube::Informer& promises)
+                                         kube::Informer& works, kube::Informer& promises, kube::Informer& revisions,
+                                         kube::Informer& bindings)
     : manager_(manager), context_(std::move(context)) {
   auto route = [routes = std::weak_ptr<Routes>(routes_)](const kube::ObjectPtr& o) {
     if (auto r = routes.lock()) r->route(*o);
@@ -29,6 +30,20 @@ ResourceControllers::ResourceControllers(kube::Manager& manager, RequestControll
                              .on_delete = route};
   jobs.add_handler(handler);
   works.add_handler(handler);
+  // A request's binding changing (or deleted) wakes the request; a revision changing wakes every request
+  // of its Promise, which may run that revision's spec.
+  bindings.add_handler(handler);
+  auto wake_promise = [routes = std::weak_ptr<Routes>(routes_)](const kube::ObjectPtr& revision) {
+    if (auto r = routes.lock()) r->wake_all(kube::string_at(kube::child(kube::child(*revision, "spec"), "promiseRef"), "name"));
+  };
+  revisions.add_handler({.on_add = wake_promise,
+                                  .on_update = [wake_promise](const kube::ObjectPtr& before, const kube::ObjectPtr& after) {
+                                    if (kube::child(*before, "spec") != kube::child(*after, "spec") ||
+                                        kube::child(*before, "status") != kube::child(*after, "status")) {
+                                      wake_promise(after);
+                                    }
+                                  },
+                                  .on_delete = wake_promise});
   promises.add_handler({.on_update = [routes = std::weak_ptr<Routes>(routes_)](const kube::ObjectPtr& before,
                                                                               const kube::ObjectPtr& after) {
     if (availability(*before) == availability(*after)) return;

@@ -16,10 +16,11 @@ namespace pave::platform {
 
 class ResourceControllers {
  public:
-  // jobs, works and promises are the manager's shared caches (context.promises is the last). A Promise whose
-  // availability changes (Available, or its pause label) wakes all its requests once the cache shows it.
+  // jobs, works, promises, revisions and bindings are the manager's shared caches (the context's are the
+  // same). A Promise whose availability changes (Available, or its pause label) wakes all its requests once
+  // the cache shows it; so does a change to one of its revisions.
   ResourceControllers(kube::Manager& manager, RequestControllerContext context, kube::Informer& jobs, kube::Informer& works,
-                      kube::Informer& promises);
+                      kube::Informer& promises, kube::Informer& revisions, kube::Informer& bindings);
   ~ResourceControllers();
 
   // Makes sure the requests of promise's API (api) have a running controller.

@@ -7,7 +7,9 @@
 #include "platform/delete_workflow.h"
 #include "platform/finalizers.h"
 #include "platform/gate_actions.h"
+#include "platform/promise_revisions.h"
 #include "platform/request_placement_reporter.h"
+#include "platform/resource_bindings.h"
 #include "platform/workflow_gates.h"
 #include "platform/workflow_status.h"
 #include "workflow/labels.h"
@@ -23,7 +25,10 @@ namespace ws = api::workflow_status;
 
 // The status fields the controller owns; everything else on a request's status is the pipelines'.
 constexpr const char* kOwnedStatus[] = {"message", "workflows", "workflowsSucceeded", "workflowsFailed", "conditions",
-                                        "observedGeneration", "lastSuccessfulConfigureWorkflowTime"};
+                                        "observedGeneration", "lastSuccessfulConfigureWorkflowTime", "promiseVersion",
+                                        "resourceBindingVersion"};
+const std::vector<std::string> kOwnedFinalizers = {api::request::kFinalizerDeleteWorkflows, api::request::kFinalizerWorkCleanup,
+                                                   api::request::kFinalizerWorkflowsCleanup, kFinalizerBindingCleanup};
 
 bool available(const Json& promise) {
   const Json* c = api::find_condition(promise, api::promise::kAvailable);
@@ -97,23 +102,23 @@ kube::Result<kube::ReconcileResult> ResourceRequestReconciler::configure(const J
                               .message = api::request::kMessageAvailable, .observed_generation = generation});
 
   auto deletes = workflow::parse_workflow(promise, WorkflowType::kResource, WorkflowAction::kDelete);
-  std::vector<std::string> wanted = {api::request::kFinalizerWorkCleanup, api::request::kFinalizerWorkflowsCleanup};
+  std::vector<std::string> wanted = {api::request::kFinalizerWorkCleanup, api::request::kFinalizerWorkflowsCleanup,
+                                     kFinalizerBindingCleanup};
   if (deletes && !deletes->empty()) wanted.insert(wanted.begin(), api::request::kFinalizerDeleteWorkflows);
-  auto finalized = update_owned_finalizers(ctx_.client, api_, rr,
-                                           {api::request::kFinalizerDeleteWorkflows, api::request::kFinalizerWorkCleanup,
-                                            api::request::kFinalizerWorkflowsCleanup},
-                                           wanted);
+  auto finalized = update_owned_finalizers(ctx_.client, api_, rr, kOwnedFinalizers, wanted);
   if (!finalized) return std::unexpected(finalized.error());
   if (*finalized) return kube::ReconcileResult{};  // the update wakes this request again
 
-  auto pipelines = workflow::parse_workflow(promise, WorkflowType::kResource, WorkflowAction::kConfigure);
+  auto bound = bind(rr, promise);
+  if (!bound) return std::unexpected(bound.error());
+  auto pipelines = workflow::parse_workflow(bound->promise, WorkflowType::kResource, WorkflowAction::kConfigure);
   if (!pipelines) {
     fail(rr, "InvalidPipeline", pipelines.error().message);
     return kube::ReconcileResult{};  // a Promise change wakes every request
   }
   const Gate g = gate(rr, in);
   if (g.kind != Gate::Kind::kProceed) return hold(rr, g, in);
-  auto t = target(rr, promise, WorkflowAction::kConfigure, *pipelines);
+  auto t = target(rr, bound->promise, WorkflowAction::kConfigure, *pipelines);
   auto advanced = advance_configure(ctx_.client, runner_, api_, t, g);
   if (!advanced) return std::unexpected(advanced.error());
   if (advanced->behind) return kube::ReconcileResult{.requeue_after = std::chrono::milliseconds(500)};
@@ -133,16 +138,60 @@ kube::Result<kube::ReconcileResult> ResourceRequestReconciler::configure(const J
     if (auto s = runner_.delete_stale_works(t, works); !s) return std::unexpected(s.error());
     mark_reconciled(status, works_condition(works, api::request::kMessageWorksSucceeded, generation), generation);
   }
+  if (auto s = report_version(rr, *bound, d, status); !s) return std::unexpected(s.error());
   if (auto s = write_status(rr, status, advanced->resource_version); !s) return std::unexpected(s.error());
   // A finished run comes round again when its periodic re-run is due; a running one is woken by its Jobs.
   if (auto due = until_rerun(Json{{"status", status}}, in)) return requeue_after_wait(*due);
   return kube::ReconcileResult{};
 }
 
+kube::Result<ResourceRequestReconciler::Bound> ResourceRequestReconciler::bind(const Json& rr, const Json& promise) {
+  // A binding deleted by hand comes back at the version the request last ran with.
+  std::string initial = kube::string_at(kube::child(rr, "status"), "resourceBindingVersion");
+  if (initial.empty()) {
+    initial = kBindingLatest;
+    if (ctx_.config.resource_binding_version_strategy == workflow::BindingVersionStrategy::kPinned) {
+      if (std::string latest = latest_version(ctx_.revisions, promise_); !latest.empty()) initial = latest;
+    }
+  }
+  auto binding = ensure_binding(ctx_.client, ctx_.events, ctx_.bindings, promise_, rr, initial);
+  if (!binding) return std::unexpected(binding.error());
+  const std::string version = kube::string_at(kube::child(*binding, "spec"), "version");
+  auto revision = select_revision(ctx_.revisions, promise_, version.empty() ? kBindingLatest : version);
+  if (!revision) {
+    ctx_.events.warning(rr, "FailedPromiseRevisionLookup", "Configure", revision.error().message);
+    return std::unexpected(revision.error());
+  }
+  Json effective = promise;
+  effective["spec"] = kube::child(kube::child(**revision, "spec"), "promiseSpec");
+  return Bound{.binding = std::move(*binding), .promise = std::move(effective),
+               .version = kube::string_at(kube::child(**revision, "spec"), "version")};
+}
+
+kube::Status ResourceRequestReconciler::report_version(const Json& rr, const Bound& bound, const Decision& d, Json& status) const {
+  if (d.kind == Decision::Kind::kFailed) {
+    const Json holder = {{"status", status}};  // find_condition points into it
+    const Json* failed = api::find_condition(holder, ws::kConfigureCompleted);
+    return report_upgrade(ctx_.client, bound.binding, bound.version, UpgradeState::kFailed, failed ? failed->value("message", "") : "");
+  }
+  if (d.kind != Decision::Kind::kCompleted) return report_upgrade(ctx_.client, bound.binding, bound.version, UpgradeState::kRunning);
+  const std::string binding_version = kube::string_at(kube::child(bound.binding, "spec"), "version");
+  const std::string before = kube::string_at(kube::child(rr, "status"), "resourceBindingVersion");
+  if (!before.empty() && before != binding_version) {
+    ctx_.events.normal(rr, "ResourceBindingVersionUpdated", "Configure", "Resource binding version updated to " + binding_version);
+  }
+  if (kube::string_at(kube::child(rr, "status"), "promiseVersion") != bound.version) {
+    ctx_.events.normal(rr, "ReconcileSucceeded", "Configure",
+                       "Resource request reconciled with promise " + promise_ + " version " + bound.version);
+  }
+  status["promiseVersion"] = bound.version;
+  status["resourceBindingVersion"] = binding_version;
+  return report_upgrade(ctx_.client, bound.binding, bound.version, UpgradeState::kCompleted);
+}
+
 kube::Result<kube::ReconcileResult> ResourceRequestReconciler::remove(const Json& rr, const Json& promise,
                                                                       const GateInput& in) {
-  const std::vector<std::string> owned = {api::request::kFinalizerDeleteWorkflows, api::request::kFinalizerWorkCleanup,
-                                          api::request::kFinalizerWorkflowsCleanup};
+  const std::vector<std::string>& owned = kOwnedFinalizers;
   auto finish = [&](const char* done) -> kube::Result<kube::ReconcileResult> {
     std::vector<std::string> rest;
     for (const auto& f : owned) {
@@ -178,6 +227,14 @@ kube::Result<kube::ReconcileResult> ResourceRequestReconciler::remove(const Json
       if (auto s = runner_.delete_jobs(target(rr, promise, action, {})); !s) return std::unexpected(s.error());
     }
     return finish(api::request::kFinalizerWorkflowsCleanup);
+  }
+  if (kube::meta::has_finalizer(rr, kFinalizerBindingCleanup)) {
+    for (const auto& b : ctx_.bindings.store().by_index(kBindingRequestIndex, binding_request_key(promise_, kube::meta::namespace_of(rr),
+                                                                                                  kube::meta::name(rr)))) {
+      auto gone = ctx_.client.remove(api::resource_bindings(), kube::meta::namespace_of(*b), kube::meta::name(*b));
+      if (!gone && gone.error().kind != kube::ErrorKind::kNotFound) return std::unexpected(gone.error());
+    }
+    return finish(kFinalizerBindingCleanup);
   }
   return kube::ReconcileResult{};
 }

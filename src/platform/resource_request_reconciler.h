@@ -1,7 +1,7 @@
 // ResourceRequestReconciler: the controller of one Promise's API (kratix-spec.md 2.2, 2.8). Every
 // resource request gets the kratix.io/promise-name label, waits while its Promise is unavailable, runs
-// the Promise's resource.configure pipelines one after another (workflow_runner.h), and says how far it
-// got on its status; deleting it runs the resource.delete pipeline, then removes its Works (and so their
+// the resource.configure pipelines of the Promise revision its ResourceBinding selects one after another
+// (workflow_runner.h, resource_bindings.h), and says how far it got on its status and on its binding; deleting it runs the resource.delete pipeline, then removes its Works (and so their
 // files in the state stores) and its Jobs.
 //
 // One instance per Promise, made and dropped at run time by ResourceControllers as Promises come and go.
@@ -24,6 +24,8 @@ struct RequestControllerContext {
   kube::Client client;
   const kube::Informer& promises;
   const kube::Informer& works;  // with RequestPlacementReporter's kRequestIndex
+  const kube::Informer& revisions;  // with kRevisionPromiseIndex
+  const kube::Informer& bindings;   // with kBindingRequestIndex
   kube::EventRecorder& events;
   workflow::KratixConfig config;
   std::string adapter_image;
@@ -38,6 +40,16 @@ class ResourceRequestReconciler : public kube::Reconciler {
 
  private:
   kube::Result<kube::ReconcileResult> configure(const kube::Json& rr, const kube::Json& promise, const GateInput& in);
+  // The request's ResourceBinding, made when missing, and the Promise as the revision it selects has it
+  // (spec replaced by the revision's promiseSpec); a revision that cannot be found is an error and an Event.
+  struct Bound {
+    kube::Json binding;
+    kube::Json promise;
+    std::string version;  // the revision's
+  };
+  kube::Result<Bound> bind(const kube::Json& rr, const kube::Json& promise);
+  // status.promiseVersion and resourceBindingVersion after a completed run, and the binding's report.
+  kube::Status report_version(const kube::Json& rr, const Bound& bound, const workflow::Decision& d, kube::Json& status) const;
   GateInput gate_input(const kube::Json& rr, const kube::Json& promise) const;
   // Carries out a gate other than kProceed: its status, labels and Event.
   kube::Result<kube::ReconcileResult> hold(const kube::Json& rr, const Gate& g, const GateInput& in);
