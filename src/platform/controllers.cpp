@@ -7,6 +7,7 @@
 #include "platform/health_record_reconciler.h"
 #include "platform/promise_reconciler.h"
 #include "platform/promise_release_reconciler.h"
+#include "platform/promise_revision_reconciler.h"
 #include "platform/promise_revisions.h"
 #include "platform/resource_binding_reconciler.h"
 #include "platform/resource_bindings.h"
@@ -81,6 +82,12 @@ std::unique_ptr<ResourceControllers> add_workflow_controllers(kube::Manager& man
   binding_controller.watch_mapped(revisions, [binding](const kube::Json& r) {
     return binding->bindings_of(kube::string_at(kube::child(kube::child(r, "spec"), "promiseRef"), "name"));
   });
+
+  auto revision = std::make_shared<PromiseRevisionReconciler>(manager.client(), revisions, promises, bindings, manager.events());
+  kube::Controller& revision_controller = manager.add_controller("promiserevision", revision, {.workers = 1});
+  revision_controller.watch(revisions, kube::changed_beyond_status);
+  // A pinned request's binding going lets its revision's deletion go on.
+  revision_controller.watch_mapped(bindings, [revision](const kube::Json& b) { return revision->revision_pinned_by(b); });
 
   kube::Informer& releases = manager.informer(api::promise_releases());
   promises.add_index(PromiseReleaseReconciler::kReleaseIndex, PromiseReleaseReconciler::release_index());

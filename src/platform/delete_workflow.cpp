@@ -27,6 +27,23 @@ void record_pipeline(Json& status, const std::string& pipeline, const char* phas
   if (std::string_view(phase) != ws::kPhaseSuspended) record.erase("suspendedGeneration");
 }
 
+// Kratix retries a failed delete pipeline (its reconcile errors and backs off): Pave runs it again once
+// 10 s have passed since it failed, doubling with each failed Job kept, up to 5 minutes. What remains
+// before the next run; zero or less when it is due.
+std::chrono::milliseconds until_delete_retry(const Json& object, const std::vector<workflow::JobView>& jobs) {
+  size_t failures = 0;
+  for (const auto& j : jobs) failures += j.phase == workflow::JobView::Phase::kFailed ? 1 : 0;
+  const auto backoff = std::min<std::chrono::milliseconds>(std::chrono::seconds(10) * (1 << std::min<size_t>(failures ? failures - 1 : 0, 5)),
+                                                           std::chrono::minutes(5));
+  const Json& records = kube::child(kube::child(kube::child(kube::child(object, "status"), "kratix"), "workflows"), "delete");
+  const Json& record = kube::child(records, "pipelines").is_array() && !records["pipelines"].empty() ? records["pipelines"][0] : Json();
+  if (kube::string_at(record, "phase") != ws::kPhaseFailed) return backoff;  // the failure is not on record yet
+  auto failed_at = kube::parse_rfc3339(kube::string_at(record, "lastTransitionTime"));
+  if (!failed_at) return std::chrono::milliseconds(0);
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::time_point(*failed_at) + backoff -
+                                                               std::chrono::system_clock::now());
+}
+
 }  // namespace
 
 kube::Result<std::optional<kube::ReconcileResult>> run_delete_workflow(const DeleteWorkflowContext& ctx,
@@ -48,6 +65,15 @@ kube::Result<std::optional<kube::ReconcileResult>> run_delete_workflow(const Del
   target.options = {.rerun = manual ? workflow::Rerun::kManual : workflow::Rerun::kNone, .resume_at = g.resume_at};
   auto step = ctx.runner.plan(target);
   if (!step) return std::unexpected(step.error());
+  std::chrono::milliseconds retry_in{0};
+  if (step->decision.kind == Decision::Kind::kFailed) {
+    retry_in = until_delete_retry(object, step->jobs);
+    if (retry_in <= std::chrono::milliseconds(0)) {
+      target.options.rerun = workflow::Rerun::kFromStart;
+      step = ctx.runner.plan(target);
+      if (!step) return std::unexpected(step.error());
+    }
+  }
   const Decision& d = step->decision;
   if (d.kind == Decision::Kind::kStart || d.kind == Decision::Kind::kCompleted) {
     // The pipeline that just finished may have held the deletion in an update the cache has not seen.
@@ -86,7 +112,9 @@ kube::Result<std::optional<kube::ReconcileResult>> run_delete_workflow(const Del
     }
   }
   if (auto s = ctx.write_status(status, resource_version); !s) return std::unexpected(s.error());
-  return kube::ReconcileResult{};  // its Jobs' events and label changes wake it
+  // Its Jobs' events and label changes wake it; a failed pipeline also when its retry is due.
+  if (d.kind == Decision::Kind::kFailed) return kube::ReconcileResult{.requeue_after = std::max(retry_in, std::chrono::milliseconds(1000))};
+  return kube::ReconcileResult{};
 }
 
 }  // namespace pave::platform

@@ -27,7 +27,7 @@ std::string label(const Json& object, const char* key) {
 // Creation timestamps have one-second precision, and a pipeline's Job is often made in the same second as
 // the previous pipeline's finished. Within a second, a Job of the current hash is newer than one of another
 // (only current-hash Jobs are ever created), and a later pipeline's newer than an earlier one's (pipelines
-// run one after another).
+// run one after another), and a suspended Job older than the one the re-run that suspended it made.
 void sort_oldest_first(std::vector<JobView>& jobs, const std::string& hash, const std::vector<std::string>& pipelines) {
   auto index = [&](const JobView& j) {
     auto it = std::find(pipelines.begin(), pipelines.end(), j.pipeline);
@@ -37,7 +37,8 @@ void sort_oldest_first(std::vector<JobView>& jobs, const std::string& hash, cons
     if (a.created != b.created) return a.created < b.created;
     const bool a_current = a.hash == hash, b_current = b.hash == hash;
     if (a_current != b_current) return b_current;
-    return index(a) < index(b);
+    if (index(a) != index(b)) return index(a) < index(b);
+    return a.suspended && !b.suspended;
   });
 }
 
@@ -49,6 +50,7 @@ JobView job_view(const Json& job) {
             .hash = label(job, kLabelHash),
             .created = job.value("metadata", Json::object()).value("creationTimestamp", "")};
   const bool suspended = job.value("spec", Json::object()).value("suspend", false);
+  v.suspended = suspended;
   if (has_true_condition(job, "Complete")) v.phase = JobView::Phase::kSucceeded;
   else if (has_true_condition(job, "Failed") || suspended) v.phase = JobView::Phase::kFailed;
   return v;

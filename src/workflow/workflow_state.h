@@ -33,6 +33,7 @@ struct JobView {
   std::string hash;      // kratix.io/hash
   std::string created;   // metadata.creationTimestamp
   Phase phase = Phase::kRunning;
+  bool suspended = false;  // stopped by a re-run, which made a newer Job
 };
 
 // Reads a Job: Complete=True is succeeded; Failed=True, or suspended (a superseded run), is failed.

@@ -353,8 +353,10 @@ TEST_F(PlatformControllers, AResourceRequestSaysWhereItsWorksLanded) {
     end = api.find('\n', start);
     indented += "    " + api.substr(start, end - start) + "\n";
   }
+  // Paused, so its request runs no workflow: the Works below stand in for pipelines the Promise does not
+  // have, which a finished workflow would delete as stale.
   ASSERT_TRUE(cluster().kubectl({"apply", "-f", "-"}, "apiVersion: platform.kratix.io/v1alpha1\nkind: Promise\n"
-      "metadata: {name: landing}\nspec:\n  api:\n" + indented).ok());
+      "metadata: {name: landing, labels: {kratix.io/paused: \"true\"}}\nspec:\n  api:\n" + indented).ok());
   ASSERT_TRUE(kubectl({"apply", "-f", "-"}, "apiVersion: example.pave.dev/v1\nkind: Landing\nmetadata: {name: mine}\nspec: {size: small}\n").ok());
 
   auto work = [&](const std::string& name, const std::string& pipeline) {
@@ -378,7 +380,9 @@ TEST_F(PlatformControllers, AResourceRequestSaysWhereItsWorksLanded) {
   ASSERT_TRUE(kubectl({"delete", "work", "mine-configure", "--wait=false"}).ok());
   EXPECT_TRUE(eventually([&] { return landed("{.status.kratix.placements[*].work}") == "mine-extra"; }, 60s))
       << landed("{.status.kratix.placements}");
-  // Deleting the Promise takes its request (and the request's Works) and its CRD with it.
+  // Deleting the Promise (unpaused: a paused one's deletion waits) takes its request (and the request's
+  // Works) and its CRD with it.
+  ASSERT_TRUE(cluster().kubectl({"label", "promise", "landing", "kratix.io/paused-"}).ok());
   EXPECT_TRUE(cluster().kubectl({"delete", "promise", "landing", "--timeout=120s"}).ok())
       << cluster().kubectl({"get", "promise", "landing", "-o", "yaml"}).out;
   EXPECT_FALSE(kubectl({"get", "works", "-o", "name"}).out.find("mine-extra") != std::string::npos);

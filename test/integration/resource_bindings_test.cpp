@@ -149,6 +149,36 @@ TEST_F(ResourceBindingsTest, AFailedUpgradeStaysFailedUntilRetriedAndBindingsCom
   ASSERT_TRUE(eventually([&] { return reconciled("UpgradeFail", "rr-three"); }, kLong, kPoll)) << debug();
   EXPECT_EQ(rr("UpgradeFail", "rr-three", "{.status.ranWith} {.status.promiseVersion}"), "v1 v0.1.0-BETA");
   EXPECT_EQ(binding("rr-three", ".metadata.name"), "pre-created-binding-for-rr-three") << "adopted, not a second one";
+
+  // A binding naming a version that was never installed: the request says so and runs nothing new.
+  pin("rr-three", "v9.9.9");
+  ASSERT_TRUE(kubectl({"label", "upgradefail", "rr-three", "kratix.io/manual-reconciliation=true"}).ok());
+  EXPECT_TRUE(has_event("rr-three", "Warning", "FailedPromiseRevisionLookup cannot find a PromiseRevision for Promise upgradefail "
+                                               "with version v9.9.9: promise revision not found")) << events_of("rr-three");
+  EXPECT_EQ(rr("UpgradeFail", "rr-three", "{.status.promiseVersion}"), "v0.1.0-BETA");
+}
+
+TEST_F(ResourceBindingsTest, DeletingARevisionDeletesTheRequestsPinnedToIt) {
+  apply(versioned("retired", "Retired", "v1", "v1"));
+  ASSERT_TRUE(eventually([&] { return promise_field("retired", "{.status.status}") == "Available"; }, kLong, kPoll)) << debug();
+  apply(request("Retired", "pinned"));
+  apply(request("Retired", "floating"));
+  for (const char* name : {"pinned", "floating"}) {
+    ASSERT_TRUE(eventually([&] { return reconciled("Retired", name); }, kLong, kPoll)) << debug();
+  }
+  pin("pinned", "v1");
+  apply(versioned("retired", "Retired", "v2", "v2"));
+  ASSERT_TRUE(eventually([&] { return latest_revision("retired") == "v2 true"; }, kLong, kPoll));
+  const std::string v1 = cluster().kubectl({"get", "promiserevisions", "-l", "kratix.io/promise-name=retired", "-o",
+                                            "jsonpath={.items[?(@.spec.version==\"v1\")].metadata.name}"}).out;
+  ASSERT_FALSE(v1.empty());
+  EXPECT_EQ(cluster().kubectl({"get", "promiserevision", v1, "-o", "jsonpath={.metadata.finalizers}"}).out,
+            R"(["kratix.io/resource-request-cleanup"])");
+  ASSERT_TRUE(cluster().kubectl({"delete", "promiserevision", v1, "--timeout=120s"}).ok());
+  EXPECT_FALSE(kubectl({"get", "retired", "pinned"}).ok()) << "the request pinned to v1 went with it";
+  EXPECT_TRUE(kubectl({"get", "retired", "floating"}).ok()) << "a latest-bound request stays";
+  EXPECT_TRUE(has_event(v1, "Normal", "ResourceRequestDeleted Deleted Retired " + ns() + "/pinned pinned to version v1"))
+      << events_of(v1);
 }
 
 TEST_F(ResourceBindingsTest, ThePinnedStrategyStartsBindingsAtTheLatestVersion) {

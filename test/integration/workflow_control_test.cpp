@@ -260,6 +260,37 @@ TEST_F(WorkflowControlTest, PausedPromisesAndRequestsRunNothingUntilUnpaused) {
   }, kLong, kPoll)) << debug();
 }
 
+// A failed delete pipeline holds the request's deletion, saying so, and is run again (after a backoff)
+// until it succeeds, as Kratix retries it.
+TEST_F(WorkflowControlTest, AFailedDeletePipelineIsRetriedUntilItSucceeds) {
+  Json spec = reads_configmaps();
+  spec["jobOptions"] = {{"backoffLimit", 0}};
+  Json p = promise("wf-failing-del", "FailingDel", Json::array({pipeline("configure", "true")}));
+  p["spec"]["workflows"]["resource"]["delete"] = Json::array({pipeline("cleanup",
+      "kubectl get configmap cleanup-gate -n " + ns() + " || { echo 'no gate'; exit 1; }", spec)});
+  apply(p);
+  ASSERT_TRUE(eventually([&] { return promise_field("wf-failing-del", "{.status.status}") == "Available"; }, kLong, kPoll));
+  apply(request("FailingDel", "fd-req"));
+  ASSERT_TRUE(eventually([&] { return reconciled("FailingDel", "fd-req"); }, kLong, kPoll)) << debug();
+
+  ASSERT_TRUE(kubectl({"delete", "failingdels.wftest.kratix.io", "fd-req", "--wait=false"}).ok());
+  auto field = [&](const std::string& path) { return rr("FailingDel", "fd-req", path); };
+  ASSERT_TRUE(eventually([&] { return field(condition("DeleteWorkflowCompleted", "reason")) == "DeleteWorkflowFailed"; },
+                         kLong, kPoll)) << debug();
+  EXPECT_EQ(field(condition("DeleteWorkflowCompleted", "status") + "|" + condition("DeleteWorkflowCompleted", "message")),
+            "False|The Delete Pipeline has failed");
+  EXPECT_TRUE(has_event("fd-req", "Warning", "Failed Pipeline The Delete Pipeline has failed")) << events_of("fd-req");
+  const std::string selector = "kratix.io/resource-name=fd-req,kratix.io/workflow-action=delete";
+  ASSERT_TRUE(eventually([&] { return names("jobs", selector, ns()).size() >= 2; }, kLong, kPoll))
+      << "the failed delete pipeline was not run again\n" << debug();
+  EXPECT_EQ(field("{.metadata.name}"), "fd-req") << "the request stays while its delete pipeline fails";
+
+  create_configmap("cleanup-gate", ns());
+  ASSERT_TRUE(eventually([&] {
+    return kubectl({"get", "failingdels.wftest.kratix.io", "fd-req", "--ignore-not-found", "-o", "name"}).out.empty();
+  }, kLong, kPoll)) << debug();
+}
+
 // A delete pipeline may hold a request's deletion: the request stays, with its Works, saying
 // DeleteWorkflowSuspended, until the hold is lifted and the pipeline, run again, lets it go.
 TEST_F(WorkflowControlTest, ASuspendedDeletePipelineKeepsTheRequestAndItsWorks) {

@@ -97,6 +97,8 @@ TEST(JobView, ASuspendedJobIsFailed) {
   // Suspended by the controller, before the Job controller has reported it.
   EXPECT_EQ(job_view(job_object(Json::object(), {{"suspend", true}})).phase, Phase::kFailed);
   EXPECT_EQ(job_view(job_object(Json::object(), {{"suspend", false}})).phase, Phase::kRunning);
+  EXPECT_TRUE(job_view(job_object(Json::object(), {{"suspend", true}})).suspended);
+  EXPECT_FALSE(job_view(job_object(conditions({{"Failed", "True"}}), {{"suspend", false}})).suspended);
 }
 
 TEST(JobView, MissingFieldsReadAsEmpty) {
@@ -435,6 +437,18 @@ TEST(Decide, WithinASecondAJobOfTheCurrentSpecIsNewerThanOneOfAnother) {
   for (const auto& jobs : {std::vector<JobView>{outdated, done}, std::vector<JobView>{done, outdated}}) {
     const Decision d = run(jobs);
     EXPECT_EQ(d.kind, Kind::kStart);
+    EXPECT_EQ(d.pipeline, 1u);
+  }
+}
+
+TEST(Decide, WithinASecondTheJobARerunSuspendedIsOlderThanTheOneItMade) {
+  // A manual re-run suspends the running Job and starts another, often in the same second.
+  JobView suspended = job("first", "pipeline-1", Phase::kFailed, 6);
+  suspended.suspended = true;
+  const JobView rerun = job("second", "pipeline-1", Phase::kSucceeded, 6);
+  for (const auto& jobs : {std::vector<JobView>{suspended, rerun}, std::vector<JobView>{rerun, suspended}}) {
+    const Decision d = run(jobs);
+    EXPECT_EQ(d.kind, Kind::kStart) << "the re-run's Job succeeded: the workflow goes on";
     EXPECT_EQ(d.pipeline, 1u);
   }
 }
