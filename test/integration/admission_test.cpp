@@ -37,9 +37,7 @@ class AdmissionTest : public ClusterTest {
  protected:
   void SetUp() override {
     ClusterTest::SetUp();
-    ASSERT_TRUE(cluster().kubectl({"apply", "-f", PAVE_CRD_DIR}).ok());
-    ASSERT_TRUE(cluster().kubectl({"wait", "--for=condition=Established", "crd", "--all", "--timeout=60s"}).ok());
-    cluster().kubectl({"create", "namespace", "kratix-platform-system"});
+    ASSERT_NO_FATAL_FAILURE(install_kratix(PAVE_CRD_DIR));
     auto config = kube::load_kubeconfig({.paths = {cluster().kubeconfig}}).value();
     client_.emplace(kube::make_client(config).value());
     start({});

@@ -58,4 +58,12 @@ base::ProcessOutput ClusterTest::kubectl(const std::vector<std::string>& args, c
   return cluster().kubectl(full, input);
 }
 
+void ClusterTest::install_kratix(const std::string& crd_dir) const {
+  auto applied = cluster().kubectl({"apply", "-f", crd_dir});
+  ASSERT_TRUE(applied.ok()) << applied.err;
+  auto established = cluster().kubectl({"wait", "--for=condition=Established", "crd", "--all", "--timeout=60s"});
+  ASSERT_TRUE(established.ok()) << established.err;
+  cluster().kubectl({"create", "namespace", "kratix-platform-system"});
+}
+
 }  // namespace pave::testing

@@ -40,6 +40,10 @@ class ClusterTest : public ::testing::Test {
   // kubectl against the test's cluster, in the test's namespace.
   base::ProcessOutput kubectl(const std::vector<std::string>& args, const std::string& input = "") const;
 
+  // Pave's CRDs (the directory deploy/crds) applied and Established, and the kratix-platform-system
+  // namespace made (it may be there from an earlier test). Fails the test otherwise.
+  void install_kratix(const std::string& crd_dir) const;
+
  private:
   std::string namespace_;
 };

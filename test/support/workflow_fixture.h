@@ -60,9 +60,7 @@ class WorkflowFixture : public ClusterTest {
 
   void SetUp() override {
     ClusterTest::SetUp();
-    ASSERT_TRUE(cluster().kubectl({"apply", "-f", PAVE_CRD_DIR}).ok());
-    ASSERT_TRUE(cluster().kubectl({"wait", "--for=condition=Established", "crd", "--all", "--timeout=60s"}).ok());
-    cluster().kubectl({"create", "namespace", "kratix-platform-system"});
+    ASSERT_NO_FATAL_FAILURE(install_kratix(PAVE_CRD_DIR));
     auto server = GitServer::start("kratix", "s3cr3t");
     ASSERT_TRUE(server.has_value()) << server.error();
     git_.emplace(std::move(*server));
