@@ -94,10 +94,12 @@ kube::Result<kube::ReconcileResult> PromiseReconciler::reconcile(const kube::Req
 }
 
 GateInput PromiseReconciler::gate_input(const Json& promise) const {
+  // The interval comes from the revision of the Promise's version (its latest) once there is one.
+  kube::ObjectPtr revision = revisions_.store().get(revision_name(kube::meta::name(promise), revision_version(promise)));
   return {.object = GateInput::Object::kPromise,
           .paused = kube::meta::label(promise, workflow::kLabelPaused) == "true" ? GateInput::Paused::kItself
                                                                                  : GateInput::Paused::kNo,
-          .interval = reconciliation_interval(promise, config_.reconciliation_interval),
+          .interval = reconciliation_interval(promise, config_.reconciliation_interval, revision.get()),
           .reconcile_after_failure = config_.workflows.reconcile_after_failure, .now = std::chrono::system_clock::now()};
 }
 

@@ -3,6 +3,7 @@
 #include "api/kratix.h"
 #include "api/naming.h"
 #include "kube/object.h"
+#include "platform/workflow_gates.h"
 
 namespace pave::platform {
 namespace {
@@ -40,13 +41,20 @@ std::string revision_name(const std::string& promise, const std::string& version
 Json desired_revision(const Json& promise) {
   const std::string name = kube::meta::name(promise);
   const std::string version = revision_version(promise);
-  return {{"apiVersion", api::kApiVersion}, {"kind", "PromiseRevision"},
+  Json revision = {{"apiVersion", api::kApiVersion}, {"kind", "PromiseRevision"},
           {"metadata", {{"name", revision_name(name, version)},
                         {"labels", {{api::kLabelPromiseName, name}, {kLabelLatestRevision, "true"}}},
                         {"ownerReferences", Json::array({{{"apiVersion", api::kApiVersion}, {"kind", "Promise"}, {"name", name},
                                                           {"uid", kube::meta::uid(promise)}, {"controller", true},
                                                           {"blockOwnerDeletion", true}}})}}},
           {"spec", {{"promiseRef", {{"name", name}}}, {"promiseSpec", promise.value("spec", Json::object())}, {"version", version}}}};
+  // The Promise's re-run interval travels with the revision, unless a PromiseRelease manages the Promise
+  // (Kratix's rule: the release's file, not the cluster copy, says what the Promise is).
+  const Json& interval = kube::child(kube::child(kube::child(promise, "metadata"), "annotations"), kAnnotationReconciliationInterval);
+  if (interval.is_string() && kube::meta::label(promise, api::kLabelPromiseRelease).empty()) {
+    revision["metadata"]["annotations"] = {{kAnnotationReconciliationInterval, interval}};
+  }
+  return revision;
 }
 
 kube::IndexFunc revision_promise_index() {
@@ -70,7 +78,9 @@ kube::Status apply_revision(const kube::Client& client, kube::EventRecorder& eve
   const std::string name = kube::meta::name(desired);
   kube::ObjectPtr current = revisions.store().get(name);
   const bool same = current && kube::child(*current, "spec") == desired["spec"] &&
-                    kube::meta::label(*current, kLabelLatestRevision) == "true";
+                    kube::meta::label(*current, kLabelLatestRevision) == "true" &&
+                    kube::meta::annotations(*current)[kAnnotationReconciliationInterval] ==
+                        kube::string_at(kube::child(desired["metadata"], "annotations"), kAnnotationReconciliationInterval);
   if (!same) {
     auto applied = client.apply(api::promise_revisions(), desired, {.field_manager = "pave", .force = true});
     if (!applied) return std::unexpected(applied.error());

@@ -87,7 +87,7 @@ workflow::WorkflowTarget ResourceRequestReconciler::target(const Json& rr, const
 }
 
 kube::Result<kube::ReconcileResult> ResourceRequestReconciler::configure(const Json& rr, const Json& promise,
-                                                                         const GateInput& in) {
+                                                                         GateInput in) {
   const int64_t generation = kube::meta::generation(rr);
   Json status = rr.value("status", Json::object());
   if (!available(promise)) {
@@ -111,6 +111,8 @@ kube::Result<kube::ReconcileResult> ResourceRequestReconciler::configure(const J
 
   auto bound = bind(rr, promise);
   if (!bound) return std::unexpected(bound.error());
+  // The re-run interval is the bound revision's.
+  in.interval = reconciliation_interval(bound->promise, ctx_.config.reconciliation_interval, bound->revision.get());
   auto pipelines = workflow::parse_workflow(bound->promise, WorkflowType::kResource, WorkflowAction::kConfigure);
   if (!pipelines) {
     fail(rr, "InvalidPipeline", pipelines.error().message);
@@ -164,7 +166,7 @@ kube::Result<ResourceRequestReconciler::Bound> ResourceRequestReconciler::bind(c
   }
   Json effective = promise;
   effective["spec"] = kube::child(kube::child(**revision, "spec"), "promiseSpec");
-  return Bound{.binding = std::move(*binding), .promise = std::move(effective),
+  return Bound{.binding = std::move(*binding), .revision = *revision, .promise = std::move(effective),
                .version = kube::string_at(kube::child(**revision, "spec"), "version")};
 }
 

@@ -39,11 +39,12 @@ class ResourceRequestReconciler : public kube::Reconciler {
   kube::Result<kube::ReconcileResult> reconcile(const kube::Request& request) override;
 
  private:
-  kube::Result<kube::ReconcileResult> configure(const kube::Json& rr, const kube::Json& promise, const GateInput& in);
+  kube::Result<kube::ReconcileResult> configure(const kube::Json& rr, const kube::Json& promise, GateInput in);
   // The request's ResourceBinding, made when missing, and the Promise as the revision it selects has it
   // (spec replaced by the revision's promiseSpec); a revision that cannot be found is an error and an Event.
   struct Bound {
     kube::Json binding;
+    kube::ObjectPtr revision;
     kube::Json promise;
     std::string version;  // the revision's
   };

@@ -214,13 +214,31 @@ GateEvent gate_event(const Gate& g, const GateInput& in) {
   return {};
 }
 
-milliseconds reconciliation_interval(const Json& promise, milliseconds configured) {
-  const Json& value = kube::child(kube::child(kube::child(promise, "spec"), "workflows"), "config");
-  const Json& interval = kube::child(value, "reconciliationInterval");
-  if (!interval.is_string()) return configured;
-  auto parsed = api::parse_go_duration(interval.get<std::string>());
-  if (!parsed || parsed->count() <= 0) return configured;
+namespace {
+
+// A duration of at least a minute (what the webhooks let through), else nothing.
+std::optional<milliseconds> interval_of(const Json& value) {
+  if (!value.is_string()) return std::nullopt;
+  auto parsed = api::parse_go_duration(value.get<std::string>());
+  if (!parsed || *parsed < std::chrono::minutes(1)) return std::nullopt;
   return std::chrono::duration_cast<milliseconds>(*parsed);
+}
+
+const Json& spec_interval(const Json& spec) {
+  return kube::child(kube::child(kube::child(spec, "workflows"), "config"), "reconciliationInterval");
+}
+
+}  // namespace
+
+milliseconds reconciliation_interval(const Json& promise, milliseconds configured, const Json* revision) {
+  if (revision) {
+    const Json& annotations = kube::child(kube::child(*revision, "metadata"), "annotations");
+    if (auto i = interval_of(kube::child(annotations, kAnnotationReconciliationInterval))) return *i;
+    if (auto i = interval_of(spec_interval(kube::child(kube::child(*revision, "spec"), "promiseSpec")))) return *i;
+    return configured;
+  }
+  if (auto i = interval_of(spec_interval(kube::child(promise, "spec")))) return *i;
+  return configured;
 }
 
 }  // namespace pave::platform

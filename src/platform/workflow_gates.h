@@ -74,10 +74,12 @@ GateEvent gate_event(const Gate& g, const GateInput& in);
 // condition: none while it runs, or after a failure unless reconcile_after_failure.
 std::optional<std::chrono::milliseconds> until_rerun(const kube::Json& object, const GateInput& in);
 
-// The periodic re-run interval (spec 2.6): the Promise's spec.workflows.config.reconciliationInterval when
-// it parses, else the Kratix config's. (PromiseRevisions, which come first in Kratix's order, are not
-// served yet.)
-std::chrono::milliseconds reconciliation_interval(const kube::Json& promise, std::chrono::milliseconds configured);
+// The periodic re-run interval (spec 2.6): the revision's kratix.io/reconciliation-interval annotation,
+// else its promiseSpec's workflows.config.reconciliationInterval (the Promise's own spec when there is no
+// revision yet), else the Kratix config's. Values under a minute are ignored.
+inline constexpr const char* kAnnotationReconciliationInterval = "kratix.io/reconciliation-interval";
+std::chrono::milliseconds reconciliation_interval(const kube::Json& promise, std::chrono::milliseconds configured,
+                                                  const kube::Json* revision = nullptr);
 
 // Whether a decision moves the workflow on (starts a pipeline, or completes a workflow the object does not
 // yet say is complete), and so must be taken on the object as the API server has it, not a cache that may

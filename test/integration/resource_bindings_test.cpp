@@ -167,8 +167,13 @@ TEST_F(ResourceBindingsTest, DeletingARevisionDeletesTheRequestsPinnedToIt) {
     ASSERT_TRUE(eventually([&] { return reconciled("Retired", name); }, kLong, kPoll)) << debug();
   }
   pin("pinned", "v1");
-  apply(versioned("retired", "Retired", "v2", "v2"));
+  Json v2 = versioned("retired", "Retired", "v2", "v2");
+  v2["metadata"]["annotations"]["kratix.io/reconciliation-interval"] = "2h";
+  apply(v2);
   ASSERT_TRUE(eventually([&] { return latest_revision("retired") == "v2 true"; }, kLong, kPoll));
+  // The Promise's re-run interval is its revision's (what requests bound to it read).
+  EXPECT_EQ(cluster().kubectl({"get", "promiserevisions", "-l", "kratix.io/promise-name=retired,kratix.io/latest-revision=true", "-o",
+                               "jsonpath={.items[*].metadata.annotations.kratix\\.io/reconciliation-interval}"}).out, "2h");
   const std::string v1 = cluster().kubectl({"get", "promiserevisions", "-l", "kratix.io/promise-name=retired", "-o",
                                             "jsonpath={.items[?(@.spec.version==\"v1\")].metadata.name}"}).out;
   ASSERT_FALSE(v1.empty());

@@ -179,6 +179,20 @@ TEST(Gate, TheIntervalIsThePromisesOwnWhenItParses) {
   const Json bad = {{"spec", {{"workflows", {{"config", {{"reconciliationInterval", "soon"}}}}}}}};
   EXPECT_EQ(reconciliation_interval(bad, 10h), 10h);
   EXPECT_EQ(reconciliation_interval(Json::object(), 10h), 10h);
+  const Json too_short = {{"spec", {{"workflows", {{"config", {{"reconciliationInterval", "30s"}}}}}}}};
+  EXPECT_EQ(reconciliation_interval(too_short, 10h), 10h) << "under a minute is ignored, as the webhook refuses it";
+}
+
+TEST(Gate, ARevisionsAnnotationComesFirstThenItsSpecThenTheConfig) {
+  const Json promise = {{"spec", {{"workflows", {{"config", {{"reconciliationInterval", "90s"}}}}}}}};
+  Json revision = Json::object();
+  revision["metadata"]["annotations"]["kratix.io/reconciliation-interval"] = "5m";
+  revision["spec"]["promiseSpec"]["workflows"]["config"]["reconciliationInterval"] = "2m";
+  EXPECT_EQ(reconciliation_interval(promise, 10h, &revision), 5min);
+  revision["metadata"]["annotations"]["kratix.io/reconciliation-interval"] = "10s";
+  EXPECT_EQ(reconciliation_interval(promise, 10h, &revision), 2min) << "an annotation under a minute is ignored";
+  revision["spec"]["promiseSpec"] = Json::object();
+  EXPECT_EQ(reconciliation_interval(promise, 10h, &revision), 10h) << "with a revision, the live Promise's spec is not read";
 }
 
 // --- workflow-control.yaml: suspend and retryAfter -----------------------------------------------------
