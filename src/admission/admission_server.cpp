@@ -46,13 +46,10 @@ kube::Status AdmissionServer::start() {
     names.dns_names = {service + ".svc", service + ".svc.cluster.local"};
   }
   certificates_ = std::make_unique<kube::WebhookCertificates>(
-      client_, server_, names, [this](const std::string& ca_bundle) -> kube::Status {
-        auto applied = apply_webhook_configurations(client_, where_, ca_bundle);
-        if (applied) ready_ = true;
-        return applied;
-      });
+      client_, server_, names, [this](const std::string& ca_bundle) { return apply_webhook_configurations(client_, where_, ca_bundle); });
   // The first refresh must work: until the configurations trust the certificate, nothing is checked.
   if (auto s = certificates_->refresh(); !s) return s;
+  ready_ = true;
   certificates_->start(options_.refresh_interval);
   kube::log::info("admission webhooks serving", {{"port", std::to_string(server_.port())},
                                                  {"calledAt", where_.url.empty() ? where_.service_namespace + "/" + where_.service_name : where_.url}});

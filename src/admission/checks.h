@@ -35,7 +35,8 @@ kube::AdmissionResponse validate_destination(const CheckContext& context, const 
 kube::AdmissionResponse validate_bucket_state_store(const CheckContext& context, const kube::AdmissionRequest& request);
 
 // PromiseRelease: a URL is required; on create the Promise is fetched (a failure refuses) and a missing
-// or different version label is a warning.
+// or different version label is a warning. A release naming a Secret is not fetched here (the controller
+// does), so nothing that can reach the webhook's port can make Pave send a Secret anywhere.
 kube::AdmissionResponse validate_promise_release(const CheckContext& context, const kube::AdmissionRequest& request);
 
 // PromiseRevision: the latest revision is deleted only by Kratix's (Pave's) controller or the garbage

@@ -7,7 +7,7 @@ namespace pave::kube {
 
 Result<AdmissionRequest> parse_admission_review(const Json& review) {
   const Json& request = child(review, "request");
-  if (review.value("kind", "") != "AdmissionReview" || !request.is_object() || string_at(request, "uid").empty()) {
+  if (!review.is_object() || string_at(review, "kind") != "AdmissionReview" || !request.is_object() || string_at(request, "uid").empty()) {
     return std::unexpected(make_error(ErrorKind::kBadRequest, "not an AdmissionReview with a request"));
   }
   AdmissionRequest r{.uid = string_at(request, "uid"), .operation = string_at(request, "operation"),

@@ -34,6 +34,16 @@ std::vector<std::string> split_bundle(const std::string& bundle) {
   return certs;
 }
 
+// The bundle without the certificates that have expired.
+std::string unexpired(const std::string& bundle) {
+  std::string kept;
+  for (const auto& c : split_bundle(bundle)) {
+    auto end = base::certificate_not_after(c);
+    if (end && *end > std::chrono::system_clock::now()) kept += c;
+  }
+  return kept;
+}
+
 }  // namespace
 
 WebhookCertificates::WebhookCertificates(Client client, WebhookServer& server, WebhookCertificateOptions options, Publish publish)
@@ -52,19 +62,19 @@ Result<bool> WebhookCertificates::renew(Json& data, const std::string& made_for)
   std::string ca_bundle = decoded(data, "ca.crt");
   const std::vector<std::string> cas = split_bundle(ca_bundle);
   base::CertificateAndKey ca{cas.empty() ? "" : cas.front(), decoded(data, "ca.key")};
-  bool changed = false;
+  bool new_ca = false;
   if (ca.certificate.empty() || ca.key.empty() || due(ca.certificate, options_.ca_validity)) {
     auto fresh = base::make_certificate_authority("pave-webhook-ca", options_.ca_validity);
     if (!fresh) return std::unexpected(make_error(ErrorKind::kOther, fresh.error()));
-    // The API server keeps trusting the previous CA until the replicas serve the new certificate.
-    const bool previous_valid = !ca.certificate.empty() && base::certificate_not_after(ca.certificate).value_or(
-        std::chrono::system_clock::time_point{}) > std::chrono::system_clock::now();
-    ca_bundle = fresh->certificate + (previous_valid ? ca.certificate : "");
+    // The API server keeps trusting the previous CA (until it expires) while the replicas move to the new.
+    ca_bundle = fresh->certificate + ca.certificate;
     ca = *fresh;
-    changed = true;
+    new_ca = true;
   }
+  const std::string bundle = unexpired(ca_bundle);
+  bool changed = new_ca || bundle != decoded(data, "ca.crt");
   const std::string serving = decoded(data, "tls.crt");
-  if (changed || serving.empty() || decoded(data, "tls.key").empty() || !base::signed_by(serving, ca.certificate) ||
+  if (new_ca || serving.empty() || decoded(data, "tls.key").empty() || !base::signed_by(serving, ca.certificate) ||
       due(serving, options_.serving_validity) || made_for != names()) {
     auto cert = base::make_serving_certificate(ca, {.common_name = options_.dns_names.empty() ? "pave-webhook" : options_.dns_names.front(),
                                                     .dns_names = options_.dns_names, .ip_addresses = options_.ip_addresses,
@@ -75,7 +85,7 @@ Result<bool> WebhookCertificates::renew(Json& data, const std::string& made_for)
     changed = true;
   }
   if (changed) {
-    data["ca.crt"] = base::base64_encode(ca_bundle);
+    data["ca.crt"] = base::base64_encode(bundle);
     data["ca.key"] = base::base64_encode(ca.key);
   }
   return changed;

@@ -107,6 +107,8 @@ Status WebhookServer::start() {
     return true;
   });
   if (!impl_->server->is_valid()) return std::unexpected(make_error(ErrorKind::kConfig, "cannot set up TLS for the webhook server"));
+  // An AdmissionReview holds an object and its old version, each at most etcd's 1.5 MB.
+  impl_->server->set_payload_max_length(8 << 20);
   impl_->server->Post(R"(/.*)", [impl](const httplib::Request& req, httplib::Response& res) { impl->serve(req, res); });
   if (port_ == 0) {
     port_ = impl_->server->bind_to_any_port(address_);
@@ -115,6 +117,8 @@ Status WebhookServer::start() {
     return std::unexpected(make_error(ErrorKind::kConfig, "cannot bind " + address_ + ":" + std::to_string(port_)));
   }
   thread_ = std::thread([impl] { impl->server->listen_after_bind(); });
+  // httplib's stop() does nothing before the listener runs: wait for it, so a stop() right after returns.
+  while (!impl_->server->is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   return {};
 }
 

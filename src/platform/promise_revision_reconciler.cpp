@@ -57,7 +57,12 @@ kube::Result<kube::ReconcileResult> PromiseRevisionReconciler::remove(const Json
     const std::string ns = kube::string_at(ref, "namespace").empty() ? kube::meta::namespace_of(*b) : kube::string_at(ref, "namespace");
     const std::string name = kube::string_at(ref, "name");
     auto rr = client_.get(*api, ns, name);
-    if (!rr && rr.error().kind == kube::ErrorKind::kNotFound) continue;  // its binding goes next
+    if (!rr && rr.error().kind == kube::ErrorKind::kNotFound) {
+      // A binding made ahead of its request, or left by one: it pins a version that is going away.
+      auto gone = client_.remove(api::resource_bindings(), kube::meta::namespace_of(*b), kube::meta::name(*b));
+      if (!gone && gone.error().kind != kube::ErrorKind::kNotFound) return std::unexpected(gone.error());
+      continue;
+    }
     if (!rr) return std::unexpected(rr.error());
     if (deleting(*rr)) continue;
     auto gone = client_.remove(*api, ns, name, {.precondition_uid = kube::meta::uid(*rr)});

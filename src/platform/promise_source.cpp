@@ -60,9 +60,9 @@ kube::Result<Json> fetch_promise(const std::string& url, const std::string& auth
                                                                (documents ? std::string("the document is not an object") : documents.error().message)));
   }
   const Json& promise = documents->front();
-  if (promise.value("kind", "") != "Promise") {
+  if (kube::string_at(promise, "kind") != "Promise") {
     return std::unexpected(fetch_error(ErrorKind::kInvalid, "expected single Promise object but found object of kind: " +
-                                                                promise.value("kind", "")));
+                                                                kube::string_at(promise, "kind")));
   }
   if (documents->size() > 1) {
     return std::unexpected(fetch_error(ErrorKind::kInvalid, "expected single document yaml, but found multiple documents"));

@@ -33,7 +33,8 @@ kube::Result<kube::ReconcileResult> ResourceBindingReconciler::reconcile(const k
   const Json& spec = kube::child(*binding, "spec");
   const std::string promise_name = kube::string_at(kube::child(spec, "promiseRef"), "name");
   kube::ObjectPtr promise = promises_.store().get(promise_name);
-  if (!promise) return std::unexpected(kube::make_error(kube::ErrorKind::kNotFound, "failed to get promise " + promise_name));
+  // A binding made ahead of its Promise: the Promise's first revision wakes it.
+  if (!promise) return kube::ReconcileResult{};
   auto api = request_resource(*promise);
   if (!api) return std::unexpected(kube::make_error(kube::ErrorKind::kNotFound, "failed to get gvk for promise " + promise_name));
   const Json& ref = kube::child(spec, "resourceRef");
@@ -63,10 +64,13 @@ kube::Result<kube::ReconcileResult> ResourceBindingReconciler::reconcile(const k
                                   {{"metadata", {{"labels", {{workflow::kLabelManualReconciliation, "true"}}}}}});
     if (!labelled) return std::unexpected(labelled.error());
   }
+  std::string resource_version = kube::meta::resource_version(*binding);
   if (manual) {
     auto unlabelled = client_.patch(api::resource_bindings(), request.namespace_, request.name, kube::PatchType::kMerge,
-                                    {{"metadata", {{"labels", {{workflow::kLabelManualReconciliation, nullptr}}}}}});
+                                    {{"metadata", {{"labels", {{workflow::kLabelManualReconciliation, nullptr}}},
+                                                   {"resourceVersion", resource_version}}}});
     if (!unlabelled) return std::unexpected(unlabelled.error());
+    resource_version = kube::meta::resource_version(*unlabelled);
   }
   Json status = kube::child(*binding, "status");  // {} when there is none
   api::set_condition(status, {.type = kUpgradeSucceeded, .reason = kReasonUpgradeInProgress,
@@ -75,7 +79,9 @@ kube::Result<kube::ReconcileResult> ResourceBindingReconciler::reconcile(const k
                               .observed_generation = kube::meta::generation(*binding), .unknown = true});
   status["failedVersion"] = "";
   if (status == kube::child(*binding, "status")) return kube::ReconcileResult{};
-  auto written = client_.patch(api::resource_bindings(), request.namespace_, request.name, kube::PatchType::kMerge, {{"status", status}},
+  // Over the binding as read: a concurrent report from the request reconciler makes this a conflict, retried.
+  auto written = client_.patch(api::resource_bindings(), request.namespace_, request.name, kube::PatchType::kMerge,
+                               {{"metadata", {{"resourceVersion", resource_version}}}, {"status", status}},
                                {.subresource = "status"});
   if (!written) return std::unexpected(written.error());
   kube::log::info("resource request upgrade started", {{"binding", request.key()}, {"from", current}, {"to", desired}});

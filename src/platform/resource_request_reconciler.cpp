@@ -231,9 +231,13 @@ kube::Result<kube::ReconcileResult> ResourceRequestReconciler::remove(const Json
     return finish(api::request::kFinalizerWorkflowsCleanup);
   }
   if (kube::meta::has_finalizer(rr, kFinalizerBindingCleanup)) {
-    for (const auto& b : ctx_.bindings.store().by_index(kBindingRequestIndex, binding_request_key(promise_, kube::meta::namespace_of(rr),
-                                                                                                  kube::meta::name(rr)))) {
-      auto gone = ctx_.client.remove(api::resource_bindings(), kube::meta::namespace_of(*b), kube::meta::name(*b));
+    // From the API server, not the cache: a binding made moments ago must not be left behind.
+    auto bindings = ctx_.client.list(api::resource_bindings(), kube::meta::namespace_of(rr),
+                                     {.label_selector = std::string(api::kLabelPromiseName) + "=" + promise_ + "," +
+                                                        api::kLabelResourceName + "=" + kube::meta::name(rr)});
+    if (!bindings) return std::unexpected(bindings.error());
+    for (const auto& b : bindings->items) {
+      auto gone = ctx_.client.remove(api::resource_bindings(), kube::meta::namespace_of(b), kube::meta::name(b));
       if (!gone && gone.error().kind != kube::ErrorKind::kNotFound) return std::unexpected(gone.error());
     }
     return finish(kFinalizerBindingCleanup);

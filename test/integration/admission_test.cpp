@@ -251,6 +251,12 @@ TEST_F(AdmissionTest, StoresReleasesAndRevisionsAreChecked) {
   auto unreachable = apply(release("unreachable", "http://127.0.0.1:1/promise.yaml"));
   EXPECT_NE(unreachable.err.find(denied("vpromiserelease.kb.io", "failed to fetch promise: failed to get url: ")), std::string::npos)
       << unreachable.err;
+  // A release naming a Secret is not fetched by the webhook (a forged review could otherwise have Pave send
+  // a Secret anywhere): the controller fetches it and reports.
+  Json with_secret = release("with-secret", "http://127.0.0.1:1/promise.yaml");
+  with_secret["spec"]["sourceRef"]["secretRef"] = {{"name", "token"}, {"namespace", "default"}};
+  auto accepted = apply(with_secret);
+  EXPECT_TRUE(accepted.ok()) << accepted.err;
 
   Json revision = {{"apiVersion", "platform.kratix.io/v1alpha1"}, {"kind", "PromiseRevision"}, {"metadata", {{"name", "db-3f2a1"}}},
                    {"spec", {{"promiseRef", {{"name", "db"}}}, {"version", "v1"}, {"promiseSpec", Json::object()}}}};

@@ -26,6 +26,9 @@ TEST(Validation, LabelKeysAndValues) {
             "end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is "
             "'(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')");
   EXPECT_EQ(label_value_errors(std::string(64, 'a')), std::vector<std::string>{"must be no more than 63 characters"});
+  // Values far too long are refused on length alone (matching them could exhaust the stack).
+  EXPECT_EQ(label_value_errors(std::string(1 << 20, '-')), std::vector<std::string>{"must be no more than 63 characters"});
+  EXPECT_EQ(qualified_name_errors(std::string(1 << 20, 'a')), std::vector<std::string>{"name part must be no more than 63 characters"});
 }
 
 TEST(Validation, Rfc1123LabelsAndSubdomains) {
