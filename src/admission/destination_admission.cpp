@@ -36,7 +36,7 @@ AdmissionResponse default_destination(const CheckContext&, const kube::Admission
 AdmissionResponse validate_destination(const CheckContext& context, const kube::AdmissionRequest& request) {
   if (request.operation != "CREATE" && request.operation != "UPDATE") return AdmissionResponse::allow();
   const Json& destination = request.object;
-  if (kube::child(destination, "metadata").contains("deletionTimestamp")) return AdmissionResponse::allow();
+  if (kube::meta::deleting(destination)) return AdmissionResponse::allow();
   const Json& spec = kube::child(destination, "spec");
   const std::string path = kube::string_at(spec, "path");
   if (path.empty()) return AdmissionResponse::deny("path field is required");

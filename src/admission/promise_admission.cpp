@@ -174,7 +174,6 @@ std::vector<std::string> requirement_warnings(const CheckContext& context, const
   return warnings;
 }
 
-bool deleting(const Json& object) { return kube::child(object, "metadata").contains("deletionTimestamp"); }
 
 }  // namespace
 
@@ -196,7 +195,7 @@ AdmissionResponse validate_promise(const CheckContext& context, const kube::Admi
   if (request.operation != "CREATE" && !update) return AdmissionResponse::allow();
   // Finalizers coming off a Promise being deleted, or the controller's own labels and finalizers: nothing
   // the checks look at has changed.
-  if (deleting(promise)) return AdmissionResponse::allow();
+  if (kube::meta::deleting(promise)) return AdmissionResponse::allow();
   if (update && kube::child(request.old_object, "spec") == kube::child(promise, "spec") &&
       interval_annotation_problem(request.old_object) == interval_annotation_problem(promise)) {
     return AdmissionResponse::allow();

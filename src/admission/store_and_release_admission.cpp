@@ -40,7 +40,7 @@ AdmissionResponse validate_bucket_state_store(const CheckContext&, const kube::A
 AdmissionResponse validate_promise_release(const CheckContext&, const kube::AdmissionRequest& request) {
   if (request.operation != "CREATE" && request.operation != "UPDATE") return AdmissionResponse::allow();
   const Json& release = request.object;
-  if (kube::child(release, "metadata").contains("deletionTimestamp")) return AdmissionResponse::allow();
+  if (kube::meta::deleting(release)) return AdmissionResponse::allow();
   const Json& spec = kube::child(release, "spec");
   const std::string url = kube::string_at(kube::child(spec, "sourceRef"), "url");
   if (url.empty()) return AdmissionResponse::deny("sourceRef.url must be set");

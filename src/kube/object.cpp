@@ -81,6 +81,8 @@ std::string label(const Json& o, const std::string& key) {
   return it == all.end() ? "" : it->second;
 }
 
+bool deleting(const Json& o) { return child(o, "metadata").contains("deletionTimestamp"); }
+
 bool has_finalizer(const Json& o, const std::string& finalizer) {
   const Json* m = metadata(o);
   if (!m) return false;

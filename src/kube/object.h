@@ -39,6 +39,8 @@ std::map<std::string, std::string> annotations(const Json& o);
 // One label's value, or "" when absent.
 std::string label(const Json& o, const std::string& key);
 bool has_finalizer(const Json& o, const std::string& finalizer);
+// Whether the object is being deleted (metadata.deletionTimestamp is set).
+bool deleting(const Json& o);
 
 // "namespace/name", or "name" for cluster-scoped objects: the key of caches and work queues.
 std::string key(const Json& o);

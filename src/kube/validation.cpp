@@ -34,17 +34,47 @@ std::string regex_error(std::string msg, const std::string& fmt, std::vector<std
 
 std::string max_len_error(size_t n) { return "must be no more than " + std::to_string(n) + " characters"; }
 
-// libstdc++ matches recursively, so a long enough value would overflow the stack: anything this long has
-// failed its length check already and is not matched at all.
-constexpr size_t kLongestMatched = 1024;
+// One of apimachinery's patterns, compiled once, with the message and examples it is reported with.
+struct Rule {
+  Rule(const char* f, const char* m, std::vector<std::string> e) : fmt(f), msg(m), examples(std::move(e)), re(f) {}
+  const char* fmt;
+  const char* msg;
+  std::vector<std::string> examples;
+  std::regex re;
 
-bool matches(std::string_view value, const char* fmt) {
-  if (value.size() > kLongestMatched) return false;
-  static const std::regex qualified(kQualifiedNameFmt), label_value(kLabelValueFmt), dns_label(kDns1123LabelFmt),
-      dns_subdomain(kDns1123SubdomainFmt);
-  const std::regex& re = fmt == kQualifiedNameFmt ? qualified : fmt == kLabelValueFmt ? label_value
-                         : fmt == kDns1123LabelFmt ? dns_label : dns_subdomain;
-  return std::regex_match(value.begin(), value.end(), re);
+  std::string error() const { return regex_error(msg, fmt, examples); }
+
+  // libstdc++ matches recursively, so a long enough value would overflow the stack: anything longer than
+  // this has failed its length check already and is not matched at all.
+  static constexpr size_t kLongestMatched = 1024;
+  bool broken_by(std::string_view value) const {
+    return value.size() <= kLongestMatched && !std::regex_match(value.begin(), value.end(), re);
+  }
+};
+
+const Rule& qualified_name() {
+  static const Rule r(kQualifiedNameFmt, kQualifiedNameMsg, {"MyName", "my.name", "123-abc"});
+  return r;
+}
+const Rule& label_value() {
+  static const Rule r(kLabelValueFmt, kLabelValueMsg, {"MyValue", "my_value", "12345"});
+  return r;
+}
+const Rule& dns1123_label() {
+  static const Rule r(kDns1123LabelFmt, kDns1123LabelMsg, {"my-name", "123-abc"});
+  return r;
+}
+const Rule& dns1123_subdomain() {
+  static const Rule r(kDns1123SubdomainFmt, kDns1123SubdomainMsg, {"example.com"});
+  return r;
+}
+
+// Problems of a value at most max characters long that must follow rule.
+std::vector<std::string> length_and_rule(std::string_view value, size_t max, const Rule& rule) {
+  std::vector<std::string> errs;
+  if (value.size() > max) errs.push_back(max_len_error(max));
+  if (rule.broken_by(value)) errs.push_back(rule.error());
+  return errs;
 }
 
 }  // namespace
@@ -55,7 +85,7 @@ std::vector<std::string> qualified_name_errors(std::string_view value) {
   const size_t slash = value.find('/');
   if (slash != std::string_view::npos) {
     if (value.find('/', slash + 1) != std::string_view::npos) {
-      return {"a qualified name " + regex_error(kQualifiedNameMsg, kQualifiedNameFmt, {"MyName", "my.name", "123-abc"}) +
+      return {"a qualified name " + qualified_name().error() +
               " with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"};
     }
     const std::string_view prefix = value.substr(0, slash);
@@ -71,31 +101,16 @@ std::vector<std::string> qualified_name_errors(std::string_view value) {
   } else if (name.size() > 63) {
     errs.push_back("name part " + max_len_error(63));
   }
-  if (name.size() <= kLongestMatched && !matches(name, kQualifiedNameFmt)) {
-    errs.push_back("name part " + regex_error(kQualifiedNameMsg, kQualifiedNameFmt, {"MyName", "my.name", "123-abc"}));
-  }
+  if (qualified_name().broken_by(name)) errs.push_back("name part " + qualified_name().error());
   return errs;
 }
 
-std::vector<std::string> label_value_errors(std::string_view value) {
-  std::vector<std::string> errs;
-  if (value.size() > 63) errs.push_back(max_len_error(63));
-  if (value.size() <= kLongestMatched && !matches(value, kLabelValueFmt)) errs.push_back(regex_error(kLabelValueMsg, kLabelValueFmt, {"MyValue", "my_value", "12345"}));
-  return errs;
-}
+std::vector<std::string> label_value_errors(std::string_view value) { return length_and_rule(value, 63, label_value()); }
 
-std::vector<std::string> dns1123_label_errors(std::string_view value) {
-  std::vector<std::string> errs;
-  if (value.size() > 63) errs.push_back(max_len_error(63));
-  if (value.size() <= kLongestMatched && !matches(value, kDns1123LabelFmt)) errs.push_back(regex_error(kDns1123LabelMsg, kDns1123LabelFmt, {"my-name", "123-abc"}));
-  return errs;
-}
+std::vector<std::string> dns1123_label_errors(std::string_view value) { return length_and_rule(value, 63, dns1123_label()); }
 
 std::vector<std::string> dns1123_subdomain_errors(std::string_view value) {
-  std::vector<std::string> errs;
-  if (value.size() > 253) errs.push_back(max_len_error(253));
-  if (value.size() <= kLongestMatched && !matches(value, kDns1123SubdomainFmt)) errs.push_back(regex_error(kDns1123SubdomainMsg, kDns1123SubdomainFmt, {"example.com"}));
-  return errs;
+  return length_and_rule(value, 253, dns1123_subdomain());
 }
 
 std::string join(const std::vector<std::string>& problems, std::string_view sep) {

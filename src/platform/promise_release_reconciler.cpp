@@ -20,7 +20,6 @@ constexpr const char* kMessageInstalled = "Installed successfully";
 // While its Promise is being deleted a release looks again this often (the Promise going also wakes it).
 constexpr auto kDeletionPoll = std::chrono::seconds(15);
 
-bool deleting(const Json& object) { return kube::child(object, "metadata").contains("deletionTimestamp"); }
 
 Json owner_reference(const Json& release) {
   return {{"apiVersion", api::kApiVersion}, {"kind", "PromiseRelease"}, {"name", kube::meta::name(release)},
@@ -67,7 +66,7 @@ kube::IndexFunc PromiseReleaseReconciler::release_index() {
 kube::Result<kube::ReconcileResult> PromiseReleaseReconciler::reconcile(const kube::Request& request) {
   kube::ObjectPtr release = releases_.store().get(request.key());
   if (!release) return kube::ReconcileResult{};
-  if (deleting(*release)) return remove(*release);
+  if (kube::meta::deleting(*release)) return remove(*release);
   auto finalized = update_owned_finalizers(client_, api::promise_releases(), *release, {kFinalizer}, {kFinalizer});
   if (!finalized) return std::unexpected(finalized.error());
   if (*finalized) return install(**finalized);
@@ -166,7 +165,7 @@ kube::Result<kube::ReconcileResult> PromiseReleaseReconciler::remove(const Json&
     return kube::ReconcileResult{};
   }
   for (const Json& p : promises->items) {
-    if (deleting(p)) continue;
+    if (kube::meta::deleting(p)) continue;
     auto gone = client_.remove(api::promises(), "", kube::meta::name(p), {.precondition_uid = kube::meta::uid(p)});
     if (!gone && gone.error().kind != kube::ErrorKind::kNotFound) return std::unexpected(gone.error());
   }

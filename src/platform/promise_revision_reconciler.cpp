@@ -16,7 +16,6 @@ using kube::Json;
 constexpr const char* kFinalizer = "kratix.io/resource-request-cleanup";
 constexpr const char* kSkipCleanup = "kratix.io/skip-resource-request-cleanup-on-delete";
 
-bool deleting(const Json& o) { return kube::child(o, "metadata").contains("deletionTimestamp"); }
 std::string promise_of(const Json& o) { return kube::string_at(kube::child(kube::child(o, "spec"), "promiseRef"), "name"); }
 
 }  // namespace
@@ -35,7 +34,7 @@ std::vector<kube::Request> PromiseRevisionReconciler::revision_pinned_by(const J
 kube::Result<kube::ReconcileResult> PromiseRevisionReconciler::reconcile(const kube::Request& request) {
   kube::ObjectPtr revision = revisions_.store().get(request.key());
   if (!revision) return kube::ReconcileResult{};
-  if (deleting(*revision)) return remove(*revision);
+  if (kube::meta::deleting(*revision)) return remove(*revision);
   auto finalized = update_owned_finalizers(client_, api::promise_revisions(), *revision, {kFinalizer}, {kFinalizer});
   if (!finalized) return std::unexpected(finalized.error());
   return kube::ReconcileResult{};
@@ -64,7 +63,7 @@ kube::Result<kube::ReconcileResult> PromiseRevisionReconciler::remove(const Json
       continue;
     }
     if (!rr) return std::unexpected(rr.error());
-    if (deleting(*rr)) continue;
+    if (kube::meta::deleting(*rr)) continue;
     auto gone = client_.remove(*api, ns, name, {.precondition_uid = kube::meta::uid(*rr)});
     if (!gone && gone.error().kind != kube::ErrorKind::kNotFound) return std::unexpected(gone.error());
     events_.normal(revision, "ResourceRequestDeleted", "Delete",

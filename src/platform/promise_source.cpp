@@ -7,14 +7,9 @@
 #include "kube/yaml.h"
 
 namespace pave::platform {
-namespace {
 
 using kube::ErrorKind;
 using kube::Json;
-
-kube::Error fetch_error(ErrorKind kind, const std::string& message) { return kube::make_error(kind, message); }
-
-}  // namespace
 
 kube::Result<std::string> release_authorization(const kube::Client& client, const Json& release) {
   const Json& ref = kube::child(kube::child(kube::child(release, "spec"), "sourceRef"), "secretRef");
@@ -22,7 +17,7 @@ kube::Result<std::string> release_authorization(const kube::Client& client, cons
   if (name.empty()) return std::string();
   const std::string ns = kube::string_at(ref, "namespace");
   auto failed = [](const std::string& why) {
-    return std::unexpected(fetch_error(ErrorKind::kInvalid, "failed to fetch data from secretRef: " + why));
+    return std::unexpected(kube::make_error(ErrorKind::kInvalid, "failed to fetch data from secretRef: " + why));
   };
   // A PromiseRelease has no namespace of its own to fall back on.
   if (ns.empty()) return failed("secretRef.namespace must be set");
@@ -45,30 +40,30 @@ kube::Result<Json> fetch_promise(const std::string& url, const std::string& auth
   if (!authorization.empty()) request.headers.emplace_back("Authorization", authorization);
   auto response = base::http_request(request);
   if (!response) {
-    return std::unexpected(fetch_error(response.error().kind == base::HttpFailure::Kind::kTls ? ErrorKind::kTls : ErrorKind::kTransport,
+    return std::unexpected(kube::make_error(response.error().kind == base::HttpFailure::Kind::kTls ? ErrorKind::kTls : ErrorKind::kTransport,
                                        "failed to get url: " + response.error().message));
   }
   if (response->status != 200) {
-    kube::Error e = fetch_error(ErrorKind::kInvalid, "failed to get Promise from URL: status code " + std::to_string(response->status));
+    kube::Error e = kube::make_error(ErrorKind::kInvalid, "failed to get Promise from URL: status code " + std::to_string(response->status));
     e.http_status = static_cast<int>(response->status);
     return std::unexpected(e);
   }
   // As Kratix's YAML-or-JSON decoder reads it: YAML the way kubectl does (JSON is YAML too).
   auto documents = kube::parse_yaml_documents(response->body, kube::YamlReading::kKubectl);
   if (!documents || documents->empty() || !documents->front().is_object()) {
-    return std::unexpected(fetch_error(ErrorKind::kDecode, "failed to unmarshal into Kubernetes object: " +
+    return std::unexpected(kube::make_error(ErrorKind::kDecode, "failed to unmarshal into Kubernetes object: " +
                                                                (documents ? std::string("the document is not an object") : documents.error().message)));
   }
   const Json& promise = documents->front();
   if (kube::string_at(promise, "kind") != "Promise") {
-    return std::unexpected(fetch_error(ErrorKind::kInvalid, "expected single Promise object but found object of kind: " +
+    return std::unexpected(kube::make_error(ErrorKind::kInvalid, "expected single Promise object but found object of kind: " +
                                                                 kube::string_at(promise, "kind")));
   }
   if (documents->size() > 1) {
-    return std::unexpected(fetch_error(ErrorKind::kInvalid, "expected single document yaml, but found multiple documents"));
+    return std::unexpected(kube::make_error(ErrorKind::kInvalid, "expected single document yaml, but found multiple documents"));
   }
   if (kube::meta::name(promise).empty()) {
-    return std::unexpected(fetch_error(ErrorKind::kInvalid, "failed to unmarshal into Promise: metadata.name is empty"));
+    return std::unexpected(kube::make_error(ErrorKind::kInvalid, "failed to unmarshal into Promise: metadata.name is empty"));
   }
   return promise;
 }

@@ -29,7 +29,7 @@ std::vector<kube::Request> ResourceBindingReconciler::bindings_of(const std::str
 
 kube::Result<kube::ReconcileResult> ResourceBindingReconciler::reconcile(const kube::Request& request) {
   kube::ObjectPtr binding = bindings_.store().get(request.key());
-  if (!binding || kube::child(*binding, "metadata").contains("deletionTimestamp")) return kube::ReconcileResult{};
+  if (!binding || kube::meta::deleting(*binding)) return kube::ReconcileResult{};
   const Json& spec = kube::child(*binding, "spec");
   const std::string promise_name = kube::string_at(kube::child(spec, "promiseRef"), "name");
   kube::ObjectPtr promise = promises_.store().get(promise_name);
@@ -73,10 +73,7 @@ kube::Result<kube::ReconcileResult> ResourceBindingReconciler::reconcile(const k
     resource_version = kube::meta::resource_version(*unlabelled);
   }
   Json status = kube::child(*binding, "status");  // {} when there is none
-  api::set_condition(status, {.type = kUpgradeSucceeded, .reason = kReasonUpgradeInProgress,
-                              .message = (manual ? "Reconciliation requested for version " : "Upgrade to version ") + desired +
-                                         (manual ? "" : " is in progress"),
-                              .observed_generation = kube::meta::generation(*binding), .unknown = true});
+  api::set_condition(status, upgrade_in_progress(desired, manual, kube::meta::generation(*binding)));
   status["failedVersion"] = "";
   if (status == kube::child(*binding, "status")) return kube::ReconcileResult{};
   // Over the binding as read: a concurrent report from the request reconciler makes this a conflict, retried.

@@ -12,7 +12,6 @@ namespace {
 
 using kube::Json;
 
-bool deleting(const Json& o) { return kube::child(o, "metadata").contains("deletionTimestamp"); }
 
 // The request's labels but the ones that ask for a re-run, and the two that find the binding.
 Json wanted_labels(const std::string& promise, const Json& rr) {
@@ -46,7 +45,7 @@ std::string binding_name(const std::string& request, const std::string& promise)
 kube::ObjectPtr find_binding(const kube::Informer& bindings, const std::string& promise, const Json& rr) {
   for (const auto& b : bindings.store().by_index(kBindingRequestIndex,
                                                  binding_request_key(promise, kube::meta::namespace_of(rr), kube::meta::name(rr)))) {
-    if (!deleting(*b)) return b;
+    if (!kube::meta::deleting(*b)) return b;
   }
   return nullptr;
 }
@@ -83,7 +82,7 @@ kube::Result<Json> ensure_binding(const kube::Client& client, kube::EventRecorde
 
 std::string latest_version(const kube::Informer& revisions, const std::string& promise) {
   for (const auto& r : revisions.store().by_index(kRevisionPromiseIndex, promise)) {
-    if (!deleting(*r) && kube::child(kube::child(*r, "status"), "latest") == true) return kube::string_at(kube::child(*r, "spec"), "version");
+    if (!kube::meta::deleting(*r) && kube::child(kube::child(*r, "status"), "latest") == true) return kube::string_at(kube::child(*r, "spec"), "version");
   }
   return "";
 }
@@ -91,7 +90,7 @@ std::string latest_version(const kube::Informer& revisions, const std::string& p
 kube::Result<kube::ObjectPtr> select_revision(const kube::Informer& revisions, const std::string& promise, const std::string& version) {
   std::vector<kube::ObjectPtr> found;
   for (const auto& r : revisions.store().by_index(kRevisionPromiseIndex, promise)) {
-    if (deleting(*r)) continue;
+    if (kube::meta::deleting(*r)) continue;
     const bool match = version == kBindingLatest ? kube::child(kube::child(*r, "status"), "latest") == true
                                                  : kube::string_at(kube::child(*r, "spec"), "version") == version;
     if (match) found.push_back(r);
@@ -107,6 +106,12 @@ kube::Result<kube::ObjectPtr> select_revision(const kube::Informer& revisions, c
   }
   return std::unexpected(kube::make_error(kube::ErrorKind::kConflict,
                                           "multiple PromiseRevisions for Promise " + promise + " with version " + version));
+}
+
+api::Condition upgrade_in_progress(const std::string& version, bool requested, int64_t generation) {
+  return {.type = kUpgradeSucceeded, .reason = kReasonUpgradeInProgress,
+          .message = requested ? "Reconciliation requested for version " + version : "Upgrade to version " + version + " is in progress",
+          .observed_generation = generation, .unknown = true};
 }
 
 std::string in_flight_version(const Json& binding) {
@@ -132,9 +137,7 @@ kube::Status report_upgrade(const kube::Client& client, const Json& binding, con
       // Only an upgrade is reported as one: a request's first run, or a re-run at its version, is not.
       if (failed_version.empty() && (!condition || condition->value("status", "") != "False") && last_applied == version) return {};
       if (last_applied.empty()) return {};
-      api::set_condition(status, {.type = kUpgradeSucceeded, .reason = kReasonUpgradeInProgress,
-                                  .message = "Upgrade to version " + version + " is in progress", .observed_generation = generation,
-                                  .unknown = true});
+      api::set_condition(status, upgrade_in_progress(version, false, generation));
       break;
     case UpgradeState::kFailed:
       api::set_condition(status, {.type = kUpgradeSucceeded, .status = false, .reason = kReasonUpgradeFailed, .message = failure,

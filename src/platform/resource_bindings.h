@@ -19,6 +19,7 @@
 #include <optional>
 #include <string>
 
+#include "api/conditions.h"
 #include "kube/client.h"
 #include "kube/event_recorder.h"
 #include "kube/informer.h"
@@ -62,6 +63,10 @@ enum class UpgradeState { kRunning, kFailed, kCompleted };
 // `version` in `state` (failure: the request's failure message).
 kube::Status report_upgrade(const kube::Client& client, const kube::Json& binding, const std::string& version, UpgradeState state,
                             const std::string& failure = "");
+
+// UpgradeSucceeded Unknown UpgradeInProgress: "Upgrade to version X is in progress", or, for a re-run
+// asked for by hand, "Reconciliation requested for version X".
+api::Condition upgrade_in_progress(const std::string& version, bool requested, int64_t generation);
 
 // The version an UpgradeInProgress condition says is being applied ("" when none).
 std::string in_flight_version(const kube::Json& binding);
