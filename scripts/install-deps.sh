@@ -40,3 +40,16 @@ if [[ ! -f $stamp || $(cat "$stamp") != "$want" ]]; then
   (cd "$s3_dir" && npm ci --no-audit --no-fund --loglevel=error)
   echo "$want" > "$stamp"
 fi
+
+# PyPI packages: moto's S3 server (tools/moto), which minio-go clients such as Flux's Bucket source work with,
+# in a virtual environment of its own, from the frozen requirements.
+moto_dir="$(cd "$(dirname "$0")/.." && pwd)/tools/moto"
+stamp="$moto_dir/.venv/.pave-requirements-sha"
+want=$(sha256sum "$moto_dir/requirements.txt" | cut -d' ' -f1)
+if [[ ! -f $stamp || $(cat "$stamp") != "$want" ]]; then
+  echo "install-deps: pip install in tools/moto/.venv"
+  rm -rf "$moto_dir/.venv"
+  python3 -m venv "$moto_dir/.venv"
+  "$moto_dir/.venv/bin/pip" install --quiet --disable-pip-version-check -r "$moto_dir/requirements.txt"
+  echo "$want" > "$stamp"
+fi

@@ -2,6 +2,7 @@
 //
 //   pave controller [--kubeconfig K] [--cache-dir D] [--health-port P] [--leader-elect] [--log-format json]
 //   pave adapter reader | work-creator --input-directory D --promise-name P --pipeline-name N ... | update-status
+//   pave destination bootstrap NAME [--kubeconfig K] [--argocd]
 //   pave version
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -20,6 +21,7 @@
 #include "kube/manager.h"
 #include "kube/transport.h"
 #include "api/kratix.h"
+#include "cli/destination_command.h"
 #include "platform/controllers.h"
 #include "workflow/kratix_config.h"
 
@@ -186,6 +188,8 @@ int main(int argc, char** argv) {
   creator->add_option("--resource-name", work.resource_name, "the resource request (resource workflows)");
   creator->add_option("--resource-namespace", work.resource_namespace, "the request's namespace, when pipelines run elsewhere");
   adapter->add_subcommand("update-status", "merge the pipeline's status.yaml and workflow control into the object's status");
+  cli::DestinationBootstrapFlags bootstrap;
+  auto* destination = cli::add_destination_command(app, bootstrap);
   app.add_subcommand("version", "print Pave's version");
   CLI11_PARSE(app, argc, argv);
 
@@ -196,6 +200,7 @@ int main(int argc, char** argv) {
     return adapter::run_update_status();
   }
 
+  if (*destination) return cli::run_destination_bootstrap(bootstrap);
   if (app.got_subcommand("version")) {
     std::cout << "pave " << kVersion << "\n";
     return 0;

@@ -5,7 +5,6 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -192,23 +191,12 @@ func schedulerArgs(pt ports, kubeconfig string) []string {
 	}
 }
 
-// freePorts asks the kernel for five unused loopback ports. Listeners are held until all five are chosen
-// so the five differ; a clash with another process afterwards makes a component exit, and run() retries.
+// freePorts asks the kernel for five distinct unused loopback ports. A clash with another process
+// afterwards makes a component exit, and run() retries.
 func freePorts() (ports, error) {
-	var ls []net.Listener
-	defer func() {
-		for _, l := range ls {
-			l.Close()
-		}
-	}()
-	var n [5]int
-	for i := range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return ports{}, err
-		}
-		ls = append(ls, l)
-		n[i] = l.Addr().(*net.TCPAddr).Port
+	n, err := freePortList(5)
+	if err != nil {
+		return ports{}, err
 	}
 	return ports{etcdClient: n[0], etcdPeer: n[1], apiserver: n[2], kcm: n[3], scheduler: n[4]}, nil
 }

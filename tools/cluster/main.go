@@ -11,6 +11,10 @@
 //
 // It stops every component on SIGTERM or SIGINT, or when its standard input closes (unless --ignore-stdin),
 // so a test harness only has to close a pipe. Several clusters run side by side in distinct directories.
+//
+// Two more verbs start what a destination cluster and its state store need beside a control plane, with the
+// same READY line and stop rules: `flux` (Flux's controllers for one cluster, flux.go) and `git` (a smart
+// HTTP Git server, git.go).
 package main
 
 import (
@@ -40,9 +44,24 @@ type options struct {
 	timeout       time.Duration
 }
 
+const usage = `usage:
+  pave-cluster up --dir DIR --bin BINDIR [--name NAME] [--ephemeral] [--ignore-stdin]
+  pave-cluster flux --kubeconfig FILE --flux-bin DIR --kubectl FILE --dir DIR [--ignore-stdin]
+  pave-cluster git --dir DIR --user USER --password PASSWORD [--repo NAME] [--ignore-stdin]`
+
 func main() {
-	if len(os.Args) < 2 || os.Args[1] != "up" {
-		fmt.Fprintln(os.Stderr, "usage: pave-cluster up --dir DIR --bin BINDIR [--name NAME] [--ephemeral] [--ignore-stdin]")
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, usage)
+		os.Exit(2)
+	}
+	switch os.Args[1] {
+	case "up":
+	case "flux":
+		os.Exit(runFlux(os.Args[2:]))
+	case "git":
+		os.Exit(runGit(os.Args[2:]))
+	default:
+		fmt.Fprintln(os.Stderr, usage)
 		os.Exit(2)
 	}
 	var o options

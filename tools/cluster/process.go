@@ -23,6 +23,11 @@ type component struct {
 // startComponent runs binary with args, its output going to logDir/name.log. The child gets its own
 // process group and SIGKILL when the launcher dies, so no component outlives the launcher.
 func startComponent(name, binary string, args []string, logDir string) (*component, error) {
+	return startComponentEnv(name, binary, args, nil, logDir)
+}
+
+// startComponentEnv is startComponent with the child's environment (nil: the launcher's).
+func startComponentEnv(name, binary string, args, env []string, logDir string) (*component, error) {
 	logFile := filepath.Join(logDir, name+".log")
 	f, err := os.OpenFile(logFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
@@ -31,6 +36,7 @@ func startComponent(name, binary string, args []string, logDir string) (*compone
 	fmt.Fprintf(f, "---- %s start: %s %s\n", time.Now().Format(time.RFC3339), binary, strings.Join(args, " "))
 	cmd := exec.Command(binary, args...)
 	cmd.Stdout, cmd.Stderr = f, f
+	cmd.Env = env
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		f.Close()
