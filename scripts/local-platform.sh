@@ -1,51 +1,68 @@
 #!/usr/bin/env bash
-# Sets up Pave on this machine and starts the local platform: one real Kubernetes control plane (etcd,
-# kube-apiserver, kube-controller-manager, kube-scheduler) on loopback with Pave's CRDs, the pave
-# controller, and a pod runner that runs the pods scheduled to its Node in podman containers. State lives in $PAVE_HOME (default
-# ~/.local/share/pave) and survives restarts. Stop it with Ctrl-C or SIGTERM.
+# Pave's local platform, on loopback: a platform cluster running Pave (pave controller, a pod runner for its
+# pipelines) and two destination clusters, worker-1 (environment=dev) and worker-2 (environment=prod), each
+# with Flux pulling its directory of a local Git state store. It installs the example Promise and request
+# (examples/app), waits until the request's objects are on worker-1, and prints where everything went.
+#
+#   scripts/local-platform.sh        build what is missing, start, report; runs until Ctrl-C
+#   scripts/local-platform.sh stop   stop one started from another shell
+#
+# State lives in $PAVE_HOME (default ~/.local/share/pave) and is reused: a second start is ready in seconds.
+# Stopping stops every process it started and removes the pod runner's containers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh
-cmake -S . -B build -G Ninja >/dev/null
-cmake --build build -j2 --target pave_cluster pave-pod-runner pave
-bin=$(tools/k8s/build.sh)
-PAVE_BINARY=build/bin/pave tools/images/build.sh >/dev/null
 home=${PAVE_HOME:-$HOME/.local/share/pave}
-mkdir -p "$home/pod-runner"
-mkdir -p "$home/pave"
-pid_file="$home/pod-runner/pid"
-pave_pid_file="$home/pave/pid"
-# The runner and the controller start inside the pipeline below; their pid files let this shell stop them.
-cleanup() {
-  for f in "$pid_file" "$pave_pid_file"; do [[ -f $f ]] && kill "$(cat "$f")" 2>/dev/null; rm -f "$f"; done
-  true
-}
-trap cleanup EXIT
+pid_file=$home/platform.pid
+mkdir -p "$home/logs"
 
-echo "starting the platform cluster in $home/platform"
-build/bin/pave-cluster up --dir "$home/platform" --bin "$bin" --name platform --ignore-stdin |
-  while IFS= read -r line; do
-    echo "$line"
-    if [[ $line == READY* ]]; then
-      kubeconfig=${line#*kubeconfig=}; kubeconfig=${kubeconfig%% *}
-      build/bin/pave-pod-runner run --kubeconfig "$kubeconfig" --node platform-node \
-        --state-dir "$home/pod-runner" >"$home/pod-runner/runner.log" 2>&1 &
-      echo $! >"$pid_file"
-      "$bin/kubectl" --kubeconfig "$kubeconfig" apply -f deploy/crds >/dev/null
-      # Promise pipelines run in Kratix's system namespace.
-      "$bin/kubectl" --kubeconfig "$kubeconfig" create namespace kratix-platform-system 2>/dev/null || true
-      build/bin/pave controller --kubeconfig "$kubeconfig" --cache-dir "$home/pave/cache" --health-port 0 \
-        >"$home/pave/controller.log" 2>&1 &
-      echo $! >"$pave_pid_file"
-      echo
-      echo "The platform cluster is up with Pave's CRDs, the pave controller (log: $home/pave/controller.log) and"
-      echo "a pod runner for Node platform-node (log: $home/pod-runner/runner.log)."
-      echo "In another shell:"
-      echo "  export KUBECONFIG=$kubeconfig PATH=$bin:\$PATH"
-      echo "  kubectl apply -f $PWD/deploy/examples/promise.yaml && kubectl apply -f $PWD/deploy/examples/request.yaml"
-      echo "  kubectl get promises,apps,jobs,works -A     # the App request's pipeline runs as a Job; its Work waits for a Destination"
-      echo "  kubectl create job hello --image=localhost/pave-pipeline-utility:dev -- echo hello"
-      echo "  $PWD/build/bin/pave-pod-runner logs --kubeconfig $kubeconfig default/\$(kubectl get pod -l job-name=hello -o name | cut -d/ -f2) hello"
-      echo "Ctrl-C stops it; its state stays in $home."
-    fi
-  done
+running() { [[ -f $pid_file ]] && kill -0 "$(cat "$pid_file")" 2>/dev/null; }
+
+if [[ ${1:-} == stop ]]; then
+  if ! running; then echo "the local platform is not running"; exit 0; fi
+  pid=$(cat "$pid_file")
+  kill -TERM "$pid"
+  for _ in $(seq 1 120); do kill -0 "$pid" 2>/dev/null || { echo "the local platform stopped"; exit 0; }; sleep 0.5; done
+  echo "the local platform (pid $pid) did not stop within 60 s" >&2
+  exit 1
+fi
+if running; then
+  echo "the local platform is already running (pid $(cat "$pid_file")); its report:"
+  cat "$home/report.txt" 2>/dev/null || echo "(not ready yet: see $home/logs)"
+  exit 0
+fi
+
+started=$(date +%s)
+build_log=$home/logs/build.log
+: >"$build_log"
+# step WHAT COMMAND...: runs COMMAND with its output in the build log, showing the step and the time so far.
+step() {
+  local what=$1; shift
+  local t0=$SECONDS
+  "$@" >>"$build_log" 2>&1 &
+  local pid=$!
+  if [[ -t 1 ]]; then
+    while kill -0 "$pid" 2>/dev/null; do
+      printf '\r[%5ds] %s (%ds)' "$(( $(date +%s) - started ))" "$what" "$(( SECONDS - t0 ))"
+      sleep 1
+    done
+    printf '\r\033[K'
+  fi
+  if ! wait "$pid"; then
+    echo "[$(( $(date +%s) - started ))s] $what: failed; the end of $build_log:" >&2
+    tail -n 30 "$build_log" >&2
+    exit 1
+  fi
+  printf '[%5ds] %s: done in %ds\n' "$(( $(date +%s) - started ))" "$what" "$(( SECONDS - t0 ))"
+}
+
+step "installing Debian, npm and PyPI packages (scripts/install-deps.sh)" scripts/install-deps.sh
+step "configuring; the first time this builds the control plane and Flux from Go modules (about 10 min)" \
+  cmake -S . -B build -G Ninja
+step "building pave, pave-pod-runner and pave-cluster" cmake --build build -j2 --target pave pave-pod-runner pave_cluster
+step "building the pipeline images (tools/images)" env PAVE_BINARY=build/bin/pave tools/images/build.sh
+k8s_bin=$(tools/k8s/build.sh 2>>"$build_log")
+flux_bin=$(tools/flux/build.sh 2>>"$build_log")
+
+exec build/bin/pave-cluster platform --home "$home" --k8s-bin "$k8s_bin" --flux-bin "$flux_bin" \
+  --pave "$PWD/build/bin/pave" --pod-runner "$PWD/build/bin/pave-pod-runner" --crds "$PWD/deploy/crds" \
+  --examples "$PWD/examples/app"

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -56,11 +57,11 @@ func runFlux(args []string) int {
 	var storage string
 	for attempt := 1; ; attempt++ {
 		var err error
-		components, storage, err = startFlux(o, stop)
+		components, storage, err = startFlux(o, stop, attempt == 1)
 		if err == nil {
 			break
 		}
-		stopAll(components, 5*time.Second)
+		stopFlux(components)
 		if err == errStopped || attempt == 3 {
 			return fail(err)
 		}
@@ -74,12 +75,20 @@ func runFlux(args []string) int {
 	}
 	select {
 	case <-stop:
-		stopAll(components, 10*time.Second)
+		stopFlux(components)
 		return 0
 	case c := <-died:
 		fmt.Fprintf(os.Stderr, "pave-cluster flux: %s exited: %v\n%s\n", c.name, c.err, c.logTail(20))
-		stopAll(components, 10*time.Second)
+		stopFlux(components)
 		return 1
+	}
+}
+
+// stopFlux stops kustomize-controller before source-controller: a reconcile in flight downloads its
+// artifact from source-controller, and would hold kustomize-controller's shutdown until it times out.
+func stopFlux(cs []*component) {
+	for i := len(cs) - 1; i >= 0; i-- {
+		cs[i].stop(10 * time.Second)
 	}
 }
 
@@ -99,8 +108,11 @@ func installFluxCRDs(o fluxOptions) error {
 	return nil
 }
 
-// startFlux starts both controllers and waits until they are ready.
-func startFlux(o fluxOptions, stop <-chan struct{}) ([]*component, string, error) {
+// startFlux starts both controllers and waits until they are ready. With reuse, it listens on the ports of
+// the last run in the same directory: source-controller's address is in every artifact URL the cluster's
+// sources report, and kustomize-controller would fetch stale ones until source-controller has reconciled
+// them all again.
+func startFlux(o fluxOptions, stop <-chan struct{}, reuse bool) ([]*component, string, error) {
 	logs := filepath.Join(o.dir, "logs")
 	artifacts := filepath.Join(o.dir, "artifacts")
 	for _, d := range []string{logs, artifacts} {
@@ -108,10 +120,15 @@ func startFlux(o fluxOptions, stop <-chan struct{}) ([]*component, string, error
 			return nil, "", err
 		}
 	}
-	p, err := freePortList(5)
-	if err != nil {
-		return nil, "", err
+	portFile := filepath.Join(o.dir, "ports")
+	p := keptPorts(portFile, 5)
+	if !reuse || p == nil {
+		var err error
+		if p, err = freePortList(5); err != nil {
+			return nil, "", err
+		}
 	}
+	_ = os.WriteFile(portFile, []byte(strings.Trim(fmt.Sprint(p), "[]")+"\n"), 0o644)
 	addr := func(port int) string { return fmt.Sprintf("127.0.0.1:%d", port) }
 	storage := "http://" + addr(p[0])
 	env := append(os.Environ(), "KUBECONFIG="+o.kubeconfig, "RUNTIME_NAMESPACE=flux-system")
@@ -186,4 +203,24 @@ func freePortList(n int) ([]int, error) {
 		out = append(out, l.Addr().(*net.TCPAddr).Port)
 	}
 	return out, nil
+}
+
+// keptPorts reads n ports from file, written by an earlier run; nil when there are none.
+func keptPorts(file string, n int) []int {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil
+	}
+	var out []int
+	for _, f := range strings.Fields(string(data)) {
+		v, err := strconv.Atoi(f)
+		if err != nil {
+			return nil
+		}
+		out = append(out, v)
+	}
+	if len(out) != n {
+		return nil
+	}
+	return out
 }

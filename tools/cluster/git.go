@@ -4,18 +4,20 @@ import (
 	"crypto/subtle"
 	"flag"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/cgi"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 )
 
 // runGit serves bare repositories over Git's smart HTTP protocol with Debian's git-http-backend, behind
 // HTTP basic authentication, for the local platform's state store:
 //
-//	pave-cluster git --dir DIR --user USER --password PASSWORD [--repo NAME] [--port N] [--ignore-stdin]
+//	pave-cluster git --dir DIR --user USER --password-file FILE [--repo NAME] [--port N] [--ignore-stdin]
 //
 // Repositories live in DIR/repos; --repo creates NAME.git there (empty, pushes allowed) unless it exists.
 // It prints
@@ -27,16 +29,21 @@ func runGit(args []string) int {
 	fs := flag.NewFlagSet("git", flag.ExitOnError)
 	dir := fs.String("dir", "", "state directory; repositories live in DIR/repos")
 	user := fs.String("user", "", "the user name clients authenticate with")
-	password := fs.String("password", "", "the password clients authenticate with")
+	passwordFile := fs.String("password-file", "", "file holding the password clients authenticate with (kept out of argv)")
 	repo := fs.String("repo", "state", "a repository to create (NAME.git) if missing")
 	port := fs.Int("port", 0, "loopback port (0: a free one)")
 	backend := fs.String("backend", "/usr/lib/git-core/git-http-backend", "git-http-backend")
 	ignoreStdin := fs.Bool("ignore-stdin", false, "keep running when standard input closes")
 	_ = fs.Parse(args)
-	if *dir == "" || *user == "" || *password == "" {
-		fmt.Fprintln(os.Stderr, "pave-cluster git: --dir, --user and --password are required")
+	if *dir == "" || *user == "" || *passwordFile == "" {
+		fmt.Fprintln(os.Stderr, "pave-cluster git: --dir, --user and --password-file are required")
 		return 2
 	}
+	data, err := os.ReadFile(*passwordFile)
+	if err != nil {
+		return fail(err)
+	}
+	password := strings.TrimSpace(string(data))
 	stop := stopSignal(*ignoreStdin)
 	repos := filepath.Join(*dir, "repos")
 	if err := ensureBareRepo(filepath.Join(repos, *repo+".git")); err != nil {
@@ -47,7 +54,7 @@ func runGit(args []string) int {
 		return fail(err)
 	}
 	handler := &cgi.Handler{Path: *backend, Env: []string{"GIT_PROJECT_ROOT=" + repos, "GIT_HTTP_EXPORT_ALL=1"}}
-	server := &http.Server{Handler: basicAuth(*user, *password, handler)}
+	server := &http.Server{Handler: basicAuth(*user, password, unchunked(filepath.Join(*dir, "tmp"), handler))}
 	go func() { _ = server.Serve(l) }()
 	fmt.Printf("READY git url=http://%s/%s.git\n", l.Addr(), *repo)
 	_ = os.Stdout.Sync()
@@ -83,6 +90,38 @@ func basicAuth(user, password string, next http.Handler) http.Handler {
 			http.Error(w, "authentication required", http.StatusUnauthorized)
 			return
 		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// unchunked gives next every request body with a length: Go's CGI host refuses chunked bodies (400), and
+// libgit2 sends pushes chunked. The body is spooled to a file under dir first.
+func unchunked(dir string, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength >= 0 {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		f, err := os.CreateTemp(dir, "body-")
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		defer os.Remove(f.Name())
+		defer f.Close()
+		n, err := io.Copy(f, r.Body)
+		if err == nil {
+			_, err = f.Seek(0, io.SeekStart)
+		}
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		r.Body, r.ContentLength, r.TransferEncoding = f, n, nil
 		next.ServeHTTP(w, r)
 	})
 }

@@ -14,7 +14,7 @@
 //
 // Two more verbs start what a destination cluster and its state store need beside a control plane, with the
 // same READY line and stop rules: `flux` (Flux's controllers for one cluster, flux.go) and `git` (a smart
-// HTTP Git server, git.go).
+// HTTP Git server, git.go); `platform` (platform.go) starts Pave's whole local platform from them.
 package main
 
 import (
@@ -47,7 +47,8 @@ type options struct {
 const usage = `usage:
   pave-cluster up --dir DIR --bin BINDIR [--name NAME] [--ephemeral] [--ignore-stdin]
   pave-cluster flux --kubeconfig FILE --flux-bin DIR --kubectl FILE --dir DIR [--ignore-stdin]
-  pave-cluster git --dir DIR --user USER --password PASSWORD [--repo NAME] [--ignore-stdin]`
+  pave-cluster git --dir DIR --user USER --password-file FILE [--repo NAME] [--ignore-stdin]
+  pave-cluster platform --home DIR --k8s-bin DIR --flux-bin DIR --pave FILE --pod-runner FILE --crds DIR --examples DIR`
 
 func main() {
 	if len(os.Args) < 2 {
@@ -60,6 +61,8 @@ func main() {
 		os.Exit(runFlux(os.Args[2:]))
 	case "git":
 		os.Exit(runGit(os.Args[2:]))
+	case "platform":
+		os.Exit(runPlatform(os.Args[2:]))
 	default:
 		fmt.Fprintln(os.Stderr, usage)
 		os.Exit(2)
