@@ -21,6 +21,7 @@ import (
 // platformOptions are the flags of `pave-cluster platform`.
 type platformOptions struct {
 	home, k8sBin, fluxBin, pave, podRunner, crds, examples string
+	node                                                   string // the pod runner's Node
 	ignoreStdin                                            bool
 }
 
@@ -61,6 +62,7 @@ func runPlatform(args []string) int {
 	fs.StringVar(&o.podRunner, "pod-runner", "", "the pave-pod-runner binary")
 	fs.StringVar(&o.crds, "crds", "", "Pave's CRDs (deploy/crds)")
 	fs.StringVar(&o.examples, "examples", "", "the example Promise and request (examples/app)")
+	fs.StringVar(&o.node, "node", "platform-node", "the pod runner's Node (its containers are labelled with it)")
 	fs.BoolVar(&o.ignoreStdin, "ignore-stdin", true, "keep running when standard input closes")
 	_ = fs.Parse(args)
 	for _, v := range []string{o.home, o.k8sBin, o.fluxBin, o.pave, o.podRunner, o.crds, o.examples} {
@@ -112,7 +114,7 @@ func (p *localPlatform) up() error {
 		{"starting Flux on worker-1 and worker-2", func() error {
 			return p.parallel(func(i int) error { return p.startFlux(destinations[i].name) }, len(destinations))
 		}},
-		{"starting the pod runner (Node platform-node) and pave controller on the platform cluster", p.startPave},
+		{"starting the pod runner (Node " + p.o.node + ") and pave controller on the platform cluster", p.startPave},
 		{"registering Destinations worker-1 (environment=dev) and worker-2 (environment=prod); bootstrapping Flux", p.registerDestinations},
 		{"installing the example Promise (examples/app) and the request default/shop", p.installExample},
 	}
@@ -246,7 +248,7 @@ func (p *localPlatform) startPave() error {
 		return fmt.Errorf("applying Pave's CRDs: %v\n%s", err, out)
 	}
 	_, _ = p.kubectl(k, "apiVersion: v1\nkind: Namespace\nmetadata: {name: kratix-platform-system}\n", "apply", "-f", "-")
-	if _, err := p.launch("pod-runner", []string{p.o.podRunner, "run", "--kubeconfig", k, "--node", "platform-node",
+	if _, err := p.launch("pod-runner", []string{p.o.podRunner, "run", "--kubeconfig", k, "--node", p.o.node,
 		"--state-dir", filepath.Join(p.o.home, "pod-runner")}, time.Minute); err != nil {
 		return err
 	}
@@ -368,7 +370,7 @@ func (p *localPlatform) shutdown() {
 		}
 		wg.Wait()
 	}
-	ids, err := exec.Command("podman", "ps", "-a", "-q", "--filter", "label=io.pave.node=platform-node").Output()
+	ids, err := exec.Command("podman", "ps", "-a", "-q", "--filter", "label=io.pave.node="+p.o.node).Output()
 	if err == nil && len(strings.TrimSpace(string(ids))) > 0 {
 		_ = exec.Command("podman", append([]string{"rm", "-f", "-t", "0"}, strings.Fields(string(ids))...)...).Run()
 	}
