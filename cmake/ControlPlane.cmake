@@ -3,21 +3,8 @@
 # PAVE_K8S_BIN names a directory holding etcd, kube-apiserver, kube-controller-manager, kube-scheduler and
 # kubectl. When it is not given, tools/k8s/build.sh builds them (cold: about 6 minutes; afterwards served
 # from a cache outside the clone, keyed on tools/k8s/go.sum).
-set(PAVE_K8S_BIN "" CACHE PATH "Directory with the control-plane binaries (built by tools/k8s/build.sh when empty)")
-if(NOT PAVE_K8S_BIN)
-  message(STATUS "Control plane: running tools/k8s/build.sh")
-  execute_process(
-    COMMAND ${CMAKE_SOURCE_DIR}/tools/k8s/build.sh
-    OUTPUT_VARIABLE _k8s_bin OUTPUT_STRIP_TRAILING_WHITESPACE
-    RESULT_VARIABLE _k8s_rc)
-  if(NOT _k8s_rc EQUAL 0)
-    message(FATAL_ERROR "tools/k8s/build.sh failed (${_k8s_rc})")
-  endif()
-  set(PAVE_K8S_BIN_RESOLVED ${_k8s_bin})
-else()
-  set(PAVE_K8S_BIN_RESOLVED ${PAVE_K8S_BIN})
-endif()
-message(STATUS "Control plane binaries: ${PAVE_K8S_BIN_RESOLVED}")
+include(${CMAKE_CURRENT_LIST_DIR}/GoTools.cmake)
+pave_go_tool_dir(PAVE_K8S_BIN tools/k8s/build.sh "the control plane binaries")
 
 # pave-cluster, the launcher (Go, standard library only), rebuilt when its sources change.
 find_program(GO_PROGRAM go REQUIRED)

@@ -11,7 +11,7 @@ packages=(
   prometheus-cpp-dev libssl-dev libgit2-dev libgtest-dev libgmock-dev googletest libbenchmark-dev
   librapidcheck-dev libcpp-httplib-dev zlib1g-dev libpugixml-dev
   # tools used by scripts and tests
-  procps psmisc curl
+  procps psmisc curl python3-venv
   # containers for the pod runner: podman with runc (crun cannot run on these hosts' cgroup v1 hybrid)
   podman runc conmon uidmap slirp4netns fuse-overlayfs catatonit containernetworking-plugins busybox-static
   # real Git servers for state-store tests: git-http-backend behind nginx (fcgiwrap), basic auth
@@ -45,8 +45,8 @@ fi
 # in a virtual environment of its own, from the frozen requirements.
 moto_dir="$(cd "$(dirname "$0")/.." && pwd)/tools/moto"
 stamp="$moto_dir/.venv/.pave-requirements-sha"
-want=$(sha256sum "$moto_dir/requirements.txt" | cut -d' ' -f1)
-if [[ ! -f $stamp || $(cat "$stamp") != "$want" ]]; then
+want=$( (cat "$moto_dir/requirements.txt"; python3 --version) | sha256sum | cut -d' ' -f1)
+if [[ ! -f $stamp || $(cat "$stamp") != "$want" ]] || ! "$moto_dir/.venv/bin/python" -c 'import moto.server' 2>/dev/null; then
   echo "install-deps: pip install in tools/moto/.venv"
   rm -rf "$moto_dir/.venv"
   python3 -m venv "$moto_dir/.venv"

@@ -15,14 +15,17 @@ home=${PAVE_HOME:-$HOME/.local/share/pave}
 pid_file=$home/platform.pid
 mkdir -p "$home/logs"
 
-running() { [[ -f $pid_file ]] && kill -0 "$(cat "$pid_file")" 2>/dev/null; }
+# Whether the pid file names a live pave-cluster platform (not another process that got its pid since).
+running() {
+  [[ -f $pid_file ]] && tr '\0' ' ' 2>/dev/null <"/proc/$(cat "$pid_file")/cmdline" | grep -q 'pave-cluster platform'
+}
 
 if [[ ${1:-} == stop ]]; then
   if ! running; then echo "the local platform is not running"; exit 0; fi
   pid=$(cat "$pid_file")
   kill -TERM "$pid"
-  for _ in $(seq 1 120); do kill -0 "$pid" 2>/dev/null || { echo "the local platform stopped"; exit 0; }; sleep 0.5; done
-  echo "the local platform (pid $pid) did not stop within 60 s" >&2
+  for _ in $(seq 1 240); do kill -0 "$pid" 2>/dev/null || { echo "the local platform stopped"; exit 0; }; sleep 0.5; done
+  echo "the local platform (pid $pid) did not stop within 120 s; a second 'stop' kills it outright" >&2
   exit 1
 fi
 if running; then

@@ -60,31 +60,53 @@ bool established(const kube::Client& client, const std::string& crd) {
   return false;
 }
 
-// Server-side applies objects in order; CRDs first, each waited for until Established so the objects of
-// their kinds that follow are served.
+// The resource serving object's kind. Right after a CRD becomes Established, discovery may not list its
+// kind yet: the mapper refreshes (at most once a second) until it does, for up to 30 s.
+kube::Result<kube::Resource> resource_for(kube::RestMapper& mapper, const Json& object) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  for (;;) {
+    auto resource = mapper.resource_for(object);
+    if (resource || !kube::is_not_found(resource) || std::chrono::steady_clock::now() > deadline) return resource;
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+}
+
+// Waits until the CRD named name is Established.
+bool wait_established(const kube::Client& client, const std::string& name) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (!established(client, name)) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  return true;
+}
+
+// Server-side applies objects in order. A CRD the cluster already has is left alone (Flux may be installed
+// there at another version); a new one is waited for until Established, so the objects of its kinds that
+// follow are served.
 int apply_all(const kube::Client& client, const std::vector<Json>& objects) {
   kube::RestMapper mapper(client);
   for (const auto& object : objects) {
-    auto resource = mapper.resource_for(object);
+    const std::string kind = object.value("kind", ""), name = kube::meta::name(object);
+    const bool crd = kind == "CustomResourceDefinition";
+    if (crd && client.get(kube::resources::custom_resource_definitions(), "", name)) {
+      std::cout << kind << " " << name << " exists, left as it is\n";
+      continue;
+    }
+    auto resource = resource_for(mapper, object);
     if (!resource) {
-      std::cerr << "pave: " << object.value("kind", "") << ": " << resource.error().message << "\n";
+      std::cerr << "pave: " << kind << ": " << resource.error().message << "\n";
       return 1;
     }
     auto applied = client.apply(*resource, object, {.field_manager = "pave-bootstrap", .force = true});
     if (!applied) {
-      std::cerr << "pave: applying " << object.value("kind", "") << " " << kube::meta::name(object) << ": "
-                << applied.error().message << "\n";
+      std::cerr << "pave: applying " << kind << " " << name << ": " << applied.error().message << "\n";
       return 1;
     }
-    std::cout << object.value("kind", "") << " " << kube::meta::name(object) << " applied\n";
-    if (object.value("kind", "") != "CustomResourceDefinition") continue;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (!established(client, kube::meta::name(object))) {
-      if (std::chrono::steady_clock::now() > deadline) {
-        std::cerr << "pave: CRD " << kube::meta::name(object) << " is not Established after 60 s\n";
-        return 1;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    std::cout << kind << " " << name << " applied\n";
+    if (crd && !wait_established(client, name)) {
+      std::cerr << "pave: CRD " << name << " is not Established after 60 s\n";
+      return 1;
     }
   }
   return 0;
@@ -103,7 +125,8 @@ CLI::App* add_destination_command(CLI::App& app, DestinationBootstrapFlags& flag
                         "the platform cluster holding the Destination (default: $KUBECONFIG, then ~/.kube/config)");
   bootstrap->add_option("--kubeconfig", flags.kubeconfig, "apply to this destination cluster instead of printing");
   bootstrap->add_flag("--argocd", flags.argocd, "Argo CD Applications instead of Flux (Git stores only)");
-  bootstrap->add_flag("--no-crds", flags.no_crds, "leave Flux's CRDs out (Flux is installed already)");
+  bootstrap->add_flag("--no-crds", flags.no_crds,
+                      "leave Flux's CRDs out (when applying, CRDs the cluster has already are left alone anyway)");
   bootstrap->add_option("--namespace", flags.namespace_, "namespace of the objects (default flux-system, or argocd)");
   bootstrap->add_option("--interval", flags.interval, "how often the agent looks at the state store (Go duration)");
   return destination;

@@ -4,6 +4,8 @@
 
 #include "base/encoding.h"
 #include "kube/object.h"
+#include "statestore/layout.h"
+#include "statestore/writer.h"
 
 namespace pave::gitops {
 namespace {
@@ -99,10 +101,12 @@ std::vector<Json> flux_bucket_source(const BootstrapInput& in, const std::string
   if (spec_string(in.store, "authMethod", "accessKey") == "IAM") {
     bucket["spec"]["provider"] = "aws";  // credentials from the destination's own identity
   } else {
+    // Flux's bucket client refuses a secretRef without both keys; a CA alone goes in by certSecretRef.
     Json data = secret_data(in.secret, kFluxBucket);
+    const bool has_keys = data.contains("accesskey") && data.contains("secretkey");
     const bool has_ca = data.contains("ca.crt");
-    out.push_back(secret(name + "-credentials", ns, std::move(data)));
-    bucket["spec"]["secretRef"] = {{"name", name + "-credentials"}};
+    if (has_keys || has_ca) out.push_back(secret(name + "-credentials", ns, std::move(data)));
+    if (has_keys) bucket["spec"]["secretRef"] = {{"name", name + "-credentials"}};
     if (has_ca) bucket["spec"]["certSecretRef"] = {{"name", name + "-credentials"}};
   }
   out.push_back(std::move(bucket));
@@ -136,8 +140,12 @@ std::expected<std::vector<Json>, std::string> flux_objects(const BootstrapInput&
     out.insert(out.end(), source.begin(), source.end());
   }
   const Json source_ref = {{"kind", git ? "GitRepository" : "Bucket"}, {"name", name}};
-  const std::string dir = destination_directory(in.destination, in.store);
+  auto directory = destination_directory(in.destination, in.store);
+  if (!directory) return std::unexpected(directory.error());
+  const std::string& dir = *directory;
   if (!nested(in.destination)) {
+    // The none layout keeps a list of what each placement wrote in .kratix/: not objects to apply.
+    out.back()["spec"]["ignore"] = ".kratix/\n";
     out.push_back(kustomization(name, ns, source_ref, relative(dir), o.interval));
     return out;
   }
@@ -156,7 +164,9 @@ Json application(const std::string& name, const std::string& ns, const Json& sto
       {"source", {{"repoURL", spec_string(store, "url")}, {"targetRevision", spec_string(store, "branch", "main")},
                   {"path", path.empty() ? "." : path}, {"directory", {{"recurse", true}}}}},
       {"destination", {{"server", "https://kubernetes.default.svc"}}},
-      {"syncPolicy", {{"automated", {{"prune", true}, {"selfHeal", true}}}}}};
+      // A resources Application that syncs before the dependencies one made its namespaces tries again.
+      {"syncPolicy", {{"automated", {{"prune", true}, {"selfHeal", true}}},
+                      {"retry", {{"limit", 10}, {"backoff", {{"duration", "5s"}, {"factor", 2}, {"maxDuration", "3m"}}}}}}}};
   return app;
 }
 
@@ -175,8 +185,10 @@ std::expected<std::vector<Json>, std::string> argocd_objects(const BootstrapInpu
   data["url"] = base::base64_encode(spec_string(in.store, "url"));
   Json repo = secret(name + "-repository", ns, std::move(data));
   repo["metadata"]["labels"]["argocd.argoproj.io/secret-type"] = "repository";
+  auto directory = destination_directory(in.destination, in.store);
+  if (!directory) return std::unexpected(directory.error());
+  const std::string& dir = *directory;
   std::vector<Json> out{std::move(repo)};
-  const std::string dir = destination_directory(in.destination, in.store);
   if (!nested(in.destination)) {
     out.push_back(application(name, ns, in.store, dir));
     return out;
@@ -187,23 +199,12 @@ std::expected<std::vector<Json>, std::string> argocd_objects(const BootstrapInpu
   return out;
 }
 
-// Appends path's segments to out, skipping empty ones and ".".
-void append_segments(std::string& out, const std::string& path) {
-  for (size_t at = 0; at <= path.size();) {
-    const size_t end = std::min(path.find('/', at), path.size());
-    const std::string segment = path.substr(at, end - at);
-    if (!segment.empty() && segment != ".") out += (out.empty() ? "" : "/") + segment;
-    at = end + 1;
-  }
-}
-
 }  // namespace
 
-std::string destination_directory(const Json& destination, const Json& store) {
-  std::string out;
-  append_segments(out, spec_string(store, "path"));
-  append_segments(out, spec_string(destination, "path", kube::meta::name(destination)));
-  return out;
+std::expected<std::string, std::string> destination_directory(const Json& destination, const Json& store) {
+  auto dir = statestore::destination_dir({.name = kube::meta::name(destination), .path = spec_string(destination, "path")});
+  if (!dir) return std::unexpected("Destination " + kube::meta::name(destination) + ": " + dir.error().message);
+  return statestore::store_path(spec_string(store, "path"), *dir);
 }
 
 std::string flux_git_url(const std::string& url) {

@@ -38,9 +38,10 @@ struct BootstrapInput {
 std::expected<std::vector<kube::Json>, std::string> bootstrap_objects(const BootstrapInput& input,
                                                                       const BootstrapOptions& options);
 
-// The Destination's directory in its store's repository or bucket: the store's spec.path, then the
-// Destination's spec.path (its name when empty), "." and "/" meaning the root; "" for the root itself.
-std::string destination_directory(const kube::Json& destination, const kube::Json& store);
+// The Destination's directory in its store's repository or bucket, exactly where Pave's writers put its
+// files: the store's spec.path, then the Destination's spec.path ("", "." and "/" meaning the store's path
+// itself); "" for the root. An error for a path that would leave the store.
+std::expected<std::string, std::string> destination_directory(const kube::Json& destination, const kube::Json& store);
 
 // An ssh URL as Flux wants it: scp-like "git@host:org/repo.git" becomes "ssh://git@host/org/repo.git";
 // other URLs are returned as they are.

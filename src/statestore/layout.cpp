@@ -19,16 +19,6 @@ bool segment_ok(const std::string& s) {
   return !s.empty() && s != "." && s != ".." && s.find('/') == std::string::npos && s.find('\0') == std::string::npos;
 }
 
-// The Destination's directory: "" for the store's root.
-kube::Result<std::string> destination_dir(const DestinationLayout& d) {
-  std::string p = d.path;
-  while (!p.empty() && p.front() == '/') p.erase(0, 1);
-  while (!p.empty() && p.back() == '/') p.pop_back();
-  if (p == ".") p.clear();
-  if (!p.empty() && !contained_path(p)) return std::unexpected(refused("destination path", d.path));
-  return p;
-}
-
 // Joins segments, skipping empty ones.
 std::string join(std::initializer_list<std::string> parts) {
   std::string out;
@@ -97,6 +87,15 @@ std::vector<std::string> listed_files(const std::string& dest, const std::option
 }
 
 }  // namespace
+
+kube::Result<std::string> destination_dir(const DestinationLayout& d) {
+  std::string p = d.path;
+  while (!p.empty() && p.front() == '/') p.erase(0, 1);
+  while (!p.empty() && p.back() == '/') p.pop_back();
+  if (p == ".") p.clear();
+  if (!p.empty() && !contained_path(p)) return std::unexpected(refused("destination path", d.path));
+  return p;
+}
 
 std::optional<FilepathMode> parse_filepath_mode(const std::string& mode) {
   if (mode == "nestedByMetadata" || mode.empty()) return FilepathMode::kNestedByMetadata;

@@ -61,6 +61,10 @@ struct OtherPlacements {
   std::set<std::string> named;  // store paths named by any other live placement
 };
 
+// The Destination's directory within its store (below the store's own path): d.path without leading and
+// trailing slashes, "" for the store's root ("", "." or "/"). A path that would leave the store is an error.
+kube::Result<std::string> destination_dir(const DestinationLayout& d);
+
 // For kNone: the store paths workload filepaths are written to (an invalid filepath is an error).
 kube::Result<std::vector<std::string>> none_layout_paths(const DestinationLayout& d, const std::vector<std::string>& filepaths);
 

@@ -169,6 +169,9 @@ TEST_F(FluxDestinations, GitStoreReachesTheChosenClusterOnlyAndLeavesMisplacedOb
   ASSERT_TRUE(eventually([&] {
     return destination(0).kubectl({"get", "namespace", deps_ns, "-o", "jsonpath={.metadata.labels.round}"}).out == "2";
   }, kLong)) << flux_state();
+  ASSERT_TRUE(eventually([&] {
+    return revision(0, "kratix-flux-1-resources") == revision(0, "kratix-flux-1-dependencies");
+  }, 60s)) << "the resources Kustomization applies the same commit\n" << flux_state();
   EXPECT_TRUE(has(0, "configmap", "second", deps_ns));
   EXPECT_EQ(placement_of_second(), "true");
   EXPECT_NE(file("flux-1/resources/" + ns() + "/fluxgit/second/configure/5058f/configmap.yaml"), "");

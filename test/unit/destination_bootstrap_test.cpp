@@ -74,13 +74,24 @@ TEST(DestinationBootstrap, FluxGitSourceWithBasicAuthAndTwoKustomizations) {
   EXPECT_LT(deps - objects->data(), resources - objects->data());
 }
 
-TEST(DestinationBootstrap, DestinationPathDefaultsToItsNameAndDotIsTheRoot) {
-  EXPECT_EQ(destination_directory(destination("w", Json::object()), git_store(Json::object())), "w");
-  EXPECT_EQ(destination_directory(destination("w", {{"path", "."}}), git_store(Json::object())), "");
-  EXPECT_EQ(destination_directory(destination("w", {{"path", "/a//b/"}}), git_store({{"path", "./root"}})), "root/a/b");
+TEST(DestinationBootstrap, TheDirectoryIsWherePavesWritersPutTheDestinationsFiles) {
+  // As statestore::destination_dir and store_path place them: an empty, "." or "/" path is the store's path.
+  EXPECT_EQ(destination_directory(destination("w", {{"path", "w"}}), git_store(Json::object())).value(), "w");
+  EXPECT_EQ(destination_directory(destination("w", Json::object()), git_store(Json::object())).value(), "");
+  EXPECT_EQ(destination_directory(destination("w", {{"path", "."}}), git_store({{"path", "p"}})).value(), "p");
+  EXPECT_EQ(destination_directory(destination("w", {{"path", "/a/b/"}}), git_store({{"path", "./root/"}})).value(), "root/a/b");
   auto objects = bootstrap_objects({.destination = destination("w", {{"path", "/"}}), .store = git_store({{"url", "u"}})}, {});
   ASSERT_TRUE(objects.has_value());
   EXPECT_EQ((*find(*objects, "Kustomization", "kratix-w-dependencies"))["spec"]["path"], "./dependencies");
+}
+
+TEST(DestinationBootstrap, APathLeavingTheStoreIsRefused) {
+  // Flux would clamp ./../worker-2 to the root and pull another Destination's files.
+  for (const char* path : {"../worker-2", "a/../../b", "a/.."}) {
+    auto objects = bootstrap_objects({.destination = destination("w", {{"path", path}}), .store = git_store({{"url", "u"}})}, {});
+    ASSERT_FALSE(objects.has_value()) << path;
+    EXPECT_NE(objects.error().find("cannot be used as a path"), std::string::npos) << objects.error();
+  }
 }
 
 TEST(DestinationBootstrap, SshStoresGiveFluxItsIdentityAndAnSshUrl) {
@@ -131,8 +142,25 @@ TEST(DestinationBootstrap, BucketStoresBecomeAFluxBucketSource) {
   EXPECT_EQ((*find(*objects, "Kustomization", "kratix-w-resources"))["spec"]["sourceRef"]["kind"], "Bucket");
 }
 
+TEST(DestinationBootstrap, ABucketWithoutKeysGetsNoSecretRefAndACAAloneACertSecretRef) {
+  BootstrapInput in{.destination = destination("w", Json::object()),
+                    .store = {{"kind", "BucketStateStore"}, {"spec", {{"bucketName", "b"}, {"endpoint", "e"}}}},
+                    .secret = secret({{"ca.crt", "PEM"}})};
+  auto objects = bootstrap_objects(in, {});
+  ASSERT_TRUE(objects.has_value());
+  const Json* bucket = find(*objects, "Bucket", "kratix-w");
+  EXPECT_FALSE((*bucket)["spec"].contains("secretRef"));
+  EXPECT_EQ((*bucket)["spec"]["certSecretRef"]["name"], "kratix-w-credentials");
+  EXPECT_EQ(decoded(*find(*objects, "Secret", "kratix-w-credentials"), "ca.crt"), "PEM");
+  in.secret = Json();
+  objects = bootstrap_objects(in, {});
+  ASSERT_TRUE(objects.has_value());
+  EXPECT_EQ(find(*objects, "Secret", "kratix-w-credentials"), nullptr);
+  EXPECT_FALSE((*find(*objects, "Bucket", "kratix-w"))["spec"].contains("secretRef"));
+}
+
 TEST(DestinationBootstrap, OtherLayoutsGetOneKustomizationOfTheDirectory) {
-  BootstrapInput in{.destination = destination("w", {{"filepath", {{"mode", "aggregatedYAML"}}}}),
+  BootstrapInput in{.destination = destination("w", {{"path", "w"}, {"filepath", {{"mode", "aggregatedYAML"}}}}),
                     .store = git_store({{"url", "u"}})};
   auto objects = bootstrap_objects(in, {});
   ASSERT_TRUE(objects.has_value());
@@ -140,10 +168,15 @@ TEST(DestinationBootstrap, OtherLayoutsGetOneKustomizationOfTheDirectory) {
   ASSERT_NE(k, nullptr);
   EXPECT_EQ((*k)["spec"]["path"], "./w");
   EXPECT_EQ(find(*objects, "Kustomization", "kratix-w-resources"), nullptr);
+  // The none layout's state files (.kratix/) are kept from Flux: they are not objects.
+  in.destination["spec"]["filepath"]["mode"] = "none";
+  objects = bootstrap_objects(in, {});
+  ASSERT_TRUE(objects.has_value());
+  EXPECT_EQ((*find(*objects, "GitRepository", "kratix-w"))["spec"]["ignore"], ".kratix/\n");
 }
 
 TEST(DestinationBootstrap, ArgoCDGetsARepositorySecretAndTwoApplications) {
-  BootstrapInput in{.destination = destination("w", Json::object()),
+  BootstrapInput in{.destination = destination("w", {{"path", "w"}}),
                     .store = git_store({{"url", "https://git.example/s.git"}}),
                     .secret = secret({{"username", "u"}, {"password", "p"}})};
   auto objects = bootstrap_objects(in, {.agent = Agent::kArgoCD});
@@ -159,6 +192,7 @@ TEST(DestinationBootstrap, ArgoCDGetsARepositorySecretAndTwoApplications) {
   EXPECT_EQ((*resources)["spec"]["source"]["path"], "w/resources");
   EXPECT_EQ((*resources)["spec"]["source"]["directory"]["recurse"], true);
   EXPECT_EQ((*resources)["spec"]["syncPolicy"]["automated"]["prune"], true);
+  EXPECT_EQ((*resources)["spec"]["syncPolicy"]["retry"]["limit"], 10);
   ASSERT_NE(find(*objects, "Application", "kratix-w-dependencies"), nullptr);
 }
 

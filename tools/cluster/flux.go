@@ -145,7 +145,9 @@ func startFlux(o fluxOptions, stop <-chan struct{}, reuse bool) ([]*component, s
 	kustomize, err := startComponentEnv("kustomize-controller", filepath.Join(o.fluxBin, "kustomize-controller"), []string{
 		"--metrics-addr=" + addr(p[3]), "--health-addr=" + addr(p[4]), "--events-addr=", "--log-level=info",
 		// A Kustomization waiting on the one it dependsOn looks again after this long (Flux's default: 30s).
-		"--requeue-dependency=2s",
+		// Kratix's layout makes every resources Kustomization depend on the dependencies one, and each new
+		// revision of the store sets both off at once: the resources one often looks first and waits.
+		"--requeue-dependency=1s",
 	}, env, logs)
 	if err != nil {
 		return cs, "", err

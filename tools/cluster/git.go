@@ -90,6 +90,8 @@ func basicAuth(user, password string, next http.Handler) http.Handler {
 			http.Error(w, "authentication required", http.StatusUnauthorized)
 			return
 		}
+		// The CGI host would hand the credentials to git-http-backend's environment (HTTP_AUTHORIZATION).
+		r.Header.Del("Authorization")
 		next.ServeHTTP(w, r)
 	})
 }

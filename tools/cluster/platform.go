@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -22,6 +23,7 @@ import (
 type platformOptions struct {
 	home, k8sBin, fluxBin, pave, podRunner, crds, examples string
 	node                                                   string // the pod runner's Node
+	fluxInterval                                           string // how often Flux polls the store
 	ignoreStdin                                            bool
 }
 
@@ -63,6 +65,7 @@ func runPlatform(args []string) int {
 	fs.StringVar(&o.crds, "crds", "", "Pave's CRDs (deploy/crds)")
 	fs.StringVar(&o.examples, "examples", "", "the example Promise and request (examples/app)")
 	fs.StringVar(&o.node, "node", "platform-node", "the pod runner's Node (its containers are labelled with it)")
+	fs.StringVar(&o.fluxInterval, "flux-interval", "5s", "how often Flux on the workers polls the state store")
 	fs.BoolVar(&o.ignoreStdin, "ignore-stdin", true, "keep running when standard input closes")
 	_ = fs.Parse(args)
 	for _, v := range []string{o.home, o.k8sBin, o.fluxBin, o.pave, o.podRunner, o.crds, o.examples} {
@@ -76,9 +79,16 @@ func runPlatform(args []string) int {
 		return fail(err)
 	}
 	pidFile := filepath.Join(o.home, "platform.pid")
+	if pid := runningPlatform(pidFile); pid != 0 {
+		fmt.Fprintf(os.Stderr, "pave-cluster platform: already running in %s (pid %d)\n", o.home, pid)
+		return 1
+	}
 	_ = os.WriteFile(pidFile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644)
+	_ = os.Remove(filepath.Join(o.home, "report.txt"))
 	defer os.Remove(pidFile)
 	defer p.shutdown()
+	p.removeContainers() // a platform killed outright leaves its pods' containers behind
+	go p.killOnSecondSignal()
 
 	if err := p.up(); err != nil {
 		if err == errStopped {
@@ -162,9 +172,6 @@ func (p *localPlatform) launch(name string, argv []string, timeout time.Duration
 	if err != nil {
 		return "", err
 	}
-	p.mu.Lock()
-	p.components = append(p.components, c)
-	p.mu.Unlock()
 	lines := make(chan string, 1)
 	go func() {
 		scanner := bufio.NewScanner(stdout)
@@ -176,16 +183,24 @@ func (p *localPlatform) launch(name string, argv []string, timeout time.Duration
 		}
 		_, _ = io.Copy(io.Discard, stdout)
 	}()
+	// Only a component that came up is kept: one that failed is stopped here, so it neither counts as a
+	// death once the platform runs nor outlives a retry.
+	var failure error
 	select {
 	case line := <-lines:
+		p.mu.Lock()
+		p.components = append(p.components, c)
+		p.mu.Unlock()
 		return line, nil
 	case <-c.done:
-		return "", fmt.Errorf("%s exited: %v\n%s", name, c.err, c.logTail(20))
+		failure = fmt.Errorf("%s exited: %v\n%s", name, c.err, c.logTail(20))
 	case <-p.stop:
-		return "", errStopped
+		failure = errStopped
 	case <-time.After(timeout):
-		return "", fmt.Errorf("%s not ready after %s\n%s", name, timeout, c.logTail(20))
+		failure = fmt.Errorf("%s not ready after %s\n%s", name, timeout, c.logTail(20))
 	}
+	c.stop(30 * time.Second)
+	return "", failure
 }
 
 func (p *localPlatform) startCluster(name string) error {
@@ -307,7 +322,7 @@ spec: {path: %s, stateStoreRef: {kind: GitStateStore, name: local-git}}
 	return p.parallel(func(i int) error {
 		name := destinations[i].name
 		out, err := exec.Command(p.o.pave, "destination", "bootstrap", name, "--platform-kubeconfig", k,
-			"--kubeconfig", p.kubeconfig[name], "--interval", "5s").CombinedOutput()
+			"--kubeconfig", p.kubeconfig[name], "--interval", p.o.fluxInterval).CombinedOutput()
 		if err != nil {
 			return fmt.Errorf("pave destination bootstrap %s: %v\n%s", name, err, out)
 		}
@@ -328,8 +343,43 @@ func (p *localPlatform) installExample() error {
 		return fmt.Errorf("applying the example request: %v\n%s", err, out)
 	}
 	p.progress("waiting for the request's pipeline, its Work and Flux on worker-1")
-	return p.waitKubectl(p.kubeconfig["worker-1"], 3*time.Minute, "ConfigMap app-shop/app on worker-1", "payments",
-		"get", "configmap", "app", "-n", "app-shop", "-o", "jsonpath={.data.team}")
+	if err := p.waitKubectl(p.kubeconfig["worker-1"], 3*time.Minute, "ConfigMap app-shop/app on worker-1", "payments",
+		"get", "configmap", "app", "-n", "app-shop", "-o", "jsonpath={.data.team}"); err != nil {
+		return err
+	}
+	return p.waitFluxInStep()
+}
+
+// waitFluxInStep waits until every Kustomization on both workers has applied the store's newest commit, so
+// the report shows each cluster as the store has it (not a cluster that has yet to catch up).
+func (p *localPlatform) waitFluxInStep() error {
+	repo := filepath.Join(p.o.home, "git", "repos", "state.git")
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		head, _ := exec.Command("git", "-C", repo, "rev-parse", "main").Output()
+		want := "main@sha1:" + strings.TrimSpace(string(head))
+		behind := ""
+		for _, d := range destinations {
+			for _, which := range []string{"dependencies", "resources"} {
+				got, _ := p.kubectl(p.kubeconfig[d.name], "", "get", "kustomization", "kratix-"+d.name+"-"+which, "-n",
+					"flux-system", "-o", "jsonpath={.status.lastAppliedRevision}")
+				if got != want {
+					behind = fmt.Sprintf("%s's %s Kustomization at %q, the store at %q", d.name, which, got, want)
+				}
+			}
+		}
+		if behind == "" {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("timed out waiting for Flux: %s; logs are in %s", behind, p.logs())
+		}
+		select {
+		case <-p.stop:
+			return errStopped
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
 }
 
 // wait keeps the platform up until asked to stop or until a component exits.
@@ -370,10 +420,48 @@ func (p *localPlatform) shutdown() {
 		}
 		wg.Wait()
 	}
+	p.removeContainers()
+}
+
+// removeContainers removes every container of the pod runner's Node.
+func (p *localPlatform) removeContainers() {
 	ids, err := exec.Command("podman", "ps", "-a", "-q", "--filter", "label=io.pave.node="+p.o.node).Output()
 	if err == nil && len(strings.TrimSpace(string(ids))) > 0 {
 		_ = exec.Command("podman", append([]string{"rm", "-f", "-t", "0"}, strings.Fields(string(ids))...)...).Run()
 	}
+}
+
+// killOnSecondSignal: a second Ctrl-C (or SIGTERM) during a slow stop kills every component outright
+// (their own children die with them) and exits.
+func (p *localPlatform) killOnSecondSignal() {
+	<-p.stop
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
+	<-sigs
+	p.mu.Lock()
+	for _, c := range p.components {
+		_ = syscall.Kill(-c.cmd.Process.Pid, syscall.SIGKILL)
+	}
+	p.mu.Unlock()
+	fmt.Fprintln(os.Stderr, "pave-cluster platform: killed")
+	os.Exit(130)
+}
+
+// runningPlatform returns the pid in pidFile if that process is a live `pave-cluster platform`, else 0.
+func runningPlatform(pidFile string) int {
+	data, err := os.ReadFile(pidFile)
+	if err != nil {
+		return 0
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
+	if err != nil || pid == os.Getpid() {
+		return 0
+	}
+	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	if err != nil || !strings.Contains(string(cmdline), "platform\x00") {
+		return 0
+	}
+	return pid
 }
 
 func (p *localPlatform) kubectl(kubeconfig, input string, args ...string) (string, error) {
