@@ -112,32 +112,48 @@ int run_work_creator(const WorkCreatorOptions& options) {
 }
 
 int run_update_status(const kube::Client& client, const PipelineEnv& env, const std::filesystem::path& metadata_dir) {
-  auto object = fetch_object(client, env);
-  if (!object) return fail("update-status", object.error().message);
   auto incoming = read_incoming_status(metadata_dir / kStatusFile);
   if (!incoming) return fail("update-status", incoming.error().message);
   auto control = read_workflow_control(metadata_dir / kWorkflowControlFile);
   if (!control) return fail("update-status", control.error().message);
-  auto plan = plan_status_update({.object = *object, .incoming = *incoming, .control = *control,
-                                  .workflow_type = env.workflow_type, .workflow_action = env.workflow_action,
-                                  .pipeline_name = env.pipeline_name,
-                                  .is_last_pipeline = env.is_last_pipeline,
-                                  .now = std::chrono::system_clock::now()});
-  if (!plan) return fail("update-status", plan.error().message);
-  for (const auto& w : plan->warnings) log::warn(w);
-  Json target = std::move(*object);
-  if (plan->suspend_label) {
-    log::info("workflow-control.yaml suspends the pipeline; labelling the object and recording the suspension");
-    auto labelled = label_suspended(client, env, std::move(target));
-    if (!labelled) return fail("update-status", "failed to update object labels: " + labelled.error().to_string());
-    target = std::move(*labelled);
+  // The status goes first, then the suspension label: the controller answers the label by writing its own
+  // conditions, so a reader who sees them finds the pipeline's hold already recorded. Either write may meet
+  // a controller's write in between (409): the object is read again and the status planned again from it.
+  bool suspend = false;
+  constexpr int kAttempts = 5;
+  for (int attempt = 1;; ++attempt) {
+    auto object = fetch_object(client, env);
+    if (!object) return fail("update-status", object.error().message);
+    auto plan = plan_status_update({.object = *object, .incoming = *incoming, .control = *control,
+                                    .workflow_type = env.workflow_type, .workflow_action = env.workflow_action,
+                                    .pipeline_name = env.pipeline_name,
+                                    .is_last_pipeline = env.is_last_pipeline,
+                                    .now = std::chrono::system_clock::now()});
+    if (!plan) return fail("update-status", plan.error().message);
+    if (attempt == 1) for (const auto& w : plan->warnings) log::warn(w);
+    suspend = plan->suspend_label;
+    Json target = std::move(*object);
+    target["status"] = std::move(plan->status);
+    auto updated = client.update_status(env.object_resource(), target);
+    if (updated) break;
+    if (updated.error().kind != kube::ErrorKind::kConflict || attempt == kAttempts) {
+      return fail("update-status", "failed to update status: " + updated.error().to_string());
+    }
+    log::info("the object changed while its status was written; reading it again", {{"attempt", std::to_string(attempt)}});
   }
-  target["status"] = std::move(plan->status);
-  auto updated = client.update_status(env.object_resource(), target);
-  if (!updated) return fail("update-status", "failed to update status: " + updated.error().to_string());
   log::info("status updated", {{"object", env.object_name}, {"pipeline", env.pipeline_name},
                                {"last-pipeline", env.is_last_pipeline ? "true" : "false"}});
-  return 0;
+  if (!suspend) return 0;
+  log::info("workflow-control.yaml suspends the pipeline; labelling the object");
+  for (int attempt = 1;; ++attempt) {
+    auto object = fetch_object(client, env);
+    if (!object) return fail("update-status", object.error().message);
+    auto labelled = label_suspended(client, env, std::move(*object));
+    if (labelled) return 0;
+    if (labelled.error().kind != kube::ErrorKind::kConflict || attempt == kAttempts) {
+      return fail("update-status", "failed to update object labels: " + labelled.error().to_string());
+    }
+  }
 }
 
 int run_update_status() {
