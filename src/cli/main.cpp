@@ -3,6 +3,7 @@
 //   pave controller [--kubeconfig K] [--cache-dir D] [--health-port P] [--leader-elect] [--log-format json]
 //   pave adapter reader | work-creator --input-directory D --promise-name P --pipeline-name N ... | update-status
 //   pave destination bootstrap NAME [--kubeconfig K] [--argocd]
+//   pave get resources PROMISE [NAME] [-n NS | -A] [-o tree|json|yaml]   (also as kubectl-pave)
 //   pave version
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -22,6 +23,7 @@
 #include "kube/transport.h"
 #include "api/kratix.h"
 #include "cli/destination_command.h"
+#include "cli/get_command.h"
 #include "platform/controllers.h"
 #include "workflow/kratix_config.h"
 
@@ -190,6 +192,8 @@ int main(int argc, char** argv) {
   adapter->add_subcommand("update-status", "merge the pipeline's status.yaml and workflow control into the object's status");
   cli::DestinationBootstrapFlags bootstrap;
   auto* destination = cli::add_destination_command(app, bootstrap);
+  cli::GetResourcesFlags get_resources;
+  auto* get = cli::add_get_command(app, get_resources);
   app.add_subcommand("version", "print Pave's version");
   CLI11_PARSE(app, argc, argv);
 
@@ -201,6 +205,7 @@ int main(int argc, char** argv) {
   }
 
   if (*destination) return cli::run_destination_bootstrap(bootstrap);
+  if (*get) return cli::run_get_resources(get_resources);
   if (app.got_subcommand("version")) {
     std::cout << "pave " << kVersion << "\n";
     return 0;

@@ -21,6 +21,9 @@
 
 namespace pave::platform {
 
+// The WorkPlacement as the layouts see it: names, labels and its workloads decoded.
+kube::Result<statestore::Placement> placement_of(const kube::Json& wp);
+
 class WorkPlacementReconciler : public kube::Reconciler {
  public:
   // placements must have the index "destination" (by kratix.io/targetDestinationName).

@@ -6,38 +6,17 @@
 #include <gtest/gtest.h>
 
 #include <csignal>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "base/temp_dir.h"
 #include "support/cluster.h"
 #include "support/flux.h"
+#include "support/leftovers.h"
 #include "support/pod_runner.h"
 
 namespace pave::testing {
 namespace {
 
 using namespace std::chrono_literals;
-
-// Processes whose command line or environment names dir: what the platform started and left running.
-std::vector<std::string> processes_using(const std::string& dir) {
-  std::vector<std::string> found;
-  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
-    const std::string pid = entry.path().filename().string();
-    if (pid.find_first_not_of("0123456789") != std::string::npos || pid == std::to_string(getpid())) continue;
-    for (const char* what : {"cmdline", "environ"}) {
-      std::ifstream in(entry.path() / what);
-      std::stringstream s;
-      s << in.rdbuf();
-      if (s.str().find(dir) != std::string::npos) {
-        found.push_back(pid + " " + s.str().substr(0, s.str().find('\0')));
-        break;
-      }
-    }
-  }
-  return found;
-}
 
 class LocalPlatform : public ::testing::Test {
  protected:
@@ -102,7 +81,7 @@ TEST_F(LocalPlatform, ReportsWhereTheExampleWentAndStopsEverything) {
   EXPECT_EQ(worker1.kubectl({"get", "configmap", "app", "-n", "app-shop", "-o", "jsonpath={.data.team}"}).out, "payments");
 
   EXPECT_EQ(interrupt(), 0);
-  EXPECT_EQ(processes_using(home_->path().string()), std::vector<std::string>{});
+  EXPECT_EQ(processes_mentioning(home_->path().string()), std::vector<std::string>{});
   EXPECT_EQ(base::run({.argv = {"podman", "ps", "-a", "-q", "--filter", "label=io.pave.node=" + node_}}).out, "");
 
   // Again, from the kept state: the same store (its port kept), the request still fulfilled.
@@ -116,7 +95,7 @@ TEST_F(LocalPlatform, ReportsWhereTheExampleWentAndStopsEverything) {
   EXPECT_EQ(url(second), url(first));
   EXPECT_NE(second.find("Destination worker-1 (WorkPlacement"), std::string::npos) << second;
   EXPECT_EQ(interrupt(), 0);
-  EXPECT_EQ(processes_using(home_->path().string()), std::vector<std::string>{});
+  EXPECT_EQ(processes_mentioning(home_->path().string()), std::vector<std::string>{});
 }
 
 }  // namespace

@@ -34,7 +34,11 @@ class RunnerEnvironment : public ::testing::Environment {
     ASSERT_FALSE(started.has_value()) << *started;
     g_runner = &runner_;
   }
-  void TearDown() override { runner_.stop(); }
+  void TearDown() override {
+    runner_.stop();
+    runner_.remove_containers();
+    dir_.reset();  // the runner's volumes, gone with its containers
+  }
 
  private:
   std::optional<base::TempDir> dir_;

@@ -34,7 +34,11 @@ class PodRunnerEnvironment : public ::testing::Environment {
     auto started = runner_.start(ClusterEnvironment::cluster().kubeconfig, g_state_dir);
     ASSERT_FALSE(started.has_value()) << *started;
   }
-  void TearDown() override { runner_.stop(); }
+  void TearDown() override {
+    runner_.stop();
+    runner_.remove_containers();
+    dir_.reset();  // the runner's volumes, gone with its containers
+  }
 
  private:
   std::optional<base::TempDir> dir_;

@@ -45,7 +45,11 @@ class WorkflowRunnerEnvironment : public ::testing::Environment {
     ASSERT_FALSE(started.has_value()) << *started;
     runner = &runner_;
   }
-  void TearDown() override { runner_.stop(); }
+  void TearDown() override {
+    runner_.stop();
+    runner_.remove_containers();
+    dir_.reset();  // the runner's volumes, gone with its containers
+  }
 
   static inline PodRunner* runner = nullptr;
 

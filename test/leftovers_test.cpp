@@ -1,0 +1,61 @@
+// The suite's last test (the cleanup of the ctest fixture every test requires, test/CMakeLists.txt): no
+// process the tests started may still run, no temporary directory may remain in the suite's TMPDIR, and no
+// container of a test's pod runner may remain, whether the tests passed, failed or were killed on a
+// timeout. Each check removes what it finds, so nothing grows from run to run, and fails naming it.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <sstream>
+
+#include "base/subprocess.h"
+#include "support/leftovers.h"
+
+namespace pave::testing {
+namespace {
+
+std::string env(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? v : "";
+}
+
+TEST(Leftovers, NoProcessTheTestsStartedStillRuns) {
+  const std::string suite = env("PAVE_TEST_SUITE");
+  ASSERT_FALSE(suite.empty()) << "ctest sets PAVE_TEST_SUITE on every test";
+  // Every process a test starts inherits the marker, also when its parent died and init adopted it.
+  const std::string marker = "PAVE_TEST_SUITE=" + suite + std::string(1, '\0');
+  const auto found = processes_mentioning(marker);
+  for (const auto& p : found) kill(std::stoi(p.substr(0, p.find(' '))), SIGKILL);
+  EXPECT_EQ(found, std::vector<std::string>{}) << "processes left running by the tests (now killed)";
+}
+
+TEST(Leftovers, NoTemporaryDirectoryRemains) {
+  const std::string tmp = env("TMPDIR");
+  ASSERT_FALSE(tmp.empty()) << "ctest sets TMPDIR on every test";
+  std::vector<std::string> found;
+  for (const auto& entry : std::filesystem::directory_iterator(tmp)) {
+    found.push_back(entry.path().filename().string());
+    std::error_code ignored;
+    std::filesystem::remove_all(entry.path(), ignored);
+  }
+  EXPECT_EQ(found, std::vector<std::string>{}) << "left in " << tmp << " by the tests (now removed)";
+}
+
+TEST(Leftovers, NoTestPodRunnerContainerRemains) {
+  // The local platform's Node (platform-node) is a developer's, not a test's.
+  auto listed = base::run({.argv = {"podman", "ps", "-a", "--filter", "label=io.pave.node", "--format",
+                                    "{{.ID}} {{index .Labels \"io.pave.node\"}}"}});
+  ASSERT_TRUE(listed.ok()) << listed.err;
+  std::vector<std::string> found;
+  std::istringstream lines(listed.out);
+  for (std::string id, node; lines >> id >> node;) {
+    if (node == "platform-node") continue;
+    found.push_back(id + " of Node " + node);
+    base::run({.argv = {"podman", "rm", "-f", "-t", "0", id}});
+  }
+  EXPECT_EQ(found, std::vector<std::string>{}) << "containers left by the tests' pod runners (now removed)";
+}
+
+}  // namespace
+}  // namespace pave::testing
