@@ -56,6 +56,10 @@ TEST_F(PipelineRbacTest, PermissionsAreGrantedWhereAskedAndNoMore) {
   EXPECT_EQ(can_i("get", "configmaps", "default"), "no") << "no resourceNamespace: the pipeline's namespace only";
   EXPECT_EQ(can_i("get", "secrets", kSystem), "yes");
   EXPECT_EQ(can_i("get", "secrets", ns()), "no");
+  // Secrets anywhere else stay out of reach: only the namespace the Promise named was granted.
+  EXPECT_EQ(can_i("get", "secrets", "kube-system"), "no");
+  EXPECT_EQ(can_i("get", "secrets", "default"), "no");
+  EXPECT_EQ(can_i("list", "secrets", "*"), "no");
   EXPECT_EQ(can_i("list", "deployments.apps", "default"), "yes");
   EXPECT_EQ(can_i("list", "deployments.apps", "*"), "yes");
   EXPECT_EQ(can_i("delete", "deployments.apps", "default"), "no");
@@ -70,6 +74,7 @@ TEST_F(PipelineRbacTest, PermissionsAreGrantedWhereAskedAndNoMore) {
     return reconciled("Rbac", "rbac-req");
   }, kLong, kPoll)) << debug();
   EXPECT_EQ(can_i("get", "secrets", kSystem), "no");
+  EXPECT_EQ(can_i("list", "secrets", "*"), "no");
   EXPECT_EQ(can_i("get", "configmaps", ns()), "yes") << "what it still asks for stays";
 
   // The request's RBAC outlives it; the Promise's deletion removes it all.
