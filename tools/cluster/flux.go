@@ -115,7 +115,11 @@ func installFluxCRDs(o fluxOptions) error {
 func startFlux(o fluxOptions, stop <-chan struct{}, reuse bool) ([]*component, string, error) {
 	logs := filepath.Join(o.dir, "logs")
 	artifacts := filepath.Join(o.dir, "artifacts")
-	for _, d := range []string{logs, artifacts} {
+	// The controllers' scratch directories (kustomize-controller's kustomization-* builds) live here, not
+	// in /tmp: one killed mid-build leaves its directory, which the next start clears.
+	scratch := filepath.Join(o.dir, "tmp")
+	_ = os.RemoveAll(scratch)
+	for _, d := range []string{logs, artifacts, scratch} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return nil, "", err
 		}
@@ -131,7 +135,7 @@ func startFlux(o fluxOptions, stop <-chan struct{}, reuse bool) ([]*component, s
 	_ = os.WriteFile(portFile, []byte(strings.Trim(fmt.Sprint(p), "[]")+"\n"), 0o644)
 	addr := func(port int) string { return fmt.Sprintf("127.0.0.1:%d", port) }
 	storage := "http://" + addr(p[0])
-	env := append(os.Environ(), "KUBECONFIG="+o.kubeconfig, "RUNTIME_NAMESPACE=flux-system")
+	env := append(os.Environ(), "KUBECONFIG="+o.kubeconfig, "RUNTIME_NAMESPACE=flux-system", "TMPDIR="+scratch)
 	var cs []*component
 	source, err := startComponentEnv("source-controller", filepath.Join(o.fluxBin, "source-controller"), []string{
 		"--storage-path=" + artifacts, "--storage-addr=" + addr(p[0]),
