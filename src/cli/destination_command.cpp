@@ -4,7 +4,9 @@
 #include <iostream>
 #include <thread>
 
+#include "api/conditions.h"
 #include "api/kratix.h"
+#include "cli/cluster_client.h"
 #include "gitops/destination_bootstrap.h"
 #include "gitops/flux_crds.h"
 #include "kube/client.h"
@@ -17,12 +19,6 @@ namespace pave::cli {
 namespace {
 
 using kube::Json;
-
-kube::Result<kube::Client> client_for(const std::string& kubeconfig) {
-  auto config = kubeconfig.empty() ? kube::load_kubeconfig() : kube::load_kubeconfig({.paths = {kubeconfig}});
-  if (!config) return std::unexpected(config.error());
-  return kube::make_client(*config);
-}
 
 // Reads the Destination, its state store and the store's Secret from the platform cluster.
 std::expected<gitops::BootstrapInput, std::string> read_input(const kube::Client& platform, const std::string& name) {
@@ -53,11 +49,8 @@ std::expected<std::vector<Json>, std::string> flux_crds() {
 
 bool established(const kube::Client& client, const std::string& crd) {
   auto got = client.get(kube::resources::custom_resource_definitions(), "", crd);
-  if (!got) return false;
-  for (const auto& c : kube::child(kube::child(*got, "status"), "conditions")) {
-    if (kube::string_at(c, "type") == "Established" && kube::string_at(c, "status") == "True") return true;
-  }
-  return false;
+  const Json* c = got ? api::find_condition(*got, "Established") : nullptr;
+  return c && kube::string_at(*c, "status") == "True";
 }
 
 // The resource serving object's kind. Right after a CRD becomes Established, discovery may not list its

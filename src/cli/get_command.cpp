@@ -2,8 +2,8 @@
 
 #include <iostream>
 
+#include "cli/cluster_client.h"
 #include "inspect/resource_tree.h"
-#include "kube/config.h"
 #include "kube/yaml.h"
 
 namespace pave::cli {
@@ -23,14 +23,9 @@ CLI::App* add_get_command(CLI::App& app, GetResourcesFlags& flags) {
 }
 
 int run_get_resources(const GetResourcesFlags& flags) {
-  auto config = flags.kubeconfig.empty() ? kube::load_kubeconfig() : kube::load_kubeconfig({.paths = {flags.kubeconfig}});
-  if (!config) {
-    std::cerr << "pave: the platform cluster: " << config.error().message << "\n";
-    return 2;
-  }
-  auto client = kube::make_client(*config);
+  auto client = client_for(flags.kubeconfig);
   if (!client) {
-    std::cerr << "pave: " << client.error().message << "\n";
+    std::cerr << "pave: the platform cluster: " << client.error().message << "\n";
     return 2;
   }
   auto requests = inspect::gather(*client, {.promise = flags.promise, .name = flags.name,

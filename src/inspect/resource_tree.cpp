@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <sstream>
 
+#include "api/conditions.h"
 #include "api/kratix.h"
 #include "kube/object.h"
 #include "kube/rest_mapper.h"
@@ -18,10 +19,8 @@ namespace {
 using kube::Json;
 
 std::string condition_field(const Json& object, const char* type, const char* field) {
-  for (const auto& c : kube::child(kube::child(object, "status"), "conditions")) {
-    if (kube::string_at(c, "type") == type) return kube::string_at(c, field);
-  }
-  return "";
+  const Json* c = api::find_condition(object, type);
+  return c ? kube::string_at(*c, field) : "";
 }
 
 // Whether an object made for a request (Job, Work) belongs to the one in namespace ns: pipelines that run

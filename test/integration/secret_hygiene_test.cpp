@@ -115,7 +115,15 @@ TEST_F(SecretHygiene, NoSecretValueReachesLogsEventsOrStatus) {
     return kubectl({"get", "workplacements", "-o", "jsonpath={.items[*].status.conditions[?(@.type==\"WriteSucceeded\")].status}"})
                .out.find("True") != std::string::npos;
   }, 60s)) << kubectl({"get", "workplacements", "-o", "yaml"}).out;
-  std::this_thread::sleep_for(5s);  // a retry round of the failing ones, with their Events
+  // Each failing store has said so in a Warning Event too (Events are written in the background).
+  ASSERT_TRUE(eventually([&] {
+    const std::string warnings = cluster().kubectl({"get", "events", "-A", "--field-selector", "type=Warning", "-o",
+                                                    "jsonpath={.items[*].involvedObject.name}"}).out;
+    for (const char* failing : {"-wrong", "-inline", "-ssh", "-bucket"}) {
+      if (warnings.find(d + failing) == std::string::npos) return false;
+    }
+    return true;
+  }, 60s)) << cluster().kubectl({"get", "events", "-A"}).out;
   pave_->stop(20s);
   pave_.reset();
 
