@@ -1,12 +1,11 @@
 // What the pod runner makes of securityContext and resources, as a kubelet would.
-#include "container_security.h"
+#include "containers/container_security.h"
 
 #include <gtest/gtest.h>
 
-#include "pod_lifecycle.h"
-#include "podman.h"
+#include "containers/podman.h"
 
-namespace pave::podrunner {
+namespace pave::containers {
 namespace {
 
 using kube::Json;
@@ -115,18 +114,6 @@ TEST(ResourceLimits, MemoryInBytesAndCpuInCores) {
   EXPECT_EQ(none.cpus, std::nullopt);
 }
 
-TEST(PodStatus, AContainerThatCouldNotBeCreatedIsWaitingWithItsReason) {
-  Json p = pod_with(nullptr, {{{"name", "main"}, {"image", "localhost/missing:dev"}}});
-  p["spec"]["restartPolicy"] = "Never";
-  PodPlan plan = plan_pod(p, {}, std::chrono::system_clock::now());
-  auto status = pod_status(p, {}, plan, "2026-11-29T10:00:00Z", "127.0.0.1",
-                           {{"main", {"ErrImagePull", "Failed to pull image \"localhost/missing:dev\": refused"}}});
-  EXPECT_EQ(status["phase"], "Pending");
-  const Json& state = status["containerStatuses"][0]["state"];
-  EXPECT_EQ(state["waiting"]["reason"], "ErrImagePull");
-  EXPECT_EQ(state["waiting"]["message"], "Failed to pull image \"localhost/missing:dev\": refused");
-}
-
 }  // namespace
 // podman reads a mount as "host:container:options": a path with ':' is refused, not misread.
 TEST(RefuseMounts, APathWithAColonIsRefusedWithItsName) {
@@ -136,4 +123,4 @@ TEST(RefuseMounts, APathWithAColonIsRefusedWithItsName) {
   EXPECT_TRUE(refuse_mounts({{"/ok", "/etc:/x", false}}).has_value());
 }
 
-}  // namespace pave::podrunner
+}  // namespace pave::containers

@@ -131,5 +131,18 @@ TEST(PodSetup, PathsMayNotLeaveTheirVolume) {
   EXPECT_FALSE(safe_relative_path(""));
 }
 
+TEST(PodStatus, AContainerThatCouldNotBeCreatedIsWaitingWithItsReason) {
+  Json p = {{"metadata", {{"name", "job-abc"}, {"namespace", "team-a"}, {"uid", "1234"}}},
+            {"spec", {{"containers", {{{"name", "main"}, {"image", "localhost/missing:dev"}}}}}}};
+  p["spec"]["restartPolicy"] = "Never";
+  PodPlan plan = plan_pod(p, {}, std::chrono::system_clock::now());
+  auto status = pod_status(p, {}, plan, "2026-11-29T10:00:00Z", "127.0.0.1",
+                           {{"main", {"ErrImagePull", "Failed to pull image \"localhost/missing:dev\": refused"}}});
+  EXPECT_EQ(status["phase"], "Pending");
+  const Json& state = status["containerStatuses"][0]["state"];
+  EXPECT_EQ(state["waiting"]["reason"], "ErrImagePull");
+  EXPECT_EQ(state["waiting"]["message"], "Failed to pull image \"localhost/missing:dev\": refused");
+}
+
 }  // namespace
 }  // namespace pave::podrunner

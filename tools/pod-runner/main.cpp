@@ -45,10 +45,10 @@ int run(const std::string& kubeconfig, const std::string& node, const std::strin
     kube::log::error("cannot tell which cluster this is", {{"error", kube_system.error().to_string()}});
     return 1;
   }
-  const podrunner::Owner owner{node, kube::meta::uid(*kube_system)};
+  const containers::Owner owner{node, kube::meta::uid(*kube_system)};
   const podrunner::RunnerSettings settings{.api = api, .seccomp_dir = state_dir + "/seccomp", .apply_limits = apply_limits};
   kube::Informer pods(*client, kube::resources::pods(), {.field_selector = "spec.nodeName=" + node});
-  auto reconciler = std::make_shared<podrunner::PodReconciler>(*client, pods, podrunner::Podman(owner), state_dir, settings);
+  auto reconciler = std::make_shared<podrunner::PodReconciler>(*client, pods, containers::Podman(owner), state_dir, settings);
   kube::Controller controller("pod-runner", reconciler, {.workers = workers});
   controller.watch(pods);
   pods.start();
@@ -83,13 +83,13 @@ int logs(const std::string& kubeconfig, const std::string& pod_ref, const std::s
     std::cerr << pod.error().to_string() << "\n";
     return 1;
   }
-  podrunner::Podman podman;
+  containers::Podman podman;
   auto runs = podman.runs(kube::meta::uid(*pod));
   if (!runs) {
     std::cerr << runs.error().to_string() << "\n";
     return 1;
   }
-  const podrunner::ContainerRun* chosen = nullptr;
+  const containers::ContainerRun* chosen = nullptr;
   int latest = -1;
   for (const auto& r : *runs) {
     if (r.container == container) latest = std::max(latest, r.attempt);

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "kube/json.h"
-#include "podman.h"
+#include "engine.h"
 
 namespace pave::podrunner {
 

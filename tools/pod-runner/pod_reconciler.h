@@ -15,7 +15,7 @@
 #include "kube/reconciler.h"
 #include "pod_lifecycle.h"
 #include "pod_setup.h"
-#include "podman.h"
+#include "engine.h"
 
 namespace pave::podrunner {
 

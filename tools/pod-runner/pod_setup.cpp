@@ -9,7 +9,7 @@
 #include <fstream>
 
 #include "base/encoding.h"
-#include "container_security.h"
+#include "engine.h"
 #include "kube/object.h"
 
 namespace pave::podrunner {

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "kube/client.h"
-#include "podman.h"
+#include "engine.h"
 
 namespace pave::podrunner {
 

@@ -13,10 +13,10 @@
 #include <string>
 #include <vector>
 
-#include "container_security.h"
+#include "containers/container_security.h"
 #include "kube/error.h"
 
-namespace pave::podrunner {
+namespace pave::containers {
 
 // One run of one container of a pod.
 struct ContainerRun {
@@ -107,4 +107,4 @@ class Podman {
   std::string program_;
 };
 
-}  // namespace pave::podrunner
+}  // namespace pave::containers

@@ -14,7 +14,7 @@
 
 #include "kube/json.h"
 
-namespace pave::podrunner {
+namespace pave::containers {
 
 struct SecurityOptions {
   std::optional<int64_t> run_as_user;     // --user UID[:GID]
@@ -60,4 +60,4 @@ std::optional<int64_t> pod_fs_user(const kube::Json& pod);
 // The pod's fsGroup, when it has one.
 std::optional<int64_t> pod_fs_group(const kube::Json& pod);
 
-}  // namespace pave::podrunner
+}  // namespace pave::containers

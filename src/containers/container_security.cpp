@@ -1,4 +1,4 @@
-#include "container_security.h"
+#include "containers/container_security.h"
 
 #include <cmath>
 #include <cstdlib>
@@ -6,7 +6,7 @@
 
 #include <fmt/format.h>
 
-namespace pave::podrunner {
+namespace pave::containers {
 namespace {
 
 using kube::Json;
@@ -153,4 +153,4 @@ std::optional<int64_t> pod_fs_group(const Json& pod) {
   return integer(field(field(pod, "spec"), "securityContext").value("fsGroup", Json()));
 }
 
-}  // namespace pave::podrunner
+}  // namespace pave::containers

@@ -1,4 +1,4 @@
-#include "podman.h"
+#include "containers/podman.h"
 
 #include <map>
 #include <set>
@@ -8,7 +8,7 @@
 #include "base/subprocess.h"
 #include "kube/json.h"
 
-namespace pave::podrunner {
+namespace pave::containers {
 namespace {
 
 constexpr const char* kUidLabel = "io.pave.pod-uid";
@@ -221,4 +221,4 @@ kube::Result<std::string> Podman::logs(const std::string& container_id) const {
   return out.out + out.err;
 }
 
-}  // namespace pave::podrunner
+}  // namespace pave::containers
