@@ -46,17 +46,6 @@ std::string env_or(const std::string& value, const char* variable) {
   return v ? v : "";
 }
 
-// status.yaml as a map (a missing or empty file is an empty one).
-kube::Result<Json> read_incoming_status(const std::filesystem::path& file) {
-  auto text = read_optional_file(file);
-  if (!text) return std::unexpected(text.error());
-  if (!*text) return Json::object();
-  auto doc = kube::parse_yaml(**text, kube::YamlReading::kKubectl);
-  if (doc && (doc->is_null() || doc->is_object())) return doc->is_null() ? Json::object() : std::move(*doc);
-  const std::string why = doc ? "status.yaml is not a map" : doc.error().message;
-  return std::unexpected(kube::make_error(kube::ErrorKind::kInvalid, "failed to unmarshal incoming status: " + why));
-}
-
 // Adds kratix.io/workflow-suspended: "true" to the object (a plain Update, as Kratix does).
 kube::Result<Json> label_suspended(const kube::Client& client, const PipelineEnv& env, Json object) {
   if (kube::meta::label(object, api::kLabelWorkflowSuspended) == "true") return object;

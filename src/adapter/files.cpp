@@ -1,5 +1,7 @@
 #include "adapter/files.h"
 
+#include "kube/yaml.h"
+
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -35,6 +37,16 @@ kube::Status write_file(const std::filesystem::path& file, const std::string& te
   out.close();
   if (!out) return std::unexpected(file_error("cannot write", file, std::strerror(errno)));
   return {};
+}
+
+kube::Result<kube::Json> read_incoming_status(const std::filesystem::path& file) {
+  auto text = read_optional_file(file);
+  if (!text) return std::unexpected(text.error());
+  if (!*text) return kube::Json::object();
+  auto doc = kube::parse_yaml(**text, kube::YamlReading::kKubectl);
+  if (doc && (doc->is_null() || doc->is_object())) return doc->is_null() ? kube::Json::object() : std::move(*doc);
+  const std::string why = doc ? "status.yaml is not a map" : doc.error().message;
+  return std::unexpected(kube::make_error(kube::ErrorKind::kInvalid, "failed to unmarshal incoming status: " + why));
 }
 
 }  // namespace pave::adapter

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "kube/error.h"
+#include "kube/json.h"
 
 namespace pave::adapter {
 
@@ -14,5 +15,9 @@ kube::Result<std::optional<std::string>> read_optional_file(const std::filesyste
 
 // Writes text to file, replacing it.
 kube::Status write_file(const std::filesystem::path& file, const std::string& text);
+
+// A pipeline's metadata/status.yaml as a map: a missing or empty file is an empty one. Error: failed to
+// unmarshal incoming status: <why>
+kube::Result<kube::Json> read_incoming_status(const std::filesystem::path& file);
 
 }  // namespace pave::adapter

@@ -94,31 +94,32 @@ std::string Podman::container_name(const std::string& pod_uid, const std::string
   return "pave_" + pod_uid + "_" + container + "_" + std::to_string(attempt);
 }
 
-kube::Result<std::string> Podman::start(const RunSpec& spec) const {
-  std::vector<std::string> argv{program_, "run", "--detach", "--pull=never",
-                                "--name", container_name(spec.pod_uid, spec.container, spec.attempt),
-                                "--label", std::string(kUidLabel) + "=" + spec.pod_uid,
-                                "--label", std::string(kContainerLabel) + "=" + spec.container,
-                                "--label", std::string(kAttemptLabel) + "=" + std::to_string(spec.attempt),
-                                "--label", std::string(kNodeLabel) + "=" + owner_.node,
-                                "--label", std::string(kClusterLabel) + "=" + owner_.cluster,
-                                // runc with limits this machine can grant (no CAP_SYS_RESOURCE); host network
-                                // so pods reach the API server on loopback as KUBERNETES_SERVICE_HOST.
-                                "--runtime", "runc", "--network", "host",
-                                "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1000:1000",
-                                "--log-driver", "k8s-file"};
+Podman::Invocation Podman::run_invocation(const RunSpec& spec, bool detach) const {
+  Invocation inv;
+  std::vector<std::string>& argv = inv.argv;
+  argv = {program_, "run", detach ? "--detach" : "--rm", "--pull=never",
+          "--name", container_name(spec.pod_uid, spec.container, spec.attempt),
+          "--label", std::string(kUidLabel) + "=" + spec.pod_uid,
+          "--label", std::string(kContainerLabel) + "=" + spec.container,
+          "--label", std::string(kAttemptLabel) + "=" + std::to_string(spec.attempt),
+          "--label", std::string(kNodeLabel) + "=" + owner_.node,
+          "--label", std::string(kClusterLabel) + "=" + owner_.cluster,
+          // runc with limits this machine can grant (no CAP_SYS_RESOURCE); host network
+          // so pods reach the API server on loopback as KUBERNETES_SERVICE_HOST.
+          "--runtime", "runc", "--network", "host",
+          "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1000:1000",
+          "--log-driver", "k8s-file"};
   add_security(argv, spec);
   if (!spec.working_dir.empty()) argv.insert(argv.end(), {"--workdir", spec.working_dir});
   // Values go through podman's own environment (`--env NAME` copies it), not its command line, which every
   // user of the host can read with ps: they may come from Secrets. Names podman itself lives by stay on
   // the command line.
-  std::map<std::string, std::string> env;
   for (const auto& [k, v] : spec.env) {
     if (podman_reads(k)) {
       argv.insert(argv.end(), {"--env", k + "=" + v});
     } else {
       argv.insert(argv.end(), {"--env", k});
-      env[k] = v;
+      inv.env[k] = v;
     }
   }
   for (const auto& m : spec.mounts) {
@@ -127,9 +128,31 @@ kube::Result<std::string> Podman::start(const RunSpec& spec) const {
   if (spec.command) argv.insert(argv.end(), {"--entrypoint", kube::Json(*spec.command).dump()});
   argv.push_back(spec.image);
   if (spec.args) argv.insert(argv.end(), spec.args->begin(), spec.args->end());
-  auto out = base::run({.argv = argv, .env = env, .timeout = std::chrono::seconds(120)});
+  return inv;
+}
+
+kube::Result<std::string> Podman::start(const RunSpec& spec) const {
+  Invocation inv = run_invocation(spec, true);
+  auto out = base::run({.argv = inv.argv, .env = inv.env, .timeout = std::chrono::seconds(120)});
   if (!out.ok()) return std::unexpected(engine_error("run", out));
   return trimmed(out.out);
+}
+
+kube::Result<Podman::Finished> Podman::run(const RunSpec& spec, std::chrono::seconds timeout) const {
+  Invocation inv = run_invocation(spec, false);
+  auto out = base::run({.argv = inv.argv, .env = inv.env, .timeout = timeout});
+  if (out.timed_out) {
+    // podman was killed, not its container: remove that too.
+    base::run({.argv = {program_, "rm", "--force", "--time", "0", container_name(spec.pod_uid, spec.container, spec.attempt)},
+               .timeout = std::chrono::seconds(60)});
+    return std::unexpected(kube::make_error(kube::ErrorKind::kTimeout, "container " + spec.container + " ran longer than " +
+                                                                           std::to_string(timeout.count()) + "s and was stopped"));
+  }
+  // podman's own failures (no such image, a bad option) exit 125-127 with "Error: " on its standard error.
+  if (out.exit_code >= 125 && out.err.find("Error: ") != std::string::npos && out.out.empty()) {
+    return std::unexpected(engine_error("run", out));
+  }
+  return Finished{.exit_code = out.exit_code, .output = out.out + out.err};
 }
 
 kube::Result<std::vector<ContainerRun>> Podman::runs(const std::string& pod_uid) const {

@@ -78,6 +78,15 @@ class Podman {
   // command line unless podman_reads() their name.
   kube::Result<std::string> start(const RunSpec& spec) const;
 
+  struct Finished {
+    int exit_code = 0;
+    std::string output;  // what the container printed: its standard output, then its standard error
+  };
+
+  // Runs a container to its end in the foreground and removes it. An error when podman itself fails (an
+  // image not on this host) or the container outlives timeout (it is then removed).
+  kube::Result<Finished> run(const RunSpec& spec, std::chrono::seconds timeout) const;
+
   // Every run of every container of a pod (or of all pods the runner made, when pod_uid is empty).
   kube::Result<std::vector<ContainerRun>> runs(const std::string& pod_uid) const;
 
@@ -101,6 +110,11 @@ class Podman {
   static std::string container_name(const std::string& pod_uid, const std::string& container, int attempt);
 
  private:
+  struct Invocation {
+    std::vector<std::string> argv;
+    std::map<std::string, std::string> env;  // values of --env NAME, kept off the command line
+  };
+  Invocation run_invocation(const RunSpec& spec, bool detach) const;
   std::vector<std::string> owner_filters() const;
 
   Owner owner_;

@@ -5,6 +5,7 @@
 
 #include "containers/container_security.h"
 #include "containers/podman.h"
+#include "containers/references.h"
 
 namespace pave::podrunner {
 
@@ -15,6 +16,7 @@ using containers::Podman;
 using containers::ResourceLimits;
 using containers::RunSpec;
 using containers::SecurityOptions;
+using containers::expand_references;
 using containers::pod_fs_group;
 using containers::pod_fs_user;
 using containers::refuse_mounts;

@@ -37,9 +37,6 @@ kube::Result<RunSpec> run_spec(const kube::Client& client, const kube::Json& pod
                                int attempt, const std::map<std::string, std::string>& volumes,
                                const RunnerSettings& runner);
 
-// Expands $(VAR) references as Kubernetes does: $$ is a literal $, unknown references stay as written.
-std::string expand_references(const std::string& text, const std::map<std::string, std::string>& vars);
-
 // Whether a relative path stays inside its directory (no "..", not absolute, not empty).
 bool safe_relative_path(const std::string& path);
 
