@@ -1,4 +1,5 @@
 #include "platform/promise_reconciler.h"
+#include "platform/static_dependencies.h"
 
 #include "base/compression.h"
 #include "kube/log.h"
@@ -41,18 +42,6 @@ const std::vector<std::string>& all_finalizers() {
 bool has_api(const Json& promise) {
   const Json& api = kube::child(kube::child(promise, "spec"), "api");
   return api.is_object() && !api.empty();
-}
-
-// spec.destinationSelectors squashed into one set of labels, earlier entries winning (spec 2.1 step 7).
-Json squashed_selectors(const Json& promise) {
-  Json labels = Json::object();
-  for (const auto& s : kube::child(kube::child(promise, "spec"), "destinationSelectors")) {
-    for (const auto& [k, v] : kube::child(s, "matchLabels").items()) {
-      if (!labels.contains(k)) labels[k] = v;
-    }
-  }
-  if (labels.empty()) return Json::array();
-  return Json::array({{{"matchLabels", labels}, {"source", "promise"}}});
 }
 
 }  // namespace
@@ -311,24 +300,13 @@ kube::Status PromiseReconciler::apply_controller_rbac(const Json& promise, const
 }
 
 kube::Status PromiseReconciler::apply_dependencies(const Json& promise) const {
-  const std::string name = kube::meta::name(promise);
-  const std::string work_name = api::deterministic_name(name + "-static-deps");
-  const Json& deps = kube::child(kube::child(promise, "spec"), "dependencies");
-  if (!deps.is_array() || deps.empty()) {
-    auto gone = client_.remove(api::works(), api::kSystemNamespace, work_name);
+  const std::optional<Json> work = static_dependencies_work(promise);
+  if (!work) {
+    auto gone = client_.remove(api::works(), api::kSystemNamespace, static_dependencies_work_name(promise));
     if (!gone && gone.error().kind != kube::ErrorKind::kNotFound) return gone;
     return {};
   }
-  std::vector<Json> documents(deps.begin(), deps.end());
-  const Json group = {{"id", api::workload_group_id(".")}, {"directory", "."},
-                      {"workloads", Json::array({{{"filepath", "static/" + name + "-dependencies.yaml"},
-                                                  {"content", base::gzip_base64(kube::to_yaml_documents(documents))}}})},
-                      {"destinationSelectors", squashed_selectors(promise)}};
-  const Json work = {{"apiVersion", api::kApiVersion}, {"kind", "Work"},
-                     {"metadata", {{"name", work_name}, {"namespace", api::kSystemNamespace},
-                                   {"labels", {{api::kLabelPromiseName, name}, {api::kLabelWorkType, "static-dependency"}}}}},
-                     {"spec", {{"promiseName", name}, {"workloadGroups", Json::array({group})}}}};
-  auto applied = client_.apply(api::works(), work, {.field_manager = "pave", .force = true});
+  auto applied = client_.apply(api::works(), *work, {.field_manager = "pave", .force = true});
   if (!applied) return std::unexpected(applied.error());
   return {};
 }
