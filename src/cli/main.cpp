@@ -4,6 +4,7 @@
 //   pave adapter reader | work-creator --input-directory D --promise-name P --pipeline-name N ... | update-status
 //   pave destination bootstrap NAME [--kubeconfig K] [--argocd]
 //   pave get resources PROMISE [NAME] [-n NS | -A] [-o tree|json|yaml]   (also as kubectl-pave)
+//   pave test PROMISE_DIR_OR_FILE [--request R] [--destinations F | --kubeconfig K] [-o text|json|yaml] [--watch]
 //   pave version
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -24,6 +25,7 @@
 #include "api/kratix.h"
 #include "cli/destination_command.h"
 #include "cli/get_command.h"
+#include "cli/test_command.h"
 #include "platform/controllers.h"
 #include "workflow/kratix_config.h"
 
@@ -194,6 +196,8 @@ int main(int argc, char** argv) {
   auto* destination = cli::add_destination_command(app, bootstrap);
   cli::GetResourcesFlags get_resources;
   auto* get = cli::add_get_command(app, get_resources);
+  cli::TestFlags test;
+  auto* test_command = cli::add_test_command(app, test);
   app.add_subcommand("version", "print Pave's version");
   CLI11_PARSE(app, argc, argv);
 
@@ -206,6 +210,7 @@ int main(int argc, char** argv) {
 
   if (*destination) return cli::run_destination_bootstrap(bootstrap);
   if (*get) return cli::run_get_resources(get_resources);
+  if (*test_command) return cli::run_test(test);
   if (app.got_subcommand("version")) {
     std::cout << "pave " << kVersion << "\n";
     return 0;

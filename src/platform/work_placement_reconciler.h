@@ -81,7 +81,4 @@ class WorkPlacementReconciler : public kube::Reconciler {
   std::array<std::mutex, 16> aggregate_mu_;
 };
 
-// A WorkPlacement as the layouts see it: names and decoded workloads.
-kube::Result<statestore::Placement> placement_of(const kube::Json& work_placement);
-
 }  // namespace pave::platform

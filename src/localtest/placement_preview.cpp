@@ -1,0 +1,181 @@
+#include "localtest/placement_preview.h"
+
+#include <algorithm>
+
+#include "api/conditions.h"
+#include "api/kratix.h"
+#include "kube/object.h"
+#include "platform/destination_reconciler.h"
+#include "platform/scheduler.h"
+#include "platform/work_placement_reconciler.h"
+#include "platform/work_reconciler.h"
+#include "platform/workflow_status.h"
+#include "statestore/layout.h"
+#include "statestore/writer.h"
+
+namespace pave::localtest {
+namespace {
+
+using kube::Json;
+namespace w = api::work;
+
+std::string go_list(const std::vector<std::string>& items) {
+  std::string s = "[";
+  for (size_t i = 0; i < items.size(); ++i) s += (i ? " " : "") + items[i];
+  return s + "]";
+}
+
+// The WorkPlacement the Work reconciler would make for a group on a Destination (the fields the layouts read).
+Json work_placement(const Json& work, const Json& group, const std::string& destination) {
+  const std::string id = group.value("id", "");
+  Json labels = {{api::kLabelWork, kube::meta::name(work)}, {api::kLabelWorkloadGroupId, id},
+                 {api::kLabelTargetDestination, destination}};
+  if (auto pipeline = kube::meta::label(work, api::kLabelPipelineName); !pipeline.empty()) labels[api::kLabelPipelineName] = pipeline;
+  if (auto ns = kube::meta::label(work, api::kLabelResourceNamespace); !ns.empty()) labels[api::kLabelResourceNamespace] = ns;
+  const Json& spec = kube::child(work, "spec");
+  return {{"apiVersion", api::kApiVersion}, {"kind", "WorkPlacement"},
+          {"metadata", {{"name", platform::work_placement_name(kube::meta::name(work), destination, id)},
+                        {"namespace", kube::meta::namespace_of(work)}, {"labels", labels}}},
+          {"spec", {{"targetDestinationName", destination}, {"promiseName", spec.value("promiseName", "")},
+                    {"resourceName", spec.value("resourceName", "")}, {"id", id}, {"generation", 1},
+                    {"workloads", kube::child(group, "workloads").is_array() ? kube::child(group, "workloads") : Json::array()}}}};
+}
+
+// The Work's status as the Work reconciler reports it once its groups are placed and written.
+Json work_status(size_t groups, const std::vector<std::string>& unscheduled) {
+  Json status = {{"workPlacements", groups}, {"workPlacementsCreated", groups - unscheduled.size()}};
+  api::Condition scheduled{.type = w::kScheduleSucceeded, .status = true, .reason = w::kReasonAllScheduled,
+                           .message = w::kMessageAllScheduled, .observed_generation = 1};
+  api::Condition ready{.type = "Ready", .status = true, .reason = w::kReasonAllScheduled, .message = "Ready", .observed_generation = 1};
+  if (!unscheduled.empty()) {
+    scheduled = {w::kScheduleSucceeded, false, w::kReasonUnscheduled, w::kMessageUnscheduled + go_list(unscheduled), 1};
+    ready = {"Ready", false, w::kReasonUnscheduled, "Pending", 1};
+  }
+  api::set_condition(status, scheduled);
+  api::set_condition(status, ready);
+  return status;
+}
+
+struct DestinationInfo {
+  std::optional<statestore::DestinationLayout> layout;
+  std::string store;         // Kind/name
+  std::string store_prefix;  // the store's spec.path
+};
+
+DestinationInfo destination_info(const Json& destination, const std::vector<Json>& stores) {
+  DestinationInfo info{.layout = platform::DestinationReconciler::layout_of(destination)};
+  const Json& ref = kube::child(kube::child(destination, "spec"), "stateStoreRef");
+  info.store = ref.value("kind", "") + "/" + ref.value("name", "");
+  for (const Json& s : stores) {
+    if (s.value("kind", "") == ref.value("kind", "") && kube::meta::name(s) == ref.value("name", "")) {
+      info.store_prefix = kube::child(s, "spec").value("path", "");
+    }
+  }
+  return info;
+}
+
+class Previewer {
+ public:
+  Previewer(const std::vector<Json>& destinations, const std::vector<Json>& stores) {
+    for (const Json& d : destinations) {
+      views_.push_back(platform::destination_view(d));
+      info_[kube::meta::name(d)] = destination_info(d, stores);
+    }
+  }
+
+  PlacementPreview run(const std::vector<Json>& works) {
+    for (const Json& work : works) place(work);
+    for (auto& [destination, placements] : placed_) write(destination, placements);
+    std::sort(preview_.files.begin(), preview_.files.end(), [](const StoreFile& a, const StoreFile& b) {
+      return std::tie(a.destination, a.path) < std::tie(b.destination, b.path);
+    });
+    return std::move(preview_);
+  }
+
+ private:
+  void place(const Json& work) {
+    const bool resource_work = !kube::child(work, "spec").value("resourceName", "").empty();
+    const Json groups = kube::child(work, "spec").value("workloadGroups", Json::array());
+    std::vector<std::string> unscheduled;
+    for (const Json& group : groups) {
+      GroupPlacement g{.work = kube::meta::name(work), .group_id = group.value("id", ""),
+                       .directory = group.value("directory", "."), .selector = platform::merged_selector(group)};
+      g.candidates = platform::candidates(views_, g.selector);
+      g.destinations = g.candidates;
+      if (resource_work && g.destinations.size() > 1) {
+        g.destinations.resize(1);
+        g.one_of = true;
+      }
+      if (g.destinations.empty()) unscheduled.push_back(g.group_id);
+      for (const auto& d : g.destinations) {
+        auto placement = platform::placement_of(work_placement(work, group, d));
+        if (placement) placed_[d].push_back(std::move(*placement));
+        else preview_.errors.push_back(g.work + " on " + d + ": " + placement.error().message);
+      }
+      preview_.groups.push_back(std::move(g));
+    }
+    preview_.work_status[kube::meta::name(work)] = work_status(groups.size(), unscheduled);
+  }
+
+  void write(const std::string& destination, const std::vector<statestore::Placement>& placements) {
+    const DestinationInfo& info = info_[destination];
+    if (!info.layout) {
+      preview_.errors.push_back("Destination " + destination + " has a filepath mode Kratix does not know");
+      return;
+    }
+    std::vector<kube::Result<statestore::Change>> changes;
+    if (info.layout->mode == statestore::FilepathMode::kAggregatedYAML) {
+      changes.push_back(statestore::aggregated_change(*info.layout, placements, "pave test"));
+    } else {
+      for (const auto& p : placements) changes.push_back(statestore::placement_change(*info.layout, p));
+    }
+    for (const auto& change : changes) {
+      if (!change) {
+        preview_.errors.push_back("Destination " + destination + ": " + change.error().message);
+        continue;
+      }
+      for (const auto& f : change->files) {
+        preview_.files.push_back({.destination = destination, .store = info.store,
+                                  .path = statestore::store_path(info.store_prefix, f.path), .content = f.content});
+      }
+    }
+  }
+
+  std::vector<platform::DestinationView> views_;
+  std::map<std::string, DestinationInfo> info_;
+  std::map<std::string, std::vector<statestore::Placement>> placed_;
+  PlacementPreview preview_;
+};
+
+// The Works of one workflow, with the conditions the preview gives them, as the reconcilers read them.
+std::vector<kube::ObjectPtr> with_status(const std::vector<Json>& works, const PlacementPreview& preview) {
+  std::vector<kube::ObjectPtr> out;
+  for (Json w : works) {
+    auto it = preview.work_status.find(kube::meta::name(w));
+    if (it != preview.work_status.end()) w["status"] = it->second;
+    out.push_back(std::make_shared<const Json>(std::move(w)));
+  }
+  return out;
+}
+
+void finish(WorkflowResult& result, std::vector<Json> works, const PlacementPreview& preview, const std::string& message) {
+  if (result.end != WorkflowResult::End::kCompleted) return;
+  const int64_t generation = kube::meta::generation(result.object);
+  platform::mark_reconciled(result.object["status"], platform::works_condition(with_status(works, preview), message, generation),
+                            generation);
+}
+
+}  // namespace
+
+PlacementPreview preview_placements(const std::vector<Json>& works, const std::vector<Json>& destinations,
+                                    const std::vector<Json>& stores) {
+  return Previewer(destinations, stores).run(works);
+}
+
+void finish_statuses(LocalTestRun& run, const PlacementPreview& preview) {
+  // The Promise's own Works are its pipelines' (the static dependencies are not counted, as on a cluster).
+  finish(run.promise, run.promise.works, preview, api::promise::kMessageWorksSucceeded);
+  if (run.request) finish(*run.request, run.request->works, preview, api::request::kMessageWorksSucceeded);
+}
+
+}  // namespace pave::localtest

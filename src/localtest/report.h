@@ -1,0 +1,23 @@
+// What `pave test` prints: each workflow's pipelines (containers, exit codes, durations, output files; a
+// failing container's log), the Works and their workload groups, where each group would land, the files
+// each Destination's state store would get, and the statuses the Promise and request would end with.
+#pragma once
+
+#include <string>
+
+#include "kube/json.h"
+#include "localtest/local_workflow.h"
+#include "localtest/placement_preview.h"
+
+namespace pave::localtest {
+
+// For people: a tree, file paths without their content.
+std::string render_text(const LocalTestRun& run, const PlacementPreview& preview);
+
+// For programs and tests: everything, file contents and the Works included.
+kube::Json render_json(const LocalTestRun& run, const PlacementPreview& preview);
+
+// Whether every workflow that ran completed and every Work found a Destination.
+bool all_completed(const LocalTestRun& run);
+
+}  // namespace pave::localtest
