@@ -6,6 +6,8 @@
 #include "api/kratix.h"
 #include "kube/object.h"
 #include "platform/destination_reconciler.h"
+#include "platform/promise_revisions.h"
+#include "platform/resource_bindings.h"
 #include "platform/scheduler.h"
 #include "platform/work_placement_reconciler.h"
 #include "platform/work_reconciler.h"
@@ -161,8 +163,26 @@ std::vector<kube::ObjectPtr> with_status(const std::vector<Json>& works, const P
 void finish(WorkflowResult& result, std::vector<Json> works, const PlacementPreview& preview, const std::string& message) {
   if (result.end != WorkflowResult::End::kCompleted) return;
   const int64_t generation = kube::meta::generation(result.object);
-  platform::mark_reconciled(result.object["status"], platform::works_condition(with_status(works, preview), message, generation),
-                            generation);
+  Json& status = result.object["status"];
+  if (!status.is_object()) status = Json::object();
+  platform::mark_reconciled(status, platform::works_condition(with_status(works, preview), message, generation), generation);
+}
+
+// What the request's status says of where its Works went (RequestPlacementReporter), sorted as it sorts.
+Json request_placements(const WorkflowResult& request, const PlacementPreview& preview) {
+  Json entries = Json::array();
+  for (const Json& work : request.works) {
+    for (const auto& g : preview.groups) {
+      if (g.work != kube::meta::name(work)) continue;
+      for (const auto& d : g.destinations) {
+        entries.push_back({{"work", g.work}, {"workloadGroupId", g.group_id}, {"destination", d}, {"misplaced", false}});
+      }
+    }
+  }
+  std::sort(entries.begin(), entries.end(), [](const Json& a, const Json& b) {
+    return std::tie(a["work"], a["workloadGroupId"], a["destination"]) < std::tie(b["work"], b["workloadGroupId"], b["destination"]);
+  });
+  return entries;
 }
 
 }  // namespace
@@ -175,7 +195,15 @@ PlacementPreview preview_placements(const std::vector<Json>& works, const std::v
 void finish_statuses(LocalTestRun& run, const PlacementPreview& preview) {
   // The Promise's own Works are its pipelines' (the static dependencies are not counted, as on a cluster).
   finish(run.promise, run.promise.works, preview, api::promise::kMessageWorksSucceeded);
-  if (run.request) finish(*run.request, run.request->works, preview, api::request::kMessageWorksSucceeded);
+  if (!run.request) return;
+  finish(*run.request, run.request->works, preview, api::request::kMessageWorksSucceeded);
+  Json& status = run.request->object["status"];
+  if (Json placements = request_placements(*run.request, preview); !placements.empty()) status["kratix"]["placements"] = placements;
+  if (run.request->end == WorkflowResult::End::kCompleted) {
+    // A new request binds to the latest revision, whose version is the Promise's label.
+    status["promiseVersion"] = platform::revision_version(run.promise.object);
+    status["resourceBindingVersion"] = platform::kBindingLatest;
+  }
 }
 
 }  // namespace pave::localtest
