@@ -130,7 +130,7 @@ void mark_reconciled(Json& status, const api::Condition& works, int64_t generati
                                 .message = ws::kMessageFailing, .observed_generation = generation});
   }
   status["observedGeneration"] = generation;
-  Json completed;
+  Json completed = Json::object();  // none when the status never had the condition
   for (const auto& c : status.value("conditions", Json::array())) {
     if (c.value("type", "") == ws::kConfigureCompleted) completed = c;
   }
