@@ -219,11 +219,10 @@ kube::Status Podman::remove_pod(const std::string& pod_uid, std::chrono::seconds
 }
 
 kube::Result<std::optional<std::string>> Podman::image_user(const std::string& image) const {
-  auto exists = base::run({.argv = {program_, "image", "exists", image}, .timeout = std::chrono::seconds(60)});
-  if (exists.exit_code == 1) return std::optional<std::string>{};
-  if (!exists.ok()) return std::unexpected(engine_error("image exists", exists));
+  // One call: podman says "image not known" for an image this host does not have.
   auto out = base::run({.argv = {program_, "image", "inspect", "--format", "{{.Config.User}}", image},
                         .timeout = std::chrono::seconds(60)});
+  if (!out.ok() && out.err.find("image not known") != std::string::npos) return std::optional<std::string>{};
   if (!out.ok()) return std::unexpected(engine_error("image inspect", out));
   return std::optional<std::string>(trimmed(out.out));
 }
