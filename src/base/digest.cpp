@@ -22,6 +22,7 @@ std::string hex_digest(const EVP_MD* md, std::string_view data) {
 }  // namespace
 
 std::string md5_hex(std::string_view data) { return hex_digest(EVP_md5(), data); }
+std::string sha1_hex(std::string_view data) { return hex_digest(EVP_sha1(), data); }
 std::string sha256_hex(std::string_view data) { return hex_digest(EVP_sha256(), data); }
 
 }  // namespace pave::base

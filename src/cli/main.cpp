@@ -4,6 +4,7 @@
 //   pave adapter reader | work-creator --input-directory D --promise-name P --pipeline-name N ... | update-status
 //   pave destination bootstrap NAME [--kubeconfig K] [--argocd]
 //   pave get resources PROMISE [NAME] [-n NS | -A] [-o tree|json|yaml]   (also as kubectl-pave)
+//   pave init promise | add container | update api|dependencies|destination-selector | build promise|container
 //   pave test PROMISE_DIR_OR_FILE [--request R] [--destinations F | --kubeconfig K] [-o text|json|yaml] [--watch]
 //   pave version
 #include <CLI/CLI.hpp>
@@ -23,6 +24,7 @@
 #include "kube/manager.h"
 #include "kube/transport.h"
 #include "api/kratix.h"
+#include "cli/author_commands.h"
 #include "cli/destination_command.h"
 #include "cli/get_command.h"
 #include "cli/test_command.h"
@@ -197,6 +199,7 @@ int main(int argc, char** argv) {
   cli::GetResourcesFlags get_resources;
   auto* get = cli::add_get_command(app, get_resources);
   cli::TestFlags test;
+  cli::AuthorCommands author(app);
   auto* test_command = cli::add_test_command(app, test);
   app.add_subcommand("version", "print Pave's version");
   CLI11_PARSE(app, argc, argv);
@@ -211,6 +214,7 @@ int main(int argc, char** argv) {
   if (*destination) return cli::run_destination_bootstrap(bootstrap);
   if (*get) return cli::run_get_resources(get_resources);
   if (*test_command) return cli::run_test(test);
+  if (author.chosen()) return author.run();
   if (app.got_subcommand("version")) {
     std::cout << "pave " << kVersion << "\n";
     return 0;

@@ -38,7 +38,7 @@ kube::Result<Json> load_promise(const TestFlags& flags) {
   const fs::path path(flags.promise);
   if (fs::is_directory(path)) {
     std::string name = flags.name;
-    if (name.empty() && !fs::exists(path / scaffold::kPromiseFile)) name = fs::absolute(path).lexically_normal().filename().string();
+    if (name.empty() && !fs::exists(path / scaffold::kPromiseFile)) name = fs::weakly_canonical(fs::absolute(path)).filename().string();
     return scaffold::assemble_promise(path, name);
   }
   auto promise = scaffold::read_yaml_file(path);

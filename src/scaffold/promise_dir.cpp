@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "api/kratix.h"
+#include "kube/object.h"
 #include "kube/yaml.h"
 
 namespace pave::scaffold {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds, without any registry, the container images Pave's pipelines and tests run, and loads them into
 # podman:
-#   localhost/pave-pipeline-utility:dev    busybox shell and coreutils, kubectl, yq, CA certificates
+#   localhost/pave-pipeline-utility:dev    busybox shell and coreutils (and /usr/bin/env), kubectl, yq, CA certificates
 #     also tagged ghcr.io/syntasso/kratix-pipeline-utility:v0.0.1, the name Kratix pipelines use; runs as
 #     root unless the pod says otherwise, and as user nonroot (65532, HOME /home/nonroot) when it does
 #   localhost/pave:dev                     the pave binary (and the shared libraries it needs), CA certificates;
@@ -47,6 +47,8 @@ else
   for applet in $(/bin/busybox --list); do
     [[ -e "$rootfs/bin/$applet" ]] || ln -s busybox "$rootfs/bin/$applet"
   done
+  # Scripts start with #!/usr/bin/env sh (Kratix's scaffolds do).
+  ln -s /bin/busybox "$rootfs/usr/bin/env"
   cp "$k8s_bin/kubectl" "$yq" "$rootfs/usr/bin/"
   cp /etc/ssl/certs/ca-certificates.crt "$rootfs/etc/ssl/certs/"
   printf 'root:x:0:0:root:/root:/bin/sh\nnonroot:x:65532:65532:nonroot:/home/nonroot:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' \
