@@ -133,8 +133,8 @@ AuthorCommands::AuthorCommands(CLI::App& app) : flags_(std::make_shared<Flags>()
   build_container->add_option("pipeline", f.build.pipeline, "LIFECYCLE/ACTION/PIPELINE-NAME");
   build_container->add_option("--name,-n", f.build.name, "the container, when the pipeline has several");
   build_container->add_flag("--all,-a", f.build.all, "every container of every workflow");
-  f.build.engine = on_path("docker") ? "docker" : "podman";
-  build_container->add_option("--engine,-e", f.build.engine, "podman or docker (default: docker when installed, else podman)");
+  f.build.engine = on_path("podman") || !on_path("docker") ? "podman" : "docker";
+  build_container->add_option("--engine,-e", f.build.engine, "podman or docker (default: podman when installed, else docker)");
   build_container->add_flag("--buildx", f.build.buildx, "build with buildx");
   build_container->add_option("--build-args", f.build.build_args, "more arguments for the build, after its context");
   build_container->add_flag("--push", f.build.push, "push the image once built");

@@ -1,5 +1,7 @@
 #include "localtest/report.h"
 
+#include <set>
+
 #include <fmt/format.h>
 
 #include "kube/object.h"
@@ -48,6 +50,24 @@ void pipelines_text(std::string& out, const WorkflowResult& w) {
       }
     }
   }
+}
+
+// The status in short: its message, each condition, and the fields the pipelines wrote.
+void status_text(std::string& out, const Json& status) {
+  if (status.contains("message")) out += "  message: " + status.value("message", "") + "\n";
+  for (const Json& c : status.value("conditions", Json::array())) {
+    out += fmt::format("  {}={} ({})", c.value("type", ""), c.value("status", ""), c.value("reason", ""));
+    if (c.value("status", "") != "True") out += ": " + c.value("message", "");
+    out += "\n";
+  }
+  static const std::set<std::string> kKratix = {"message", "conditions", "kratix", "workflows", "workflowsSucceeded",
+                                                 "workflowsFailed", "observedGeneration", "lastSuccessfulConfigureWorkflowTime",
+                                                 "promiseVersion", "resourceBindingVersion"};
+  Json own = Json::object();
+  for (const auto& [k, v] : status.items()) {
+    if (!kKratix.contains(k)) own[k] = v;
+  }
+  if (!own.empty()) out += "  written by the pipelines:\n" + indent(kube::to_yaml(own), "    ");
 }
 
 std::string work_kind(const Json& work) {
@@ -127,7 +147,8 @@ std::string render_text(const LocalTestRun& run, const PlacementPreview& preview
   works_text(out, run, preview);
   files_text(out, preview);
   const WorkflowResult& last = run.request ? *run.request : run.promise;
-  out += std::string(run.request ? "Request" : "Promise") + " status\n" + indent(kube::to_yaml(kube::child(last.object, "status")), "  ");
+  out += std::string(run.request ? "Request" : "Promise") + " status (-o yaml shows all of it)\n";
+  status_text(out, kube::child(last.object, "status"));
   return out;
 }
 

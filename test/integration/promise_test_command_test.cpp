@@ -198,7 +198,7 @@ TEST(PromiseTestLocal, AFailingContainerShowsItsLogAndExitCode) {
   EXPECT_NE(run.out.find("container second exited with code 3"), std::string::npos) << run.out;
   EXPECT_NE(run.out.find("| the bundle cannot be built: no colour"), std::string::npos) << run.out;
   EXPECT_NE(run.out.find("resource.configure: Failed"), std::string::npos) << run.out;
-  EXPECT_NE(run.out.find("reason: ConfigureWorkflowFailed"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("ConfigureWorkflowCompleted=False (ConfigureWorkflowFailed)"), std::string::npos) << run.out;
   // The first pipeline ran and its Work is still shown.
   EXPECT_NE(run.out.find("ok   resource-pipeline0"), std::string::npos) << run.out;
 }
