@@ -144,6 +144,14 @@ AuthorCommands::AuthorCommands(CLI::App& app) : flags_(std::make_shared<Flags>()
 bool AuthorCommands::chosen() const { return init_->parsed() || add_->parsed() || update_->parsed() || build_->parsed(); }
 
 int AuthorCommands::run() const {
+  try {
+    return run_chosen();
+  } catch (const std::exception& e) {  // a value of the wrong type in one of the directory's files
+    return fail(e.what());
+  }
+}
+
+int AuthorCommands::run_chosen() const {
   const Flags& f = *flags_;
   const fs::path dir = f.dir;
   if (init_->parsed()) {

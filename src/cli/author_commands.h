@@ -26,6 +26,8 @@ class AuthorCommands {
   int run() const;
 
  private:
+  int run_chosen() const;
+
   struct Flags;
   std::shared_ptr<Flags> flags_;
   CLI::App* init_ = nullptr;

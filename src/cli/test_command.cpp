@@ -1,5 +1,7 @@
 #include "cli/test_command.h"
 
+#include <atomic>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -115,7 +117,20 @@ kube::Result<Inputs> load_inputs(const TestFlags& flags) {
   return in;
 }
 
+std::atomic<bool> g_stop{false};
+
+int run_once_or_throw(const TestFlags& flags);
+
 int run_once(const TestFlags& flags) {
+  try {
+    return run_once_or_throw(flags);
+  } catch (const std::exception& e) {  // a value of the wrong type somewhere in the input
+    std::cerr << "pave test: " << e.what() << "\n";
+    return 2;
+  }
+}
+
+int run_once_or_throw(const TestFlags& flags) {
   auto in = load_inputs(flags);
   if (!in) {
     std::cerr << "pave test: " << in.error().message << "\n";
@@ -127,7 +142,7 @@ int run_once(const TestFlags& flags) {
     return 2;
   }
   const localtest::LocalRunner runner{.podman = containers::Podman({.node = "pave-test"}), .work_dir = dir->path(),
-                                      .timeout = std::chrono::seconds(flags.timeout_seconds)};
+                                      .timeout = std::chrono::seconds(flags.timeout_seconds), .stop = &g_stop};
   auto run = localtest::run_workflows(in->test, runner);
   if (!run) {
     std::cerr << "pave test: " << run.error().message << "\n";
@@ -142,7 +157,7 @@ int run_once(const TestFlags& flags) {
     if (in->destinations.empty()) std::cout << "(no Destinations given: --destinations FILE or --kubeconfig K shows where Works land)\n";
   }
   std::cout.flush();
-  return localtest::all_completed(*run) ? 0 : 1;
+  return localtest::all_completed(*run, preview) ? 0 : 1;
 }
 
 // Every file below the watched paths, with its modification time and size.
@@ -164,6 +179,14 @@ std::map<std::string, std::pair<fs::file_time_type, uintmax_t>> snapshot(const s
   return files;
 }
 
+// Whether a file is one a container's image is built from (workflows/<lifecycle>/<action>/<pipeline>/<container>/...).
+bool image_source(const std::string& path) {
+  const size_t at = path.find("/workflows/");
+  if (at == std::string::npos) return false;
+  const fs::path rest = path.substr(at + 11);
+  return std::distance(rest.begin(), rest.end()) > 4;
+}
+
 int watch(const TestFlags& flags) {
   std::vector<fs::path> paths = {flags.promise};
   if (!flags.request.empty()) paths.push_back(flags.request);
@@ -172,14 +195,24 @@ int watch(const TestFlags& flags) {
   for (;;) {
     const auto started = std::chrono::steady_clock::now();
     const int code = run_once(flags);
+    if (g_stop) return 130;
     const auto took = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     std::cout << fmt::format("--- {} in {:.2f}s; watching {} for changes (Ctrl-C to stop)\n",
                              code == 0 ? "completed" : "not completed", took, flags.promise)
               << std::flush;
     for (;;) {
+      if (g_stop) return 130;
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
       auto now = snapshot(paths);
       if (now == seen) continue;
+      for (const auto& [path, stamp] : now) {
+        auto before = seen.find(path);
+        const bool changed = before == seen.end() || before->second != stamp;
+        if (changed && image_source(path)) {
+          std::cout << "note: " << path << " is part of a container's image; pave test runs images as built: rebuild it "
+                    << "with pave build container\n";
+        }
+      }
       seen = std::move(now);
       break;
     }
@@ -194,7 +227,7 @@ CLI::App* add_test_command(CLI::App& app, TestFlags& flags) {
   test->add_option("--name", flags.name, "the Promise's name for a split directory (default: the directory's name)");
   test->add_option("--request,-r", flags.request, "a resource request (default: the directory's example-resource.yaml)");
   test->add_flag("--no-request", flags.no_request, "run the promise workflows only");
-  test->add_option("--destinations,-d", flags.destinations, "a file of Destinations (and their GitStateStores/BucketStateStores)");
+  test->add_option("--destinations", flags.destinations, "a file of Destinations (and their GitStateStores/BucketStateStores)");
   test->add_option("--kubeconfig", flags.kubeconfig, "read Destinations and state stores from this platform cluster");
   test->add_option("--output,-o", flags.output, "text, json or yaml")->check(CLI::IsMember({"text", "json", "yaml"}));
   test->add_flag("--watch,-w", flags.watch, "run again whenever the promise's files change");
@@ -203,6 +236,13 @@ CLI::App* add_test_command(CLI::App& app, TestFlags& flags) {
   return test;
 }
 
-int run_test(const TestFlags& flags) { return flags.watch ? watch(flags) : run_once(flags); }
+int run_test(const TestFlags& flags) {
+  // Ctrl-C stops after the running container (podman passes the signal on and removes it), so the work
+  // directory goes too.
+  std::signal(SIGINT, [](int) { g_stop = true; });
+  std::signal(SIGTERM, [](int) { g_stop = true; });
+  const int code = flags.watch ? watch(flags) : run_once(flags);
+  return g_stop ? 130 : code;
+}
 
 }  // namespace pave::cli

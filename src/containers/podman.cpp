@@ -115,6 +115,11 @@ Podman::Invocation Podman::run_invocation(const RunSpec& spec, bool detach) cons
   // user of the host can read with ps: they may come from Secrets. Names podman itself lives by stay on
   // the command line.
   for (const auto& [k, v] : spec.env) {
+    // `--env NAME*` copies every variable of podman's own environment that starts with NAME.
+    if (k.empty() || k.find_first_of("*=") != std::string::npos) {
+      inv.refused = "environment variable name \"" + k + "\" cannot be passed to a container safely";
+      return inv;
+    }
     if (podman_reads(k)) {
       argv.insert(argv.end(), {"--env", k + "=" + v});
     } else {
@@ -133,6 +138,7 @@ Podman::Invocation Podman::run_invocation(const RunSpec& spec, bool detach) cons
 
 kube::Result<std::string> Podman::start(const RunSpec& spec) const {
   Invocation inv = run_invocation(spec, true);
+  if (!inv.refused.empty()) return std::unexpected(kube::make_error(kube::ErrorKind::kInvalid, inv.refused));
   auto out = base::run({.argv = inv.argv, .env = inv.env, .timeout = std::chrono::seconds(120)});
   if (!out.ok()) return std::unexpected(engine_error("run", out));
   return trimmed(out.out);
@@ -140,6 +146,7 @@ kube::Result<std::string> Podman::start(const RunSpec& spec) const {
 
 kube::Result<Podman::Finished> Podman::run(const RunSpec& spec, std::chrono::seconds timeout) const {
   Invocation inv = run_invocation(spec, false);
+  if (!inv.refused.empty()) return std::unexpected(kube::make_error(kube::ErrorKind::kInvalid, inv.refused));
   auto out = base::run({.argv = inv.argv, .env = inv.env, .timeout = timeout});
   if (out.timed_out) {
     // podman was killed, not its container: remove that too.

@@ -113,6 +113,7 @@ class Podman {
   struct Invocation {
     std::vector<std::string> argv;
     std::map<std::string, std::string> env;  // values of --env NAME, kept off the command line
+    std::string refused;                     // why the spec cannot be run safely
   };
   Invocation run_invocation(const RunSpec& spec, bool detach) const;
   std::vector<std::string> owner_filters() const;

@@ -1,7 +1,9 @@
 #include "localtest/local_pipeline.h"
 
+#include <algorithm>
 #include <atomic>
 #include <map>
+#include <string_view>
 
 #include <unistd.h>
 
@@ -87,6 +89,29 @@ kube::Result<fs::path> host_path(const Json& container, const std::string& mount
   return std::unexpected(invalid("container " + container.value("name", "") + " mounts nothing at " + mount_path));
 }
 
+// Whether path, its links resolved, is dir or below it.
+bool inside(const fs::path& dir, const fs::path& path) {
+  std::error_code ec;
+  const fs::path base = fs::weakly_canonical(dir, ec);
+  const fs::path real = fs::weakly_canonical(path, ec);
+  if (ec) return false;
+  auto [end, _] = std::mismatch(base.begin(), base.end(), real.begin(), real.end());
+  return end == base.end();
+}
+
+// The adapter's steps run here, on this machine's files, where a container's symbolic link would point
+// at this machine's files rather than the container's: a link that leaves its volume is refused.
+kube::Status refuse_escaping_links(const fs::path& volume) {
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(volume, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (it->is_symlink() && !inside(volume, it->path())) {
+      return std::unexpected(invalid("the pipeline left " + it->path().lexically_relative(volume).string() +
+                                     ", a link to outside its volume, which pave test does not follow"));
+    }
+  }
+  return {};
+}
+
 // What a fieldRef reads from the pod: its name, namespace, a label or an annotation.
 kube::Result<std::string> field_value(const Json& pod, const std::string& path) {
   const Json& meta = kube::child(pod, "metadata");
@@ -110,6 +135,9 @@ kube::Result<containers::RunSpec> user_run_spec(const Json& pod, const Json& con
                            .security = containers::security_options(pod, container, "")};
   std::map<std::string, std::string> vars;
   for (const Json& e : container.value("env", Json::array())) {
+    if (!e.is_object() || !e.value("name", Json()).is_string() || (e.contains("value") && !e["value"].is_string())) {
+      return std::unexpected(invalid("env of container " + spec.container + ": each entry needs a name and a string value"));
+    }
     const std::string name = e.value("name", "");
     std::string value;
     if (e.contains("valueFrom")) {
@@ -127,24 +155,26 @@ kube::Result<containers::RunSpec> user_run_spec(const Json& pod, const Json& con
     spec.env.emplace_back(name, value);
   }
   if (container.contains("envFrom")) return std::unexpected(invalid("envFrom needs a cluster"));
-  auto expanded = [&](const Json& list) {
+  for (const char* field : {"command", "args"}) {
+    if (!container.contains(field)) continue;
+    const Json& list = container[field];
     std::vector<std::string> out;
-    for (const Json& s : list) out.push_back(containers::expand_references(s.get<std::string>(), vars));
-    return out;
-  };
-  if (container.contains("command")) spec.command = expanded(container["command"]);
-  if (container.contains("args")) spec.args = expanded(container["args"]);
+    for (const Json& s : list.is_array() ? list : Json::array({list})) {
+      if (!s.is_string()) return std::unexpected(invalid(std::string(field) + " of container " + spec.container + " must be strings"));
+      out.push_back(containers::expand_references(s.get<std::string>(), vars));
+    }
+    (std::string_view(field) == "command" ? spec.command : spec.args) = std::move(out);
+  }
   for (const Json& m : container.value("volumeMounts", Json::array())) {
     auto v = volumes.find(m.value("name", ""));
     if (v == volumes.end()) return std::unexpected(invalid("volumeMount of unknown volume " + m.value("name", "")));
     fs::path host = v->second;
     if (const std::string sub = m.value("subPath", ""); !sub.empty()) {
-      if (sub.front() == '/' || sub.find("..") != std::string::npos) {
-        return std::unexpected(invalid("subPath \"" + sub + "\" leaves its volume"));
-      }
-      host /= sub;
+      host = v->second / sub;
       std::error_code ec;
       fs::create_directories(host, ec);
+      // An earlier container may have left a link at the subPath: resolved, it must stay in the volume.
+      if (!inside(v->second, host)) return std::unexpected(invalid("subPath \"" + sub + "\" leaves its volume"));
     }
     spec.mounts.push_back({host.string(), m.value("mountPath", ""), m.value("readOnly", false)});
   }
@@ -202,7 +232,8 @@ class PipelineExecution {
     pod_ = kube::child(kube::child(objects->job, "spec"), "template");
     pod_["metadata"]["name"] = kube::meta::name(objects->job) + "-local";
     pod_["metadata"]["namespace"] = objects->ns;
-    const fs::path dir = runner_.work_dir / objects->pipeline_id;
+    // By position, not by name: names come from the Promise, and no name may choose a host path.
+    const fs::path dir = runner_.work_dir / (std::string(workflow::to_string(run_.type)) + "-" + std::to_string(run_.index));
     std::error_code ec;
     fs::remove_all(dir, ec);
     auto volumes = make_volumes(pod_, *objects, dir);
@@ -234,6 +265,13 @@ class PipelineExecution {
   // Runs one of the pod's containers; false when the pipeline stops there.
   kube::Result<bool> run_container(const Json& c, const fs::path& dir) {
     if (!adapter_step(c)) return run_user_container(c);
+    for (const auto& [name, path] : volumes_) {
+      if (!path.string().starts_with(dir.string())) continue;  // hostPaths are the author's own
+      if (auto s = refuse_escaping_links(path); !s) {
+        outcome_.error = s.error().message;
+        return false;
+      }
+    }
     const Json args = c.value("args", Json::array());
     const std::string step = args.empty() ? "" : args[0].get<std::string>();
     if (step == "reader") return read_object(c);
@@ -250,6 +288,7 @@ class PipelineExecution {
   }
 
   kube::Result<bool> run_user_container(const Json& c) {
+    if (runner_.stop && runner_.stop->load()) return std::unexpected(kube::make_error(kube::ErrorKind::kOther, "interrupted"));
     auto spec = user_run_spec(pod_, c, volumes_, run_uid());
     if (!spec) return std::unexpected(spec.error());
     auto user = runner_.podman.image_user(spec->image);
@@ -265,6 +304,10 @@ class PipelineExecution {
     }
     const auto started = std::chrono::steady_clock::now();
     auto finished = runner_.podman.run(*spec, runner_.timeout);
+    if (!finished && finished.error().kind == kube::ErrorKind::kTimeout) {
+      outcome_.error = finished.error().message;
+      return false;
+    }
     if (!finished) return std::unexpected(finished.error());
     outcome_.containers.push_back({.name = spec->container, .image = spec->image, .exit_code = finished->exit_code,
                                    .log = finished->output,

@@ -14,6 +14,7 @@
 // what the adapter would make of their output.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <optional>
@@ -32,6 +33,8 @@ struct LocalRunner {
   std::filesystem::path work_dir;           // each pipeline gets a fresh directory below it
   std::chrono::seconds timeout{600};         // per container
   std::chrono::system_clock::time_point now = std::chrono::system_clock::now();
+  // Set (by a signal handler) to stop before the next container; the run then ends with "interrupted".
+  const std::atomic<bool>* stop = nullptr;
 };
 
 struct ContainerOutcome {

@@ -43,8 +43,9 @@ Json work_placement(const Json& work, const Json& group, const std::string& dest
                     {"workloads", kube::child(group, "workloads").is_array() ? kube::child(group, "workloads") : Json::array()}}}};
 }
 
-// The Work's status as the Work reconciler reports it once its groups are placed and written.
-Json work_status(size_t groups, const std::vector<std::string>& unscheduled) {
+// The Work's status as the Work reconciler reports it once its groups are placed and written (or not:
+// failing names the WorkPlacements whose files could not be written).
+Json work_status(size_t groups, const std::vector<std::string>& unscheduled, const std::vector<std::string>& failing) {
   Json status = {{"workPlacements", groups}, {"workPlacementsCreated", groups - unscheduled.size()}};
   api::Condition scheduled{.type = w::kScheduleSucceeded, .status = true, .reason = w::kReasonAllScheduled,
                            .message = w::kMessageAllScheduled, .observed_generation = 1};
@@ -52,6 +53,9 @@ Json work_status(size_t groups, const std::vector<std::string>& unscheduled) {
   if (!unscheduled.empty()) {
     scheduled = {w::kScheduleSucceeded, false, w::kReasonUnscheduled, w::kMessageUnscheduled + go_list(unscheduled), 1};
     ready = {"Ready", false, w::kReasonUnscheduled, "Pending", 1};
+  } else if (!failing.empty()) {
+    scheduled = {w::kScheduleSucceeded, false, w::kReasonFailing, w::kMessageFailing + go_list(failing), 1};
+    ready = {"Ready", false, w::kReasonFailing, "Failing", 1};
   }
   api::set_condition(status, scheduled);
   api::set_condition(status, ready);
@@ -88,6 +92,11 @@ class Previewer {
   PlacementPreview run(const std::vector<Json>& works) {
     for (const Json& work : works) place(work);
     for (auto& [destination, placements] : placed_) write(destination, placements);
+    for (const Json& work : works) {
+      const std::string name = kube::meta::name(work);
+      const size_t groups = kube::child(work, "spec").value("workloadGroups", Json::array()).size();
+      preview_.work_status[name] = work_status(groups, unscheduled_[name], failing_[name]);
+    }
     std::sort(preview_.files.begin(), preview_.files.end(), [](const StoreFile& a, const StoreFile& b) {
       return std::tie(a.destination, a.path) < std::tie(b.destination, b.path);
     });
@@ -98,7 +107,6 @@ class Previewer {
   void place(const Json& work) {
     const bool resource_work = !kube::child(work, "spec").value("resourceName", "").empty();
     const Json groups = kube::child(work, "spec").value("workloadGroups", Json::array());
-    std::vector<std::string> unscheduled;
     for (const Json& group : groups) {
       GroupPlacement g{.work = kube::meta::name(work), .group_id = group.value("id", ""),
                        .directory = group.value("directory", "."), .selector = platform::merged_selector(group)};
@@ -108,32 +116,40 @@ class Previewer {
         g.destinations.resize(1);
         g.one_of = true;
       }
-      if (g.destinations.empty()) unscheduled.push_back(g.group_id);
+      if (g.destinations.empty()) unscheduled_[g.work].push_back(g.group_id);
       for (const auto& d : g.destinations) {
-        auto placement = platform::placement_of(work_placement(work, group, d));
+        const Json wp = work_placement(work, group, d);
+        work_of_[kube::meta::name(wp)] = g.work;
+        auto placement = platform::placement_of(wp);
         if (placement) placed_[d].push_back(std::move(*placement));
-        else preview_.errors.push_back(g.work + " on " + d + ": " + placement.error().message);
+        else fail(kube::meta::name(wp), g.work + " on " + d + ": " + placement.error().message);
       }
       preview_.groups.push_back(std::move(g));
     }
-    preview_.work_status[kube::meta::name(work)] = work_status(groups.size(), unscheduled);
+  }
+
+  void fail(const std::string& placement, const std::string& why) {
+    preview_.errors.push_back(why);
+    failing_[work_of_[placement]].push_back(placement);
   }
 
   void write(const std::string& destination, const std::vector<statestore::Placement>& placements) {
     const DestinationInfo& info = info_[destination];
     if (!info.layout) {
-      preview_.errors.push_back("Destination " + destination + " has a filepath mode Kratix does not know");
+      for (const auto& p : placements) fail(p.name, "Destination " + destination + " has a filepath mode Kratix does not know");
       return;
     }
-    std::vector<kube::Result<statestore::Change>> changes;
+    std::vector<std::pair<std::vector<std::string>, kube::Result<statestore::Change>>> changes;  // placements, change
     if (info.layout->mode == statestore::FilepathMode::kAggregatedYAML) {
-      changes.push_back(statestore::aggregated_change(*info.layout, placements, "pave test"));
+      std::vector<std::string> names;
+      for (const auto& p : placements) names.push_back(p.name);
+      changes.emplace_back(names, statestore::aggregated_change(*info.layout, placements, "pave test"));
     } else {
-      for (const auto& p : placements) changes.push_back(statestore::placement_change(*info.layout, p));
+      for (const auto& p : placements) changes.emplace_back(std::vector<std::string>{p.name}, statestore::placement_change(*info.layout, p));
     }
-    for (const auto& change : changes) {
+    for (const auto& [names, change] : changes) {
       if (!change) {
-        preview_.errors.push_back("Destination " + destination + ": " + change.error().message);
+        for (const auto& n : names) fail(n, "Destination " + destination + ": " + change.error().message);
         continue;
       }
       for (const auto& f : change->files) {
@@ -146,6 +162,9 @@ class Previewer {
   std::vector<platform::DestinationView> views_;
   std::map<std::string, DestinationInfo> info_;
   std::map<std::string, std::vector<statestore::Placement>> placed_;
+  std::map<std::string, std::string> work_of_;                       // WorkPlacement -> Work
+  std::map<std::string, std::vector<std::string>> unscheduled_;      // Work -> group ids
+  std::map<std::string, std::vector<std::string>> failing_;          // Work -> WorkPlacements
   PlacementPreview preview_;
 };
 

@@ -131,8 +131,8 @@ Json workflow_json(const WorkflowResult& w) {
 
 }  // namespace
 
-bool all_completed(const LocalTestRun& run) {
-  if (run.promise.end != WorkflowResult::End::kCompleted) return false;
+bool all_completed(const LocalTestRun& run, const PlacementPreview& preview) {
+  if (run.promise.end != WorkflowResult::End::kCompleted || !preview.errors.empty()) return false;
   return !run.request || run.request->end == WorkflowResult::End::kCompleted;
 }
 
@@ -167,7 +167,7 @@ Json render_json(const LocalTestRun& run, const PlacementPreview& preview) {
   for (const auto& f : preview.files) {
     files.push_back({{"destination", f.destination}, {"store", f.store}, {"path", f.path}, {"content", f.content}});
   }
-  Json out = {{"completed", all_completed(run)}, {"promise", workflow_json(run.promise)}, {"works", works},
+  Json out = {{"completed", all_completed(run, preview)}, {"promise", workflow_json(run.promise)}, {"works", works},
               {"placements", groups}, {"files", files}, {"errors", preview.errors}};
   if (run.request) out["request"] = workflow_json(*run.request);
   return out;

@@ -17,7 +17,8 @@ std::string render_text(const LocalTestRun& run, const PlacementPreview& preview
 // For programs and tests: everything, file contents and the Works included.
 kube::Json render_json(const LocalTestRun& run, const PlacementPreview& preview);
 
-// Whether every workflow that ran completed and every Work found a Destination.
-bool all_completed(const LocalTestRun& run);
+// Whether every workflow completed and every placement could be written (a Work no Destination matches
+// is not a failure: it waits, on a cluster, for a Destination).
+bool all_completed(const LocalTestRun& run, const PlacementPreview& preview);
 
 }  // namespace pave::localtest

@@ -1,5 +1,7 @@
 #include "scaffold/add_container.h"
 
+#include <algorithm>
+
 #include "api/kratix.h"
 #include "base/digest.h"
 #include "kube/object.h"
@@ -155,6 +157,7 @@ kube::Result<PipelineRef> parse_pipeline_ref(std::string_view arg) {
     return std::unexpected(invalid("invalid action: " + parts[1] + ", expected one of: configure, delete"));
   }
   if (parts[2].empty()) return std::unexpected(invalid("pipeline name cannot be empty"));
+  if (!dns_label(parts[2])) return std::unexpected(invalid("invalid pipeline name: " + parts[2] + ": " + kDnsLabelRule));
   return PipelineRef{parts[0], parts[1], parts[2]};
 }
 
@@ -201,13 +204,23 @@ kube::Result<std::map<std::string, std::string>> container_files(const std::stri
   return std::unexpected(invalid("invalid language: " + language + " is not supported by the kratix cli"));
 }
 
-bool split_for_containers(const fs::path& dir) { return fs::exists(dir / kApiFile) && fs::exists(dir / kDependenciesFile); }
+bool split_for_containers(const fs::path& dir) {
+  // Kratix's rule (api.yaml and dependencies.yaml), and also any directory without a promise.yaml, which
+  // `update dependencies --image` leaves a split directory as.
+  return (fs::exists(dir / kApiFile) && fs::exists(dir / kDependenciesFile)) || !fs::exists(dir / kPromiseFile);
+}
+
+bool dns_label(std::string_view name) {
+  if (name.empty() || name.size() > 63 || name.front() == '-' || name.back() == '-') return false;
+  return std::all_of(name.begin(), name.end(), [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; });
+}
 
 kube::Result<std::vector<std::string>> add_container(const fs::path& dir, const AddContainerOptions& o) {
   const std::string name = o.name.empty() ? container_name_for(o.image) : o.name;
   auto files = container_files(o.language);
   if (!files) return std::unexpected(files.error());
   if (name.empty()) return std::unexpected(invalid("the image gives no container name: give one with --name"));
+  if (!dns_label(name)) return std::unexpected(invalid("invalid container name: " + name + ": " + kDnsLabelRule));
   auto src = read_workflow(dir, o.ref);
   if (!src) return std::unexpected(src.error());
   if (auto s = add_to_pipelines(src->pipelines, o.ref.pipeline, {{"name", name}, {"image", o.image}}, o.overwrite); !s) {

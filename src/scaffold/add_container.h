@@ -30,7 +30,8 @@ struct PipelineRef {
 
 // Parses LIFECYCLE/ACTION/PIPELINE-NAME. Errors (Kratix's words): invalid pipeline format: <arg>,
 // expected format: LIFECYCLE/ACTION/PIPELINE-NAME; invalid lifecycle: <x>, expected one of: promise,
-// resource; invalid action: <x>, expected one of: configure, delete; pipeline name cannot be empty.
+// resource; invalid action: <x>, expected one of: configure, delete; pipeline name cannot be empty; and
+// (Pave's) invalid pipeline name: <x>: must be a DNS label ...
 kube::Result<PipelineRef> parse_pipeline_ref(std::string_view arg);
 
 // The container name an image gives when none is named: the image up to its first ':', '/' and '.' as
@@ -46,8 +47,13 @@ kube::Status add_to_pipelines(kube::Json& pipelines, const std::string& pipeline
 // The scaffold's files for a language (bash, go, python), by path relative to the container's directory.
 kube::Result<std::map<std::string, std::string>> container_files(const std::string& language);
 
-// Whether add container treats dir as split: api.yaml and dependencies.yaml both there.
+// Whether add container treats dir as split: api.yaml and dependencies.yaml both there, or no promise.yaml.
 bool split_for_containers(const std::filesystem::path& dir);
+
+// Pipeline and container names are DNS labels (they name Kubernetes objects and directories): a-z, 0-9
+// and '-', at most 63, not starting or ending with '-'. So no name leaves the promise directory.
+bool dns_label(std::string_view name);
+inline constexpr const char* kDnsLabelRule = "must be a DNS label (a-z, 0-9 and '-', at most 63 characters)";
 
 struct AddContainerOptions {
   PipelineRef ref;

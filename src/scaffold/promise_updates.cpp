@@ -96,8 +96,9 @@ kube::Status update_crd(Json& crd, const ApiUpdate& u) {
   if (!u.kind.empty() || !u.version.empty() || !u.group.empty() || !u.plural.empty()) {
     crd["metadata"]["name"] = kube::child(spec, "names").value("plural", "") + "." + spec.value("group", "");
   }
-  if (u.properties.empty()) return {};
   if (!spec["versions"].is_array() || spec["versions"].empty()) return std::unexpected(invalid("the API has no version"));
+  // As Kratix does on any update: a spec schema without properties (init's `default: {}`) becomes an
+  // object with properties.
   Json& schema = spec["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"];
   if (!has_properties(schema)) schema = {{"type", "object"}, {"properties", Json::object()}};
   for (const auto& p : u.properties) {
@@ -181,17 +182,23 @@ namespace {
 kube::Result<std::vector<std::string>> dependencies_as_workflow(const fs::path& dir, const fs::path& path, const std::string& image,
                                                                 bool split_dir) {
   const PipelineRef ref{"promise", "configure", "dependencies"};
+  if (!fs::is_directory(path) && !fs::is_regular_file(path)) {
+    return std::unexpected(invalid("unsupported type for dependencies: must be file or directory"));
+  }
+  std::error_code ec;
+  const fs::path resources = fs::weakly_canonical(dir / ref.container_dir("configure-deps"), ec);
+  const fs::path source = fs::weakly_canonical(path, ec);
+  if (std::mismatch(source.begin(), source.end(), resources.begin(), resources.end()).first == source.end()) {
+    return std::unexpected(invalid("the dependencies (" + path.string() + ") hold the directory they would be copied to"));
+  }
   auto lines = add_container(dir, {.ref = ref, .image = image, .name = "configure-deps", .overwrite = true});
   if (!lines) return std::unexpected(lines.error());
   lines->pop_back();  // "Don't forget to build ...": said below
   const fs::path container = dir / ref.container_dir("configure-deps");
-  std::error_code ec;
   if (fs::is_directory(path)) {
     fs::copy(path, container / "resources", fs::copy_options::recursive | fs::copy_options::overwrite_existing, ec);
-  } else if (fs::is_regular_file(path)) {
-    fs::copy_file(path, container / "resources" / path.filename(), fs::copy_options::overwrite_existing, ec);
   } else {
-    return std::unexpected(invalid("unsupported type for dependencies: must be file or directory"));
+    fs::copy_file(path, container / "resources" / path.filename(), fs::copy_options::overwrite_existing, ec);
   }
   if (ec) return std::unexpected(invalid("cannot copy " + path.string() + ": " + ec.message()));
   if (auto s = write_text_file(container / "scripts/pipeline.sh", "#!/usr/bin/env sh\n\ncp /resources/* /kratix/output\n"); !s) {

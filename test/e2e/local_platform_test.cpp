@@ -80,7 +80,7 @@ TEST_F(LocalPlatform, ReportsWhereTheExampleWentAndStopsEverything) {
   const ClusterAccess worker1{"worker-1", (home_->path() / "worker-1" / "admin.kubeconfig").string(), "", ""};
   EXPECT_EQ(worker1.kubectl({"get", "configmap", "app", "-n", "app-shop", "-o", "jsonpath={.data.team}"}).out, "payments");
 
-  EXPECT_EQ(interrupt(), 0);
+  EXPECT_EQ(interrupt(), 0) << stderr_log();
   EXPECT_EQ(processes_mentioning(home_->path().string()), std::vector<std::string>{});
   EXPECT_EQ(base::run({.argv = {"podman", "ps", "-a", "-q", "--filter", "label=io.pave.node=" + node_}}).out, "");
 
@@ -94,7 +94,7 @@ TEST_F(LocalPlatform, ReportsWhereTheExampleWentAndStopsEverything) {
   ASSERT_NE(url(first), "") << first;
   EXPECT_EQ(url(second), url(first));
   EXPECT_NE(second.find("Destination worker-1 (WorkPlacement"), std::string::npos) << second;
-  EXPECT_EQ(interrupt(), 0);
+  EXPECT_EQ(interrupt(), 0) << stderr_log();
   EXPECT_EQ(processes_mentioning(home_->path().string()), std::vector<std::string>{});
 }
 

@@ -236,5 +236,52 @@ TEST(PromiseTestLocal, ReadsASplitPromiseDirectory) {
             std::string::npos);
 }
 
+// A promise whose first resource pipeline runs script (instead of the core Promise's), written to dir.
+void write_with_script(const std::filesystem::path& dir, const std::string& script) {
+  Json promise = kube::parse_yaml(read(kAssets + "/promise.yaml")).value();
+  promise["spec"]["workflows"]["resource"]["configure"][0]["spec"]["containers"][0]["args"] = Json::array({script});
+  write(dir / "promise.yaml", kube::to_yaml(promise));
+  write(dir / "example-resource.yaml", read(kAssets + "/example-resource.yaml"));
+}
+
+// Containers pave test started and did not remove.
+std::string test_containers() {
+  return base::run({.argv = {"podman", "ps", "--all", "--filter", "label=io.pave.node=pave-test", "--format", "{{.Names}}"}}).out;
+}
+
+TEST(PromiseTestLocal, ALinkOutOfAVolumeIsRefusedNotFollowed) {
+  // On a cluster the adapter would read the link inside its own container; here it would read this
+  // machine's file.
+  base::TempDir dir = base::TempDir::create("pave-test-link").value();
+  write_with_script(dir.path(), "ln -s /etc/hostname /kratix/metadata/status.yaml");
+  auto run = pave_test({dir.path().string(), "-o", "json"});
+  EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
+  const Json out = Json::parse(run.out);
+  EXPECT_EQ(out["request"]["pipelines"][0]["error"],
+            "the pipeline left status.yaml, a link to outside its volume, which pave test does not follow");
+  EXPECT_EQ(run.out.find(read("/etc/hostname").substr(0, read("/etc/hostname").find('\n'))), std::string::npos) << run.out;
+}
+
+TEST(PromiseTestLocal, AContainerPastItsTimeoutFailsThePipelineAndIsRemoved) {
+  base::TempDir dir = base::TempDir::create("pave-test-timeout").value();
+  write_with_script(dir.path(), "sleep 60");
+  const auto started = std::chrono::steady_clock::now();
+  auto run = pave_test({dir.path().string(), "--timeout", "2"});
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(30));
+  EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
+  EXPECT_NE(run.out.find("error: container first ran longer than 2s and was stopped"), std::string::npos) << run.out;
+  EXPECT_EQ(test_containers(), "");
+}
+
+TEST(PromiseTestLocal, AValueOfTheWrongTypeIsAnErrorNotACrash) {
+  base::TempDir dir = base::TempDir::create("pave-test-types").value();
+  Json promise = kube::parse_yaml(read(kAssets + "/promise.yaml")).value();
+  promise["spec"]["workflows"]["promise"]["configure"][0]["spec"]["containers"][0]["env"][0]["value"] = 3;
+  write(dir.path() / "promise.yaml", kube::to_yaml(promise));
+  auto run = pave_test({(dir.path() / "promise.yaml").string()});
+  EXPECT_EQ(run.exit_code, 2) << run.out << run.err;
+  EXPECT_NE(run.err.find("pave test: env of container deps: each entry needs a name and a string value"), std::string::npos) << run.err;
+}
+
 }  // namespace
 }  // namespace pave::testing

@@ -31,9 +31,11 @@ Json resource_work(const std::string& name, Json groups) {
           {"spec", {{"promiseName", "redis"}, {"resourceName", "cache"}, {"workloadGroups", groups}}}};
 }
 
-const Json* condition(const Json& status, const std::string& type) {
-  for (const Json& c : status["conditions"]) if (c["type"] == type) return &c;
-  return nullptr;
+// The condition of a type; an empty object (whose fields compare unequal to anything) when there is none.
+Json condition(const Json& status, const std::string& type) {
+  for (const Json& c : status["conditions"]) if (c["type"] == type) return c;
+  ADD_FAILURE() << "no condition " << type << " in " << status.dump();
+  return Json::object();
 }
 
 TEST(PlacementPreview, ARequestsGroupGoesToOneOfItsCandidatesAndSaysSo) {
@@ -47,7 +49,7 @@ TEST(PlacementPreview, ARequestsGroupGoesToOneOfItsCandidatesAndSaysSo) {
   EXPECT_EQ(preview.files[0].path, "a/resources/team-a/redis/cache/build/5058f/cm.yaml");
   EXPECT_EQ(preview.files[0].content, "kind: ConfigMap\n");
   EXPECT_EQ(preview.files[0].store, "GitStateStore/s");
-  EXPECT_EQ((*condition(preview.work_status["w"], "Ready"))["status"], "True");
+  EXPECT_EQ(condition(preview.work_status["w"], "Ready")["status"], "True");
 }
 
 TEST(PlacementPreview, AGroupNoDestinationMatchesLeavesTheWorkPendingAndTheRequestNotReconciled) {
@@ -55,8 +57,8 @@ TEST(PlacementPreview, AGroupNoDestinationMatchesLeavesTheWorkPendingAndTheReque
                                                                      group("x", "9a9a9a9a", {{"env", "qa"}}, "x/b.yaml")}))},
                                     {destination("dev-1", {{"env", "dev"}})}, {});
   const Json& status = preview.work_status["w"];
-  EXPECT_EQ((*condition(status, "Ready"))["message"], "Pending");
-  EXPECT_EQ((*condition(status, "ScheduleSucceeded"))["message"], "No matching destination found for workloadGroups: [9a9a9a9a]");
+  EXPECT_EQ(condition(status, "Ready")["message"], "Pending");
+  EXPECT_EQ(condition(status, "ScheduleSucceeded")["message"], "No matching destination found for workloadGroups: [9a9a9a9a]");
   EXPECT_EQ(status["workPlacementsCreated"], 1);
 
   LocalTestRun run;
@@ -66,8 +68,8 @@ TEST(PlacementPreview, AGroupNoDestinationMatchesLeavesTheWorkPendingAndTheReque
                                .works = {resource_work("w", Json::array())}};
   finish_statuses(run, preview);
   const Json& rs = run.request->object["status"];
-  EXPECT_EQ((*condition(rs, "WorksSucceeded"))["status"], "Unknown");
-  EXPECT_EQ((*condition(rs, "Reconciled"))["status"], "Unknown");
+  EXPECT_EQ(condition(rs, "WorksSucceeded")["status"], "Unknown");
+  EXPECT_EQ(condition(rs, "Reconciled")["status"], "Unknown");
   EXPECT_EQ(rs["promiseVersion"], "v2");
   EXPECT_EQ(rs["kratix"]["placements"],
             Json::parse(R"([{"work":"w","workloadGroupId":"5058f1af","destination":"dev-1","misplaced":false}])"));
@@ -82,11 +84,14 @@ TEST(PlacementPreview, AnAggregatedDestinationGetsOneFileAndAStorePathPrefixesEv
   EXPECT_NE(preview.files[0].content.find("kind: ConfigMap"), std::string::npos);
 }
 
-TEST(PlacementPreview, AFilepathLeavingItsDirectoryIsAnErrorNotAFile) {
+TEST(PlacementPreview, AFilepathLeavingItsDirectoryIsAnErrorNotAFileAndTheWorkFails) {
   Json work = resource_work("w", Json::array({group(".", "5058f1af", {{"env", "dev"}}, "../../escape.yaml")}));
   auto preview = preview_placements({work}, {destination("d", {{"env", "dev"}})}, {});
   EXPECT_TRUE(preview.files.empty());
   ASSERT_FALSE(preview.errors.empty());
+  EXPECT_EQ(condition(preview.work_status["w"], "Ready")["message"], "Failing");
+  EXPECT_EQ(condition(preview.work_status["w"], "ScheduleSucceeded")["message"],
+            "Workplacements failed to write: [w.d-5058f]");
 }
 
 }  // namespace

@@ -109,6 +109,11 @@ TEST_F(Scaffold, AddContainerWritesTheGoldenScaffoldsAndAppendsToThePipeline) {
   ASSERT_FALSE(again.has_value());
   EXPECT_EQ(again.error().message, "image 'ghcr-io-acme-redis-bash' already exists in Pipeline 'instance'");
   EXPECT_EQ(tree(dir()), tree(kGolden / "add-container")) << "a refused add changes nothing";
+  auto escaping = add_container(dir(), {.ref = instance, .image = "acme/x:v1", .name = "../../outside"});
+  ASSERT_FALSE(escaping.has_value());
+  EXPECT_EQ(escaping.error().message,
+            "invalid container name: ../../outside: must be a DNS label (a-z, 0-9 and '-', at most 63 characters)");
+  EXPECT_EQ(tree(dir()), tree(kGolden / "add-container"));
 }
 
 TEST_F(Scaffold, AddContainerToASplitPromiseWritesABareListOfPipelines) {
@@ -129,6 +134,8 @@ TEST(PipelineRef, RefusesWhatKratixRefuses) {
   EXPECT_EQ(message("cluster/configure/x"), "invalid lifecycle: cluster, expected one of: promise, resource");
   EXPECT_EQ(message("resource/update/x"), "invalid action: update, expected one of: configure, delete");
   EXPECT_EQ(message("promise/configure/"), "pipeline name cannot be empty");
+  EXPECT_EQ(message("promise/configure/.."),
+            "invalid pipeline name: ..: must be a DNS label (a-z, 0-9 and '-', at most 63 characters)");
   EXPECT_EQ(container_files("rust").error().message, "invalid language: rust is not supported by the kratix cli");
 }
 
@@ -215,8 +222,8 @@ TEST_F(Scaffold, UpdateDependenciesWithAnImageMakesADependenciesWorkflow) {
   EXPECT_FALSE(fs::exists(dir() / "dependencies.yaml"));
   EXPECT_EQ(yaml(dir() / "workflows/promise/configure/workflow.yaml")[0]["spec"]["containers"],
             Json::parse(R"([{"name":"configure-deps","image":"acme/redis-deps:v1"}])"));
-  // Again with another image: the container is replaced, not refused.
-  write(dir() / "dependencies.yaml", "");
+  // Again with another image: the container is replaced, not refused (the directory, without
+  // dependencies.yaml now, is still split).
   ASSERT_TRUE(update_dependencies(dir(), dir() / "deps", "acme/redis-deps:v2"));
   EXPECT_EQ(yaml(dir() / "workflows/promise/configure/workflow.yaml")[0]["spec"]["containers"][0]["image"], "acme/redis-deps:v2");
 }
