@@ -10,6 +10,7 @@
 #include <thread>
 
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include "api/kratix.h"
 #include "base/temp_dir.h"
@@ -141,8 +142,10 @@ int run_once_or_throw(const TestFlags& flags) {
     std::cerr << "pave test: " << dir.error() << "\n";
     return 2;
   }
-  const localtest::LocalRunner runner{.podman = containers::Podman({.node = "pave-test"}), .work_dir = dir->path(),
-                                      .timeout = std::chrono::seconds(flags.timeout_seconds), .stop = &g_stop};
+  localtest::LocalRunner runner{.podman = containers::Podman({.node = "pave-test"}), .work_dir = dir->path(),
+                                .timeout = std::chrono::seconds(flags.timeout_seconds), .stop = &g_stop};
+  // Progress on a terminal only: standard output stays the report, standard error stays quiet in scripts.
+  if (::isatty(STDERR_FILENO)) runner.progress = [](const std::string& step) { std::cerr << "running " << step << "\n"; };
   auto run = localtest::run_workflows(in->test, runner);
   if (!run) {
     std::cerr << "pave test: " << run.error().message << "\n";

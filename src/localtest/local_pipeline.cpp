@@ -302,6 +302,10 @@ class PipelineExecution {
       outcome_.error = "container " + spec->container + ": " + *refused;
       return false;
     }
+    if (runner_.progress) {
+      runner_.progress(std::string(workflow::to_string(run_.type)) + ".configure/" + run_.pipeline.name + ": container " +
+                       spec->container + " (" + spec->image + ")");
+    }
     const auto started = std::chrono::steady_clock::now();
     auto finished = runner_.podman.run(*spec, runner_.timeout);
     if (!finished && finished.error().kind == kube::ErrorKind::kTimeout) {

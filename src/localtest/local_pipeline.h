@@ -17,6 +17,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -35,6 +36,9 @@ struct LocalRunner {
   std::chrono::system_clock::time_point now = std::chrono::system_clock::now();
   // Set (by a signal handler) to stop before the next container; the run then ends with "interrupted".
   const std::atomic<bool>* stop = nullptr;
+  // Told before each container starts ("resource.configure/instance: container main (image)"), for a
+  // long run's progress.
+  std::function<void(const std::string&)> progress;
 };
 
 struct ContainerOutcome {
