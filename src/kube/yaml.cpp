@@ -1,4 +1,5 @@
 #include "kube/yaml.h"
+#include "kube/yaml_loader.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -391,10 +392,83 @@ void emit(YAML::Emitter& out, const Json& v) {
 
 }  // namespace
 
+namespace {
+
+// The length of the valid UTF-8 sequence at text[i], or 0 when there is none (overlong forms,
+// surrogates and code points past U+10FFFF are not valid).
+size_t utf8_sequence(std::string_view text, size_t i) {
+  const auto b = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
+  const unsigned char c = b(i);
+  if (c < 0x80) return 1;
+  size_t n = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+  if (n == 0 || i + n > text.size()) return 0;
+  for (size_t k = 1; k < n; ++k) {
+    if ((b(i + k) & 0xC0) != 0x80) return 0;
+  }
+  if (c == 0xE0 && b(i + 1) < 0xA0) return 0;   // overlong
+  if (c == 0xED && b(i + 1) > 0x9F) return 0;   // surrogate
+  if (c == 0xF0 && b(i + 1) < 0x90) return 0;   // overlong
+  if (c == 0xF4 && b(i + 1) > 0x8F) return 0;   // past U+10FFFF
+  return n;
+}
+
+// Where text stops being UTF-8, or npos.
+size_t invalid_utf8_at(std::string_view text) {
+  for (size_t i = 0; i < text.size();) {
+    const size_t n = utf8_sequence(text, i);
+    if (n == 0) return i;
+    i += n;
+  }
+  return std::string_view::npos;
+}
+
+// Invalid sequences replaced by U+FFFD, as Go's encoding/json writes a string of bytes.
+std::string valid_utf8(std::string_view text) {
+  std::string out;
+  for (size_t i = 0; i < text.size();) {
+    const size_t n = utf8_sequence(text, i);
+    if (n == 0) {
+      out += "\xEF\xBF\xBD";
+      ++i;
+    } else {
+      out.append(text.substr(i, n));
+      i += n;
+    }
+  }
+  return out;
+}
+
+// A value read from valid UTF-8 can still hold bytes that are not (a !!binary scalar, a \x escape):
+// JSON strings must be UTF-8, so those become U+FFFD as they do on their way through sigs.k8s.io/yaml.
+void make_valid_utf8(Json& v) {
+  if (v.is_string()) {
+    const auto& s = v.get_ref<const std::string&>();
+    if (invalid_utf8_at(s) != std::string_view::npos) v = valid_utf8(s);
+  } else if (v.is_array()) {
+    for (Json& item : v) make_valid_utf8(item);
+  } else if (v.is_object()) {
+    bool keys_valid = true;
+    for (auto& [key, item] : v.items()) {
+      keys_valid = keys_valid && invalid_utf8_at(key) == std::string_view::npos;
+      make_valid_utf8(item);
+    }
+    if (keys_valid) return;
+    Json fixed = Json::object();
+    for (auto& [key, item] : v.items()) fixed[valid_utf8(key)] = std::move(item);
+    v = std::move(fixed);
+  }
+}
+
+}  // namespace
+
 Result<std::vector<Json>> parse_yaml_documents(std::string_view yaml, YamlReading reading) {
+  // As Go's YAML readers, text that is not UTF-8 is refused (a JSON string could not hold it).
+  if (const size_t at = invalid_utf8_at(yaml); at != std::string_view::npos) {
+    return std::unexpected(make_error(ErrorKind::kDecode, "invalid YAML: not UTF-8 at byte " + std::to_string(at)));
+  }
   std::vector<YAML::Node> docs;
   try {
-    docs = YAML::LoadAll(std::string(yaml));
+    docs = detail::load_all_documents(yaml);
   } catch (const YAML::Exception& e) {
     return std::unexpected(make_error(ErrorKind::kDecode, std::string("invalid YAML: ") + e.what()));
   }
@@ -403,6 +477,7 @@ Result<std::vector<Json>> parse_yaml_documents(std::string_view yaml, YamlReadin
     if (doc.IsNull() || !doc.IsDefined()) continue;
     auto v = to_json(doc, reading);
     if (!v) return std::unexpected(v.error());
+    make_valid_utf8(*v);
     out.push_back(std::move(*v));
   }
   return out;

@@ -7,19 +7,20 @@
 namespace pave::platform {
 
 DestinationView destination_view(const kube::Json& d) {
-  return {kube::meta::name(d), kube::meta::labels(d), kube::child(d, "spec").value("strictMatchLabels", false),
-          d.contains("metadata") && d["metadata"].contains("deletionTimestamp")};
+  return {kube::meta::name(d), kube::meta::labels(d), kube::child(kube::child(d, "spec"), "strictMatchLabels") == true,
+          kube::meta::deleting(d)};
 }
 
 Labels merged_selector(const kube::Json& group) {
   static const char* order[] = {"resource-workflow", "promise-workflow", "promise"};
   Labels merged;
-  const kube::Json selectors = group.value("destinationSelectors", kube::Json::array());
+  // A Work is anyone's to write: entries that are not what the CRD describes are passed over.
+  const kube::Json& selectors = kube::child(group, "destinationSelectors");
+  if (!selectors.is_array()) return merged;
   for (const char* source : order) {
     for (const auto& s : selectors) {
-      if (s.value("source", "") != source) continue;
-      const kube::Json labels = s.value("matchLabels", kube::Json::object());  // items() needs a live object
-      for (const auto& [k, v] : labels.items()) {
+      if (kube::string_at(s, "source") != source) continue;
+      for (const auto& [k, v] : kube::child(s, "matchLabels").items()) {
         if (v.is_string()) merged[k] = v.get<std::string>();
       }
     }

@@ -102,5 +102,33 @@ RC_GTEST_PROP(YamlProperty, RoundTripsArbitraryValues, ()) {
   RC_ASSERT(*back == v);
 }
 
+// Found by test/fuzz: yaml-cpp 0.7 reads a stream whose next token starts no node as empty documents for
+// ever, allocating each; Pave's loader refuses it at once.
+TEST(Yaml, AStreamThatStartsNoNodeIsAnErrorNotAnEndlessLoop) {
+  for (const char* text : {",tsto", ",", "]", "a: 1\n---\n,\n", "}"}) {
+    auto parsed = parse_yaml_documents(text);
+    ASSERT_FALSE(parsed.has_value()) << text;
+    EXPECT_EQ(parsed.error().kind, ErrorKind::kDecode) << text;
+  }
+  EXPECT_EQ(parse_yaml_documents("---\n---\na: 1\n---\n").value().size(), 1u) << "empty documents are still skipped";
+}
+
+TEST(Yaml, TextThatIsNotUtf8IsRefusedAndDecodedBytesBecomeReplacementCharacters) {
+  auto bad = parse_yaml("a: \x85\x85\n");
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_EQ(bad.error().message, "invalid YAML: not UTF-8 at byte 3");
+  // !!binary of bytes that are not UTF-8: a JSON string must be, so they read as U+FFFD (as through Go).
+  auto binary = parse_yaml("a: !!binary /w==\n", YamlReading::kKubectl);
+  ASSERT_TRUE(binary.has_value()) << binary.error().message;
+  EXPECT_EQ((*binary)["a"], "\xEF\xBF\xBD");
+  EXPECT_NO_THROW((void)binary->dump());
+}
+
+TEST(Yaml, ANodeCannotContainItself) {
+  EXPECT_FALSE(parse_yaml("&a [*a]").has_value());
+  EXPECT_FALSE(parse_yaml("a: &m {b: *m}").has_value());
+  EXPECT_EQ(parse_yaml("a: &x {b: 1}\nc: *x\n").value(), Json::parse(R"({"a":{"b":1},"c":{"b":1}})"));
+}
+
 }  // namespace
 }  // namespace pave::kube
