@@ -4,8 +4,8 @@
 set -euo pipefail
 
 packages=(
-  # toolchain
-  build-essential cmake ninja-build ccache pkg-config git ca-certificates openssl
+  # toolchain; clang-19 builds the libFuzzer targets (scripts/fuzz.sh)
+  build-essential cmake ninja-build ccache pkg-config git ca-certificates openssl clang-19 libclang-rt-19-dev
   # C++ libraries (see README.md's dependency table)
   libcurl4-openssl-dev nlohmann-json3-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev
   prometheus-cpp-dev libssl-dev libgit2-dev libgtest-dev libgmock-dev googletest libbenchmark-dev

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Installs what Pave needs, builds everything (the control plane from Go modules on first use, then the
-# C++ tree) and runs every test. Extra arguments go to ctest, e.g. `scripts/test.sh -L unit`.
+# C++ tree) and runs every test, then each fuzz target for 20 s (scripts/fuzz.sh; PAVE_FUZZ_SECONDS=0
+# skips it). Extra arguments go to ctest, e.g. `scripts/test.sh -L unit`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 cmake -S . -B build -G Ninja
 cmake --build build -j2
-cd build
-ctest --output-on-failure -j2 "$@"
+(cd build && ctest --output-on-failure -j2 "$@")
+if [[ ${PAVE_FUZZ_SECONDS:-20} != 0 ]]; then
+  scripts/fuzz.sh "${PAVE_FUZZ_SECONDS:-20}"
+fi

@@ -378,6 +378,10 @@ void emit(YAML::Emitter& out, const Json& v) {
       if (v.empty()) out << YAML::Flow;
       out << YAML::BeginMap;
       for (const auto& [key, item] : v.items()) {
+        // An implicit key is at most 1024 characters as written (YAML 1.2, 7.4.2), escapes included: a long
+        // one is written explicitly ("? key" then ": value"), or no reader could read it back. Found by
+        // test/fuzz/yaml_fuzz.
+        if (key.size() > 250) out << YAML::LongKey;  // escaped, 250 characters stay under 1024
         out << YAML::Key;
         if (needs_quotes(key)) out << YAML::DoubleQuoted;
         out << key << YAML::Value;

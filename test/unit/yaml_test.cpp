@@ -130,5 +130,13 @@ TEST(Yaml, ANodeCannotContainItself) {
   EXPECT_EQ(parse_yaml("a: &x {b: 1}\nc: *x\n").value(), Json::parse(R"({"a":{"b":1},"c":{"b":1}})"));
 }
 
+TEST(Yaml, AKeyLongerThanAnImplicitKeyMayBeIsWrittenSoItReadsBack) {
+  const Json doc = {{std::string(3000, 'k'), "v"}, {"short", {{std::string(1500, 'x') + ": \"quoted\"", 1}}},
+                    {std::string(300, '\x01'), "escaped, each a four-character \\x01"}};
+  auto back = parse_yaml(to_yaml(doc));
+  ASSERT_TRUE(back.has_value()) << back.error().message << "\n" << to_yaml(doc);
+  EXPECT_EQ(*back, doc);
+}
+
 }  // namespace
 }  // namespace pave::kube

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The libFuzzer targets of test/fuzz, built with clang-19 (ASan, UBSan) in build-fuzz/ and each run for
+# SECONDS (default 20) from its seed corpus (test/fuzz/corpus/<target>, copied: what a run finds stays in
+# build-fuzz/corpus). Any crash, leak or broken property fails the script, naming the input it kept.
+#
+#   scripts/fuzz.sh [SECONDS] [TARGET...]       (scripts/test.sh runs it with 20 s per target)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-20}
+shift || true
+CC=clang-19 CXX=clang++-19 cmake -S . -B build-fuzz -G Ninja -DPAVE_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build-fuzz -j2 --target fuzz_targets
+targets=("$@")
+if ((${#targets[@]} == 0)); then
+  targets=(yaml_fuzz workload_fuzz layout_fuzz selectors_fuzz status_fuzz s3_xml_fuzz pipeline_fuzz)
+fi
+failed=()
+for t in "${targets[@]}"; do
+  corpus=build-fuzz/corpus/$t
+  mkdir -p "$corpus" build-fuzz/crashes
+  cp -n test/fuzz/corpus/"$t"/* "$corpus"/ 2>/dev/null || true
+  echo "fuzz: $t for ${seconds}s"
+  if ! build-fuzz/fuzz/"$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+      -artifact_prefix=build-fuzz/crashes/"$t"- "$corpus" >build-fuzz/"$t".log 2>&1; then
+    failed+=("$t")
+    tail -n 40 build-fuzz/"$t".log
+  fi
+  grep -E "^stat::number_of_executed_units|^stat::peak_rss_mb" build-fuzz/"$t".log | tr '\n' ' ' | sed "s/^/fuzz: $t /"; echo
+done
+if ((${#failed[@]})); then
+  echo "fuzz: FAILED: ${failed[*]} (inputs in build-fuzz/crashes/)"
+  exit 1
+fi
+echo "fuzz: all ${#targets[@]} targets ran ${seconds}s each without a finding"
