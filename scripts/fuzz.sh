@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The libFuzzer targets of test/fuzz, built with clang-19 (ASan, UBSan) in build-fuzz/ and each run for
-# SECONDS (default 20) from its seed corpus (test/fuzz/corpus/<target>, copied: what a run finds stays in
+# SECONDS (default 20; random seed PAVE_FUZZ_SEED, default 1 so a run can be repeated) from its seed corpus (test/fuzz/corpus/<target>, copied: what a run finds stays in
 # build-fuzz/corpus). Any crash, leak or broken property fails the script, naming the input it kept.
 #
 #   scripts/fuzz.sh [SECONDS] [TARGET...]       (scripts/test.sh runs it with 20 s per target)
@@ -20,7 +20,7 @@ for t in "${targets[@]}"; do
   mkdir -p "$corpus" build-fuzz/crashes
   cp -n test/fuzz/corpus/"$t"/* "$corpus"/ 2>/dev/null || true
   echo "fuzz: $t for ${seconds}s"
-  if ! build-fuzz/fuzz/"$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+  if ! build-fuzz/fuzz/"$t" -max_total_time="$seconds" -seed="${PAVE_FUZZ_SEED:-1}" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
       -artifact_prefix=build-fuzz/crashes/"$t"- "$corpus" >build-fuzz/"$t".log 2>&1; then
     failed+=("$t")
     tail -n 40 build-fuzz/"$t".log
