@@ -20,7 +20,8 @@ for t in "${targets[@]}"; do
   mkdir -p "$corpus" build-fuzz/crashes
   cp -n test/fuzz/corpus/"$t"/* "$corpus"/ 2>/dev/null || true
   echo "fuzz: $t for ${seconds}s"
-  if ! build-fuzz/fuzz/"$t" -max_total_time="$seconds" -seed="${PAVE_FUZZ_SEED:-1}" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+  # shellcheck disable=SC2086  # PAVE_FUZZ_FLAGS: more libFuzzer flags, e.g. -fork=2 to use both cores
+  if ! build-fuzz/fuzz/"$t" -max_total_time="$seconds" -seed="${PAVE_FUZZ_SEED:-1}" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 ${PAVE_FUZZ_FLAGS:-} \
       -artifact_prefix=build-fuzz/crashes/"$t"- "$corpus" >build-fuzz/"$t".log 2>&1; then
     failed+=("$t")
     tail -n 40 build-fuzz/"$t".log
