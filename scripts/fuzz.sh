@@ -26,7 +26,10 @@ for t in "${targets[@]}"; do
     failed+=("$t")
     tail -n 40 build-fuzz/"$t".log
   fi
-  grep -E "^stat::number_of_executed_units|^stat::peak_rss_mb" build-fuzz/"$t".log | tr '\n' ' ' | sed "s/^/fuzz: $t /"; echo
+  # The run's totals: libFuzzer's final stats, or in -fork mode its last progress line.
+  { grep -E "^stat::number_of_executed_units|^stat::peak_rss_mb" build-fuzz/"$t".log || grep -E "^#[0-9]+: cov" build-fuzz/"$t".log | tail -n 1 || true; } |
+    tr '\n' ' ' | sed "s/^/fuzz: $t /"
+  echo
 done
 if ((${#failed[@]})); then
   echo "fuzz: FAILED: ${failed[*]} (inputs in build-fuzz/crashes/)"
