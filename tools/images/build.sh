@@ -32,12 +32,17 @@ if [[ ! -x $yq ]]; then
   (cd "$here" && go build -trimpath -ldflags "-s -w" -o "$yq.tmp" github.com/mikefarah/yq/v4 && mv "$yq.tmp" "$yq")
 fi
 
+# The image a rebuild replaces would stay behind untagged: it is removed once nothing names it (a container
+# still using it keeps it, and that is fine).
+remove_replaced() { [[ -z $1 ]] || podman rmi "$1" >/dev/null 2>&1 || true; }
+
 utility_hash=$(cat /bin/busybox "$k8s_bin/kubectl" "$yq" /etc/ssl/certs/ca-certificates.crt "$0" | sha256sum | cut -c1-16)
 image=localhost/pave-pipeline-utility:dev
 if [[ $(podman image inspect --format '{{index .Labels "io.pave.hash"}}' "$image" 2>/dev/null || true) == "$utility_hash" ]]; then
   echo "images: $image is up to date" >&2
 else
   echo "images: building $image" >&2
+  replaced_utility=$(podman image inspect --format '{{.Id}}' "$image" 2>/dev/null || true)
   rootfs=$(mktemp -d)
   trap 'rm -rf "$rootfs"' EXIT
   mkdir -p "$rootfs"/{bin,usr/bin,etc/ssl/certs,tmp,root,proc,sys,dev,var/run/secrets,kratix,home/nonroot}
@@ -62,6 +67,7 @@ else
   rm -f "$rootfs.tar"
 fi
 podman tag "$image" ghcr.io/syntasso/kratix-pipeline-utility:v0.0.1
+remove_replaced "${replaced_utility:-}"
 
 # The Pave image: the one binary and exactly the shared libraries it links, nothing else.
 if [[ -n ${PAVE_BINARY:-} ]]; then
@@ -70,6 +76,7 @@ if [[ -n ${PAVE_BINARY:-} ]]; then
   pave_image=localhost/pave:dev
   if [[ $(podman image inspect --format '{{index .Labels "io.pave.hash"}}' "$pave_image" 2>/dev/null || true) != "$pave_hash" ]]; then
     echo "images: building $pave_image" >&2
+    replaced_pave=$(podman image inspect --format '{{.Id}}' "$pave_image" 2>/dev/null || true)
     prootfs=$(mktemp -d)
     mkdir -p "$prootfs"/{usr/bin,etc/ssl/certs,tmp,proc,sys,dev,var/cache/pave,home/nonroot}
     chmod 1777 "$prootfs/tmp"
@@ -83,6 +90,7 @@ if [[ -n ${PAVE_BINARY:-} ]]; then
     podman import --quiet --change 'ENTRYPOINT ["/usr/bin/pave"]' --change 'CMD ["controller"]' --change 'USER 65532:65532' \
       --change "LABEL io.pave.hash=$pave_hash" "$prootfs.tar" "$pave_image" >/dev/null
     rm -rf "$prootfs" "$prootfs.tar"
+    remove_replaced "$replaced_pave"
   else
     echo "images: $pave_image is up to date" >&2
   fi
