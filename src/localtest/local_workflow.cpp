@@ -5,6 +5,7 @@
 #include "kube/object.h"
 #include "kube/time.h"
 #include "platform/promise_crd.h"
+#include "platform/request_placement_reporter.h"
 #include "platform/static_dependencies.h"
 #include "platform/workflow_status.h"
 #include "workflow/hash.h"
@@ -30,19 +31,15 @@ Json as_stored(Json object, const std::string& uid, const std::chrono::system_cl
   return object;
 }
 
-// The request's API as the Promise's CRD has it: group, storage version, kind, plural, scope.
+// The request's API as the Promise's CRD has it (storage version), read as the controllers read it; the
+// CRD is checked first, so an API that is not one is said.
 kube::Result<workflow::ObjectApi> request_api(const Json& promise) {
   auto crd = platform::promise_crd(promise);
   if (!crd) return std::unexpected(crd.error());
-  if (!*crd) return std::unexpected(invalid("the Promise has no API, so it takes no requests"));
-  const Json& spec = kube::child(**crd, "spec");
-  workflow::ObjectApi api{.group = spec.value("group", ""), .kind = kube::child(spec, "names").value("kind", ""),
-                          .plural = kube::child(spec, "names").value("plural", ""),
-                          .cluster_scoped = spec.value("scope", "") == "Cluster"};
-  for (const Json& v : spec.value("versions", Json::array())) {
-    if (v.value("storage", false)) api.version = v.value("name", "");
-  }
-  return api;
+  auto r = platform::request_resource(promise);
+  if (!*crd || !r) return std::unexpected(invalid("the Promise has no API, so it takes no requests"));
+  return workflow::ObjectApi{.group = r->group, .version = r->version, .kind = r->kind, .plural = r->plural,
+                             .cluster_scoped = !r->namespaced};
 }
 
 class WorkflowExecution {

@@ -19,44 +19,12 @@ namespace pave::localtest {
 namespace {
 
 using kube::Json;
-namespace w = api::work;
-
-std::string go_list(const std::vector<std::string>& items) {
-  std::string s = "[";
-  for (size_t i = 0; i < items.size(); ++i) s += (i ? " " : "") + items[i];
-  return s + "]";
-}
-
-// The WorkPlacement the Work reconciler would make for a group on a Destination (the fields the layouts read).
-Json work_placement(const Json& work, const Json& group, const std::string& destination) {
-  const std::string id = group.value("id", "");
-  Json labels = {{api::kLabelWork, kube::meta::name(work)}, {api::kLabelWorkloadGroupId, id},
-                 {api::kLabelTargetDestination, destination}};
-  if (auto pipeline = kube::meta::label(work, api::kLabelPipelineName); !pipeline.empty()) labels[api::kLabelPipelineName] = pipeline;
-  if (auto ns = kube::meta::label(work, api::kLabelResourceNamespace); !ns.empty()) labels[api::kLabelResourceNamespace] = ns;
-  const Json& spec = kube::child(work, "spec");
-  return {{"apiVersion", api::kApiVersion}, {"kind", "WorkPlacement"},
-          {"metadata", {{"name", platform::work_placement_name(kube::meta::name(work), destination, id)},
-                        {"namespace", kube::meta::namespace_of(work)}, {"labels", labels}}},
-          {"spec", {{"targetDestinationName", destination}, {"promiseName", spec.value("promiseName", "")},
-                    {"resourceName", spec.value("resourceName", "")}, {"id", id}, {"generation", 1},
-                    {"workloads", kube::child(group, "workloads").is_array() ? kube::child(group, "workloads") : Json::array()}}}};
-}
 
 // The Work's status as the Work reconciler reports it once its groups are placed and written (or not:
 // failing names the WorkPlacements whose files could not be written).
 Json work_status(size_t groups, const std::vector<std::string>& unscheduled, const std::vector<std::string>& failing) {
   Json status = {{"workPlacements", groups}, {"workPlacementsCreated", groups - unscheduled.size()}};
-  api::Condition scheduled{.type = w::kScheduleSucceeded, .status = true, .reason = w::kReasonAllScheduled,
-                           .message = w::kMessageAllScheduled, .observed_generation = 1};
-  api::Condition ready{.type = "Ready", .status = true, .reason = w::kReasonAllScheduled, .message = "Ready", .observed_generation = 1};
-  if (!unscheduled.empty()) {
-    scheduled = {w::kScheduleSucceeded, false, w::kReasonUnscheduled, w::kMessageUnscheduled + go_list(unscheduled), 1};
-    ready = {"Ready", false, w::kReasonUnscheduled, "Pending", 1};
-  } else if (!failing.empty()) {
-    scheduled = {w::kScheduleSucceeded, false, w::kReasonFailing, w::kMessageFailing + go_list(failing), 1};
-    ready = {"Ready", false, w::kReasonFailing, "Failing", 1};
-  }
+  const auto [scheduled, ready] = platform::work_conditions({.unscheduled = unscheduled, .failing = failing}, 1);
   api::set_condition(status, scheduled);
   api::set_condition(status, ready);
   return status;
@@ -118,7 +86,7 @@ class Previewer {
       }
       if (g.destinations.empty()) unscheduled_[g.work].push_back(g.group_id);
       for (const auto& d : g.destinations) {
-        const Json wp = work_placement(work, group, d);
+        const Json wp = platform::desired_work_placement(work, group, d, false);
         work_of_[kube::meta::name(wp)] = g.work;
         auto placement = platform::placement_of(wp);
         if (placement) placed_[d].push_back(std::move(*placement));

@@ -199,8 +199,7 @@ void WorkReconciler::remember(const Json& work, const std::string& group_id, con
   chosen_[kube::meta::uid(work) + "/" + group_id] = destination;
 }
 
-kube::Status WorkReconciler::apply_placement(const Json& work, const Json& group, const std::string& destination, bool misplaced,
-                                             const kube::ObjectPtr& current) {
+Json desired_work_placement(const Json& work, const Json& group, const std::string& destination, bool misplaced) {
   const std::string id = group.value("id", "");
   const Json& spec = kube::child(work, "spec");
   Json labels = {{api::kLabelWork, kube::meta::name(work)}, {api::kLabelWorkloadGroupId, id},
@@ -210,20 +209,26 @@ kube::Status WorkReconciler::apply_placement(const Json& work, const Json& group
   if (auto ns = kube::meta::label(work, api::kLabelResourceNamespace); !ns.empty()) labels[api::kLabelResourceNamespace] = ns;
   // Server-side apply keeps only what this manager sets, so clearing misplaced is leaving it out.
   if (misplaced) labels[api::kLabelMisplaced] = "true";
+  return {{"apiVersion", api::kApiVersion}, {"kind", "WorkPlacement"},
+          {"metadata", {{"name", work_placement_name(kube::meta::name(work), destination, id)},
+                        {"namespace", kube::meta::namespace_of(work)},
+                        {"labels", labels}}},
+          {"spec", {{"targetDestinationName", destination}, {"promiseName", spec.value("promiseName", "")},
+                    {"resourceName", spec.value("resourceName", "")}, {"id", id},
+                    {"generation", kube::meta::generation(work)},
+                    {"workloads", kube::child(group, "workloads").is_array() ? kube::child(group, "workloads") : Json::array()}}}};
+}
+
+kube::Status WorkReconciler::apply_placement(const Json& work, const Json& group, const std::string& destination, bool misplaced,
+                                             const kube::ObjectPtr& current) {
   // A WorkPlacement on its way out takes no changes (nor finalizers); its deletion brings the Work back.
   if (current && (*current)["metadata"].contains("deletionTimestamp")) return {};
-  Json wp = {{"apiVersion", api::kApiVersion}, {"kind", "WorkPlacement"},
-             {"metadata", {{"name", work_placement_name(kube::meta::name(work), destination, id)},
-                           {"namespace", kube::meta::namespace_of(work)},
-                           {"labels", labels},
-                           {"finalizers", placement_finalizers(destination)},
-                           {"ownerReferences", Json::array({{{"apiVersion", api::kApiVersion}, {"kind", "Work"},
-                                                             {"name", kube::meta::name(work)}, {"uid", kube::meta::uid(work)},
-                                                             {"controller", true}, {"blockOwnerDeletion", true}}})}}},
-             {"spec", {{"targetDestinationName", destination}, {"promiseName", spec.value("promiseName", "")},
-                       {"resourceName", spec.value("resourceName", "")}, {"id", id},
-                       {"generation", kube::meta::generation(work)},
-                       {"workloads", kube::child(group, "workloads").is_array() ? kube::child(group, "workloads") : Json::array()}}}};
+  Json wp = desired_work_placement(work, group, destination, misplaced);
+  wp["metadata"]["finalizers"] = placement_finalizers(destination);
+  wp["metadata"]["ownerReferences"] = Json::array({{{"apiVersion", api::kApiVersion}, {"kind", "Work"},
+                                                    {"name", kube::meta::name(work)}, {"uid", kube::meta::uid(work)},
+                                                    {"controller", true}, {"blockOwnerDeletion", true}}});
+  const Json& labels = wp["metadata"]["labels"];
   // Most reconciles find the WorkPlacement already as it should be: then there is nothing to send.
   if (current) {
     const Json& have = kube::child(*current, "spec");
@@ -268,6 +273,27 @@ Json WorkReconciler::placements_json(const Outcome& outcome) {
   return placements;
 }
 
+std::pair<api::Condition, api::Condition> work_conditions(const ScheduleProblems& p, int64_t generation) {
+  api::Condition scheduled{.type = w::kScheduleSucceeded, .status = true, .reason = w::kReasonAllScheduled,
+                           .message = w::kMessageAllScheduled, .observed_generation = generation};
+  api::Condition ready{.type = "Ready", .status = true, .reason = w::kReasonAllScheduled, .message = "Ready",
+                       .observed_generation = generation};
+  if (!p.refused.empty()) {
+    scheduled = {w::kScheduleSucceeded, false, w::kReasonFailedToSchedule, w::kMessageFailedToSchedule + go_list(p.refused), generation};
+    ready = {"Ready", false, w::kReasonFailedToSchedule, "Pending", generation};
+  } else if (!p.unscheduled.empty()) {
+    scheduled = {w::kScheduleSucceeded, false, w::kReasonUnscheduled, w::kMessageUnscheduled + go_list(p.unscheduled), generation};
+    ready = {"Ready", false, w::kReasonUnscheduled, "Pending", generation};
+  } else if (!p.misplaced.empty()) {
+    scheduled = {w::kScheduleSucceeded, false, w::kReasonMismatch, w::kMessageMismatch + go_list(p.misplaced), generation};
+    ready = {"Ready", false, w::kReasonMisplaced, "Misplaced", generation};
+  } else if (!p.failing.empty()) {
+    scheduled = {w::kScheduleSucceeded, false, w::kReasonFailing, w::kMessageFailing + go_list(p.failing), generation};
+    ready = {"Ready", false, w::kReasonFailing, "Failing", generation};
+  }
+  return {scheduled, ready};
+}
+
 kube::Status WorkReconciler::report(const Json& work, size_t groups, const Outcome& outcome, const Json& placements) {
   Json status = work.value("status", Json::object());
   const Json before = status;
@@ -277,23 +303,8 @@ kube::Status WorkReconciler::report(const Json& work, size_t groups, const Outco
   for (const auto& p : outcome.placements) placed_groups.insert(p.group_id);
   status["workPlacementsCreated"] = placed_groups.size();  // groups − unscheduled − refused
   status["placements"] = placements;
-  api::Condition scheduled{.type = w::kScheduleSucceeded, .status = true, .reason = w::kReasonAllScheduled,
-                           .message = w::kMessageAllScheduled, .observed_generation = generation};
-  api::Condition ready{.type = "Ready", .status = true, .reason = w::kReasonAllScheduled, .message = "Ready",
-                       .observed_generation = generation};
-  if (!outcome.refused.empty()) {
-    scheduled = {w::kScheduleSucceeded, false, w::kReasonFailedToSchedule, w::kMessageFailedToSchedule + go_list(outcome.refused), generation};
-    ready = {"Ready", false, w::kReasonFailedToSchedule, "Pending", generation};
-  } else if (!outcome.unscheduled.empty()) {
-    scheduled = {w::kScheduleSucceeded, false, w::kReasonUnscheduled, w::kMessageUnscheduled + go_list(outcome.unscheduled), generation};
-    ready = {"Ready", false, w::kReasonUnscheduled, "Pending", generation};
-  } else if (!outcome.misplaced.empty()) {
-    scheduled = {w::kScheduleSucceeded, false, w::kReasonMismatch, w::kMessageMismatch + go_list(outcome.misplaced), generation};
-    ready = {"Ready", false, w::kReasonMisplaced, "Misplaced", generation};
-  } else if (!outcome.failing.empty()) {
-    scheduled = {w::kScheduleSucceeded, false, w::kReasonFailing, w::kMessageFailing + go_list(outcome.failing), generation};
-    ready = {"Ready", false, w::kReasonFailing, "Failing", generation};
-  }
+  const auto [scheduled, ready] =
+      work_conditions({outcome.refused, outcome.unscheduled, outcome.misplaced, outcome.failing}, generation);
   api::set_condition(status, scheduled);
   api::set_condition(status, ready);
   if (status == before) return {};

@@ -10,6 +10,7 @@
 #include <map>
 #include <mutex>
 
+#include "api/conditions.h"
 #include "kube/event_recorder.h"
 #include "kube/informer.h"
 #include "kube/reconciler.h"
@@ -88,5 +89,21 @@ class WorkReconciler : public kube::Reconciler {
 
 // <work>.<destination>-<first five characters of the group id>, as Kratix names WorkPlacements.
 std::string work_placement_name(const std::string& work, const std::string& destination, const std::string& group_id);
+
+// The WorkPlacement of one workload group of work on destination, as the scheduler makes it (its name,
+// labels and spec; the reconciler adds finalizers and the owner reference). Pure, for `pave test` too.
+kube::Json desired_work_placement(const kube::Json& work, const kube::Json& group, const std::string& destination,
+                                  bool misplaced);
+
+// What went wrong in one scheduling pass of a Work.
+struct ScheduleProblems {
+  std::vector<std::string> refused;      // "<group id>: <why>"
+  std::vector<std::string> unscheduled;  // group ids
+  std::vector<std::string> misplaced;    // group ids
+  std::vector<std::string> failing;      // WorkPlacements
+};
+
+// The Work's ScheduleSucceeded and Ready conditions for that pass, in Kratix's words.
+std::pair<api::Condition, api::Condition> work_conditions(const ScheduleProblems& problems, int64_t generation);
 
 }  // namespace pave::platform

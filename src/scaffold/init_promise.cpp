@@ -13,11 +13,6 @@ struct Names {
   std::string name, group, kind, version, plural, singular;
 };
 
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 // The CRD, its lines indented by `indent` spaces.
 std::string crd(const Names& n, const std::string& indent) {
   const std::string text = fmt::format(R"(apiVersion: apiextensions.k8s.io/v1
@@ -127,12 +122,18 @@ Then install it with `kubectl apply -f promise.yaml` and request one with
 
 }  // namespace
 
+std::string singular_of(std::string_view kind) {
+  std::string s(kind);
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
 kube::Result<std::map<std::string, std::string>> init_promise_files(const InitPromiseOptions& o) {
   for (const auto& [flag, value] : {std::pair{"name", &o.name}, std::pair{"--group", &o.group}, std::pair{"--kind", &o.kind}}) {
     if (value->empty()) return std::unexpected(kube::make_error(kube::ErrorKind::kInvalid, std::string(flag) + " is required"));
   }
   const Names n{.name = o.name, .group = o.group, .kind = o.kind, .version = o.version.empty() ? "v1alpha1" : o.version,
-                .plural = o.plural.empty() ? lower(o.kind) + "s" : o.plural, .singular = lower(o.kind)};
+                .plural = o.plural.empty() ? singular_of(o.kind) + "s" : o.plural, .singular = singular_of(o.kind)};
   std::map<std::string, std::string> files = {{kExampleResourceFile, example_resource(n)}, {kReadmeFile, readme(n, o.split)}};
   if (o.split) {
     files[kApiFile] = crd(n, "");

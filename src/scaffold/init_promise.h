@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <map>
 #include <string>
+#include <string_view>
 
 #include "kube/error.h"
 
@@ -23,6 +24,9 @@ struct InitPromiseOptions {
   std::string plural;   // "" = lower-case kind + "s"; used as given otherwise
   bool split = false;
 };
+
+// Kratix's singular for a kind: the kind in lower case (also the default plural's stem).
+std::string singular_of(std::string_view kind);
 
 // The files, by path relative to the directory. Errors when name, group or kind is empty.
 kube::Result<std::map<std::string, std::string>> init_promise_files(const InitPromiseOptions& options);

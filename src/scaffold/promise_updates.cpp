@@ -8,6 +8,7 @@
 #include "kube/object.h"
 #include "kube/yaml.h"
 #include "scaffold/add_container.h"
+#include "scaffold/init_promise.h"
 #include "scaffold/promise_dir.h"
 
 namespace pave::scaffold {
@@ -24,11 +25,6 @@ std::vector<std::string> split(const std::string& s, char by) {
   for (size_t at; (at = s.find(by, start)) != std::string::npos; start = at + 1) parts.push_back(s.substr(start, at - start));
   parts.push_back(s.substr(start));
   return parts;
-}
-
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
 }
 
 bool has_properties(const Json& schema) { return schema.is_object() && schema.contains("properties") && !schema["properties"].is_null(); }
@@ -85,7 +81,7 @@ kube::Status update_crd(Json& crd, const ApiUpdate& u) {
   Json& spec = crd["spec"];
   if (!u.kind.empty()) {
     spec["names"]["kind"] = u.kind;
-    spec["names"]["singular"] = lower(u.kind);
+    spec["names"]["singular"] = singular_of(u.kind);
   }
   if (!u.version.empty()) {
     if (!spec["versions"].is_array() || spec["versions"].empty()) return std::unexpected(invalid("the API has no version to rename"));
