@@ -331,6 +331,11 @@ bool needs_quotes(const std::string& s) {
   if (std::isspace(static_cast<unsigned char>(s.front())) || std::isspace(static_cast<unsigned char>(s.back()))) {
     return true;
   }
+  // "--- x" and "... x" at the start of a line are document markers, which yaml-cpp's emitter writes plain
+  // (found by yaml_fuzz: a top-level key "--- [2, 3]" became a new document).
+  if ((s.starts_with("---") || s.starts_with("...")) && (s.size() == 3 || std::isspace(static_cast<unsigned char>(s[3])))) {
+    return true;
+  }
   // Control characters (line breaks, tabs, CR) only survive inside double quotes, as escapes.
   return std::any_of(s.begin(), s.end(), [](unsigned char c) { return c < 0x20 || c == 0x7F; });
 }

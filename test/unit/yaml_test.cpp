@@ -138,5 +138,15 @@ TEST(Yaml, AKeyLongerThanAnImplicitKeyMayBeIsWrittenSoItReadsBack) {
   EXPECT_EQ(*back, doc);
 }
 
+// yaml-cpp writes "--- x" plain, which at the start of a line begins a new document.
+TEST(Yaml, StringsThatLookLikeDocumentMarkersAreWrittenQuoted) {
+  const Json doc = {{"--- [2, 3]", nullptr}, {"...", "---"}, {"list", {"--- a", "... b", "---x"}}};
+  const std::string written = to_yaml(doc);
+  auto back = parse_yaml_documents(written);
+  ASSERT_TRUE(back.has_value()) << back.error().message << "\n" << written;
+  ASSERT_EQ(back->size(), 1u) << written;
+  EXPECT_EQ(back->front(), doc) << written;
+}
+
 }  // namespace
 }  // namespace pave::kube
