@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include <csignal>
+#include <cstdlib>
 #include <optional>
 #include <iostream>
 #include <thread>
@@ -42,6 +43,7 @@ std::atomic<bool> g_stop{false};
 struct ControllerFlags {
   std::string kubeconfig;
   std::string cache_dir = "/var/cache/pave";
+  std::string health_address = "127.0.0.1";
   int health_port = 8081;
   bool leader_elect = false;
   std::string lease_namespace = "kratix-platform-system";
@@ -74,8 +76,17 @@ std::unique_ptr<admission::AdmissionServer> start_admission(const ControllerFlag
   return server;
 }
 
+// Who this replica is, in the Lease and in Events: its pod's name when it runs in a pod (POD_NAME, from
+// the downward API: replicas in pods of one host may share a hostname and a pid), else host and pid.
+std::string replica_identity() {
+  if (const char* pod = std::getenv("POD_NAME"); pod && *pod) return pod;
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  return std::string(host) + "-" + std::to_string(getpid());
+}
+
 int run_controller(const ControllerFlags& flags) {
-  const auto& [kubeconfig, cache_dir, health_port, leader_elect, lease_namespace, adapter_image, qps, burst, controllers,
+  const auto& [kubeconfig, cache_dir, health_address, health_port, leader_elect, lease_namespace, adapter_image, qps, burst, controllers,
                webhook_port, webhook_address, webhook_url, webhook_service] = flags;
   auto config = kubeconfig.empty() ? kube::load_config() : kube::load_kubeconfig({.paths = {kubeconfig}});
   if (!config) {
@@ -101,20 +112,22 @@ int run_controller(const ControllerFlags& flags) {
                                               {"why", qps ? "--qps" : apf ? "the API server runs Priority and Fairness" : "default"}});
   kube::log::info("starting pave controller", {{"version", kVersion}, {"cluster", config->describe()}});
   auto client = kube::make_client(*config);
-  char host[256] = {};
-  gethostname(host, sizeof host - 1);
-  const std::string identity = std::string(host) + "-" + std::to_string(getpid());
-  kube::ManagerOptions options{.name = "pave", .health_port = health_port,
+  const std::string identity = replica_identity();
+  kube::ManagerOptions options{.name = "pave", .health_address = health_address, .health_port = health_port,
                                .events = {.reporting_controller = "platform.kratix.io/pave", .reporting_instance = identity}};
-  if (leader_elect) {
-    options.leader_election = kube::LeaderElectionConfig{.lease_namespace = lease_namespace, .lease_name = "pave-controller",
-                                                         .identity = identity};
-  }
   auto kratix = workflow::read_kratix_config(*client);
   if (!kratix) {
     kube::log::error("cannot read the Kratix config (ConfigMap kratix-platform-system/kratix, key config)",
                      {{"error", kratix.error().to_string()}});
     return 2;
+  }
+  if (leader_elect) {
+    // The timings are the Kratix config's controllerLeaderElection (controller-runtime's defaults).
+    const auto& timing = kratix->controller_leader_election;
+    options.leader_election = kube::LeaderElectionConfig{.lease_namespace = lease_namespace, .lease_name = "pave-controller",
+                                                         .identity = identity, .lease_duration = timing.lease_duration,
+                                                         .renew_deadline = timing.renew_deadline,
+                                                         .retry_period = timing.retry_period};
   }
   auto admission = start_admission(flags, *client, *kratix);
   if (flags.webhook_port > 0 && !admission) return 2;
@@ -158,7 +171,8 @@ int main(int argc, char** argv) {
   auto* controller = app.add_subcommand("controller", "run Pave's controllers against a cluster");
   controller->add_option("--kubeconfig", flags.kubeconfig, "kubeconfig (default: in-cluster, then $KUBECONFIG, then ~/.kube/config)");
   controller->add_option("--cache-dir", flags.cache_dir, "where Git state stores keep their clones");
-  controller->add_option("--health-port", flags.health_port, "port of /healthz, /readyz and /metrics on 127.0.0.1 (-1: none)");
+  controller->add_option("--health-port", flags.health_port, "port of /healthz, /readyz and /metrics (-1: none)");
+  controller->add_option("--health-address", flags.health_address, "address /healthz, /readyz and /metrics listen on");
   controller->add_flag("--leader-elect", flags.leader_elect, "run controllers only while holding the Lease");
   controller->add_option("--qps", flags.qps,
                          "requests per second to the API server, on average (0: unlimited; default: unlimited when the "

@@ -1,6 +1,6 @@
 // pave-pod-runner: plays the kubelet's part for one Node, running the pods bound to it with podman.
 //
-//   pave-pod-runner run  --kubeconfig K --node NAME --state-dir DIR
+//   pave-pod-runner run  --kubeconfig K --node NAME [--node-ip 127.0.0.2] --state-dir DIR
 //   pave-pod-runner logs --kubeconfig K NAMESPACE/POD CONTAINER [--previous]
 #include <CLI/CLI.hpp>
 
@@ -20,8 +20,8 @@ using namespace pave;
 
 std::atomic<bool> g_stop{false};
 
-int run(const std::string& kubeconfig, const std::string& node, const std::string& state_dir, int workers,
-        bool apply_limits) {
+int run(const std::string& kubeconfig, const std::string& node, const std::string& node_ip, const std::string& state_dir,
+        int workers, bool apply_limits) {
   auto config = kube::load_kubeconfig({.paths = {kubeconfig}});
   if (!config) {
     kube::log::error("cannot load kubeconfig", {{"error", config.error().message}});
@@ -32,7 +32,7 @@ int run(const std::string& kubeconfig, const std::string& node, const std::strin
   const podrunner::ApiEndpoint api{host_port.substr(0, host_port.rfind(':')), host_port.substr(host_port.rfind(':') + 1)};
 
   auto version = client->request({.path = "/version"});
-  podrunner::NodeAgent agent(*client, node, version ? version->value("gitVersion", "v0.0.0") : "v0.0.0");
+  podrunner::NodeAgent agent(*client, node, version ? version->value("gitVersion", "v0.0.0") : "v0.0.0", node_ip);
   if (auto s = agent.register_node(); !s) {
     kube::log::error("cannot register node", {{"node", node}, {"error", s.error().to_string()}});
     return 1;
@@ -46,7 +46,7 @@ int run(const std::string& kubeconfig, const std::string& node, const std::strin
     return 1;
   }
   const containers::Owner owner{node, kube::meta::uid(*kube_system)};
-  const podrunner::RunnerSettings settings{.api = api, .seccomp_dir = state_dir + "/seccomp", .apply_limits = apply_limits};
+  const podrunner::RunnerSettings settings{.api = api, .node_ip = node_ip, .seccomp_dir = state_dir + "/seccomp", .apply_limits = apply_limits};
   kube::Informer pods(*client, kube::resources::pods(), {.field_selector = "spec.nodeName=" + node});
   auto reconciler = std::make_shared<podrunner::PodReconciler>(*client, pods, containers::Podman(owner), state_dir, settings);
   kube::Controller controller("pod-runner", reconciler, {.workers = workers});
@@ -115,12 +115,13 @@ int logs(const std::string& kubeconfig, const std::string& pod_ref, const std::s
 int main(int argc, char** argv) {
   CLI::App app{"pave-pod-runner: runs the pods bound to one Node with podman, in place of a kubelet"};
   app.require_subcommand(1);
-  std::string kubeconfig, node = "pave-node", state_dir = "/var/lib/pave-pod-runner", log_format = "text";
+  std::string kubeconfig, node = "pave-node", node_ip = "127.0.0.1", state_dir = "/var/lib/pave-pod-runner", log_format = "text";
   int workers = 4;
   bool no_limits = false;
   auto* run_cmd = app.add_subcommand("run", "register the Node and run its pods until SIGTERM");
   run_cmd->add_option("--kubeconfig", kubeconfig, "admin kubeconfig of the cluster")->required();
   run_cmd->add_option("--node", node, "Node name to register");
+  run_cmd->add_option("--node-ip", node_ip, "the Node's address, and its pods' (they use the host's network)");
   run_cmd->add_option("--state-dir", state_dir, "where pod volumes live");
   run_cmd->add_option("--workers", workers, "pods handled at once");
   run_cmd->add_option("--log-format", log_format, "text or json");
@@ -139,7 +140,7 @@ int main(int argc, char** argv) {
     if (kube::log::parse_format(log_format, format)) kube::log::configure(format, kube::log::Level::kInfo);
     std::signal(SIGTERM, [](int) { g_stop = true; });
     std::signal(SIGINT, [](int) { g_stop = true; });
-    return run(kubeconfig, node, state_dir, workers, !no_limits);
+    return run(kubeconfig, node, node_ip, state_dir, workers, !no_limits);
   }
   return logs(kubeconfig, pod_ref, container, previous);
 }

@@ -10,8 +10,9 @@ namespace pave::podrunner {
 
 using kube::Json;
 
-NodeAgent::NodeAgent(kube::Client client, std::string node_name, std::string kubelet_version)
-    : client_(std::move(client)), name_(std::move(node_name)), kubelet_version_(std::move(kubelet_version)) {}
+NodeAgent::NodeAgent(kube::Client client, std::string node_name, std::string kubelet_version, std::string node_ip)
+    : client_(std::move(client)), name_(std::move(node_name)), kubelet_version_(std::move(kubelet_version)),
+      node_ip_(std::move(node_ip)) {}
 
 NodeAgent::~NodeAgent() { stop(); }
 
@@ -38,7 +39,7 @@ kube::Status NodeAgent::report_status() {
   };
   const Json resources = {{"cpu", "8"}, {"memory", "16Gi"}, {"pods", "110"}, {"ephemeral-storage", "100Gi"}};
   Json status = {{"capacity", resources}, {"allocatable", resources},
-                 {"addresses", Json::array({{{"type", "InternalIP"}, {"address", "127.0.0.1"}},
+                 {"addresses", Json::array({{{"type", "InternalIP"}, {"address", node_ip_}},
                                             {{"type", "Hostname"}, {"address", name_}}})},
                  {"nodeInfo", {{"kubeletVersion", kubelet_version_}, {"containerRuntimeVersion", "podman://4"},
                                {"operatingSystem", "linux"}, {"architecture", "amd64"}, {"machineID", ""},

@@ -14,7 +14,7 @@ namespace pave::podrunner {
 
 class NodeAgent {
  public:
-  NodeAgent(kube::Client client, std::string node_name, std::string kubelet_version);
+  NodeAgent(kube::Client client, std::string node_name, std::string kubelet_version, std::string node_ip);
   ~NodeAgent();
 
   // Creates the Node if it does not exist and reports it Ready.
@@ -31,6 +31,7 @@ class NodeAgent {
   kube::Client client_;
   const std::string name_;
   const std::string kubelet_version_;
+  const std::string node_ip_;  // its InternalIP
   std::string node_uid_;
   std::mutex mu_;
   std::condition_variable cv_;

@@ -106,7 +106,7 @@ kube::Result<kube::ReconcileResult> PodReconciler::reconcile(const kube::Request
   if (start_time.empty()) start_time = kube::time_now();
   std::chrono::milliseconds due_in = kPollInterval;
   const auto waiting = waiting_states(uid, due_in);
-  if (auto s = report(*pod, pod_status(*pod, *runs, plan, start_time, settings_.api.host, waiting)); !s) {
+  if (auto s = report(*pod, pod_status(*pod, *runs, plan, start_time, settings_.node_ip, waiting)); !s) {
     return std::unexpected(s.error());
   }
   if (plan.terminal()) {
@@ -194,7 +194,7 @@ kube::Status PodReconciler::start_containers(const Json& pod, const std::vector<
     }
   }
   if (which.empty()) return {};
-  auto volumes = prepare_volumes(client_, pod, pod_dir(uid));
+  auto volumes = prepare_volumes(client_, pod, pod_dir(uid), settings_.node_ip);
   if (!volumes) return std::unexpected(volumes.error());
   for (const auto& c : which) {
     const Json* spec = container_spec(pod, c.name, c.init);

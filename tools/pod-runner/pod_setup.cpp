@@ -72,13 +72,14 @@ kube::Status write_keys(const fs::path& dir, const std::map<std::string, std::st
 }
 
 // The value of a downward-API field of the pod.
-std::string field_value(const Json& pod, const std::string& path) {
+std::string field_value(const Json& pod, const std::string& path, const std::string& node_ip) {
   if (path == "metadata.name") return kube::meta::name(pod);
   if (path == "metadata.namespace") return kube::meta::namespace_of(pod);
   if (path == "metadata.uid") return kube::meta::uid(pod);
   if (path == "spec.nodeName") return pod["spec"].value("nodeName", "");
   if (path == "spec.serviceAccountName") return pod["spec"].value("serviceAccountName", "default");
-  if (path == "status.podIP" || path == "status.hostIP") return "127.0.0.1";
+  // Pods share their Node's network (podman --network host).
+  if (path == "status.podIP" || path == "status.hostIP") return node_ip;
   for (const char* map : {"labels", "annotations"}) {
     const std::string prefix = std::string("metadata.") + map + "['";
     if (path.starts_with(prefix) && path.ends_with("']")) {
@@ -118,7 +119,8 @@ kube::Status write_token(const kube::Client& client, const Json& pod, const Json
   return {};
 }
 
-kube::Status write_projected(const kube::Client& client, const Json& pod, const Json& projected, const fs::path& dir) {
+kube::Status write_projected(const kube::Client& client, const Json& pod, const Json& projected, const fs::path& dir,
+                             const std::string& node_ip) {
   const int mode = projected.value("defaultMode", 0644);
   const std::string ns = kube::meta::namespace_of(pod);
   for (const auto& source : projected.value("sources", Json::array())) {
@@ -135,7 +137,7 @@ kube::Status write_projected(const kube::Client& client, const Json& pod, const 
     }
     if (source.contains("downwardAPI")) {
       for (const auto& item : source["downwardAPI"].value("items", Json::array())) {
-        const std::string value = field_value(pod, item.value("fieldRef", Json::object()).value("fieldPath", ""));
+        const std::string value = field_value(pod, item.value("fieldRef", Json::object()).value("fieldPath", ""), node_ip);
         if (auto s = write_file(dir, item.value("path", ""), value, mode); !s) return s;
       }
     }
@@ -143,7 +145,8 @@ kube::Status write_projected(const kube::Client& client, const Json& pod, const 
   return {};
 }
 
-kube::Status write_volume(const kube::Client& client, const Json& pod, const Json& v, const fs::path& dir) {
+kube::Status write_volume(const kube::Client& client, const Json& pod, const Json& v, const fs::path& dir,
+                          const std::string& node_ip) {
   const std::string ns = kube::meta::namespace_of(pod);
   if (v.contains("configMap") || v.contains("secret")) {
     const bool secret = v.contains("secret");
@@ -153,8 +156,8 @@ kube::Status write_volume(const kube::Client& client, const Json& pod, const Jso
     if (!data) return std::unexpected(data.error());
     return write_keys(dir, *data, ref.value("items", Json::array()), ref.value("defaultMode", 0644));
   }
-  if (v.contains("projected")) return write_projected(client, pod, v["projected"], dir);
-  if (v.contains("downwardAPI")) return write_projected(client, pod, {{"sources", Json::array({{{"downwardAPI", v["downwardAPI"]}}})}}, dir);
+  if (v.contains("projected")) return write_projected(client, pod, v["projected"], dir, node_ip);
+  if (v.contains("downwardAPI")) return write_projected(client, pod, {{"sources", Json::array({{{"downwardAPI", v["downwardAPI"]}}})}}, dir, node_ip);
   if (v.contains("emptyDir")) {
     // Any user in the pod may write an emptyDir: the kubelet makes it 0777 whatever the umask.
     std::error_code ec;
@@ -200,7 +203,7 @@ bool safe_relative_path(const std::string& path) {
 }
 
 Result<std::map<std::string, std::string>> prepare_volumes(const kube::Client& client, const Json& pod,
-                                                           const std::string& pod_dir) {
+                                                           const std::string& pod_dir, const std::string& node_ip) {
   std::map<std::string, std::string> paths;
   for (const auto& v : pod["spec"].value("volumes", Json::array())) {
     const std::string name = v.value("name", "");
@@ -213,7 +216,7 @@ Result<std::map<std::string, std::string>> prepare_volumes(const kube::Client& c
     std::error_code ec;
     fs::create_directories(dir, ec);
     if (ec) return std::unexpected(invalid("cannot create " + dir.string() + ": " + ec.message()));
-    if (auto s = write_volume(client, pod, v, dir); !s) return std::unexpected(s.error());
+    if (auto s = write_volume(client, pod, v, dir, node_ip); !s) return std::unexpected(s.error());
     if (auto fs_group = pod_fs_group(pod)) {
       if (auto s = give_to_fs_group(dir, *fs_group, !v.contains("emptyDir")); !s) return std::unexpected(s.error());
     }
@@ -250,7 +253,7 @@ Result<RunSpec> run_spec(const kube::Client& client, const Json& pod, const Json
     if (e.contains("valueFrom")) {
       const Json& from = e["valueFrom"];
       if (from.contains("fieldRef")) {
-        set(name, field_value(pod, from["fieldRef"].value("fieldPath", "")));
+        set(name, field_value(pod, from["fieldRef"].value("fieldPath", ""), runner.node_ip));
         continue;
       }
       const bool secret = from.contains("secretKeyRef");

@@ -19,6 +19,10 @@ struct ApiEndpoint {
 // What a runner applies to every container it makes.
 struct RunnerSettings {
   ApiEndpoint api;
+  // The Node's address: its InternalIP, and every pod's hostIP and podIP (pods use the host's network).
+  // Runners on one host for one cluster give their Nodes different loopback addresses (127.0.0.2, ...) so
+  // replicas of one Deployment can listen on the same port, each on its own pod IP.
+  std::string node_ip = "127.0.0.1";
   std::string seccomp_dir;   // where seccompProfile Localhost profiles are found
   bool apply_limits = true;  // resources.limits as podman --memory and --cpus
 };
@@ -30,7 +34,7 @@ struct RunnerSettings {
 // item's mode; the token 0600 owned by the pod's one runAsUser when it has one; with fsGroup, every
 // volume's files belong to that group.
 kube::Result<std::map<std::string, std::string>> prepare_volumes(const kube::Client& client, const kube::Json& pod,
-                                                                 const std::string& pod_dir);
+                                                                 const std::string& pod_dir, const std::string& node_ip);
 
 // The RunSpec for one of the pod's containers.
 kube::Result<RunSpec> run_spec(const kube::Client& client, const kube::Json& pod, const kube::Json& container,
