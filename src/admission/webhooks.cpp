@@ -75,7 +75,9 @@ std::vector<Json> webhook_configurations(const WebhookClientConfig& where, const
                     {"timeoutSeconds", e.timeout_seconds}};
     (e.mutating ? mutating : validating).push_back(std::move(webhook));
   }
-  const Json labels = {{"app.kubernetes.io/part-of", "kratix"}, {"app.kubernetes.io/managed-by", "pave"}};
+  // No managed-by label: when Pave's Helm chart makes these configurations, Helm's label says who owns
+  // them, and Pave's apply only shares the fields whose values it agrees with (and owns the CA bundle).
+  const Json labels = {{"app.kubernetes.io/part-of", "kratix"}};
   return {{{"apiVersion", "admissionregistration.k8s.io/v1"}, {"kind", "ValidatingWebhookConfiguration"},
            {"metadata", {{"name", kValidatingConfiguration}, {"labels", labels}}}, {"webhooks", validating}},
           {{"apiVersion", "admissionregistration.k8s.io/v1"}, {"kind", "MutatingWebhookConfiguration"},
