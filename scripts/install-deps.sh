@@ -12,6 +12,8 @@ packages=(
   librapidcheck-dev libcpp-httplib-dev zlib1g-dev libpugixml-dev
   # tools used by scripts and tests
   procps psmisc curl python3-venv
+  # iproute2: the helm e2e test gives its two Nodes addresses of their own (198.18.0.x on lo)
+  iproute2
   # containers for the pod runner: podman with runc (crun cannot run on these hosts' cgroup v1 hybrid)
   podman runc conmon uidmap slirp4netns fuse-overlayfs catatonit containernetworking-plugins busybox-static
   # real Git servers for state-store tests: git-http-backend behind nginx (fcgiwrap), basic auth

@@ -9,7 +9,7 @@ using namespace std::chrono_literals;
 
 std::optional<std::string> PodRunner::start(const std::string& kubeconfig, const std::string& state_dir) {
   const std::string log = state_dir + "/runner.log";
-  auto child = base::Child::spawn({program_, "run", "--kubeconfig", kubeconfig, "--node", node_, "--state-dir", state_dir},
+  auto child = base::Child::spawn({program_, "run", "--kubeconfig", kubeconfig, "--node", node_, "--node-ip", node_ip_, "--state-dir", state_dir},
                                   {}, log);
   if (!child) return "cannot start " + program_ + ": " + child.error();
   child_.emplace(std::move(*child));
@@ -53,6 +53,25 @@ std::optional<std::string> build_images(const std::string& script, const std::st
   auto images = base::run({.argv = {script}, .env = {{"PAVE_BINARY", pave_binary}}, .timeout = std::chrono::minutes(15)});
   if (!images.ok()) return images.err;
   return std::nullopt;
+}
+
+std::expected<NodeAddresses, std::string> NodeAddresses::add(int first, int count) {
+  std::vector<std::string> added;
+  for (int i = first; i < first + count; ++i) {
+    const std::string address = "198.18.0." + std::to_string(i);
+    // replace: an address a crashed run left behind is taken over, not refused.
+    auto out = base::run({.argv = {"ip", "address", "replace", address + "/32", "dev", "lo"}});
+    if (!out.ok()) {
+      NodeAddresses partial(std::move(added));
+      return std::unexpected("cannot add " + address + " to lo (ip address replace): " + out.err);
+    }
+    added.push_back(address);
+  }
+  return NodeAddresses(std::move(added));
+}
+
+NodeAddresses::~NodeAddresses() {
+  for (const auto& a : addresses_) base::run({.argv = {"ip", "address", "del", a + "/32", "dev", "lo"}});
 }
 
 }  // namespace pave::testing

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <chrono>
+#include <expected>
+#include <vector>
 #include <optional>
 #include <string>
 
@@ -14,7 +16,9 @@ namespace pave::testing {
 class PodRunner {
  public:
   // program: the pave-pod-runner binary; node: the Node name it registers.
-  PodRunner(std::string program, std::string node) : program_(std::move(program)), node_(std::move(node)) {}
+  // node_ip: the Node's address and its pods' (pave-pod-runner --node-ip).
+  PodRunner(std::string program, std::string node, std::string node_ip = "127.0.0.1")
+      : program_(std::move(program)), node_(std::move(node)), node_ip_(std::move(node_ip)) {}
   PodRunner(const PodRunner&) = delete;
   PodRunner& operator=(const PodRunner&) = delete;
   ~PodRunner() {
@@ -37,11 +41,30 @@ class PodRunner {
  private:
   std::string program_;
   std::string node_;
+  std::string node_ip_;
   std::optional<base::Child> child_;
 };
 
 // Builds the pipeline images (tools/images/build.sh) with pave_binary as localhost/pave:dev; returns an
 // error text when the build fails.
 std::optional<std::string> build_images(const std::string& script, const std::string& pave_binary);
+
+// Addresses of this host for Nodes of their own: each added to the loopback interface (as /32) while
+// the object lives. Services' endpoints may not be loopback addresses (127/8), and replicas of one
+// Deployment on pod runners of one host need one address each to listen on the same port; 198.18.0.0/15
+// is reserved for network tests (RFC 2544). Needs root (CAP_NET_ADMIN) and iproute2.
+class NodeAddresses {
+ public:
+  // Adds 198.18.0.<first> ... 198.18.0.<first + count - 1>; returns an error text when it cannot.
+  static std::expected<NodeAddresses, std::string> add(int first, int count);
+  NodeAddresses(NodeAddresses&& other) noexcept : addresses_(std::move(other.addresses_)) { other.addresses_.clear(); }
+  NodeAddresses& operator=(NodeAddresses&&) = delete;
+  ~NodeAddresses();
+  const std::vector<std::string>& addresses() const { return addresses_; }
+
+ private:
+  explicit NodeAddresses(std::vector<std::string> addresses) : addresses_(std::move(addresses)) {}
+  std::vector<std::string> addresses_;
+};
 
 }  // namespace pave::testing
