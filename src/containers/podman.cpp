@@ -214,6 +214,13 @@ kube::Result<std::vector<std::string>> Podman::pod_uids() const {
   return std::vector<std::string>(uids.begin(), uids.end());
 }
 
+kube::Status Podman::stop(const std::string& container_id, std::chrono::seconds grace) const {
+  auto out = base::run({.argv = {program_, "stop", "--time", std::to_string(grace.count()), container_id},
+                        .timeout = grace + std::chrono::seconds(60)});
+  if (!out.ok()) return std::unexpected(engine_error("stop", out));
+  return {};
+}
+
 kube::Status Podman::remove_pod(const std::string& pod_uid, std::chrono::seconds grace) const {
   auto runs_now = runs(pod_uid);
   if (!runs_now) return std::unexpected(runs_now.error());

@@ -93,6 +93,10 @@ class Podman {
   // Uids of every pod of this owner that has containers.
   kube::Result<std::vector<std::string>> pod_uids() const;
 
+  // Stops one container (SIGTERM, then SIGKILL after grace) and keeps it, as a kubelet does before it
+  // restarts a container whose liveness probe failed.
+  kube::Status stop(const std::string& container_id, std::chrono::seconds grace) const;
+
   // Stops (SIGTERM, then SIGKILL after grace) and removes every container of a pod.
   kube::Status remove_pod(const std::string& pod_uid, std::chrono::seconds grace) const;
 

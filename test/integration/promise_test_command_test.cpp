@@ -170,7 +170,9 @@ TEST_F(PromiseTestCommand, PrintsTheWorksPlacementsFilesAndStatusTheClusterGives
       it.disable_recursion_pending();
       continue;
     }
-    if (it->is_regular_file() && rel.find("testbundle") != std::string::npos) EXPECT_TRUE(named.contains(rel)) << rel;
+    if (it->is_regular_file() && rel.find("testbundle") != std::string::npos) {
+      EXPECT_TRUE(named.contains(rel)) << rel;
+    }
   }
   EXPECT_EQ(named.size(), 5u) << predicted["files"].dump(2);
 

@@ -54,7 +54,7 @@ Json terminated(const ContainerRun& r) {
 }
 
 Json container_status(const Json& spec, const std::vector<ContainerRun>& runs, const char* waiting_reason,
-                      const std::map<std::string, Waiting>& waiting) {
+                      const std::map<std::string, Waiting>& waiting, const std::map<std::string, bool>& ready) {
   const std::string name = spec.value("name", "");
   const ContainerRun* latest = latest_run(runs, name);
   Json s = {{"name", name}, {"image", spec.value("image", "")}, {"imageID", ""}, {"ready", false},
@@ -69,7 +69,8 @@ Json container_status(const Json& spec, const std::vector<ContainerRun>& runs, c
   } else if (latest->running) {
     s["state"] = {{"running", {{"startedAt", k8s_time(latest->started_at)}}}};
     s["containerID"] = "podman://" + latest->id;
-    s["ready"] = true;
+    auto probed = ready.find(name);
+    s["ready"] = probed == ready.end() || probed->second;
     s["started"] = true;
   } else {
     s["state"] = terminated(*latest);
@@ -159,18 +160,19 @@ PodPlan plan_pod(const Json& pod, const std::vector<ContainerRun>& runs, std::ch
 }
 
 Json pod_status(const Json& pod, const std::vector<ContainerRun>& runs, const PodPlan& plan,
-                const std::string& start_time, const std::string& host_ip, const std::map<std::string, Waiting>& waiting) {
+                const std::string& start_time, const std::string& host_ip, const std::map<std::string, Waiting>& waiting,
+                const std::map<std::string, bool>& ready) {
   const Json spec = pod.value("spec", Json::object());
   Json init_statuses = Json::array(), statuses = Json::array();
   bool initialized = true;
   for (const auto& c : spec.value("initContainers", Json::array())) {
-    init_statuses.push_back(container_status(c, runs, "PodInitializing", waiting));
+    init_statuses.push_back(container_status(c, runs, "PodInitializing", waiting, {}));
     const ContainerRun* r = latest_run(runs, c.value("name", ""));
     initialized = initialized && r && r->exited && r->exit_code == 0;
   }
   bool all_ready = true;
   for (const auto& c : spec.value("containers", Json::array())) {
-    statuses.push_back(container_status(c, runs, initialized ? "ContainerCreating" : "PodInitializing", waiting));
+    statuses.push_back(container_status(c, runs, initialized ? "ContainerCreating" : "PodInitializing", waiting, ready));
     all_ready = all_ready && statuses.back().value("ready", false);
   }
   const bool terminal = plan.terminal();

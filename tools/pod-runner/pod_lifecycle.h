@@ -41,10 +41,12 @@ PodPlan plan_pod(const kube::Json& pod, const std::vector<ContainerRun>& runs,
                  std::chrono::system_clock::time_point now);
 
 // The pod's status as a kubelet would report it: phase, conditions, init and main container statuses.
-// waiting names the containers that could not be created, by container name.
+// waiting names the containers that could not be created, by container name; ready says, by container
+// name, whether a running container's readiness probe passes (one not named is ready while it runs).
 kube::Json pod_status(const kube::Json& pod, const std::vector<ContainerRun>& runs, const PodPlan& plan,
                       const std::string& start_time, const std::string& host_ip,
-                      const std::map<std::string, Waiting>& waiting = {});
+                      const std::map<std::string, Waiting>& waiting = {},
+                      const std::map<std::string, bool>& ready = {});
 
 // The backoff before restart number `attempt` (1 for the first restart).
 std::chrono::milliseconds restart_backoff(int attempt);

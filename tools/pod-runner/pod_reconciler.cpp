@@ -58,7 +58,18 @@ bool reported(const Json& pod, const Json& status) {
 
 }  // namespace
 
+void PodReconciler::restart_unhealthy(const Json& pod, const std::vector<std::string>& container_ids) {
+  const int64_t grace = pod["spec"].value("terminationGracePeriodSeconds", 30);
+  for (const auto& id : container_ids) {
+    kube::log::warn("liveness probe failed: stopping the container to restart it", {{"pod", kube::meta::key(pod)}, {"container", id}});
+    if (auto s = podman_.stop(id, std::chrono::seconds(std::min<int64_t>(grace, 30))); !s) {
+      kube::log::warn("could not stop the container", {{"pod", kube::meta::key(pod)}, {"error", s.error().to_string()}});
+    }
+  }
+}
+
 void PodReconciler::forget_pod(const std::string& uid) {
+  prober_.forget(uid);
   {
     std::lock_guard lock(mu_);
     blocked_.erase(uid);
@@ -106,7 +117,9 @@ kube::Result<kube::ReconcileResult> PodReconciler::reconcile(const kube::Request
   if (start_time.empty()) start_time = kube::time_now();
   std::chrono::milliseconds due_in = kPollInterval;
   const auto waiting = waiting_states(uid, due_in);
-  if (auto s = report(*pod, pod_status(*pod, *runs, plan, start_time, settings_.node_ip, waiting)); !s) {
+  const auto probed = prober_.probe(*pod, *runs, settings_.node_ip, std::chrono::system_clock::now());
+  restart_unhealthy(*pod, probed.unhealthy);
+  if (auto s = report(*pod, pod_status(*pod, *runs, plan, start_time, settings_.node_ip, waiting, probed.ready)); !s) {
     return std::unexpected(s.error());
   }
   if (plan.terminal()) {
@@ -239,6 +252,7 @@ kube::Result<kube::ReconcileResult> PodReconciler::finish_deletion(const Json& p
   }
   std::error_code ec;
   std::filesystem::remove_all(pod_dir(uid), ec);
+  prober_.forget(uid);
   {
     std::lock_guard lock(mu_);
     blocked_.erase(uid);

@@ -14,6 +14,7 @@
 #include "kube/informer.h"
 #include "kube/reconciler.h"
 #include "pod_lifecycle.h"
+#include "prober.h"
 #include "pod_setup.h"
 #include "engine.h"
 
@@ -50,6 +51,8 @@ class PodReconciler : public kube::Reconciler {
   // The waiting states to report for the pod, and how soon a blocked container is due again.
   std::map<std::string, Waiting> waiting_states(const std::string& uid, std::chrono::milliseconds& due_in);
   kube::Status report(const kube::Json& pod, const kube::Json& status);
+  // Stops the containers whose liveness probe failed, so restartPolicy restarts them.
+  void restart_unhealthy(const kube::Json& pod, const std::vector<std::string>& container_ids);
   std::string pod_dir(const std::string& uid) const { return state_dir_ + "/pods/" + uid; }
   void forget_pod(const std::string& uid);
 
@@ -61,6 +64,7 @@ class PodReconciler : public kube::Reconciler {
   std::mutex mu_;
   std::map<std::string, std::string> uid_by_key_;  // to clean up after a pod vanished from the cache
   std::map<std::string, std::map<std::string, Blocked>> blocked_;  // pod uid -> container -> why
+  Prober prober_;
 };
 
 }  // namespace pave::podrunner
