@@ -1,6 +1,6 @@
 // The suite's last test (the cleanup of the ctest fixture every test requires, test/CMakeLists.txt): no
-// process the tests started may still run, no temporary directory may remain in the suite's TMPDIR, and no
-// container of a test's pod runner may remain, whether the tests passed, failed or were killed on a
+// process the tests started may still run, no temporary directory may remain in the suite's TMPDIR, no
+// container of a test's pod runner and no address a test gave its Nodes may remain, whether the tests passed, failed or were killed on a
 // timeout. Each check removes what it finds, so nothing grows from run to run, and fails naming it.
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -55,6 +55,20 @@ TEST(Leftovers, NoTestPodRunnerContainerRemains) {
     base::run({.argv = {"podman", "rm", "-f", "-t", "0", id}});
   }
   EXPECT_EQ(found, std::vector<std::string>{}) << "containers left by the tests' pod runners (now removed)";
+}
+
+TEST(Leftovers, NoNodeAddressRemains) {
+  // helm_install_test's Nodes borrow 198.18.0.x on lo (support/pod_runner.h, NodeAddresses).
+  auto shown = base::run({.argv = {"ip", "-4", "-o", "address", "show", "dev", "lo"}});
+  ASSERT_TRUE(shown.ok()) << shown.err;
+  std::vector<std::string> found;
+  std::istringstream words(shown.out);
+  for (std::string word; words >> word;) {
+    if (!word.starts_with("198.18.0.")) continue;
+    found.push_back(word);
+    base::run({.argv = {"ip", "address", "del", word, "dev", "lo"}});
+  }
+  EXPECT_EQ(found, std::vector<std::string>{}) << "addresses left on lo by the tests (now removed)";
 }
 
 }  // namespace
