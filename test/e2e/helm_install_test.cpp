@@ -131,6 +131,7 @@ class HelmInstall : public ClusterTest {
   void install_and_wait_ready();
   void fail_over_the_leader();
   void upgrade_with_a_new_crd_field();
+  void nothing_was_forbidden();
   void uninstall_keeps_crds_and_objects();
 
   std::optional<base::TempDir> helm_home_;
@@ -223,6 +224,17 @@ void HelmInstall::upgrade_with_a_new_crd_field() {
   ASSERT_TRUE(eventually([&] { return ready_pods().size() == 2 && !leader().empty(); }, 120s)) << debug();
 }
 
+// Least privilege that works: nothing Pave asked the API server for was refused in the whole run.
+void HelmInstall::nothing_was_forbidden() {
+  for (const auto& pod : ready_pods()) {
+    std::string logs;
+    for (auto* runner : g_runners) logs += runner->logs(cluster().kubeconfig, kNamespace + "/" + pod, "manager");
+    ASSERT_FALSE(logs.empty()) << pod;
+    EXPECT_EQ(logs.find("forbidden"), std::string::npos) << pod << ":\n" << logs;
+    EXPECT_EQ(logs.find("\"level\":\"error\""), std::string::npos) << pod << ":\n" << logs;
+  }
+}
+
 void HelmInstall::uninstall_keeps_crds_and_objects() {
   auto removed = helm({"uninstall", "pave", "--namespace", kNamespace, "--wait", "--timeout", "2m"});
   ASSERT_TRUE(removed.ok()) << removed.out << removed.err;
@@ -252,6 +264,7 @@ TEST_F(HelmInstall, RunsInTheClusterFailsOverUpgradesAndUninstalls) {
   ASSERT_NO_FATAL_FAILURE(scenario_->set_up_destinations());
   ASSERT_NO_FATAL_FAILURE(scenario_->promise_is_available());
   ASSERT_NO_FATAL_FAILURE(scenario_->request_is_fulfilled());
+  ASSERT_NO_FATAL_FAILURE(nothing_was_forbidden());  // the first leader's logs go with its pod
   ASSERT_NO_FATAL_FAILURE(fail_over_the_leader());
   ASSERT_NO_FATAL_FAILURE(scenario_->request_update_reruns());
   ASSERT_NO_FATAL_FAILURE(upgrade_with_a_new_crd_field());
@@ -259,6 +272,7 @@ TEST_F(HelmInstall, RunsInTheClusterFailsOverUpgradesAndUninstalls) {
   ASSERT_NO_FATAL_FAILURE(scenario_->deletions_clean_up());
   // Users' objects to outlive the release: the Promise again (its Destinations and store are there).
   ASSERT_NO_FATAL_FAILURE(scenario_->promise_is_available());
+  ASSERT_NO_FATAL_FAILURE(nothing_was_forbidden());
   ASSERT_NO_FATAL_FAILURE(uninstall_keeps_crds_and_objects());
 }
 

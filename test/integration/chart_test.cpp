@@ -67,6 +67,22 @@ TEST_F(ChartTest, LintsCleanAndInstallsOnlyIntoKratixNamespace) {
   EXPECT_NE(elsewhere.err.find("install Pave into namespace kratix-platform-system"), std::string::npos) << elsewhere.err;
 }
 
+// helm uninstall keeps the CRDs (and so every user's object) unless removeCRDsOnUninstall is set.
+TEST_F(ChartTest, CrdsAreKeptOnUninstallUnlessAsked) {
+  int crds = 0;
+  for (const auto& o : render()) {
+    if (o.value("kind", "") != "CustomResourceDefinition") continue;
+    ++crds;
+    EXPECT_EQ(kube::meta::annotations(o)["helm.sh/resource-policy"], "keep") << kube::meta::name(o);
+  }
+  EXPECT_EQ(crds, 10);
+  for (const auto& o : render({"--set", "removeCRDsOnUninstall=true"})) {
+    if (o.value("kind", "") == "CustomResourceDefinition") {
+      EXPECT_FALSE(kube::meta::annotations(o).contains("helm.sh/resource-policy")) << kube::meta::name(o);
+    }
+  }
+}
+
 TEST_F(ChartTest, PlainManifestIsTheChartRendered) {
   auto check = run({kSource + "/scripts/render-manifest.sh", "--check"}, {{"PAVE_HELM_BIN", PAVE_HELM_BIN}});
   EXPECT_TRUE(check.ok()) << check.out << check.err;
