@@ -33,6 +33,9 @@ using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
 const std::string kNamespace = "kratix-platform-system";
+// A pod-runner Node's pods share its address: a rolling update may not put a second replica on a Node.
+const std::vector<std::string> kOneAddressANode = {"updateStrategy.rollingUpdate.maxSurge=0",
+                                                   "updateStrategy.rollingUpdate.maxUnavailable=1"};
 
 std::vector<PodRunner*> g_runners;
 
@@ -142,7 +145,7 @@ class HelmInstall : public ClusterTest {
 
 void HelmInstall::install_and_wait_ready() {
   auto installed = helm({"install", "pave", PAVE_CHART_DIR, "--namespace", kNamespace, "--create-namespace", "--wait",
-                         "--timeout", "5m"});
+                         "--timeout", "5m", "--set", kOneAddressANode[0], "--set", kOneAddressANode[1]});
   ASSERT_TRUE(installed.ok()) << installed.out << installed.err << debug();
   installed_ = true;
   ASSERT_TRUE(eventually([&] { return ready_pods().size() == 2 && !leader().empty(); }, 120s)) << debug();
@@ -206,8 +209,18 @@ void HelmInstall::upgrade_with_a_new_crd_field() {
                "                type: string\n              path:");
   std::ofstream(crd) << yaml;
 
-  auto upgraded = helm({"upgrade", "pave", chart.string(), "--namespace", kNamespace, "--wait", "--timeout", "5m"});
+  // A changed Kratix config too, so the pods roll (Pave reads its config at start).
+  const std::string before = system({"get", "pods", "-l", "control-plane=controller-manager", "-o",
+                                     "jsonpath={.items[*].metadata.name}"});
+  auto upgraded = helm({"upgrade", "pave", chart.string(), "--namespace", kNamespace, "--wait", "--timeout", "5m",
+                        "--set", kOneAddressANode[0], "--set", kOneAddressANode[1], "--set", "kratixConfig.numberOfJobsToKeep=4"});
   ASSERT_TRUE(upgraded.ok()) << upgraded.out << upgraded.err;
+  EXPECT_NE(system({"get", "configmap", "kratix", "-o", "jsonpath={.data.config}"}).find("numberOfJobsToKeep: 4"),
+            std::string::npos);
+  ASSERT_TRUE(eventually([&] {
+    const auto now = ready_pods();
+    return now.size() == 2 && before.find(now[0]) == std::string::npos && before.find(now[1]) == std::string::npos;
+  }, 180s)) << "both replicas replaced by the rollout\n" << debug();
   EXPECT_NE(cluster().kubectl({"get", "crd", "destinations.platform.kratix.io", "-o",
                                "jsonpath={.spec.versions[0].schema.openAPIV3Schema.properties.spec.properties.e2eNote.type}"}).out,
             "") << "helm upgrade changed the CRD";
