@@ -3,7 +3,10 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
+#include <expected>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -11,7 +14,6 @@
 #include "base/encoding.h"
 #include "base/redact.h"
 #include "base/subprocess.h"
-#include "base/temp_dir.h"
 #include "statestore/git_socket.h"
 
 namespace pave::statestore {
@@ -48,6 +50,28 @@ bool url_has_credentials(const std::string& url) {
   return authority.find('@') != std::string::npos;
 }
 
+// A private directory (0700) at a fixed path, emptied first (a killed run's is stale) and removed after.
+class ScratchDir {
+ public:
+  static std::expected<ScratchDir, std::string> make(std::filesystem::path path) {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+    if (mkdir(path.c_str(), 0700) != 0) return std::unexpected("cannot make " + path.string() + ": " + std::strerror(errno));
+    return ScratchDir(std::move(path));
+  }
+  ScratchDir(ScratchDir&& other) noexcept : path_(std::move(other.path_)) { other.path_.clear(); }
+  ScratchDir(const ScratchDir&) = delete;
+  ~ScratchDir() {
+    std::error_code ec;
+    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
+  }
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  explicit ScratchDir(std::filesystem::path path) : path_(std::move(path)) {}
+  std::filesystem::path path_;
+};
+
 }  // namespace
 
 kube::Status fetch_with_git_command(const GitConfig& config, const std::string& repo_dir, std::chrono::seconds timeout) {
@@ -55,7 +79,9 @@ kube::Status fetch_with_git_command(const GitConfig& config, const std::string& 
     // They would be on the child's command line, for any user of the machine to read.
     return std::unexpected(kube::make_error(ErrorKind::kInvalid, "the URL carries credentials; fetched with libgit2 instead"));
   }
-  auto scratch = base::TempDir::create("pave-git-fetch");
+  // The key, known hosts and CA go beside the cache, not in TMPDIR: a process killed mid-fetch leaves them
+  // where its next fetch removes them, instead of a private key in /tmp for good.
+  auto scratch = ScratchDir::make(repo_dir + ".fetch");
   if (!scratch) return std::unexpected(kube::make_error(ErrorKind::kOther, scratch.error()));
   std::map<std::string, std::string> env = {{"GIT_TERMINAL_PROMPT", "0"}, {"GIT_CONFIG_NOSYSTEM", "1"},
                                             {"GIT_CONFIG_GLOBAL", "/dev/null"}, {"GIT_ASKPASS", "/bin/false"},

@@ -325,60 +325,80 @@ kube::Result<std::unique_ptr<GitWriter>> GitWriter::open(GitConfig config, const
     git_libgit2_opts(GIT_OPT_SET_CACHE_MAX_SIZE, static_cast<ssize_t>(8 << 20));
     install_git_socket_timeouts();
   });
-  auto impl = std::make_unique<Impl>();
-  impl->config = std::move(config);
-  const std::string dir = cache_dir + "/" + std::to_string(std::hash<std::string>{}(impl->config.url + "#" + impl->config.branch));
+  const std::string dir = cache_dir + "/" + std::to_string(std::hash<std::string>{}(config.url + "#" + config.branch));
   std::error_code ec;
   std::filesystem::create_directories(cache_dir, ec);
-  if (git_repository_open_bare(&impl->repo, dir.c_str()) == 0) {
-    // A crash may have lost objects that were only in memory: then start the cache again.
-    git_oid tip;
-    git_commit* commit = nullptr;
-    const std::string ref = "refs/remotes/origin/" + impl->config.branch;
-    if (git_reference_name_to_id(&tip, impl->repo, ref.c_str()) == 0 && git_commit_lookup(&commit, impl->repo, &tip) != 0) {
-      git_repository_free(impl->repo);
-      impl->repo = nullptr;
+
+  // Opens the cache at dir (or starts it again when it is missing, or when keep is false) and fetches.
+  auto open_cache = [&](bool keep, bool& warm) -> kube::Result<std::unique_ptr<Impl>> {
+    auto impl = std::make_unique<Impl>();
+    impl->config = config;
+    if (keep && git_repository_open_bare(&impl->repo, dir.c_str()) == 0) {
+      // A crash may have lost objects that were only in memory: then start the cache again.
+      git_oid tip;
+      git_commit* commit = nullptr;
+      const std::string ref = "refs/remotes/origin/" + impl->config.branch;
+      if (git_reference_name_to_id(&tip, impl->repo, ref.c_str()) == 0 && git_commit_lookup(&commit, impl->repo, &tip) != 0) {
+        git_repository_free(impl->repo);
+        impl->repo = nullptr;
+      }
+      git_commit_free(commit);
+      // The local branch only names what the next push sends, and is written before the push: a crash
+      // may leave it naming a commit that was only in memory, which a fetch would offer the server.
+      if (impl->repo) git_reference_remove(impl->repo, impl->branch_ref().c_str());
     }
-    git_commit_free(commit);
-  }
-  const bool cold = !impl->repo;
-  if (cold) {
-    std::filesystem::remove_all(dir, ec);
-    if (int rc = git_repository_init(&impl->repo, dir.c_str(), /*bare=*/1); rc < 0) {
-      return std::unexpected(git_error("init " + dir, rc));
+    warm = impl->repo != nullptr;
+    if (!warm) {
+      std::filesystem::remove_all(dir, ec);
+      if (int rc = git_repository_init(&impl->repo, dir.c_str(), /*bare=*/1); rc < 0) {
+        return std::unexpected(git_error("init " + dir, rc));
+      }
     }
-  }
-  git_odb* odb = nullptr;
-  if (int rc = git_repository_odb(&odb, impl->repo); rc < 0) return std::unexpected(git_error("object database", rc));
-  git_mempack_new(&impl->mempack);
-  const int added = git_odb_add_backend(odb, impl->mempack, 1000);
-  git_odb_free(odb);
-  if (added < 0) return std::unexpected(git_error("object database", added));
-  // Pushes send only new, small manifests: searching for deltas between them costs more CPU than the bytes
-  // it saves on loopback or a LAN, so every object is sent whole.
-  git_config* cfg = nullptr;
-  if (git_repository_config(&cfg, impl->repo) == 0) {
-    git_config_set_int64(cfg, "core.bigFileThreshold", 1);
-    git_config_free(cfg);
-  }
-  // An in-memory remote: a named one lives in the repository's config, and every lookup of it rereads
-  // that config through pcre2, whose match frames libgit2 1.5 keeps (heaptrack: ~10 MB per open).
-  // Fetch and push name their refspecs, so nothing needs the config.
-  if (int rc = git_remote_create_anonymous(&impl->remote, impl->repo, impl->config.url.c_str()); rc < 0) {
-    return std::unexpected(git_error("remote " + base::redact_credentials(impl->config.url), rc));
-  }
-  // A cold cache: the whole history comes through git in a child process, not into this one, once
-  // libgit2 (whose connections time out) has seen the server answer and the branch exist. Should that
-  // fail, libgit2's fetch below does it, and reports why.
-  if (cold && impl->config.first_fetch_by_git_command && impl->remote_has_branch()) {
-    auto fetched = fetch_with_git_command(impl->config, dir, kColdFetchTimeout);
-    impl->fetched_by_git_command = fetched.has_value();
-    if (!fetched) {
-      kube::log::info("first fetch with the git command failed; fetching with libgit2", {{"error", fetched.error().message}});
+    git_odb* odb = nullptr;
+    if (int rc = git_repository_odb(&odb, impl->repo); rc < 0) return std::unexpected(git_error("object database", rc));
+    git_mempack_new(&impl->mempack);
+    const int added = git_odb_add_backend(odb, impl->mempack, 1000);
+    git_odb_free(odb);
+    if (added < 0) return std::unexpected(git_error("object database", added));
+    // Pushes send only new, small manifests: searching for deltas between them costs more CPU than the bytes
+    // it saves on loopback or a LAN, so every object is sent whole.
+    git_config* cfg = nullptr;
+    if (git_repository_config(&cfg, impl->repo) == 0) {
+      git_config_set_int64(cfg, "core.bigFileThreshold", 1);
+      git_config_free(cfg);
     }
+    // An in-memory remote: a named one lives in the repository's config, and every lookup of it rereads
+    // that config through pcre2, whose match frames libgit2 1.5 keeps (heaptrack: ~10 MB per open).
+    // Fetch and push name their refspecs, so nothing needs the config.
+    if (int rc = git_remote_create_anonymous(&impl->remote, impl->repo, impl->config.url.c_str()); rc < 0) {
+      return std::unexpected(git_error("remote " + base::redact_credentials(impl->config.url), rc));
+    }
+    // A cold cache: the whole history comes through git in a child process, not into this one, once
+    // libgit2 (whose connections time out) has seen the server answer and the branch exist. Should that
+    // fail, libgit2's fetch below does it, and reports why.
+    if (!warm && impl->config.first_fetch_by_git_command && impl->remote_has_branch()) {
+      auto fetched = fetch_with_git_command(impl->config, dir, kColdFetchTimeout);
+      impl->fetched_by_git_command = fetched.has_value();
+      if (!fetched) {
+        kube::log::info("first fetch with the git command failed; fetching with libgit2", {{"error", fetched.error().message}});
+      }
+    }
+    if (auto f = impl->fetch(); !f) return std::unexpected(f.error());
+    return impl;
+  };
+
+  bool warm = false;
+  auto impl = open_cache(true, warm);
+  // A process killed between a push and packing what it pushed leaves a cache whose refs name objects it
+  // never wrote: fetching from it then fails on the missing object. The cache is only a copy of the
+  // remote, so a local failure (not the network's, the server's or the credentials') starts it again.
+  if (!impl && warm && impl.error().kind == kube::ErrorKind::kOther) {
+    kube::log::warn("the state store's cache cannot be used; cloning it again",
+                    {{"url", base::redact_credentials(config.url)}, {"error", impl.error().message}});
+    impl = open_cache(false, warm);
   }
-  if (auto f = impl->fetch(); !f) return std::unexpected(f.error());
-  return std::unique_ptr<GitWriter>(new GitWriter(std::move(impl)));
+  if (!impl) return std::unexpected(impl.error());
+  return std::unique_ptr<GitWriter>(new GitWriter(std::move(*impl)));
 }
 
 void GitWriter::submit(Change change, OnWritten on_written) { queue_.submit(std::move(change), std::move(on_written)); }

@@ -186,6 +186,9 @@ TEST_F(GitWriterTest, AColdCacheGetsItsHistoryFromTheGitCommandAndWritesOnIt) {
                              (other_cache.path() / std::to_string(url.size())).string());
     ASSERT_TRUE(w.has_value()) << w.error().to_string();
     EXPECT_TRUE((*w)->first_fetch_by_git_command()) << url;
+    for (const auto& e : std::filesystem::directory_iterator(other_cache.path() / std::to_string(url.size()))) {
+      EXPECT_FALSE(e.path().string().ends_with(".fetch")) << "the git command's scratch directory is gone: " << e.path();
+    }
     EXPECT_EQ((*w)->read_file("a/1.yaml").value(), std::optional<std::string>("one")) << url;
     ASSERT_TRUE((*w)->submit(placement("b" + std::to_string(url.size()), "b", {{"b/2.yaml", url}})).get().has_value());
     EXPECT_EQ(read(server_->clone("state") + "/b/2.yaml"), url);
@@ -195,6 +198,51 @@ TEST_F(GitWriterTest, AColdCacheGetsItsHistoryFromTheGitCommandAndWritesOnIt) {
                                  (other_cache.path() / "refused").string());
   ASSERT_FALSE(refused.has_value());
   EXPECT_EQ(refused.error().kind, kube::ErrorKind::kUnauthorized) << refused.error().to_string();
+}
+
+// What a SIGKILL between pushes and packing their objects leaves (found by chaos_test): refs on disk that
+// name commits which were only in memory. Another writer moves the remote meanwhile, so the next fetch
+// must negotiate from those refs. The next writer of this cache fetches, reads and writes on.
+TEST_F(GitWriterTest, ACacheACrashLeftWithRefsToLostCommitsStillWorks) {
+  auto first = open();
+  ASSERT_TRUE(first);
+  for (int i = 0; i < 3; ++i) {
+    const std::string n = std::to_string(i);
+    ASSERT_TRUE(first->submit(placement("p" + n, "d" + n, {{"d" + n + "/f.yaml", n}})).get().has_value());
+  }
+  first.reset();
+  std::string repo;
+  for (const auto& e : std::filesystem::directory_iterator(cache_->path())) repo = e.path().string();
+  ASSERT_FALSE(repo.empty());
+  // The local branch ref is written before each push: a crash leaves it naming a commit never packed.
+  std::ofstream(repo + "/refs/heads/main") << "aeba189182864f91119147c952f430d82fb7fa18\n";
+  std::filesystem::remove(repo + "/packed-refs");
+
+  auto other_cache = base::TempDir::create("git-cache-other").value();
+  auto other = GitWriter::open({.url = url_, .username = "kratix", .password = "s3cr3t"}, other_cache.path().string());
+  ASSERT_TRUE(other.has_value()) << other.error().to_string();
+  ASSERT_TRUE((*other)->submit(placement("p9", "d9", {{"d9/f.yaml", "9"}})).get().has_value());
+  other->reset();
+
+  auto again = open();
+  ASSERT_TRUE(again);
+  EXPECT_FALSE(again->first_fetch_by_git_command()) << "the cache was kept, not cloned again";
+  EXPECT_EQ(again->read_file("d9/f.yaml").value(), std::optional<std::string>("9"));
+  ASSERT_TRUE(again->submit(placement("p3", "d3", {{"d3/f.yaml", "3"}})).get().has_value());
+  const std::string clone = server_->clone("state");
+  for (int i : {0, 1, 2, 3, 9}) EXPECT_EQ(read(clone + "/d" + std::to_string(i) + "/f.yaml"), std::to_string(i));
+  again.reset();
+
+  // Anything else in the cache naming what is not there fails the fetch locally: the cache is cloned
+  // again (the remote is the truth), and the writer works.
+  std::filesystem::create_directories(repo + "/refs/tags");
+  std::ofstream(repo + "/refs/tags/stale") << "aeba189182864f91119147c952f430d82fb7fa18\n";
+  ASSERT_TRUE((*GitWriter::open({.url = url_, .username = "kratix", .password = "s3cr3t"}, other_cache.path().string()))
+                  ->submit(placement("p8", "d8", {{"d8/f.yaml", "8"}})).get().has_value());
+  auto fresh = open();
+  ASSERT_TRUE(fresh);
+  EXPECT_EQ(fresh->read_file("d8/f.yaml").value(), std::optional<std::string>("8"));
+  EXPECT_FALSE(std::filesystem::exists(repo + "/refs/tags/stale")) << "a fresh clone";
 }
 
 TEST_F(GitWriterTest, TwoDestinationsCanariesWaitingInOneBatchAreBothWritten) {

@@ -1,0 +1,67 @@
+// Pave's controller killed with SIGKILL at random moments while it rolls Works out to Destinations, then
+// the state store checked file by file against what the Works say. Shared by chaos_test (e2e) and
+// bench/chaos_bench (more kills, more Works).
+//
+// The rollout: `works` Works, Work i selecting Destination worker-(i % destinations) by label, each with
+// one file; once all are created, every tenth is changed (a second version of its file) and every tenth
+// (offset 5) deleted. Meanwhile `kills` times, after a random pause, the controller (`pave controller` as
+// its own process, Git over http on loopback) is SIGKILLed and started again. With `replicas`, two
+// controllers run with --leader-elect and each kill is of the leader; the killed one comes back as the
+// standby, and the time until the other holds the Lease is measured.
+//
+// Then, with the controller left running: every WorkPlacement must be Ready, exactly one for each Work
+// left, and the repository must hold exactly the expected files (each Destination's canaries and, for
+// every Work left, its file with its latest content under Kratix's nestedByMetadata path): nothing
+// missing, nothing extra, nothing stale. Finally the Destinations and the store are deleted (cleanup
+// none: the files stay); a second run in the same cluster takes another prefix.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "support/cluster.h"
+#include "support/git_server.h"
+
+namespace pave::testing {
+
+struct ChaosOptions {
+  std::string ns = "default";  // the Works' namespace; the repository is "chaos-<ns>"
+  std::string prefix;          // of the Destinations' and the store's names, so runs in one cluster stay apart
+  int works = 1000;
+  int destinations = 10;
+  int kills = 20;
+  bool replicas = false;  // two controllers with leader election; kills go to the leader
+  std::chrono::milliseconds min_pause{200};
+  std::chrono::milliseconds max_pause{1500};
+  uint32_t seed = 1;
+  std::chrono::seconds settle_timeout{300};  // after the last kill, for every WorkPlacement to be Ready
+};
+
+struct ChaosReport {
+  int kills = 0;
+  double seconds = 0;                      // first Work created to every check passing
+  size_t expected_files = 0;
+  std::vector<std::string> missing;        // expected, not in the repository
+  std::vector<std::string> extra;          // in the repository, not expected
+  std::vector<std::string> wrong_content;  // there, with other content
+  size_t placements = 0;
+  size_t ready_placements = 0;
+  std::vector<std::string> duplicate_placements;  // a Work placed twice
+  std::vector<std::chrono::milliseconds> takeovers;  // replicas: leader killed to the other leading
+  std::string failure;                     // why the run could not finish, if it could not
+
+  bool clean() const {
+    return failure.empty() && missing.empty() && extra.empty() && wrong_content.empty() && duplicate_placements.empty() &&
+           ready_placements == placements;
+  }
+  std::string summary() const;
+};
+
+// Runs the scenario against cluster (with Pave's CRDs and the kratix-platform-system namespace) and git;
+// pave_binary is `pave`; work_dir keeps the controllers' caches and logs.
+ChaosReport run_chaos(const ClusterAccess& cluster, GitServer& git, const std::string& pave_binary,
+                      const std::string& work_dir, const ChaosOptions& options);
+
+}  // namespace pave::testing
