@@ -2,7 +2,10 @@
 
 #include <curl/curl.h>
 
+#include <algorithm>
 #include <cctype>
+#include <random>
+#include <thread>
 #include <set>
 
 #include "base/digest.h"
@@ -49,8 +52,26 @@ kube::Error S3Client::s3_error(const std::string& what, const Response& r) const
   return e;
 }
 
+std::chrono::milliseconds S3Client::backoff(int attempt) {
+  const auto base = std::chrono::milliseconds(100) * (1 << std::min(attempt, 4));
+  thread_local std::minstd_rand random(std::random_device{}());
+  return base + std::chrono::milliseconds(std::uniform_int_distribution<int>(0, static_cast<int>(base.count() / 2))(random));
+}
+
 kube::Result<S3Client::Response> S3Client::request(const std::string& method, const std::string& key,
                                                    const std::string& query, const std::string& body) {
+  for (int attempt = 0;; ++attempt) {
+    auto r = request_once(method, key, query, body);
+    const bool failed = r ? (r->status == 429 || (r->status >= 500 && r->status <= 504 && r->status != 501))
+                          : r.error().kind == ErrorKind::kTransport;
+    if (!failed || attempt + 1 >= kAttempts) return r;
+    ++retries_;
+    std::this_thread::sleep_for(backoff(attempt));
+  }
+}
+
+kube::Result<S3Client::Response> S3Client::request_once(const std::string& method, const std::string& key,
+                                                        const std::string& query, const std::string& body) {
   CURL* curl = checkout();
   struct GiveBack {
     S3Client* client;

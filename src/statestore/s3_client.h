@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -62,6 +63,14 @@ class S3Client {
 
   // Requests sent so far that wrote an object (for tests and benchmarks).
   int puts() const { return puts_; }
+  // Requests sent again after a throttling, server or connection failure.
+  int retries() const { return retries_; }
+
+  // How a request is tried: a 429, 500, 502, 503 or 504 answer (S3's SlowDown is a 503) or a connection
+  // that failed is tried again after backoff(attempt), up to kAttempts in all; what still fails is
+  // returned, for the reconciler to retry later with its own, longer backoff.
+  static constexpr int kAttempts = 4;
+  static std::chrono::milliseconds backoff(int attempt);  // 100, 200, 400 ms, each plus up to half again
 
  private:
   struct Response {
@@ -70,9 +79,12 @@ class S3Client {
     std::string etag;
     std::string bucket_region;  // x-amz-bucket-region
   };
-  // One signed request. query must already be sorted by name and encoded, as SigV4 signs it as given.
+  // One signed request, tried as above. query must already be sorted by name and encoded, as SigV4 signs
+  // it as given.
   kube::Result<Response> request(const std::string& method, const std::string& key, const std::string& query,
                                  const std::string& body = "");
+  kube::Result<Response> request_once(const std::string& method, const std::string& key, const std::string& query,
+                                      const std::string& body);
   kube::Error s3_error(const std::string& what, const Response& r) const;
   std::string base_url() const;
   CURL* checkout();
@@ -82,6 +94,7 @@ class S3Client {
   std::mutex pool_mu_;
   std::vector<CURL*> idle_;
   std::atomic<int> puts_ = 0;
+  std::atomic<int> retries_ = 0;
 };
 
 }  // namespace pave::statestore

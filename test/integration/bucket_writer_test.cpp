@@ -3,7 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include "statestore/s3_client.h"
 #include "support/s3_server.h"
+#include "support/tcp_proxy.h"
 
 namespace pave::statestore {
 namespace {
@@ -124,6 +126,65 @@ TEST(BucketWriterTls, HttpsIsVerifiedAgainstTheSystemOrTheStoresCa) {
   auto read = (*trusted)->read_file("tls/a.yaml");
   ASSERT_TRUE(read.has_value() && read->has_value());
   EXPECT_EQ(**read, "over https");
+}
+
+// S3 faults (issue 20), through a proxy in front of the real server: answers of 503 SlowDown and 500 are
+// retried with backoff, up to S3Client::kAttempts; a server that is down fails the request as a connection
+// failure after as many tries; either way the next request, once the server is back, goes through.
+std::string s3_answer(int status, const std::string& reason, const std::string& code) {
+  const std::string body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>" + code + "</Code><Message>" + reason +
+                           "</Message></Error>";
+  return "HTTP/1.1 " + std::to_string(status) + " " + reason + "\r\nContent-Type: application/xml\r\nContent-Length: " +
+         std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+}
+
+TEST_F(BucketWriterTest, SlowDownAndServerErrorsAreRetriedWithBackoffAndAnOutageFailsCleanly) {
+  const std::string endpoint = server_->endpoint();
+  testing::TcpProxy proxy("127.0.0.1", std::stoi(endpoint.substr(endpoint.rfind(':') + 1)));
+  BucketConfig c = config("faults");
+  c.endpoint = "127.0.0.1:" + std::to_string(proxy.port());
+  S3Client client(c);
+
+  // Two SlowDowns, then the server: one put, which lands.
+  proxy.answer_next(2, s3_answer(503, "Slow Down", "SlowDown"));
+  auto put = client.put("faults/a.yaml", "a");
+  ASSERT_TRUE(put.has_value()) << put.error().to_string();
+  EXPECT_EQ(proxy.answered(), 2);
+  EXPECT_EQ(client.retries(), 2);
+  EXPECT_EQ(client.get("faults/a.yaml").value(), std::optional<std::string>("a"));
+
+  // A server that keeps failing: kAttempts tries, then a transient error naming the server's code.
+  proxy.answer_next(100, s3_answer(500, "Internal Server Error", "InternalError"));
+  proxy.drop_all();  // the connection curl keeps alive would skip the faults, which come on new ones
+  const auto started = std::chrono::steady_clock::now();
+  auto failed = client.put("faults/b.yaml", "b");
+  ASSERT_FALSE(failed.has_value());
+  EXPECT_EQ(failed.error().kind, kube::ErrorKind::kTransient) << failed.error().to_string();
+  EXPECT_NE(failed.error().message.find("InternalError"), std::string::npos) << failed.error().message;
+  EXPECT_EQ(client.retries(), 2 + S3Client::kAttempts - 1) << "every attempt but the first a retry";
+  // One attempt may have met the dropped keep-alive connection instead of an answer.
+  EXPECT_GE(proxy.answered(), 2 + S3Client::kAttempts - 1);
+  EXPECT_GE(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(100 + 200 + 400)) << "backed off";
+
+  // The server down (connections refused at once): a transport error after as many tries, then back.
+  proxy.answer_next(0, "");
+  proxy.set_blocked(true);
+  proxy.drop_all();
+  auto down = client.put("faults/c.yaml", "c");
+  ASSERT_FALSE(down.has_value());
+  EXPECT_EQ(down.error().kind, kube::ErrorKind::kTransport) << down.error().to_string();
+  EXPECT_EQ(client.retries(), 2 + 2 * (S3Client::kAttempts - 1));
+  proxy.set_blocked(false);
+  ASSERT_TRUE(client.put("faults/c.yaml", "c").has_value());
+
+  // Through the writer: a SlowDown in the middle of a batch costs a retry, not the write.
+  auto w = BucketWriter::open(c);
+  ASSERT_TRUE(w.has_value()) << w.error().to_string();
+  proxy.answer_next(1, s3_answer(503, "Slow Down", "SlowDown"));
+  proxy.drop_all();
+  auto written = (*w)->submit(placement("wp", "dest/app", {{"dest/app/x.yaml", "x"}})).get();
+  ASSERT_TRUE(written.has_value()) << written.error().to_string();
+  EXPECT_EQ(client.get("faults/dest/app/x.yaml").value(), std::optional<std::string>("x"));
 }
 
 }  // namespace

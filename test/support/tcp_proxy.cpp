@@ -48,6 +48,13 @@ void TcpProxy::accept_loop() {
       close(client);
       continue;
     }
+    if (answers_left_.load() > 0) {
+      --answers_left_;
+      std::lock_guard lock(mu_);
+      open_fds_.insert(client);
+      pumps_.emplace_back([this, client, response = response_] { answer(client, response); });
+      continue;
+    }
     int upstream = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
@@ -64,6 +71,36 @@ void TcpProxy::accept_loop() {
     open_fds_.insert(upstream);
     pumps_.emplace_back([this, client, upstream] { pump(client, upstream); });
   }
+}
+
+void TcpProxy::answer_next(int n, std::string response) {
+  std::lock_guard lock(mu_);
+  response_ = std::move(response);
+  answers_left_ = n;
+}
+
+void TcpProxy::answer(int client, std::string response) {
+  std::string request;
+  char buf[4096];
+  pollfd p{client, POLLIN, 0};
+  while (request.find("\r\n\r\n") == std::string::npos && !stopping_ && poll(&p, 1, 5000) > 0) {
+    const ssize_t n = read(client, buf, sizeof buf);
+    if (n <= 0) break;
+    request.append(buf, static_cast<size_t>(n));
+  }
+  for (size_t off = 0; off < response.size();) {
+    const ssize_t w = send(client, response.data() + off, response.size() - off, MSG_NOSIGNAL);
+    if (w <= 0) break;
+    off += static_cast<size_t>(w);
+  }
+  ++answered_;
+  shutdown(client, SHUT_WR);
+  // Let the client read the answer before the socket goes (closing with unread request bytes sends RST).
+  while (!stopping_ && poll(&p, 1, 1000) > 0 && read(client, buf, sizeof buf) > 0) {
+  }
+  std::lock_guard lock(mu_);
+  open_fds_.erase(client);
+  close(client);
 }
 
 void TcpProxy::pump(int client, int upstream) {

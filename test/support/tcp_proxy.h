@@ -33,9 +33,15 @@ class TcpProxy {
 
   int connections_accepted() const { return accepted_.load(); }
 
+  // The next n connections are answered with response (a whole HTTP answer, e.g. a 503 SlowDown) once
+  // their request's headers have arrived, and closed; the target never sees them. 0 stops it.
+  void answer_next(int n, std::string response);
+  int answered() const { return answered_.load(); }
+
  private:
   void accept_loop();
   void pump(int client, int upstream);
+  void answer(int client, std::string response);
 
   std::string target_host_;
   int target_port_;
@@ -45,6 +51,9 @@ class TcpProxy {
   std::atomic<bool> blocked_{false};
   std::atomic<bool> paused_{false};
   std::atomic<int> accepted_{0};
+  std::atomic<int> answers_left_{0};
+  std::atomic<int> answered_{0};
+  std::string response_;  // guarded by mu_
   std::thread acceptor_;
   std::mutex mu_;
   std::set<int> open_fds_;
