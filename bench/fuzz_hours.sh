@@ -3,7 +3,8 @@
 # in chunks of 600 s wall time, each with a new seed, all on the target's corpus in build-fuzz/corpus.
 # It runs at nice 19 so it can share a machine with builds; wall time therefore varies, CPU time is what
 # counts. Prints one summary line (target, CPU seconds, executions, chunks, findings) and appends it to
-# build-fuzz/fuzz-hours.log. A finding stops the run and fails the script.
+# build-fuzz/fuzz-hours.log. A finding stops the run and fails the script. Do not pause it (SIGSTOP):
+# libFuzzer's -timeout counts wall time, so a unit paused for more than 10 s is reported as a timeout.
 #
 #   bench/fuzz_hours.sh TARGET [CPU_SECONDS]        (needs a built build-fuzz: scripts/fuzz.sh 1 TARGET)
 set -euo pipefail
