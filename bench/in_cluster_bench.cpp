@@ -80,8 +80,8 @@ spec:
 )";
 }
 
-// VmRSS of the process of the pod's container, in MB.
-double pod_rss_mb(const testing::ClusterAccess& cluster, const std::string& pod) {
+// VmRSS of the process of the pod's container, in MiB.
+double pod_rss_mib(const testing::ClusterAccess& cluster, const std::string& pod) {
   const std::string uid = cluster.kubectl({"get", "pod", "-n", kNs, pod, "-o", "jsonpath={.metadata.uid}"}).out;
   auto id = base::run({.argv = {"podman", "ps", "-q", "--filter", "label=io.pave.pod-uid=" + uid}}).out;
   id = id.substr(0, id.find('\n'));
@@ -106,7 +106,7 @@ std::vector<std::string> pods(const testing::ClusterAccess& cluster) {
 void report_memory(const testing::ClusterAccess& cluster, const char* when) {
   const std::string lead = leader(cluster);
   for (const auto& p : pods(cluster)) {
-    std::printf("%-34s %-8s %6.1f MB  (%s)\n", when, p == lead ? "leader" : "standby", pod_rss_mb(cluster, p), p.c_str());
+    std::printf("%-34s %-8s %6.1f MiB  (%s)\n", when, p == lead ? "leader" : "standby", pod_rss_mib(cluster, p), p.c_str());
   }
 }
 

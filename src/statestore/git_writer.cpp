@@ -328,6 +328,8 @@ kube::Result<std::unique_ptr<GitWriter>> GitWriter::open(GitConfig config, const
   const std::string dir = cache_dir + "/" + std::to_string(std::hash<std::string>{}(config.url + "#" + config.branch));
   std::error_code ec;
   std::filesystem::create_directories(cache_dir, ec);
+  // The git command's scratch directory (a key, known hosts, a CA) of a process killed mid-fetch.
+  std::filesystem::remove_all(dir + ".fetch", ec);
 
   // Opens the cache at dir (or starts it again when it is missing, or when keep is false) and fetches.
   auto open_cache = [&](bool keep, bool& warm) -> kube::Result<std::unique_ptr<Impl>> {

@@ -62,9 +62,11 @@ kube::Result<S3Client::Response> S3Client::request(const std::string& method, co
                                                    const std::string& query, const std::string& body) {
   for (int attempt = 0;; ++attempt) {
     auto r = request_once(method, key, query, body);
+    // A POST (starting a multipart upload) is not sent twice: a lost answer would leave an upload behind.
+    // A timed-out request is not either: it has already held its worker for the whole timeout.
     const bool failed = r ? (r->status == 429 || (r->status >= 500 && r->status <= 504 && r->status != 501))
                           : r.error().kind == ErrorKind::kTransport;
-    if (!failed || attempt + 1 >= kAttempts) return r;
+    if (!failed || method == "POST" || attempt + 1 >= kAttempts) return r;
     ++retries_;
     std::this_thread::sleep_for(backoff(attempt));
   }
@@ -135,8 +137,10 @@ kube::Result<S3Client::Response> S3Client::request_once(const std::string& metho
   CURLcode rc = curl_easy_perform(curl);
   curl_slist_free_all(headers);
   if (rc != CURLE_OK) {
-    return std::unexpected(kube::make_error(rc == CURLE_PEER_FAILED_VERIFICATION ? ErrorKind::kTls : ErrorKind::kTransport,
-                                            method + " " + base_url() + ": " + curl_easy_strerror(rc)));
+    const ErrorKind kind = rc == CURLE_PEER_FAILED_VERIFICATION ? ErrorKind::kTls
+                           : rc == CURLE_OPERATION_TIMEDOUT     ? ErrorKind::kTimeout
+                                                                : ErrorKind::kTransport;
+    return std::unexpected(kube::make_error(kind, method + " " + base_url() + ": " + curl_easy_strerror(rc)));
   }
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &r.status);
   return r;

@@ -68,7 +68,8 @@ class S3Client {
 
   // How a request is tried: a 429, 500, 502, 503 or 504 answer (S3's SlowDown is a 503) or a connection
   // that failed is tried again after backoff(attempt), up to kAttempts in all; what still fails is
-  // returned, for the reconciler to retry later with its own, longer backoff.
+  // returned, for the reconciler to retry later with its own, longer backoff. Not retried: a POST (a
+  // multipart upload's start) and a request that timed out (kTimeout, after 60 s).
   static constexpr int kAttempts = 4;
   static std::chrono::milliseconds backoff(int attempt);  // 100, 200, 400 ms, each plus up to half again
 

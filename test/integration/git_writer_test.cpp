@@ -224,9 +224,14 @@ TEST_F(GitWriterTest, ACacheACrashLeftWithRefsToLostCommitsStillWorks) {
   ASSERT_TRUE((*other)->submit(placement("p9", "d9", {{"d9/f.yaml", "9"}})).get().has_value());
   other->reset();
 
+  // A kill during the git command's first fetch leaves its scratch directory, with the key in it.
+  std::filesystem::create_directories(repo + ".fetch");
+  std::ofstream(repo + ".fetch/key") << "a private key";
+
   auto again = open();
   ASSERT_TRUE(again);
   EXPECT_FALSE(again->first_fetch_by_git_command()) << "the cache was kept, not cloned again";
+  EXPECT_FALSE(std::filesystem::exists(repo + ".fetch")) << "the scratch directory goes when a writer opens";
   EXPECT_EQ(again->read_file("d9/f.yaml").value(), std::optional<std::string>("9"));
   ASSERT_TRUE(again->submit(placement("p3", "d3", {{"d3/f.yaml", "3"}})).get().has_value());
   const std::string clone = server_->clone("state");

@@ -87,7 +87,10 @@ class Controllers {
     std::vector<std::string> argv{pave_, "controller", "--kubeconfig", kubeconfig_, "--cache-dir",
                                   dir_ + "/cache-" + std::to_string(slot), "--health-port", "-1"};
     if (replicas_) argv.push_back("--leader-elect");
-    auto child = base::Child::spawn(argv, {}, dir_ + "/controller-" + std::to_string(slot) + "-" + std::to_string(++starts_) + ".log");
+    // The Lease identity is then host and pid, which the harness reads back (a POD_NAME in the test's own
+    // environment would give both replicas one identity).
+    auto child = base::Child::spawn(argv, {{"POD_NAME", ""}},
+                                    dir_ + "/controller-" + std::to_string(slot) + "-" + std::to_string(++starts_) + ".log");
     if (!child) return child.error();
     slots_[slot].emplace(std::move(*child));
     return std::nullopt;
