@@ -250,15 +250,13 @@ ChaosReport run_chaos(const ClusterAccess& cluster, GitServer& git, const std::s
     if (auto failed = controllers.start(slot)) return report.failure = *failed, report;
   }
   // Destinations Ready (canaries written) before the Works come.
-  const auto setup_deadline = Clock::now() + std::chrono::seconds(120);
-  for (;;) {
+  const bool destinations_ready = eventually([&] {
     auto list = client.list(kDestinations, "");
     size_t n = 0;
     for (const auto& d : list ? list->items : std::vector<Json>{}) n += ready(d) && kube::meta::name(d).starts_with(o.prefix + "worker-");
-    if (n == static_cast<size_t>(o.destinations)) break;
-    if (Clock::now() > setup_deadline) return report.failure = "Destinations not Ready", report;
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  }
+    return n == static_cast<size_t>(o.destinations);
+  }, std::chrono::seconds(120));
+  if (!destinations_ready) return report.failure = "Destinations not Ready", report;
 
   const auto start = Clock::now();
   std::atomic<bool> created{false};
@@ -282,6 +280,7 @@ ChaosReport run_chaos(const ClusterAccess& cluster, GitServer& git, const std::s
   const std::string host = hostname();
   auto leaderless_since = Clock::now();
   for (int k = 0; k < o.kills; ++k) {
+    // The random moment of each kill is the scenario: a fixed wait is what is meant here.
     std::this_thread::sleep_for(std::chrono::milliseconds(pause(random)));
     int slot = 0;
     if (o.replicas) {
@@ -302,9 +301,7 @@ ChaosReport run_chaos(const ClusterAccess& cluster, GitServer& git, const std::s
     controllers.kill(slot);
     ++report.kills;
     if (o.replicas) {
-      while (lease_holder(client) != other && Clock::now() - killed_at < std::chrono::seconds(60)) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-      }
+      eventually([&] { return lease_holder(client) == other; }, std::chrono::seconds(60), std::chrono::milliseconds(50));
       report.takeovers.push_back(std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - killed_at));
     }
     if (auto failed = controllers.start(slot)) {
@@ -314,21 +311,17 @@ ChaosReport run_chaos(const ClusterAccess& cluster, GitServer& git, const std::s
   }
   writer.join();
 
-  const auto deadline = Clock::now() + o.settle_timeout;
   size_t expected = 0;
   for (int i = 0; i < o.works; ++i) expected += !deleted(i);
-  for (;;) {
+  const bool settled = eventually([&] {
     count_placements(client, o, report);
-    if (report.placements == expected && report.ready_placements == expected) {
-      compare_tree(git, o, report);
-      if (report.clean()) break;
-    }
-    if (Clock::now() > deadline) {
-      compare_tree(git, o, report);
-      report.failure = "not settled within " + std::to_string(o.settle_timeout.count()) + " s after the last kill";
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::seconds(1));
+    if (report.placements != expected || report.ready_placements != expected) return false;
+    compare_tree(git, o, report);
+    return report.clean();
+  }, o.settle_timeout, std::chrono::seconds(1));
+  if (!settled) {
+    compare_tree(git, o, report);
+    report.failure = "not settled within " + std::to_string(o.settle_timeout.count()) + " s after the last kill";
   }
   report.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   auto phase = Clock::now();
