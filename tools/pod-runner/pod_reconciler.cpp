@@ -1,5 +1,6 @@
 #include "pod_reconciler.h"
 
+#include <algorithm>
 #include <filesystem>
 
 #include "kube/log.h"
@@ -129,7 +130,7 @@ kube::Result<kube::ReconcileResult> PodReconciler::reconcile(const kube::Request
     return kube::ReconcileResult{};
   }
   auto next = plan.recheck_after.count() > 0 ? std::min(plan.recheck_after, kPollInterval) : kPollInterval;
-  return kube::ReconcileResult{.requeue_after = std::min(next, due_in)};
+  return kube::ReconcileResult{.requeue_after = std::min({next, due_in, probed.next_due})};
 }
 
 kube::Result<std::optional<Waiting>> PodReconciler::admit(const Json& pod, const Json& container, RunSpec& run) {
