@@ -135,6 +135,7 @@ std::unique_ptr<ResourceControllers> add_controllers(kube::Manager& manager, Sta
     kube::Informer& stores = manager.informer(resource);
     auto reconciler = std::make_shared<StateStoreReconciler>(client, kind, stores, registry, manager.events(), options.cache_dir,
                                                              options.kratix.git.minimum_fetch_interval);
+    reconciler->set_refresh_interval(std::chrono::milliseconds(static_cast<int64_t>(options.store_refresh_seconds * 1000)));
     // Two workers: one store's slow clone does not hold up another's.
     kube::Controller& c = manager.add_controller(std::string(kind), reconciler, {.workers = 2});
     reconciler->set_wake(c.enqueuer());
@@ -163,6 +164,12 @@ std::unique_ptr<ResourceControllers> add_controllers(kube::Manager& manager, Sta
         for (const auto& wp : placement->placements_on(*dest)) wake_placement(wp);
       }
     }
+  });
+
+  // Files changed behind a writer's back (a force-push, a hand edit, another writer's commit): the
+  // WorkPlacements whose Destinations hold them write theirs again.
+  registry.on_drift([placement](const std::string& kind, const std::string& name, const std::vector<std::string>& paths) {
+    placement->rewrite_drifted(kind, name, paths);
   });
 
   auto work = std::make_shared<WorkReconciler>(client, works, placements, destinations, promises, manager.events());

@@ -19,6 +19,9 @@ struct ControllerOptions {
   std::string secret_namespace; // "" watches Secrets in every namespace (for state-store credentials)
   workflow::KratixConfig kratix;  // the Kratix config (ConfigMap kratix-platform-system/kratix)
   std::string adapter_image;      // the image of the pipelines' reader, work-writer and status-writer ("": Pave's)
+  // How often a Git store's remote is read (StateStoreReconciler) even while nothing is written, so files
+  // changed behind Pave's back are written again within this time, not at the next rewrite (10 h). 0: never.
+  double store_refresh_seconds = 60;
 };
 
 // Adds the state-store, Destination, Work, WorkPlacement and Promise controllers to manager, and returns

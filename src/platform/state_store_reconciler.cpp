@@ -98,8 +98,12 @@ kube::Result<kube::ReconcileResult> StateStoreReconciler::reconcile(const kube::
       return kube::ReconcileResult{.requeue_after = kRetryAfter};
     }
     registry_.put(kind_, request.name, version, std::move(*writer));
+  } else if (refresh_interval_.count() > 0) {
+    // The writer's thread fetches; this one goes on.
+    if (auto writer = registry_.get(kind_, request.name)) writer->refresh();
   }
   if (auto s = report(*store, true, ss::kReasonReady, ss::kMessageReady); !s) return std::unexpected(s.error());
+  if (refresh_interval_.count() > 0 && kind_ == "GitStateStore") return kube::ReconcileResult{.requeue_after = refresh_interval_};
   return kube::ReconcileResult{};
 }
 

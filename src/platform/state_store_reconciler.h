@@ -26,6 +26,10 @@ class StateStoreReconciler : public kube::Reconciler {
   // How a store is brought back once its last writer has closed: the controller's enqueuer.
   void set_wake(std::function<void(const kube::Request&)> wake) { wake_ = std::move(wake); }
 
+  // How often a Ready store's writer reads its remote again (Writer::refresh), so that files changed there
+  // behind Pave's back reach the drift listeners while nothing is written; 0: never. Set before starting.
+  void set_refresh_interval(std::chrono::milliseconds interval) { refresh_interval_ = interval; }
+
   kube::Result<kube::ReconcileResult> reconcile(const kube::Request& request) override;
 
   // The requests for stores of this kind that name secret (for a Secret informer's events).
@@ -48,6 +52,7 @@ class StateStoreReconciler : public kube::Reconciler {
   const std::string cache_dir_;
   const std::chrono::milliseconds minimum_fetch_interval_;
   std::function<void(const kube::Request&)> wake_;
+  std::chrono::milliseconds refresh_interval_{0};
 };
 
 }  // namespace pave::platform

@@ -39,6 +39,11 @@ void StateStoreRegistry::put(const std::string& kind, const std::string& name, c
   std::vector<OpenedListener> listeners;
   {
     std::lock_guard lock(mu_);
+    if (writer && !drift_listeners_.empty()) {
+      writer->on_drift([kind, name, drift = drift_listeners_](const std::vector<std::string>& paths) {
+        for (const auto& listener : drift) listener(kind, name, paths);
+      });
+    }
     Entry& entry = entries_[key];
     if (entry.writer && entry.writer != writer) close_in_background(key, std::move(entry.writer), {});
     entry = {version, std::move(writer)};
@@ -83,6 +88,11 @@ void StateStoreRegistry::close_in_background(const std::string& key, std::shared
 void StateStoreRegistry::on_opened(OpenedListener listener) {
   std::lock_guard lock(mu_);
   listeners_.push_back(std::move(listener));
+}
+
+void StateStoreRegistry::on_drift(DriftListener listener) {
+  std::lock_guard lock(mu_);
+  drift_listeners_.push_back(std::move(listener));
 }
 
 }  // namespace pave::platform

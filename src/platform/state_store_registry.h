@@ -52,6 +52,12 @@ class StateStoreRegistry {
   using OpenedListener = std::function<void(const std::string& kind, const std::string& name)>;
   void on_opened(OpenedListener listener);
 
+  // Calls listener(kind, name, paths) whenever a writer put here later finds files of its store changed
+  // behind its back (Writer::on_drift; on the writer's thread, so it must be quick). Add before any put.
+  using DriftListener = std::function<void(const std::string& kind, const std::string& name,
+                                           const std::vector<std::string>& paths)>;
+  void on_drift(DriftListener listener);
+
  private:
   struct Entry {
     std::string version;
@@ -68,6 +74,7 @@ class StateStoreRegistry {
   std::map<std::string, Entry> entries_;
   std::multiset<std::string> closing_;
   std::vector<OpenedListener> listeners_;
+  std::vector<DriftListener> drift_listeners_;
   std::vector<Closer> closers_;
 };
 

@@ -6,6 +6,7 @@
 #include <optional>
 #include <set>
 
+#include "kube/log.h"
 #include "kube/object.h"
 #include "api/conditions.h"
 #include "api/kratix.h"
@@ -150,6 +151,30 @@ std::vector<kube::Request> WorkPlacementReconciler::placements_on(const Json& de
     out.push_back({kube::meta::namespace_of(*wp), kube::meta::name(*wp)});
   }
   return out;
+}
+
+size_t WorkPlacementReconciler::rewrite_drifted(const std::string& kind, const std::string& name,
+                                                const std::vector<std::string>& paths) {
+  size_t woken = 0;
+  for (const auto& dest : destinations_.store().list()) {
+    const Json& ref = kube::child(kube::child(*dest, "spec"), "stateStoreRef");
+    if (ref.value("kind", "") != kind || ref.value("name", "") != name) continue;
+    auto layout = DestinationReconciler::layout_of(*dest);
+    if (!layout) continue;
+    auto dir = statestore::destination_dir(*layout);
+    if (!dir) continue;
+    const bool touched = std::any_of(paths.begin(), paths.end(), [&](const std::string& p) {
+      return dir->empty() || p == *dir || p.starts_with(*dir + "/");
+    });
+    if (!touched) continue;
+    for (const auto& wp : placements_on(*dest)) {
+      writes_->wake(wp);
+      ++woken;
+    }
+  }
+  kube::log::info("files changed on a state store behind Pave's back; writing their WorkPlacements again",
+                  {{"store", kind + "/" + name}, {"paths", std::to_string(paths.size())}, {"placements", std::to_string(woken)}});
+  return woken;
 }
 
 kube::Result<kube::ReconcileResult> WorkPlacementReconciler::reconcile(const kube::Request& request) {

@@ -50,6 +50,11 @@ class WorkPlacementReconciler : public kube::Reconciler {
   // The WorkPlacements on a Destination (for the Destination informer's events).
   std::vector<kube::Request> placements_on(const kube::Json& destination) const;
 
+  // Files under paths of store kind/name were changed behind Pave's back (StateStoreRegistry::on_drift):
+  // every WorkPlacement on a Destination whose directory holds one of them is written again, which puts
+  // back what it owns there. Returns how many were woken.
+  size_t rewrite_drifted(const std::string& kind, const std::string& name, const std::vector<std::string>& paths);
+
  private:
   kube::Result<statestore::Change> change_for(const kube::Json& wp, const statestore::DestinationLayout& layout,
                                               statestore::Writer& writer, bool removing);

@@ -94,4 +94,47 @@ kube::Result<git_oid> tree_with_changes(git_repository* repo, git_tree* base, co
   return out;
 }
 
+namespace {
+
+// The tree of commit id, or null for no commit.
+kube::Status commit_tree(git_repository* repo, const git_oid* id, Tree& tree) {
+  if (!id) return {};
+  Commit commit;
+  if (int rc = git_commit_lookup(commit.out(), repo, id); rc < 0) return std::unexpected(git_error("commit", rc));
+  if (int rc = git_commit_tree(tree.out(), commit.get()); rc < 0) return std::unexpected(git_error("commit tree", rc));
+  return {};
+}
+
+}  // namespace
+
+kube::Result<std::vector<std::string>> paths_between(git_repository* repo, const git_oid* from, const git_oid* to,
+                                                     const std::string& prefix) {
+  Tree old_tree, new_tree;
+  if (auto s = commit_tree(repo, from, old_tree); !s) return std::unexpected(s.error());
+  if (auto s = commit_tree(repo, to, new_tree); !s) return std::unexpected(s.error());
+  const std::string root = prefix.empty() ? "" : prefix + "/";
+  git_diff_options opts = GIT_DIFF_OPTIONS_INIT;
+  // Trees only, no content diff: a pathspec keeps the walk under the store's path.
+  char* spec = const_cast<char*>(prefix.c_str());
+  if (!prefix.empty()) {
+    opts.pathspec = {&spec, 1};
+    opts.flags |= GIT_DIFF_DISABLE_PATHSPEC_MATCH;  // a literal directory prefix, not a glob
+  }
+  git_diff* diff = nullptr;
+  if (int rc = git_diff_tree_to_tree(&diff, repo, old_tree.get(), new_tree.get(), &opts); rc < 0) {
+    return std::unexpected(git_error("diff", rc));
+  }
+  std::set<std::string> paths;
+  for (size_t i = 0, n = git_diff_num_deltas(diff); i < n; ++i) {
+    const git_diff_delta* d = git_diff_get_delta(diff, i);
+    for (const char* p : {d->old_file.path, d->new_file.path}) {
+      const std::string path = p ? p : "";
+      if (path.empty() || path.compare(0, root.size(), root) != 0) continue;
+      paths.insert(path.substr(root.size()));
+    }
+  }
+  git_diff_free(diff);
+  return std::vector<std::string>(paths.begin(), paths.end());
+}
+
 }  // namespace pave::statestore

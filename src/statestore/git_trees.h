@@ -19,4 +19,9 @@ namespace pave::statestore {
 kube::Result<git_oid> tree_with_changes(git_repository* repo, git_tree* base, const std::string& prefix,
                                         const std::vector<const Change*>& changes);
 
+// The files that differ between the trees of commits from and to (either null: an empty tree) under
+// prefix, as paths relative to prefix: added, removed, changed or renamed (both names), each once.
+kube::Result<std::vector<std::string>> paths_between(git_repository* repo, const git_oid* from, const git_oid* to,
+                                                     const std::string& prefix);
+
 }  // namespace pave::statestore

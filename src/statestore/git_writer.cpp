@@ -53,6 +53,10 @@ struct GitWriter::Impl {
   std::chrono::steady_clock::time_point last_fetch{};
   int auth_attempts = 0;
   std::optional<kube::Error> auth_error;  // why the credentials callback had none to give (a GitHub App token)
+  // Paths someone else changed, found by fetches since the drift listener was last told (under repo_mu).
+  std::set<std::string> drift;
+  std::mutex listener_mu;
+  OnDrift drift_listener;  // guarded by listener_mu
 
   std::mutex repo_mu;      // libgit2 objects are used by one thread at a time
 
@@ -197,6 +201,7 @@ struct GitWriter::Impl {
     }
     ++fetches;
     last_fetch = std::chrono::steady_clock::now();
+    const std::optional<git_oid> before = has_tip ? std::optional(tip) : std::nullopt;
     Reference ref;
     if (git_reference_lookup(ref.out(), repo, remote_ref().c_str()) == 0) {
       tip = *git_reference_target(ref.get());
@@ -204,7 +209,34 @@ struct GitWriter::Impl {
     } else {
       has_tip = false;  // the branch does not exist yet: the first commit creates it
     }
+    note_drift(before);
     return {};
+  }
+
+  // Records what differs between the tip this writer knew (before) and the remote's now: someone else's
+  // doing, since this writer's own pushes move `tip` as they land. The first fetch knows no tip.
+  void note_drift(const std::optional<git_oid>& before) {
+    if (!before || (has_tip && git_oid_equal(&*before, &tip))) return;
+    auto paths = paths_between(repo, &*before, has_tip ? &tip : nullptr, config.path);
+    if (!paths) {
+      kube::log::warn("cannot tell what changed on the state store's remote",
+                      {{"url", base::redact_credentials(config.url)}, {"error", paths.error().message}});
+      return;
+    }
+    drift.insert(paths->begin(), paths->end());
+  }
+
+  // Hands the drift found so far to the listener (outside repo_mu: the listener may read the store).
+  void report_drift() {
+    std::vector<std::string> paths;
+    {
+      std::lock_guard lock(repo_mu);
+      paths.assign(drift.begin(), drift.end());
+      drift.clear();
+    }
+    if (paths.empty()) return;
+    std::lock_guard lock(listener_mu);
+    if (drift_listener) drift_listener(paths);
   }
 
   // Pushes commit to the branch; false (without error) when the remote refused a non-fast-forward.
@@ -255,8 +287,17 @@ struct GitWriter::Impl {
 
   // Writes a batch: commit on the remote's tip, push, and on rejection fetch and replay. Returns the
   // version and whether anything changed.
-  kube::Result<WriteResult> write(const std::vector<const Change*>& changes) {
+  kube::Result<WriteResult> write(const std::vector<const Change*>& batch) {
     std::lock_guard lock(repo_mu);
+    // A refresh() is an empty change: it asks only for a fetch.
+    std::vector<const Change*> changes;
+    std::copy_if(batch.begin(), batch.end(), std::back_inserter(changes), [](const Change* c) {
+      return !c->files.empty() || !c->replace_directories.empty() || !c->remove_files.empty();
+    });
+    if (changes.empty()) {
+      if (auto f = fetch(); !f) return std::unexpected(f.error());
+      return WriteResult{.version = has_tip ? git_oid_tostr_s(&tip) : "", .changed = false};
+    }
     if (std::chrono::steady_clock::now() - last_fetch >= config.minimum_fetch_interval) {
       if (auto f = fetch(); !f) return std::unexpected(f.error());
     }
@@ -312,7 +353,9 @@ GitWriter::GitWriter(std::unique_ptr<Impl> impl)
     : impl_(std::move(impl)),
       // One commit for the whole batch: every change shares its outcome.
       queue_([this](const std::vector<const Change*>& changes) {
-        return std::vector<kube::Result<WriteResult>>(changes.size(), impl_->write(changes));
+        auto results = std::vector<kube::Result<WriteResult>>(changes.size(), impl_->write(changes));
+        impl_->report_drift();
+        return results;
       }) {}
 
 GitWriter::~GitWriter() = default;
@@ -404,6 +447,16 @@ kube::Result<std::unique_ptr<GitWriter>> GitWriter::open(GitConfig config, const
 }
 
 void GitWriter::submit(Change change, OnWritten on_written) { queue_.submit(std::move(change), std::move(on_written)); }
+
+void GitWriter::on_drift(OnDrift listener) {
+  std::lock_guard lock(impl_->listener_mu);
+  impl_->drift_listener = std::move(listener);
+}
+
+void GitWriter::refresh() {
+  // One key for every refresh: those waiting together fold into one fetch.
+  queue_.submit(Change{.placement = "refresh", .key = "\x01refresh"}, [](kube::Result<WriteResult>) {});
+}
 
 void GitWriter::close() {
   queue_.close();

@@ -45,6 +45,11 @@ class GitWriter : public Writer {
   void submit(Change change, OnWritten on_written) override;
   kube::Result<std::optional<std::string>> read_file(const std::string& path) override;
   void close() override;
+  // A fetch that finds the branch moved by someone else diffs the tree it knew with the new one (under
+  // the store's path): the paths that differ are the drift. A force-push to unrelated history, a file
+  // deleted by hand and a commit of another writer all show up so, on the next write or refresh().
+  void on_drift(OnDrift listener) override;
+  void refresh() override;
 
   // Pushes the current tip again (a no-op push), proving the credentials may write.
   kube::Status check_permissions();

@@ -60,6 +60,17 @@ class Writer {
   // A file's content as the store has it now, or nothing if there is no such file.
   virtual kube::Result<std::optional<std::string>> read_file(const std::string& path) = 0;
 
+  // Called with the paths (relative to the store's root, as changes name them) that someone other than
+  // this writer added, changed or removed, when the writer next reads the remote after they did: files
+  // of placements already written may be gone, so their placements should be written again. Called on
+  // the writer's thread (quick, never waiting for a write). Stores that cannot tell never call it.
+  using OnDrift = std::function<void(const std::vector<std::string>& paths)>;
+  virtual void on_drift(OnDrift listener) { (void)listener; }
+
+  // Reads the remote again soon, on the writer's thread, so that changes made behind its back reach the
+  // drift listener even while nothing is being written. A no-op for stores that cannot tell.
+  virtual void refresh() {}
+
   // Writes what is pending, then lets go of everything the writer holds (a Git writer its cache
   // directory, which the store's next writer may then open). Later submits fail with kTransient, later
   // reads with an error. May block for as long as the last write takes.

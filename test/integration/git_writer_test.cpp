@@ -6,7 +6,9 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <mutex>
 #include <set>
+#include <utility>
 #include <fstream>
 #include <sstream>
 
@@ -145,6 +147,81 @@ TEST_F(GitWriterTest, ARejectedPushFetchesAndReplaysOnTheNewTip) {
   EXPECT_EQ(read(after + "/b/2.yaml"), "two");
   auto head = server_->git(after, {"rev-parse", "HEAD"});
   EXPECT_EQ(head.out, mine->version + "\n");
+}
+
+// Collects what a writer reports as changed behind its back.
+struct DriftSeen {
+  std::mutex mu;
+  std::set<std::string> paths;
+  void listen(Writer& w) {
+    w.on_drift([this](const std::vector<std::string>& p) {
+      std::lock_guard lock(mu);
+      paths.insert(p.begin(), p.end());
+    });
+  }
+  std::set<std::string> take() {
+    std::lock_guard lock(mu);
+    return std::exchange(paths, {});
+  }
+};
+
+// Waits until everything queued before it (a refresh() too) has been through the writer's thread: an
+// empty change is only a fetch.
+void settle(Writer& w) { ASSERT_TRUE(w.submit(Change{.placement = "settle", .key = "settle"}).get().has_value()); }
+
+TEST_F(GitWriterTest, AForcePushToUnrelatedHistoryIsDriftAndTheWriterBuildsOnTheNewHistory) {
+  auto writer = open({.path = "clusters"});
+  ASSERT_TRUE(writer);
+  DriftSeen drift;
+  drift.listen(*writer);
+  ASSERT_TRUE(writer->submit(placement("a", "a", {{"a/1.yaml", "one"}})).get().has_value());
+  ASSERT_TRUE(writer->submit(placement("b", "b", {{"b/2.yaml", "two"}})).get().has_value());
+  settle(*writer);
+  EXPECT_TRUE(drift.take().empty()) << "the writer's own commits are not drift";
+
+  // Someone replaces the branch with a history of their own: a/1.yaml changed, b/2.yaml gone, a file
+  // outside the store's path added.
+  const std::string theirs = server_->clone("state");
+  ASSERT_TRUE(server_->git(theirs, {"checkout", "-q", "--orphan", "fresh"}).ok());
+  ASSERT_TRUE(server_->git(theirs, {"rm", "-rqf", "."}).ok());
+  std::filesystem::create_directories(theirs + "/clusters/a");
+  std::ofstream(theirs + "/clusters/a/1.yaml") << "theirs";
+  std::ofstream(theirs + "/README") << "not Pave's";
+  ASSERT_TRUE(server_->git(theirs, {"add", "."}).ok());
+  ASSERT_TRUE(server_->git(theirs, {"commit", "-qm", "start again"}).ok());
+  auto forced = server_->git(theirs, {"push", "-qf", "origin", "fresh:main"});
+  ASSERT_TRUE(forced.ok()) << forced.err;
+
+  writer->refresh();
+  settle(*writer);
+  EXPECT_EQ(drift.take(), (std::set<std::string>{"a/1.yaml", "b/2.yaml"})) << "paths under the store's path, relative to it";
+
+  // Written again, the placements land on the new history (a fast-forward of it, never a force-push).
+  ASSERT_TRUE(writer->submit(placement("a", "a", {{"a/1.yaml", "one"}})).get().has_value());
+  auto b = writer->submit(placement("b", "b", {{"b/2.yaml", "two"}})).get();
+  ASSERT_TRUE(b.has_value()) << b.error().to_string();
+  const std::string after = server_->clone("state");
+  EXPECT_EQ(read(after + "/clusters/a/1.yaml"), "one");
+  EXPECT_EQ(read(after + "/clusters/b/2.yaml"), "two");
+  EXPECT_EQ(read(after + "/README"), "not Pave's");
+  EXPECT_NE(server_->git(after, {"log", "--format=%s"}).out.find("start again"), std::string::npos) << "their history is kept";
+  settle(*writer);
+  EXPECT_TRUE(drift.take().empty());
+}
+
+TEST_F(GitWriterTest, AFileChangedOnTheRemoteIsDriftFoundByRefresh) {
+  auto writer = open();
+  ASSERT_TRUE(writer);
+  DriftSeen drift;
+  drift.listen(*writer);
+  ASSERT_TRUE(writer->submit(placement("wp", "dest/app", {{"dest/app/deploy.yaml", "kind: Deployment\n"}})).get().has_value());
+  const std::string theirs = server_->clone("state");
+  std::ofstream(theirs + "/dest/app/deploy.yaml") << "kind: Changed\n";
+  ASSERT_TRUE(server_->git(theirs, {"commit", "-qam", "edit by hand"}).ok());
+  ASSERT_TRUE(server_->git(theirs, {"push", "-q", "origin", "main"}).ok());
+  writer->refresh();
+  settle(*writer);
+  EXPECT_EQ(drift.take(), (std::set<std::string>{"dest/app/deploy.yaml"}));
 }
 
 TEST_F(GitWriterTest, TheMinimumFetchIntervalSaysWhenAWriteFetchesFirst) {
