@@ -3,11 +3,16 @@
 #include <git2.h>
 #include <git2/sys/stream.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <set>
+#include <thread>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -30,6 +35,58 @@ struct SocketStream {
 };
 
 SocketStream* self(git_stream* stream) { return reinterpret_cast<SocketStream*>(stream); }
+
+// The socket options time out reads and writes made through this stream, but libssh2 reads an ssh
+// connection itself and, when a read times out, polls the socket again without a limit. So every open
+// connection is also watched: one that has neither sent nor received data for the timeout (TCP_INFO's
+// last_data_sent and last_data_recv) is shut down, which ends any poll on it and fails the operation.
+class IdleWatchdog {
+ public:
+  // Never destroyed: its thread may still be looking when the process exits.
+  static IdleWatchdog& instance() {
+    static auto* watchdog = new IdleWatchdog;
+    return *watchdog;
+  }
+  void watch(int fd) {
+    std::lock_guard lock(mu_);
+    fds_.insert(fd);
+    if (running_) return;
+    running_ = true;
+    std::thread([this] { run(); }).detach();  // ends when nothing is left to watch
+  }
+  // Before the fd is closed: the watchdog never touches a number the process may reuse.
+  void forget(int fd) {
+    std::lock_guard lock(mu_);
+    fds_.erase(fd);
+  }
+  int shut_down() const { return shut_down_.load(); }
+
+ private:
+  void run() {
+    for (;;) {
+      const long timeout_ms = g_timeout_ms.load();
+      std::this_thread::sleep_for(std::chrono::milliseconds(std::clamp(timeout_ms / 4, 50L, 1000L)));
+      std::lock_guard lock(mu_);
+      if (fds_.empty()) {
+        running_ = false;
+        return;
+      }
+      for (int fd : fds_) {
+        tcp_info info{};
+        socklen_t size = sizeof info;
+        if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &size) != 0) continue;
+        const auto idle = static_cast<unsigned long>(timeout_ms);
+        if (info.tcpi_last_data_recv >= idle && info.tcpi_last_data_sent >= idle && shutdown(fd, SHUT_RDWR) == 0) {
+          ++shut_down_;
+        }
+      }
+    }
+  }
+  std::mutex mu_;
+  std::set<int> fds_;
+  bool running_ = false;
+  std::atomic<int> shut_down_{0};
+};
 
 int fail(const std::string& message) {
   git_error_set_str(GIT_ERROR_NET, message.c_str());
@@ -76,6 +133,7 @@ int stream_connect(git_stream* stream) {
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
   setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit);
   st->s = fd;
+  IdleWatchdog::instance().watch(fd);
   return 0;
 }
 
@@ -105,13 +163,17 @@ ssize_t stream_write(git_stream* stream, const char* data, size_t length, int) {
 
 int stream_close(git_stream* stream) {
   SocketStream* st = self(stream);
-  if (st->s >= 0) ::close(st->s);
+  if (st->s >= 0) {
+    IdleWatchdog::instance().forget(st->s);
+    ::close(st->s);
+  }
   st->s = -1;
   return 0;
 }
 
 void stream_free(git_stream* stream) {
   SocketStream* st = self(stream);
+  stream_close(stream);  // libgit2 closes first; this only makes sure
   std::free(st->host);
   std::free(st->port);
   delete st;
@@ -137,6 +199,8 @@ int stream_init(git_stream** out, const char* host, const char* port) {
 void set_git_network_timeout(std::chrono::milliseconds timeout) { g_timeout_ms = static_cast<long>(timeout.count()); }
 
 std::chrono::milliseconds git_network_timeout() { return std::chrono::milliseconds(g_timeout_ms.load()); }
+
+int git_idle_connections_shut_down() { return IdleWatchdog::instance().shut_down(); }
 
 void install_git_socket_timeouts() {
   static std::once_flag once;

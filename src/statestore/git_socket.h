@@ -2,7 +2,8 @@
 // then sends nothing would hold a store's writer, and every WorkPlacement behind it, forever. Pave gives
 // libgit2 its own TCP stream (for http, and under TLS for https), which fails a connect or a read after
 // the timeout (under TLS the error reaches the caller in mbedTLS's words). ssh connections are made by the
-// same stream but read by libssh2 itself, which waits without a limit.
+// same stream but read by libssh2 itself, which would wait without a limit: a watchdog shuts down any
+// connection that has neither sent nor received for the timeout, which fails the blocked operation.
 #pragma once
 
 #include <chrono>
@@ -16,5 +17,8 @@ void install_git_socket_timeouts();
 // connections opened from now on.
 void set_git_network_timeout(std::chrono::milliseconds timeout);
 std::chrono::milliseconds git_network_timeout();
+
+// How many idle connections the watchdog has shut down in this process (for tests).
+int git_idle_connections_shut_down();
 
 }  // namespace pave::statestore

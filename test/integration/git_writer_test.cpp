@@ -18,6 +18,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <future>
 #include <thread>
 #include <ctime>
 
@@ -535,8 +536,24 @@ TEST_F(GitWriterTest, AServerThatAnswersNothingTimesOutInsteadOfHoldingTheWriter
   const std::string https = "https" + url.substr(4);
   auto tls = GitWriter::open({.url = https, .username = "kratix", .password = "s3cr3t"}, cache_->path().string() + "/silent-tls");
   const auto took_tls = std::chrono::steady_clock::now() - start - took;
+  // And over ssh, where libssh2 reads the connection itself: it waits for the server's banner, which never
+  // comes. Should the watchdog not end that, closing the listener below does (and the test fails).
+  const int shut_before = git_idle_connections_shut_down();
+  const auto ssh_start = std::chrono::steady_clock::now();
+  auto ssh = std::async(std::launch::async, [&] {
+    return GitWriter::open({.url = "ssh://git@127.0.0.1:" + std::to_string(ntohs(address.sin_port)) + "/state.git",
+                            .ssh_private_key = server_->client_key("ed25519"), .known_hosts = server_->known_hosts()},
+                           cache_->path().string() + "/silent-ssh");
+  });
+  const bool ssh_gave_up = ssh.wait_for(std::chrono::seconds(15)) == std::future_status::ready;
+  const auto took_ssh = std::chrono::steady_clock::now() - ssh_start;
   set_git_network_timeout(std::chrono::seconds(60));
   close(silent);
+  ASSERT_TRUE(ssh_gave_up) << "an ssh server that never answers held the writer";
+  auto ssh_result = ssh.get();
+  ASSERT_FALSE(ssh_result.has_value());
+  EXPECT_LT(took_ssh, std::chrono::seconds(10));
+  EXPECT_GT(git_idle_connections_shut_down(), shut_before) << ssh_result.error().to_string();
   ASSERT_FALSE(w.has_value());
   EXPECT_NE(w.error().message.find("timed out"), std::string::npos) << w.error().to_string();
   EXPECT_LT(took, std::chrono::seconds(10));
