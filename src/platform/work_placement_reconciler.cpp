@@ -247,7 +247,14 @@ kube::Result<kube::ReconcileResult> WorkPlacementReconciler::finish(const Json& 
   // The store's writer changed hands under this write: nothing failed; the next writer takes it.
   if (!written && statestore::is_writer_closed(written.error())) return kube::ReconcileResult{.requeue_after = kAfterHandOver};
   if (deleting) {
-    if (!written) return std::unexpected(written.error());
+    if (!written) {
+      // Not an error for the controller's backoff: the submit before this one succeeded and reset it, so
+      // a remote that refuses at once would be retried every few milliseconds. Kratix's pace instead.
+      kube::log::warn("removing a WorkPlacement's files failed; trying again", {{"workplacement", kube::meta::key(wp)},
+                      {"error", written.error().message}, {"retry_after_s", std::to_string(kRetryAfter.count())}});
+      events_.warning(wp, "FailedRemove", "Delete", "removing files from the state store failed: " + written.error().message);
+      return kube::ReconcileResult{.requeue_after = kRetryAfter};
+    }
     return done(set_finalizers(wp, {}));
   }
   if (auto s = report(wp, written); !s) return std::unexpected(s.error());

@@ -38,8 +38,8 @@ SocketStream* self(git_stream* stream) { return reinterpret_cast<SocketStream*>(
 
 // The socket options time out reads and writes made through this stream, but libssh2 reads an ssh
 // connection itself and, when a read times out, polls the socket again without a limit. So every open
-// connection is also watched: one that has neither sent nor received data for the timeout (TCP_INFO's
-// last_data_sent and last_data_recv) is shut down, which ends any poll on it and fails the operation.
+// connection is also watched: one that has neither sent nor received data for twice the timeout
+// (TCP_INFO's last_data_sent and last_data_recv) is shut down, which ends any poll on it and fails the operation.
 class IdleWatchdog {
  public:
   // Never destroyed: its thread may still be looking when the process exits.
@@ -75,7 +75,8 @@ class IdleWatchdog {
         tcp_info info{};
         socklen_t size = sizeof info;
         if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &size) != 0) continue;
-        const auto idle = static_cast<unsigned long>(timeout_ms);
+        // Twice the timeout: a read or write through this stream times out first, with the clearer error.
+        const auto idle = static_cast<unsigned long>(2 * timeout_ms);
         if (info.tcpi_last_data_recv >= idle && info.tcpi_last_data_sent >= idle && shutdown(fd, SHUT_RDWR) == 0) {
           ++shut_down_;
         }
@@ -93,20 +94,19 @@ int fail(const std::string& message) {
   return -1;
 }
 
-// connect() that gives up after the timeout.
-bool connect_within(int fd, const sockaddr* address, socklen_t length, long timeout_ms) {
+// connect() that gives up after the timeout; 0, or why it failed (an errno, ETIMEDOUT for the timeout).
+int connect_within(int fd, const sockaddr* address, socklen_t length, long timeout_ms) {
   const int flags = fcntl(fd, F_GETFL, 0);
   fcntl(fd, F_SETFL, flags | O_NONBLOCK);
-  int rc = ::connect(fd, address, length);
-  if (rc != 0 && errno == EINPROGRESS) {
+  int error = ::connect(fd, address, length) == 0 ? 0 : errno;
+  if (error == EINPROGRESS) {
     pollfd p{.fd = fd, .events = POLLOUT, .revents = 0};
-    rc = poll(&p, 1, static_cast<int>(timeout_ms)) == 1 ? 0 : -1;
-    int error = 0;
+    error = ETIMEDOUT;
     socklen_t size = sizeof error;
-    if (rc == 0 && (getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &size) != 0 || error != 0)) rc = -1;
+    if (poll(&p, 1, static_cast<int>(timeout_ms)) == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &size) != 0) error = errno;
   }
   fcntl(fd, F_SETFL, flags);
-  return rc == 0;
+  return error;
 }
 
 int stream_connect(git_stream* stream) {
@@ -119,16 +119,21 @@ int stream_connect(git_stream* stream) {
   if (int rc = getaddrinfo(st->host, st->port, &hints, &found); rc != 0) {
     return fail(std::string("failed to resolve address for ") + st->host + ": " + gai_strerror(rc));
   }
-  int fd = -1;
+  int fd = -1, error = 0;
   for (addrinfo* a = found; a && fd < 0; a = a->ai_next) {
     fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
-    if (fd >= 0 && !connect_within(fd, a->ai_addr, a->ai_addrlen, timeout_ms)) {
+    if (fd < 0) {
+      error = errno;
+    } else if ((error = connect_within(fd, a->ai_addr, a->ai_addrlen, timeout_ms)) != 0) {
       ::close(fd);
       fd = -1;
     }
   }
   freeaddrinfo(found);
-  if (fd < 0) return fail(std::string("failed to connect to ") + st->host + ":" + st->port + " within " + std::to_string(timeout_ms) + " ms");
+  if (fd < 0 && error == ETIMEDOUT) {
+    return fail(std::string("failed to connect to ") + st->host + ":" + st->port + " within " + std::to_string(timeout_ms) + " ms");
+  }
+  if (fd < 0) return fail(std::string("failed to connect to ") + st->host + ":" + st->port + ": " + std::strerror(error));
   const timeval limit{.tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
   setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit);

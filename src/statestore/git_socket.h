@@ -3,7 +3,7 @@
 // libgit2 its own TCP stream (for http, and under TLS for https), which fails a connect or a read after
 // the timeout (under TLS the error reaches the caller in mbedTLS's words). ssh connections are made by the
 // same stream but read by libssh2 itself, which would wait without a limit: a watchdog shuts down any
-// connection that has neither sent nor received for the timeout, which fails the blocked operation.
+// connection that has neither sent nor received for twice the timeout, which fails the blocked operation.
 #pragma once
 
 #include <chrono>

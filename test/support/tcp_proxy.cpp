@@ -115,11 +115,13 @@ void TcpProxy::pump(int client, int upstream) {
     if (poll(fds, 2, 500) < 0) break;
     for (int i = 0; i < 2 && open; ++i) {
       if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-      ssize_t n = read(fds[i].fd, buf, sizeof buf);
+      const int delay = delay_ms_.load();
+      ssize_t n = read(fds[i].fd, buf, delay > 0 ? 4096 : sizeof buf);
       if (n <= 0) {
         open = false;
         break;
       }
+      if (delay > 0) std::this_thread::sleep_for(std::chrono::milliseconds(delay));
       for (ssize_t off = 0; off < n;) {
         // MSG_NOSIGNAL: a peer that has gone must end this pump, not the test process (SIGPIPE).
         ssize_t w = send(fds[1 - i].fd, buf + off, static_cast<size_t>(n - off), MSG_NOSIGNAL);

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -31,6 +32,10 @@ class TcpProxy {
   // network or server would: a watch through the proxy delivers no events until resumed.
   void set_paused(bool paused) { paused_ = paused; }
 
+  // While set, every chunk (at most 4 KiB) waits this long before it is passed on, either way: a slow
+  // server or a slow link.
+  void set_delay(std::chrono::milliseconds delay) { delay_ms_ = static_cast<int>(delay.count()); }
+
   int connections_accepted() const { return accepted_.load(); }
 
   // The next n connections are answered with response (a whole HTTP answer, e.g. a 503 SlowDown) once
@@ -50,6 +55,7 @@ class TcpProxy {
   std::atomic<bool> stopping_{false};
   std::atomic<bool> blocked_{false};
   std::atomic<bool> paused_{false};
+  std::atomic<int> delay_ms_{0};
   std::atomic<int> accepted_{0};
   std::atomic<int> answers_left_{0};
   std::atomic<int> answered_{0};
