@@ -99,8 +99,27 @@ class DocumentBuilder : public YAML::EventHandler {
 
 }  // namespace
 
+namespace {
+
+// YAML's line breaks are "\r\n", "\r" and "\n", each read as one "\n" (YAML 1.2, 5.4), as Go's YAML
+// reads them; yaml-cpp takes a lone "\r" for part of a scalar ({"a":\r1} would be the string "\r1").
+std::string with_line_feeds(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '\r') {
+      out += text[i];
+    } else if (i + 1 >= text.size() || text[i + 1] != '\n') {
+      out += '\n';
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 std::vector<YAML::Node> load_all_documents(std::string_view text) {
-  std::istringstream in{std::string(text)};
+  std::istringstream in{text.find('\r') == std::string_view::npos ? std::string(text) : with_line_feeds(text)};
   YAML::Parser parser(in);
   std::vector<YAML::Node> docs;
   DocumentBuilder builder;

@@ -148,5 +148,13 @@ TEST(Yaml, StringsThatLookLikeDocumentMarkersAreWrittenQuoted) {
   EXPECT_EQ(back->front(), doc) << written;
 }
 
+// Found by yaml_fuzz (its JSON-read-as-YAML property): yaml-cpp took a lone "\r" for part of a scalar.
+TEST(Yaml, CarriageReturnsAreLineBreaksAsYamlSays) {
+  EXPECT_EQ(parse_yaml("{\"a\":\r333}").value(), Json::parse(R"({"a":333})"));
+  EXPECT_EQ(parse_yaml("a: 1\rb: two\r").value(), Json::parse(R"({"a":1,"b":"two"})"));
+  EXPECT_EQ(parse_yaml("a: 1\r\nb: |\r\n  x\r\n  y\r\n").value(), Json::parse(R"({"a":1,"b":"x\ny\n"})"));
+  EXPECT_EQ(parse_yaml("a: \"escaped \\r stays\"\n").value()["a"], "escaped \r stays");
+}
+
 }  // namespace
 }  // namespace pave::kube
