@@ -4,12 +4,16 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
+#include <ctime>
 #include <random>
 #include <thread>
 #include <set>
 
 #include "base/digest.h"
 #include "base/encoding.h"
+#include "kube/log.h"
+#include "statestore/sigv4.h"
 
 namespace pave::statestore {
 
@@ -52,6 +56,27 @@ kube::Error S3Client::s3_error(const std::string& what, const Response& r) const
   return e;
 }
 
+bool S3Client::learn_clock_skew(const Response& r) {
+  const S3ErrorBody body = parse_s3_error(r.body);
+  // A HEAD's refusal has no body: its Date header is all there is.
+  if (body.code != "RequestTimeTooSkewed" && !(r.body.empty() && !r.date.empty())) return false;
+  std::time_t server = -1;
+  std::tm tm{};
+  if (!body.server_time.empty() && strptime(body.server_time.c_str(), "%Y-%m-%dT%H:%M:%S", &tm)) {
+    server = timegm(&tm);
+  } else if (!r.date.empty()) {
+    server = curl_getdate(r.date.c_str(), nullptr);
+  }
+  if (server < 0) return false;
+  const int64_t skew = static_cast<int64_t>(server) - static_cast<int64_t>(std::time(nullptr));
+  // A HEAD refused for its signature says nothing of the clock: only a difference S3 would refuse counts.
+  if (body.code != "RequestTimeTooSkewed" && std::abs(skew) < 15 * 60) return false;
+  clock_skew_s_ = skew;
+  kube::log::warn("the S3 server's clock differs from this host's; signing requests in its time",
+                  {{"endpoint", config_.endpoint}, {"skew_s", std::to_string(skew)}});
+  return true;
+}
+
 std::chrono::milliseconds S3Client::backoff(int attempt) {
   const auto base = std::chrono::milliseconds(100) * (1 << std::min(attempt, 4));
   thread_local std::minstd_rand random(std::random_device{}());
@@ -60,8 +85,13 @@ std::chrono::milliseconds S3Client::backoff(int attempt) {
 
 kube::Result<S3Client::Response> S3Client::request(const std::string& method, const std::string& key,
                                                    const std::string& query, const std::string& body) {
+  bool clock_corrected = false;
   for (int attempt = 0;; ++attempt) {
     auto r = request_once(method, key, query, body);
+    if (r && r->status == 403 && !clock_corrected && learn_clock_skew(*r)) {
+      clock_corrected = true;  // once: a server whose clock keeps moving is refused as it says
+      r = request_once(method, key, query, body);
+    }
     // A POST (starting a multipart upload) is not sent twice: a lost answer would leave an upload behind.
     // A timed-out request is not either: it has already held its worker for the whole timeout.
     const bool failed = r ? (r->status == 429 || (r->status >= 500 && r->status <= 504 && r->status != 501))
@@ -82,13 +112,18 @@ kube::Result<S3Client::Response> S3Client::request_once(const std::string& metho
   } give_back_on_return{this, curl};
   curl_easy_reset(curl);
   Response r;
-  const std::string url = base_url() + (key.empty() ? "" : "/" + base::percent_encode(key, true)) + (query.empty() ? "" : "?" + query);
-  const std::string sigv4 = "aws:amz:" + config_.region + ":s3";
-  const std::string userpwd = config_.access_key_id + ":" + config_.secret_access_key;
+  const std::string path = "/" + config_.bucket + (key.empty() ? "" : "/" + base::percent_encode(key, true));
+  const std::string url = (config_.insecure ? "http://" : "https://") + config_.endpoint + path + (query.empty() ? "" : "?" + query);
+  const std::string payload_sha256 = base::sha256_hex(body);
   curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_AWS_SIGV4, sigv4.c_str());
-  curl_easy_setopt(curl, CURLOPT_USERPWD, userpwd.c_str());
+  const int64_t skew = clock_skew_s_.load();
+  const std::string sigv4 = "aws:amz:" + config_.region + ":s3";
+  const std::string userpwd = config_.access_key_id + ":" + config_.secret_access_key;
+  if (skew == 0) {
+    curl_easy_setopt(curl, CURLOPT_AWS_SIGV4, sigv4.c_str());
+    curl_easy_setopt(curl, CURLOPT_USERPWD, userpwd.c_str());
+  }
   curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 60'000L);
   if (!config_.ca_bundle.empty()) {
     curl_blob blob{.data = const_cast<char*>(config_.ca_bundle.data()), .len = config_.ca_bundle.size(), .flags = CURL_BLOB_NOCOPY};
@@ -96,7 +131,22 @@ kube::Result<S3Client::Response> S3Client::request_once(const std::string& metho
   }
   curl_slist* headers = nullptr;
   // curl signs this header but does not add it; S3 requires it.
-  headers = curl_slist_append(headers, ("x-amz-content-sha256: " + base::sha256_hex(body)).c_str());
+  headers = curl_slist_append(headers, ("x-amz-content-sha256: " + payload_sha256).c_str());
+  // With the server's clock known to differ, the request is dated and signed in its time, by sigv4.h
+  // (curl would send its own date beside the one given).
+  if (skew != 0) {
+    const std::time_t when = std::time(nullptr) + skew;
+    std::tm tm{};
+    gmtime_r(&when, &tm);
+    char date[32];
+    std::strftime(date, sizeof date, "%Y%m%dT%H%M%SZ", &tm);
+    const std::string authorization = sigv4_authorization(
+        {.method = method, .host = config_.endpoint, .path = path, .query = query, .payload_sha256 = payload_sha256, .amz_date = date},
+        {.access_key_id = config_.access_key_id, .secret_access_key = config_.secret_access_key, .region = config_.region});
+    headers = curl_slist_append(headers, ("Host: " + config_.endpoint).c_str());
+    headers = curl_slist_append(headers, ("x-amz-date: " + std::string(date)).c_str());
+    headers = curl_slist_append(headers, ("Authorization: " + authorization).c_str());
+  }
   if (method == "PUT" || method == "POST") {
     if (method == "PUT") headers = curl_slist_append(headers, "Content-Type: application/octet-stream");
     curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method.c_str());
@@ -131,6 +181,7 @@ kube::Result<S3Client::Response> S3Client::request_once(const std::string& metho
     };
     if (named("etag")) static_cast<Response*>(u)->etag = strip_etag_quotes(value(5));
     if (named("x-amz-bucket-region")) static_cast<Response*>(u)->bucket_region = value(20);
+    if (named("date")) static_cast<Response*>(u)->date = value(5);
     return s * n;
   });
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &r);

@@ -65,11 +65,16 @@ class S3Client {
   int puts() const { return puts_; }
   // Requests sent again after a throttling, server or connection failure.
   int retries() const { return retries_; }
+  // How far the server's clock is ahead of this host's, as learnt from a RequestTimeTooSkewed (0 until one).
+  std::chrono::seconds clock_skew() const { return std::chrono::seconds(clock_skew_s_.load()); }
 
   // How a request is tried: a 429, 500, 502, 503 or 504 answer (S3's SlowDown is a 503) or a connection
   // that failed is tried again after backoff(attempt), up to kAttempts in all; what still fails is
   // returned, for the reconciler to retry later with its own, longer backoff. Not retried: a POST (a
   // multipart upload's start) and a request that timed out (kTimeout, after 60 s).
+  // A request refused as RequestTimeTooSkewed (the server's clock and this host's differ by more than
+  // it allows, 15 minutes for S3) is signed again at once with the server's time (its ServerTime, else
+  // its Date header), and so is every request after it, as AWS's SDKs correct clock skew.
   static constexpr int kAttempts = 4;
   static std::chrono::milliseconds backoff(int attempt);  // 100, 200, 400 ms, each plus up to half again
 
@@ -79,7 +84,11 @@ class S3Client {
     std::string body;
     std::string etag;
     std::string bucket_region;  // x-amz-bucket-region
+    std::string date;           // Date
   };
+  // Learns the server's clock from a RequestTimeTooSkewed answer; false when r is no such answer or
+  // names no time.
+  bool learn_clock_skew(const Response& r);
   // One signed request, tried as above. query must already be sorted by name and encoded, as SigV4 signs
   // it as given.
   kube::Result<Response> request(const std::string& method, const std::string& key, const std::string& query,
@@ -96,6 +105,7 @@ class S3Client {
   std::vector<CURL*> idle_;
   std::atomic<int> puts_ = 0;
   std::atomic<int> retries_ = 0;
+  std::atomic<int64_t> clock_skew_s_ = 0;  // added to this host's time when signing
 };
 
 }  // namespace pave::statestore

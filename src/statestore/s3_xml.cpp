@@ -46,7 +46,7 @@ S3ErrorBody parse_s3_error(std::string_view xml) {
   pugi::xml_document doc;
   pugi::xml_node root = root_of(doc, xml);
   if (std::string_view(root.name()) != "Error") return {};
-  return {root.child_value("Code"), root.child_value("Message")};
+  return {root.child_value("Code"), root.child_value("Message"), root.child_value("ServerTime")};
 }
 
 kube::Result<std::string> parse_bucket_region(std::string_view xml) {

@@ -35,6 +35,7 @@ kube::Result<ListPage> parse_list_objects(std::string_view xml);
 struct S3ErrorBody {
   std::string code;
   std::string message;
+  std::string server_time;  // ServerTime (ISO 8601), which RequestTimeTooSkewed carries
 };
 S3ErrorBody parse_s3_error(std::string_view xml);
 
