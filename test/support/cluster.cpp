@@ -1,5 +1,7 @@
 #include "support/cluster.h"
 
+#include <signal.h>
+
 #include <cctype>
 #include <cstdlib>
 #include <random>
@@ -65,6 +67,10 @@ std::expected<LocalCluster, std::string> LocalCluster::start(const std::string& 
 }
 
 LocalCluster::~LocalCluster() { stop(); }
+
+void LocalCluster::restart_apiserver() const {
+  if (launcher_) ::kill(launcher_->pid(), SIGUSR1);
+}
 
 int LocalCluster::stop() {
   if (!launcher_) return -1;

@@ -51,6 +51,10 @@ class LocalCluster {
   // Stops the control plane and returns the launcher's exit code.
   int stop();
 
+  // Stops kube-apiserver and starts it again on the same port (the launcher's SIGUSR1); returns at once,
+  // while it starts (a few seconds).
+  void restart_apiserver() const;
+
  private:
   LocalCluster(base::TempDir dir, base::Child launcher, ClusterAccess access)
       : dir_(std::move(dir)), launcher_(std::move(launcher)), access_(std::move(access)) {}

@@ -6,6 +6,7 @@
 namespace pave::testing {
 namespace {
 std::optional<ClusterAccess> current;
+const LocalCluster* current_local = nullptr;
 }
 
 void ClusterEnvironment::SetUp() {
@@ -19,9 +20,13 @@ void ClusterEnvironment::SetUp() {
   ASSERT_TRUE(started.has_value()) << started.error();
   owned_.emplace(std::move(*started));
   current = owned_->access();
+  current_local = &*owned_;
 }
 
+const LocalCluster* ClusterEnvironment::local_cluster() { return current_local; }
+
 void ClusterEnvironment::TearDown() {
+  current_local = nullptr;
   current.reset();
   owned_.reset();
 }

@@ -23,6 +23,8 @@ class ClusterEnvironment : public ::testing::Environment {
 
   // The cluster of the running test binary; valid between SetUp and TearDown.
   static const ClusterAccess& cluster();
+  // The same cluster when this binary started it (not with PAVE_TEST_KUBECONFIG), else null.
+  static const LocalCluster* local_cluster();
 
  private:
   LocalCluster::Options options_;

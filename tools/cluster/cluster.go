@@ -21,6 +21,9 @@ type cluster struct {
 	server     string
 	etcd       string          // etcd's client URL, for tests that compact or inspect storage
 	died       chan *component // receives the first component that exits on its own
+	// restartAPIServer stops kube-apiserver and starts it again with the same flags on the same port, as an
+	// upgrade or a crash would, and waits for its /readyz (SIGUSR1 to pave-cluster up).
+	restartAPIServer func() error
 }
 
 func (c *cluster) stop() { stopAll(c.components, 10*time.Second) }
@@ -62,7 +65,12 @@ func startCluster(o options, stop <-chan struct{}) (*cluster, error) {
 			return err
 		}
 		cl.components = append(cl.components, c)
-		go func() { <-c.done; cl.died <- c }()
+		go func() {
+			<-c.done
+			if !c.replaced.Load() {
+				cl.died <- c
+			}
+		}()
 		return nil
 	}
 	ok := false
@@ -81,6 +89,23 @@ func startCluster(o options, stop <-chan struct{}) (*cluster, error) {
 	client, err := adminClient(p)
 	if err != nil {
 		return nil, err
+	}
+	cl.restartAPIServer = func() error {
+		for i, c := range cl.components {
+			if c.name != "kube-apiserver" {
+				continue
+			}
+			c.replaced.Store(true)
+			c.stop(10 * time.Second)
+			cl.components = append(cl.components[:i], cl.components[i+1:]...)
+			break
+		}
+		if err := start("kube-apiserver", append(apiserverArgs(p, pt), o.apiserverArgs...)); err != nil {
+			return err
+		}
+		return waitFor(cl, nil, time.Now().Add(o.timeout), "kube-apiserver /readyz after its restart", func() bool {
+			return get(client, server+"/readyz") == http.StatusOK
+		})
 	}
 	deadline := time.Now().Add(o.timeout)
 	if err := waitFor(cl, stop, deadline, "kube-apiserver /readyz", func() bool {

@@ -10,7 +10,8 @@
 //	READY name=NAME kubeconfig=DIR/admin.kubeconfig server=https://127.0.0.1:PORT etcd=http://127.0.0.1:PORT
 //
 // It stops every component on SIGTERM or SIGINT, or when its standard input closes (unless --ignore-stdin),
-// so a test harness only has to close a pipe. Several clusters run side by side in distinct directories.
+// so a test harness only has to close a pipe. SIGUSR1 restarts kube-apiserver in place (same port, flags
+// and data), for tests of what clients do when their API server goes away and comes back. Several clusters run side by side in distinct directories.
 //
 // Two more verbs start what a destination cluster and its state store need beside a control plane, with the
 // same READY line and stop rules: `flux` (Flux's controllers for one cluster, flux.go) and `git` (a smart
@@ -107,13 +108,26 @@ func run(o options) int {
 	fmt.Printf("READY name=%s kubeconfig=%s server=%s etcd=%s\n", o.name, cl.kubeconfig, cl.server, cl.etcd)
 	_ = os.Stdout.Sync()
 
-	select {
-	case <-stop:
-	case c := <-cl.died:
-		fmt.Fprintf(os.Stderr, "pave-cluster: %s exited: %v\n%s\n", c.name, c.err, c.logTail(20))
-		cl.stop()
-		cleanup(o)
-		return 1
+	restart := make(chan os.Signal, 1)
+	signal.Notify(restart, syscall.SIGUSR1)
+	for running := true; running; {
+		select {
+		case <-stop:
+			running = false
+		case <-restart:
+			if err := cl.restartAPIServer(); err != nil {
+				fmt.Fprintf(os.Stderr, "pave-cluster: restarting kube-apiserver: %v\n", err)
+				cl.stop()
+				cleanup(o)
+				return 1
+			}
+			fmt.Fprintln(os.Stderr, "pave-cluster: kube-apiserver restarted")
+		case c := <-cl.died:
+			fmt.Fprintf(os.Stderr, "pave-cluster: %s exited: %v\n%s\n", c.name, c.err, c.logTail(20))
+			cl.stop()
+			cleanup(o)
+			return 1
+		}
 	}
 	cl.stop()
 	cleanup(o)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"sync/atomic"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
@@ -22,6 +23,8 @@ type component struct {
 	log  string
 	done chan struct{} // closed when the process has exited
 	err  error         // exit status, valid after done
+	// replaced: stopped on purpose to be started again (restartAPIServer), so its exit is no death.
+	replaced atomic.Bool
 }
 
 // startComponent runs binary with args, its output going to logDir/name.log. The child gets its own
