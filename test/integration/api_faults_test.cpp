@@ -76,7 +76,7 @@ TEST_F(ApiFaults, ATooManyRequestsStormFromTheApiServerLosesAndRepeatsNothing) {
   const std::string dest = "storm";
   ASSERT_NO_FATAL_FAILURE(git_destination(server, dest, "storm"));
   const long rejected_before = rejected();
-  constexpr int kWorks = 200;
+  constexpr int kWorks = 120;
   std::string works;
   for (int i = 0; i < kWorks; ++i) works += "---\n" + resource_work("w" + std::to_string(i), "r" + std::to_string(i));
   auto applied = kubectl({"apply", "-f", "-"}, works);
