@@ -29,7 +29,7 @@ while (( $(printf '%.0f' "$cpu") < goal )); do
     exit 1
   fi
   cpu=$(awk -v c="$cpu" '{print c + $1 + $2}' "$log.time")
-  n=$(awk -F: '/^stat::number_of_executed_units/{gsub(/ /,"",$2); print $2}' "$log")
+  n=$(awk '/^stat::number_of_executed_units/{print $2}' "$log")
   execs=$((execs + ${n:-0}))
 done
 line="fuzz_hours: $target cpu_seconds=$(printf '%.0f' "$cpu") executions=$execs chunks=$chunks findings=0 corpus=$(ls "$corpus" | wc -l) $(date -u +%FT%TZ)"
