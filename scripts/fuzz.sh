@@ -3,7 +3,7 @@
 # SECONDS (default 20; random seed PAVE_FUZZ_SEED, default 1 so a run can be repeated) from its seed corpus (test/fuzz/corpus/<target>, copied: what a run finds stays in
 # build-fuzz/corpus). Any crash, leak or broken property fails the script, naming the input it kept.
 #
-#   scripts/fuzz.sh [SECONDS] [TARGET...]       (scripts/test.sh runs it with 20 s per target)
+#   scripts/fuzz.sh [SECONDS] [TARGET...]       (scripts/test.sh runs it with 10 s per target)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-20}

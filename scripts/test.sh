@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what Pave needs, builds everything (the control plane from Go modules on first use, then the
-# C++ tree) and runs every test, then each fuzz target for 20 s (scripts/fuzz.sh; PAVE_FUZZ_SECONDS=0
+# C++ tree) and runs every test, then each fuzz target for 10 s (scripts/fuzz.sh; PAVE_FUZZ_SECONDS=0
 # skips it). Extra arguments go to ctest, e.g. `scripts/test.sh -L unit`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,6 +8,6 @@ scripts/install-deps.sh
 cmake -S . -B build -G Ninja
 cmake --build build -j2
 (cd build && ctest --output-on-failure -j2 "$@")
-if [[ ${PAVE_FUZZ_SECONDS:-20} != 0 ]]; then
-  scripts/fuzz.sh "${PAVE_FUZZ_SECONDS:-20}"
+if [[ ${PAVE_FUZZ_SECONDS:-10} != 0 ]]; then
+  scripts/fuzz.sh "${PAVE_FUZZ_SECONDS:-10}"
 fi

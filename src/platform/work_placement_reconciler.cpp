@@ -247,9 +247,12 @@ kube::Result<kube::ReconcileResult> WorkPlacementReconciler::finish(const Json& 
   // The store's writer changed hands under this write: nothing failed; the next writer takes it.
   if (!written && statestore::is_writer_closed(written.error())) return kube::ReconcileResult{.requeue_after = kAfterHandOver};
   if (deleting) {
+    // A change that cannot be built is the controller's error, with its backoff.
+    if (!written && written.error().kind == kube::ErrorKind::kInvalid) return std::unexpected(written.error());
     if (!written) {
-      // Not an error for the controller's backoff: the submit before this one succeeded and reset it, so
-      // a remote that refuses at once would be retried every few milliseconds. Kratix's pace instead.
+      // A failed write is not an error for the controller's backoff: the submit before this reconcile
+      // succeeded and reset it, so a remote that refuses at once would be retried every few
+      // milliseconds. Kratix's pace instead.
       kube::log::warn("removing a WorkPlacement's files failed; trying again", {{"workplacement", kube::meta::key(wp)},
                       {"error", written.error().message}, {"retry_after_s", std::to_string(kRetryAfter.count())}});
       events_.warning(wp, "FailedRemove", "Delete", "removing files from the state store failed: " + written.error().message);

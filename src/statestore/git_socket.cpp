@@ -11,7 +11,8 @@
 
 #include <algorithm>
 #include <atomic>
-#include <set>
+#include <map>
+#include <system_error>
 #include <thread>
 #include <cerrno>
 #include <cstdlib>
@@ -39,7 +40,9 @@ SocketStream* self(git_stream* stream) { return reinterpret_cast<SocketStream*>(
 // The socket options time out reads and writes made through this stream, but libssh2 reads an ssh
 // connection itself and, when a read times out, polls the socket again without a limit. So every open
 // connection is also watched: one that has neither sent nor received data for twice the timeout
-// (TCP_INFO's last_data_sent and last_data_recv) is shut down, which ends any poll on it and fails the operation.
+// (TCP_INFO's last_data_sent and last_data_recv) while the thread that opened it is in a network
+// operation (GitNetworkOperation) is shut down, which ends any poll on it and fails the operation. An
+// idle connection libgit2 keeps alive between operations is left alone.
 class IdleWatchdog {
  public:
   // Never destroyed: its thread may still be looking when the process exits.
@@ -49,15 +52,27 @@ class IdleWatchdog {
   }
   void watch(int fd) {
     std::lock_guard lock(mu_);
-    fds_.insert(fd);
+    fds_[fd] = std::this_thread::get_id();
     if (running_) return;
-    running_ = true;
-    std::thread([this] { run(); }).detach();  // ends when nothing is left to watch
+    try {
+      std::thread([this] { run(); }).detach();  // ends when nothing is left to watch
+      running_ = true;
+    } catch (const std::system_error&) {
+      // No thread: this connection goes unwatched (its socket timeouts still apply); the next tries again.
+    }
   }
   // Before the fd is closed: the watchdog never touches a number the process may reuse.
   void forget(int fd) {
     std::lock_guard lock(mu_);
     fds_.erase(fd);
+  }
+  void begin_operation() {
+    std::lock_guard lock(mu_);
+    ++busy_[std::this_thread::get_id()];
+  }
+  void end_operation() {
+    std::lock_guard lock(mu_);
+    if (auto it = busy_.find(std::this_thread::get_id()); it != busy_.end() && --it->second == 0) busy_.erase(it);
   }
   int shut_down() const { return shut_down_.load(); }
 
@@ -71,20 +86,25 @@ class IdleWatchdog {
         running_ = false;
         return;
       }
-      for (int fd : fds_) {
+      for (auto it = fds_.begin(); it != fds_.end();) {
+        const int fd = it->first;
         tcp_info info{};
         socklen_t size = sizeof info;
-        if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &size) != 0) continue;
         // Twice the timeout: a read or write through this stream times out first, with the clearer error.
         const auto idle = static_cast<unsigned long>(2 * timeout_ms);
-        if (info.tcpi_last_data_recv >= idle && info.tcpi_last_data_sent >= idle && shutdown(fd, SHUT_RDWR) == 0) {
+        if (busy_.contains(it->second) && getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &size) == 0 &&
+            info.tcpi_last_data_recv >= idle && info.tcpi_last_data_sent >= idle && shutdown(fd, SHUT_RDWR) == 0) {
           ++shut_down_;
+          it = fds_.erase(it);  // counted once, never touched again
+        } else {
+          ++it;
         }
       }
     }
   }
   std::mutex mu_;
-  std::set<int> fds_;
+  std::map<int, std::thread::id> fds_;   // open connections, by the thread that opened them
+  std::map<std::thread::id, int> busy_;  // threads in a network operation (nested ones counted)
   bool running_ = false;
   std::atomic<int> shut_down_{0};
 };
@@ -101,9 +121,12 @@ int connect_within(int fd, const sockaddr* address, socklen_t length, long timeo
   int error = ::connect(fd, address, length) == 0 ? 0 : errno;
   if (error == EINPROGRESS) {
     pollfd p{.fd = fd, .events = POLLOUT, .revents = 0};
+    int ready;
+    while ((ready = poll(&p, 1, static_cast<int>(timeout_ms))) < 0 && errno == EINTR) {
+    }
     error = ETIMEDOUT;
     socklen_t size = sizeof error;
-    if (poll(&p, 1, static_cast<int>(timeout_ms)) == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &size) != 0) error = errno;
+    if (ready == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &size) != 0) error = errno;
   }
   fcntl(fd, F_SETFL, flags);
   return error;
@@ -206,6 +229,9 @@ void set_git_network_timeout(std::chrono::milliseconds timeout) { g_timeout_ms =
 std::chrono::milliseconds git_network_timeout() { return std::chrono::milliseconds(g_timeout_ms.load()); }
 
 int git_idle_connections_shut_down() { return IdleWatchdog::instance().shut_down(); }
+
+GitNetworkOperation::GitNetworkOperation() { IdleWatchdog::instance().begin_operation(); }
+GitNetworkOperation::~GitNetworkOperation() { IdleWatchdog::instance().end_operation(); }
 
 void install_git_socket_timeouts() {
   static std::once_flag once;

@@ -3,7 +3,7 @@
 // libgit2 its own TCP stream (for http, and under TLS for https), which fails a connect or a read after
 // the timeout (under TLS the error reaches the caller in mbedTLS's words). ssh connections are made by the
 // same stream but read by libssh2 itself, which would wait without a limit: a watchdog shuts down any
-// connection that has neither sent nor received for twice the timeout, which fails the blocked operation.
+// connection that has neither sent nor received for twice the timeout during an operation, which fails it.
 #pragma once
 
 #include <chrono>
@@ -20,5 +20,16 @@ std::chrono::milliseconds git_network_timeout();
 
 // How many idle connections the watchdog has shut down in this process (for tests).
 int git_idle_connections_shut_down();
+
+// While one lives, the calling thread is in a network operation (a fetch, a push, a look at the remote's
+// refs): only then are the connections that thread opened watched for idleness, so a connection libgit2
+// keeps alive between operations is never cut while it waits for the next.
+class GitNetworkOperation {
+ public:
+  GitNetworkOperation();
+  ~GitNetworkOperation();
+  GitNetworkOperation(const GitNetworkOperation&) = delete;
+  GitNetworkOperation& operator=(const GitNetworkOperation&) = delete;
+};
 
 }  // namespace pave::statestore

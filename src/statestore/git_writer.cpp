@@ -15,6 +15,7 @@
 
 #include "base/redact.h"
 #include "base/encoding.h"
+#include "kube/guard.h"
 #include "kube/log.h"
 #include "statestore/git_cli_fetch.h"
 #include "statestore/git_errors.h"
@@ -177,6 +178,7 @@ struct GitWriter::Impl {
 
   // Whether the remote answers and has the branch (an ls-remote over libgit2's timed connections).
   bool remote_has_branch() {
+    GitNetworkOperation operation;
     git_remote_callbacks cb = callbacks();
     if (git_remote_connect(remote, GIT_DIRECTION_FETCH, &cb, nullptr, nullptr) < 0) return false;
     const git_remote_head** heads = nullptr;
@@ -191,6 +193,7 @@ struct GitWriter::Impl {
 
   // Fetches the branch and records its tip.
   kube::Status fetch() {
+    GitNetworkOperation operation;
     git_fetch_options opts = GIT_FETCH_OPTIONS_INIT;
     opts.callbacks = callbacks();
     const std::string spec = "+" + branch_ref() + ":" + remote_ref();
@@ -217,7 +220,8 @@ struct GitWriter::Impl {
   // doing, since this writer's own pushes move `tip` as they land. The first fetch knows no tip.
   void note_drift(const std::optional<git_oid>& before) {
     if (!before || (has_tip && git_oid_equal(&*before, &tip))) return;
-    auto paths = paths_between(repo, &*before, has_tip ? &tip : nullptr, config.path);
+    // The store's path as writes use it ("/clusters/" is "clusters").
+    auto paths = paths_between(repo, &*before, has_tip ? &tip : nullptr, store_path(config.path, ""));
     if (!paths) {
       kube::log::warn("cannot tell what changed on the state store's remote",
                       {{"url", base::redact_credentials(config.url)}, {"error", paths.error().message}});
@@ -236,11 +240,13 @@ struct GitWriter::Impl {
     }
     if (paths.empty()) return;
     std::lock_guard lock(listener_mu);
-    if (drift_listener) drift_listener(paths);
+    // A listener's failure must not turn the batch's written result into a failure.
+    if (drift_listener) kube::call_logged("telling of drift", base::redact_credentials(config.url), [&] { drift_listener(paths); });
   }
 
   // Pushes commit to the branch; false (without error) when the remote refused a non-fast-forward.
   kube::Result<bool> push(const git_oid& commit) {
+    GitNetworkOperation operation;
     // Point a local ref at the commit, then push it; never forced.
     Reference local;
     if (int rc = git_reference_create(local.out(), repo, branch_ref().c_str(), &commit, 1, "pave write"); rc < 0) {

@@ -28,12 +28,18 @@ class TlsDefaults : public ::testing::Test {
   std::string url_, host_port_;
 };
 
-TEST_F(TlsDefaults, TheKubernetesClientRefusesAnUntrustedServer) {
+TEST_F(TlsDefaults, TheKubernetesClientRefusesAnUntrustedServerAndTrustsTheKubeconfigsCa) {
   auto client = kube::make_client({.server = "https://" + host_port_});
   ASSERT_TRUE(client.has_value()) << client.error().to_string();
   auto got = client->get(kube::resources::configmaps(), "default", "x");
   ASSERT_FALSE(got.has_value());
   EXPECT_EQ(got.error().kind, kube::ErrorKind::kTls) << got.error().to_string();
+  // Given the CA, the handshake passes (nginx then answers as the web server it is, not as Kubernetes).
+  auto trusting = kube::make_client({.server = "https://" + host_port_, .ca_data = server_->ca_pem()});
+  ASSERT_TRUE(trusting.has_value());
+  auto answered = trusting->get(kube::resources::configmaps(), "default", "x");
+  ASSERT_FALSE(answered.has_value());
+  EXPECT_NE(answered.error().kind, kube::ErrorKind::kTls) << answered.error().to_string();
 }
 
 TEST_F(TlsDefaults, TheGitWriterRefusesAnUntrustedServerAndTrustsTheStoresCa) {
@@ -46,12 +52,17 @@ TEST_F(TlsDefaults, TheGitWriterRefusesAnUntrustedServerAndTrustsTheStoresCa) {
   EXPECT_TRUE(trusted.has_value()) << trusted.error().to_string();
 }
 
-TEST_F(TlsDefaults, TheS3ClientRefusesAnUntrustedServer) {
+TEST_F(TlsDefaults, TheS3ClientRefusesAnUntrustedServerAndTrustsTheStoresCa) {
   statestore::S3Client client({.endpoint = host_port_, .bucket = "kratix", .access_key_id = "k", .secret_access_key = "s",
                                .region = "us-east-1"});
   auto listed = client.list("");
   ASSERT_FALSE(listed.has_value());
   EXPECT_EQ(listed.error().kind, kube::ErrorKind::kTls) << listed.error().to_string();
+  statestore::S3Client trusting({.endpoint = host_port_, .bucket = "kratix", .access_key_id = "k", .secret_access_key = "s",
+                                 .region = "us-east-1", .ca_bundle = server_->ca_pem()});
+  auto answered = trusting.list("");
+  ASSERT_FALSE(answered.has_value()) << "nginx is no S3 server";
+  EXPECT_NE(answered.error().kind, kube::ErrorKind::kTls) << answered.error().to_string();
 }
 
 TEST_F(TlsDefaults, ThePlainHttpClientRefusesAnUntrustedServerAndTrustsAGivenCa) {

@@ -4,6 +4,7 @@
 
 #include <cctype>
 #include <cstdlib>
+#include <fstream>
 #include <random>
 #include <sstream>
 #include <thread>
@@ -52,6 +53,7 @@ std::expected<LocalCluster, std::string> LocalCluster::start(const std::string& 
   std::vector<std::string> argv{cluster_program(), "up", "--dir", (dir->path() / "state").string(), "--bin",
                                 k8s_bin_dir(), "--name", name, "--timeout", std::to_string(timeout.count()) + "s"};
   for (const auto& arg : options.apiserver_args) argv.push_back("--apiserver-arg=" + arg);
+  if (options.etcd_proxy) argv.push_back("--etcd-proxy");
   auto child = base::Child::spawn(argv, {}, log);
   if (!child) return std::unexpected(child.error());
   // The launcher prints nothing before READY; an empty read means it failed or timed out.
@@ -70,6 +72,10 @@ LocalCluster::~LocalCluster() { stop(); }
 
 void LocalCluster::restart_apiserver() const {
   if (launcher_) ::kill(launcher_->pid(), SIGUSR1);
+}
+
+void LocalCluster::set_etcd_latency(std::chrono::milliseconds latency) const {
+  std::ofstream(dir_->path() / "state" / "etcd-latency-ms") << latency.count() << "\n";
 }
 
 int LocalCluster::stop() {

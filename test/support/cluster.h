@@ -37,6 +37,7 @@ class LocalCluster {
  public:
   struct Options {
     std::vector<std::string> apiserver_args;  // extra kube-apiserver flags, e.g. "--watch-cache=false"
+    bool etcd_proxy = false;                  // a proxy before etcd, for set_etcd_latency
     std::chrono::seconds timeout{180};
   };
   static std::expected<LocalCluster, std::string> start(const std::string& name, const Options& options);
@@ -54,6 +55,10 @@ class LocalCluster {
   // Stops kube-apiserver and starts it again on the same port (the launcher's SIGUSR1); returns at once,
   // while it starts (a few seconds).
   void restart_apiserver() const;
+
+  // With Options::etcd_proxy: every chunk between kube-apiserver and etcd waits this long (0: none),
+  // from within a quarter of a second on.
+  void set_etcd_latency(std::chrono::milliseconds latency) const;
 
  private:
   LocalCluster(base::TempDir dir, base::Child launcher, ClusterAccess access)

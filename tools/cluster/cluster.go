@@ -83,7 +83,15 @@ func startCluster(o options, stop <-chan struct{}) (*cluster, error) {
 	if err := start("etcd", etcdArgs(o.dir, pt)); err != nil {
 		return nil, err
 	}
-	if err := start("kube-apiserver", append(apiserverArgs(p, pt), o.apiserverArgs...)); err != nil {
+	etcdServers := cl.etcd
+	if o.etcdProxy {
+		proxy, err := startSlowProxy(fmt.Sprintf("127.0.0.1:%d", pt.etcdClient), filepath.Join(o.dir, "etcd-latency-ms"))
+		if err != nil {
+			return nil, err
+		}
+		etcdServers = proxy.url()
+	}
+	if err := start("kube-apiserver", append(apiserverArgs(p, pt, etcdServers), o.apiserverArgs...)); err != nil {
 		return nil, err
 	}
 	client, err := adminClient(p)
@@ -100,10 +108,10 @@ func startCluster(o options, stop <-chan struct{}) (*cluster, error) {
 			cl.components = append(cl.components[:i], cl.components[i+1:]...)
 			break
 		}
-		if err := start("kube-apiserver", append(apiserverArgs(p, pt), o.apiserverArgs...)); err != nil {
+		if err := start("kube-apiserver", append(apiserverArgs(p, pt, etcdServers), o.apiserverArgs...)); err != nil {
 			return err
 		}
-		return waitFor(cl, nil, time.Now().Add(o.timeout), "kube-apiserver /readyz after its restart", func() bool {
+		return waitFor(cl, stop, time.Now().Add(o.timeout), "kube-apiserver /readyz after its restart", func() bool {
 			return get(client, server+"/readyz") == http.StatusOK
 		})
 	}
@@ -172,9 +180,9 @@ func etcdArgs(dir string, pt ports) []string {
 	}
 }
 
-func apiserverArgs(p pki, pt ports) []string {
+func apiserverArgs(p pki, pt ports, etcdServers string) []string {
 	return []string{
-		"--etcd-servers=" + fmt.Sprintf("http://127.0.0.1:%d", pt.etcdClient),
+		"--etcd-servers=" + etcdServers,
 		"--bind-address=127.0.0.1", "--advertise-address=127.0.0.1",
 		"--secure-port=" + strconv.Itoa(pt.apiserver),
 		"--tls-cert-file=" + p.servingCert(), "--tls-private-key-file=" + p.servingKey(),

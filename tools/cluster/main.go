@@ -1,7 +1,7 @@
 // Command pave-cluster starts one real Kubernetes control plane on loopback: etcd, kube-apiserver (RBAC on),
 // kube-controller-manager and kube-scheduler, built from upstream modules by tools/k8s/build.sh.
 //
-//	pave-cluster up --dir DIR --bin BINDIR [--name NAME] [--ephemeral] [--ignore-stdin] [--apiserver-arg=FLAG ...]
+//	pave-cluster up --dir DIR --bin BINDIR [--name NAME] [--ephemeral] [--ignore-stdin] [--etcd-proxy] [--apiserver-arg=FLAG ...]
 //
 // It generates the cluster's PKI under DIR (kept across restarts), picks free loopback ports, waits for the
 // API server's /readyz and for the controller-manager to create the default ServiceAccount, writes
@@ -37,6 +37,7 @@ func (r *repeated) Set(v string) error { *r = append(*r, v); return nil }
 
 type options struct {
 	apiserverArgs repeated
+	etcdProxy     bool
 	dir           string
 	bin           string
 	name          string
@@ -46,7 +47,7 @@ type options struct {
 }
 
 const usage = `usage:
-  pave-cluster up --dir DIR --bin BINDIR [--name NAME] [--ephemeral] [--ignore-stdin]
+  pave-cluster up --dir DIR --bin BINDIR [--name NAME] [--ephemeral] [--ignore-stdin] [--etcd-proxy]
   pave-cluster flux --kubeconfig FILE --flux-bin DIR --kubectl FILE --dir DIR [--ignore-stdin]
   pave-cluster git --dir DIR --user USER --password-file FILE [--repo NAME] [--ignore-stdin]
   pave-cluster platform --home DIR --k8s-bin DIR --flux-bin DIR --pave FILE --pod-runner FILE --crds DIR --examples DIR`
@@ -76,6 +77,7 @@ func main() {
 	fs.BoolVar(&o.ephemeral, "ephemeral", false, "remove DIR when stopping")
 	fs.BoolVar(&o.ignoreStdin, "ignore-stdin", false, "keep running when standard input closes")
 	fs.DurationVar(&o.timeout, "timeout", 120*time.Second, "how long to wait for the cluster to become ready")
+	fs.BoolVar(&o.etcdProxy, "etcd-proxy", false, "put a proxy between kube-apiserver and etcd that holds every chunk for the milliseconds in DIR/etcd-latency-ms (a slow etcd, switchable while it runs)")
 	fs.Var(&o.apiserverArgs, "apiserver-arg", "extra kube-apiserver flag, e.g. --apiserver-arg=--watch-cache=false (repeatable)")
 	_ = fs.Parse(os.Args[2:])
 	if o.dir == "" || o.bin == "" {
@@ -92,6 +94,9 @@ func run(o options) int {
 	}
 	o.dir = dir
 	stop := stopSignal(o.ignoreStdin)
+	// Before READY: a SIGUSR1 sent as soon as the cluster is up must not be lost (Go drops it unasked).
+	restart := make(chan os.Signal, 1)
+	signal.Notify(restart, syscall.SIGUSR1)
 
 	var cl *cluster
 	for attempt := 1; ; attempt++ {
@@ -108,8 +113,6 @@ func run(o options) int {
 	fmt.Printf("READY name=%s kubeconfig=%s server=%s etcd=%s\n", o.name, cl.kubeconfig, cl.server, cl.etcd)
 	_ = os.Stdout.Sync()
 
-	restart := make(chan os.Signal, 1)
-	signal.Notify(restart, syscall.SIGUSR1)
 	for running := true; running; {
 		select {
 		case <-stop:
