@@ -5,6 +5,8 @@
 // the standby leading within the lease. The seed is printed; PAVE_CHAOS_SEED repeats a run.
 #include <gtest/gtest.h>
 
+#include "base/subprocess.h"
+
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
@@ -39,6 +41,13 @@ class ChaosTest : public ClusterTest {
     std::cout << "[ chaos ] seed " << options.seed << " (PAVE_CHAOS_SEED repeats it)" << std::endl;
     ChaosReport r = run_chaos(cluster(), *git_, PAVE_BINARY, dir_->path().string(), options);
     std::cout << "[ chaos ] " << r.summary() << std::endl;
+    if (!r.clean()) {
+      // The controllers' logs go with the test's directory: the last one's warnings and errors are the
+      // clue to why the store did not settle.
+      auto logs = base::run({.argv = {"sh", "-c", "cd '" + dir_->path().string() + "' && for f in $(ls -t controller-*.log | head -n 2); do "
+                                                   "echo \"== $f\"; grep -E ' (warn|error) ' \"$f\" | tail -n 40; tail -n 5 \"$f\"; done"}});
+      std::cout << logs.out << std::endl;
+    }
     return r;
   }
 

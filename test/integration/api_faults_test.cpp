@@ -29,10 +29,42 @@ int files_under(const std::string& dir) {
   return n;
 }
 
-class ApiFaults : public PlatformControllers {
+// Works w<i> for requests r<i>, each selecting the test's Destination (PlatformControllers::git_destination),
+// and what must hold once they are placed, whatever failed meanwhile.
+class Rollout : public PlatformControllers {
+ protected:
+  void apply_works(int from, int to) {
+    std::string works;
+    for (int i = from; i < to; ++i) works += "---\n" + resource_work("w" + std::to_string(i), "r" + std::to_string(i));
+    auto applied = kubectl({"apply", "-f", "-"}, works);
+    ASSERT_TRUE(applied.ok()) << applied.err;
+  }
+  long ready_placements() const {
+    auto out = kubectl({"get", "workplacements", "-o",
+                        "jsonpath={range .items[*]}{.status.conditions[?(@.type==\"Ready\")].status}{\"\\n\"}{end}"}).out;
+    return std::count(out.begin(), out.end(), 'T');  // "True" lines
+  }
+  // Works w0..w<n-1> each have one WorkPlacement, and each request's directory under path in the store
+  // holds its one file.
+  void expect_placed_once(int n, const testing::GitServer& server, const std::string& path) const {
+    std::istringstream owners(kubectl({"get", "workplacements", "-o",
+                                       "jsonpath={range .items[*]}{.metadata.ownerReferences[0].name}{\"\\n\"}{end}"}).out);
+    std::vector<std::string> lines;
+    for (std::string owner; std::getline(owners, owner);) lines.push_back(owner);
+    EXPECT_EQ(lines.size(), static_cast<size_t>(n));
+    EXPECT_EQ(std::set<std::string>(lines.begin(), lines.end()).size(), static_cast<size_t>(n)) << "a Work without its WorkPlacement";
+    const std::string clone = server.clone("state");
+    for (int i = 0; i < n; ++i) {
+      const std::string dir = clone + "/" + path + "/resources/" + ns() + "/redis/r" + std::to_string(i);
+      EXPECT_EQ(files_under(dir), 1) << dir;
+    }
+  }
+};
+
+class ApiFaults : public Rollout {
  protected:
   void SetUp() override {
-    PlatformControllers::SetUp();
+    Rollout::SetUp();
     if (HasFatalFailure()) return;
     stop_controllers();
     throttled_ = "pave-throttled-" + ns();
@@ -88,40 +120,19 @@ TEST_F(ApiFaults, ATooManyRequestsStormFromTheApiServerLosesAndRepeatsNothing) {
   ASSERT_NO_FATAL_FAILURE(git_destination(server, dest, "storm"));
   const long rejected_before = rejected();
   constexpr int kWorks = 80;
-  std::string works;
-  for (int i = 0; i < kWorks; ++i) works += "---\n" + resource_work("w" + std::to_string(i), "r" + std::to_string(i));
-  auto applied = kubectl({"apply", "-f", "-"}, works);
-  ASSERT_TRUE(applied.ok()) << applied.err;
-
-  auto ready_placements = [&] {
-    auto out = kubectl({"get", "workplacements", "-o",
-                        "jsonpath={range .items[*]}{.status.conditions[?(@.type==\"Ready\")].status}{\"\\n\"}{end}"}).out;
-    return std::count(out.begin(), out.end(), 'T');  // "True" lines
-  };
+  ASSERT_NO_FATAL_FAILURE(apply_works(0, kWorks));
   ASSERT_TRUE(eventually([&] { return ready_placements() == kWorks; }, std::chrono::seconds(240)))
       << ready_placements() << " of " << kWorks << " WorkPlacements Ready; " << rejected() - rejected_before << " requests rejected";
   const long storm = rejected() - rejected_before;
   EXPECT_GT(storm, 0) << "the API server rejected nothing: no storm was made";
   std::cout << "api_faults: " << storm << " requests rejected with 429 while " << kWorks << " Works were placed\n";
-
-  // Exactly one WorkPlacement per Work, and one file each in the store.
-  std::istringstream owners(kubectl({"get", "workplacements", "-o",
-                                     "jsonpath={range .items[*]}{.metadata.ownerReferences[0].name}{\"\\n\"}{end}"}).out);
-  std::vector<std::string> lines;
-  for (std::string owner; std::getline(owners, owner);) lines.push_back(owner);
-  EXPECT_EQ(lines.size(), static_cast<size_t>(kWorks));
-  EXPECT_EQ(std::set<std::string>(lines.begin(), lines.end()).size(), static_cast<size_t>(kWorks)) << "a Work without its WorkPlacement";
-  const std::string clone = server->clone("state");
-  for (int i = 0; i < kWorks; ++i) {
-    const std::string dir = clone + "/storm/resources/" + ns() + "/redis/r" + std::to_string(i);
-    EXPECT_EQ(files_under(dir), 1) << dir;
-  }
+  expect_placed_once(kWorks, *server, "storm");
 }
 
 // The API server stopped and started again (same port, same etcd) while 100 Works roll out: watches
 // break, requests are refused for a few seconds, and then everything in flight and everything created
 // after must still land, once.
-using ApiRestart = PlatformControllers;
+using ApiRestart = Rollout;
 
 TEST_F(ApiRestart, AnApiServerRestartedMidRolloutLosesAndRepeatsNothing) {
   const testing::LocalCluster* local = testing::ClusterEnvironment::local_cluster();
@@ -129,17 +140,6 @@ TEST_F(ApiRestart, AnApiServerRestartedMidRolloutLosesAndRepeatsNothing) {
   std::optional<testing::GitServer> server;
   const std::string dest = "api-restart";  // a label value of Pave's: short enough beside the namespace
   ASSERT_NO_FATAL_FAILURE(git_destination(server, dest, "restart"));
-  auto apply_works = [&](int from, int to) {
-    std::string works;
-    for (int i = from; i < to; ++i) works += "---\n" + resource_work("w" + std::to_string(i), "r" + std::to_string(i));
-    auto applied = kubectl({"apply", "-f", "-"}, works);
-    ASSERT_TRUE(applied.ok()) << applied.err;
-  };
-  auto ready_placements = [&] {
-    auto out = kubectl({"get", "workplacements", "-o",
-                        "jsonpath={range .items[*]}{.status.conditions[?(@.type==\"Ready\")].status}{\"\\n\"}{end}"}).out;
-    return std::count(out.begin(), out.end(), 'T');
-  };
   ASSERT_NO_FATAL_FAILURE(apply_works(0, 100));
   ASSERT_TRUE(eventually([&] { return ready_placements() >= 10; }, 60s))
       << kubectl({"get", "work", "w0", "-o", "yaml"}).out;
@@ -151,22 +151,13 @@ TEST_F(ApiRestart, AnApiServerRestartedMidRolloutLosesAndRepeatsNothing) {
   ASSERT_NO_FATAL_FAILURE(apply_works(100, 110));
   ASSERT_TRUE(eventually([&] { return ready_placements() == 110; }, 120s)) << ready_placements() << " of 110 Ready";
 
-  std::istringstream owners(kubectl({"get", "workplacements", "-o",
-                                     "jsonpath={range .items[*]}{.metadata.ownerReferences[0].name}{\"\\n\"}{end}"}).out);
-  std::vector<std::string> lines;
-  for (std::string owner; std::getline(owners, owner);) lines.push_back(owner);
-  EXPECT_EQ(lines.size(), 110u);
-  EXPECT_EQ(std::set<std::string>(lines.begin(), lines.end()).size(), 110u) << "a Work without its WorkPlacement";
-  const std::string clone = server->clone("state");
-  for (int i = 0; i < 110; ++i) {
-    EXPECT_EQ(files_under(clone + "/restart/resources/" + ns() + "/redis/r" + std::to_string(i)), 1) << i;
-  }
+  expect_placed_once(110, *server, "restart");
   kubectl({"delete", "works", "--all", "--wait=false"});
 }
 
 // etcd slow (every chunk between the API server and etcd held 30 ms, either way) while 60 Works roll
 // out: requests take long and watches lag, and every Work must still be placed once.
-using SlowEtcd = PlatformControllers;
+using SlowEtcd = Rollout;
 
 TEST_F(SlowEtcd, ASlowEtcdLosesAndRepeatsNothing) {
   const testing::LocalCluster* local = testing::ClusterEnvironment::local_cluster();
@@ -198,30 +189,13 @@ TEST_F(SlowEtcd, ASlowEtcdLosesAndRepeatsNothing) {
                               << " ms (" << std::chrono::duration_cast<std::chrono::milliseconds>(fast_write).count() << " ms before)";
   const auto start = std::chrono::steady_clock::now();
   constexpr int kWorks = 60;
-  std::string works;
-  for (int i = 0; i < kWorks; ++i) works += "---\n" + resource_work("w" + std::to_string(i), "r" + std::to_string(i));
-  auto applied = kubectl({"apply", "-f", "-"}, works);
-  ASSERT_TRUE(applied.ok()) << applied.err;
-  auto ready_placements = [&] {
-    auto out = kubectl({"get", "workplacements", "-o",
-                        "jsonpath={range .items[*]}{.status.conditions[?(@.type==\"Ready\")].status}{\"\\n\"}{end}"}).out;
-    return std::count(out.begin(), out.end(), 'T');
-  };
+  ASSERT_NO_FATAL_FAILURE(apply_works(0, kWorks));
   ASSERT_TRUE(eventually([&] { return ready_placements() == kWorks; }, 300s)) << ready_placements() << " of " << kWorks;
   std::cout << "api_faults: a write takes " << std::chrono::duration_cast<std::chrono::milliseconds>(slow_write).count() << " ms (was "
             << std::chrono::duration_cast<std::chrono::milliseconds>(fast_write).count() << " ms); " << kWorks
             << " Works placed through the slow etcd in "
             << std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - start).count() << " s\n";
-  std::istringstream owners(kubectl({"get", "workplacements", "-o",
-                                     "jsonpath={range .items[*]}{.metadata.ownerReferences[0].name}{\"\\n\"}{end}"}).out);
-  std::vector<std::string> lines;
-  for (std::string owner; std::getline(owners, owner);) lines.push_back(owner);
-  EXPECT_EQ(lines.size(), static_cast<size_t>(kWorks));
-  EXPECT_EQ(std::set<std::string>(lines.begin(), lines.end()).size(), static_cast<size_t>(kWorks)) << "a Work without its WorkPlacement";
-  const std::string clone = server->clone("state");
-  for (int i = 0; i < kWorks; ++i) {
-    EXPECT_EQ(files_under(clone + "/slow/resources/" + ns() + "/redis/r" + std::to_string(i)), 1) << i;
-  }
+  expect_placed_once(kWorks, *server, "slow");
   kubectl({"delete", "works", "--all", "--wait=false"});
 }
 
