@@ -4,6 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <ctime>
+#include <chrono>
+#include <thread>
+#include <memory>
 
 #include "statestore/s3_client.h"
 #include "support/s3_server.h"
@@ -24,6 +27,15 @@ class BucketWriterTest : public ::testing::Test {
   BucketConfig config(const std::string& path = "") const {
     return {.endpoint = server_->endpoint(), .bucket = "kratix", .path = path, .insecure = true,
             .access_key_id = S3Server::kAccessKey, .secret_access_key = S3Server::kSecret};
+  }
+  // A proxy in front of the server, for faults, and config(path) through it.
+  std::unique_ptr<testing::TcpProxy> make_proxy() const {
+    const std::string endpoint = server_->endpoint();
+    return std::make_unique<testing::TcpProxy>("127.0.0.1", std::stoi(endpoint.substr(endpoint.rfind(':') + 1)));
+  }
+  static BucketConfig through(const testing::TcpProxy& proxy, BucketConfig c) {
+    c.endpoint = "127.0.0.1:" + std::to_string(proxy.port());
+    return c;
   }
   std::optional<S3Server> server_;
 };
@@ -141,10 +153,9 @@ std::string s3_answer(int status, const std::string& reason, const std::string& 
 }
 
 TEST_F(BucketWriterTest, SlowDownAndServerErrorsAreRetriedWithBackoffAndAnOutageFailsCleanly) {
-  const std::string endpoint = server_->endpoint();
-  testing::TcpProxy proxy("127.0.0.1", std::stoi(endpoint.substr(endpoint.rfind(':') + 1)));
-  BucketConfig c = config("faults");
-  c.endpoint = "127.0.0.1:" + std::to_string(proxy.port());
+  auto faulty = make_proxy();
+  testing::TcpProxy& proxy = *faulty;
+  const BucketConfig c = through(proxy, config("faults"));
   S3Client client(c);
 
   // Two SlowDowns, then the server: one put, which lands.
@@ -195,10 +206,9 @@ TEST_F(BucketWriterTest, SlowDownAndServerErrorsAreRetriedWithBackoffAndAnOutage
 // of the request made again.) A server two hours ahead, then one two hours behind: the client takes each
 // one's time from the first refusal and signs in it from then on.
 TEST_F(BucketWriterTest, ARequestTimeTooSkewedIsSignedAgainInTheServersTime) {
-  const std::string endpoint = server_->endpoint();
-  testing::TcpProxy proxy("127.0.0.1", std::stoi(endpoint.substr(endpoint.rfind(':') + 1)));
-  BucketConfig c = config("skewed");
-  c.endpoint = "127.0.0.1:" + std::to_string(proxy.port());
+  auto faulty = make_proxy();
+  testing::TcpProxy& proxy = *faulty;
+  const BucketConfig c = through(proxy, config("skewed"));
   S3Client client(c);
   ASSERT_TRUE(client.put("skewed/first.yaml", "1").has_value());  // a kept-alive connection, dropped below
   // S3's answer to a request dated too far from the server's clock, which runs offset from ours.
@@ -236,6 +246,11 @@ TEST_F(BucketWriterTest, ARequestTimeTooSkewedIsSignedAgainInTheServersTime) {
   auto refused = client.put("skewed/b.yaml", "b");
   ASSERT_FALSE(refused.has_value());
   EXPECT_EQ(refused.error().reason, "RequestTimeTooSkewed") << refused.error().to_string();
+  // The proxy counts an answer once it has sent it, which the client may read first.
+  for (auto until = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+       proxy.answered() - answered_before < 2 && std::chrono::steady_clock::now() < until;) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
   EXPECT_EQ(proxy.answered() - answered_before, 2) << "signed again once, not more";
 }
 
