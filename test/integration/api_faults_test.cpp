@@ -183,10 +183,11 @@ TEST_F(SlowEtcd, ASlowEtcdLosesAndRepeatsNothing) {
   };
   const auto fast_write = write_time();
   local->set_etcd_latency(30ms);
-  std::this_thread::sleep_for(500ms);  // the launcher reads the latency every 250 ms
-  const auto slow_write = write_time();
-  EXPECT_GE(slow_write, 60ms) << "etcd is not slow: a write took " << std::chrono::duration_cast<std::chrono::milliseconds>(slow_write).count()
-                              << " ms (" << std::chrono::duration_cast<std::chrono::milliseconds>(fast_write).count() << " ms before)";
+  // The launcher reads the latency every 250 ms: slow once a write (there and back) takes two chunks' wait.
+  auto slow_write = fast_write;
+  EXPECT_TRUE(eventually([&] { return (slow_write = write_time()) >= 60ms; }, 5s, 100ms))
+      << "etcd is not slow: a write took " << std::chrono::duration_cast<std::chrono::milliseconds>(slow_write).count() << " ms ("
+      << std::chrono::duration_cast<std::chrono::milliseconds>(fast_write).count() << " ms before)";
   const auto start = std::chrono::steady_clock::now();
   constexpr int kWorks = 60;
   ASSERT_NO_FATAL_FAILURE(apply_works(0, kWorks));

@@ -10,6 +10,7 @@
 
 #include "statestore/s3_client.h"
 #include "support/s3_server.h"
+#include "support/cluster.h"
 #include "support/tcp_proxy.h"
 
 namespace pave::statestore {
@@ -247,10 +248,7 @@ TEST_F(BucketWriterTest, ARequestTimeTooSkewedIsSignedAgainInTheServersTime) {
   ASSERT_FALSE(refused.has_value());
   EXPECT_EQ(refused.error().reason, "RequestTimeTooSkewed") << refused.error().to_string();
   // The proxy counts an answer once it has sent it, which the client may read first.
-  for (auto until = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-       proxy.answered() - answered_before < 2 && std::chrono::steady_clock::now() < until;) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  testing::eventually([&] { return proxy.answered() - answered_before >= 2; }, std::chrono::seconds(2), std::chrono::milliseconds(10));
   EXPECT_EQ(proxy.answered() - answered_before, 2) << "signed again once, not more";
 }
 

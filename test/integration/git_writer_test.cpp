@@ -26,6 +26,7 @@
 #include "support/github_api.h"
 #include "statestore/git_socket.h"
 #include "statestore/layout.h"
+#include "support/cluster.h"
 #include "support/git_server.h"
 
 namespace pave::statestore {
@@ -166,14 +167,11 @@ struct DriftSeen {
   }
   // What the writer reports within 10 s (it reports from its own thread after a refresh()).
   std::set<std::string> wait() {
-    for (auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10); std::chrono::steady_clock::now() < deadline;) {
-      {
-        std::lock_guard lock(mu);
-        if (!paths.empty()) return std::exchange(paths, {});
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return {};
+    testing::eventually([&] {
+      std::lock_guard lock(mu);
+      return !paths.empty();
+    }, std::chrono::seconds(10), std::chrono::milliseconds(20));
+    return take();
   }
 };
 

@@ -80,8 +80,7 @@ class StoreFaults : public PlatformControllers {
 
   // The files on the remote's main branch, read from its bare repository.
   static std::set<std::string> git_files(const testing::GitServer& server) {
-    const std::string ssh = server.ssh_url("state");
-    const std::string bare = ssh.substr(ssh.find('/', ssh.find("://") + 3));
+    const std::string bare = server.repo_path("state");
     auto listed = server.git(bare, {"--git-dir=" + bare, "ls-tree", "-r", "--name-only", "main"});
     std::set<std::string> files;
     std::istringstream lines(listed.out);
@@ -89,8 +88,7 @@ class StoreFaults : public PlatformControllers {
     return files;
   }
   static std::string git_show(const testing::GitServer& server, const std::string& path) {
-    const std::string ssh = server.ssh_url("state");
-    const std::string bare = ssh.substr(ssh.find('/', ssh.find("://") + 3));
+    const std::string bare = server.repo_path("state");
     return server.git(bare, {"--git-dir=" + bare, "show", "main:" + path}).out;
   }
   // Pushes a commit made by fn in a fresh clone, as someone other than Pave; force for a rewritten branch.
@@ -100,7 +98,9 @@ class StoreFaults : public PlatformControllers {
     fn(dir);
     ASSERT_TRUE(server.git(dir, {"add", "-A"}).ok());
     ASSERT_TRUE(server.git(dir, {"commit", "-qm", "someone else"}).ok());
-    auto pushed = server.git(dir, {"push", "-q", force ? "-f" : "-q", "origin", "HEAD:main"});
+    std::vector<std::string> push = {"push", "-q", "origin", "HEAD:main"};
+    if (force) push.insert(push.begin() + 1, "-f");
+    auto pushed = server.git(dir, push);
     ASSERT_TRUE(pushed.ok()) << pushed.err;
   }
 };
@@ -186,7 +186,7 @@ TEST_F(StoreFaults, GitAndS3DownForAMinuteLoseNothingAndNothingIsReadyEarly) {
         if (condition(wp + kind, "WriteSucceeded") == "False") failures_reported.insert(wp + kind);
       }
     }
-    std::this_thread::sleep_for(2s);
+    std::this_thread::sleep_for(2s);  // a sample every 2 s for the outage's fixed length: the scenario
   }
   EXPECT_EQ(failures_reported.size(), 2 * during.size()) << "each says its write failed";
   EXPECT_EQ(condition("before-git", "Ready"), "True") << "what was written stays written";
@@ -242,7 +242,7 @@ TEST_F(StoreFaults, GitServersThatNeverAnswerOrAnswerSlowlyHoldNothingUp) {
       ASSERT_NE(condition("silent-" + r.name, "Ready"), "True") << r.name;
       if (condition("silent-" + r.name, "WriteSucceeded") == "False") timed_out.insert(r.name);
     }
-    std::this_thread::sleep_for(1s);
+    std::this_thread::sleep_for(1s);  // sampled while the servers stay silent: the scenario, not a guess
   }
   EXPECT_EQ(timed_out.size(), routes.size()) << "every silent server's write gave up and said so";
   for (const auto& r : routes) r.proxy.set_paused(false);

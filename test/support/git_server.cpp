@@ -126,8 +126,10 @@ void GitServer::stop() {
   }
 }
 
+std::string GitServer::repo_path(const std::string& name) const { return dir_->path().string() + "/repos/" + name + ".git"; }
+
 std::string GitServer::create_repo(const std::string& name) {
-  const std::string path = dir_->path().string() + "/repos/" + name + ".git";
+  const std::string path = repo_path(name);
   base::run({.argv = {"git", "init", "--quiet", "--bare", "-b", "main", path}});
   base::run({.argv = {"git", "-C", path, "config", "http.receivepack", "true"}});
   return url(name);
@@ -142,7 +144,7 @@ std::string GitServer::https_url(const std::string& name) const {
 }
 
 std::string GitServer::ssh_url(const std::string& name) const {
-  return "ssh://root@127.0.0.1:" + std::to_string(ssh_port_) + dir_->path().string() + "/repos/" + name + ".git";
+  return "ssh://root@127.0.0.1:" + std::to_string(ssh_port_) + repo_path(name);
 }
 
 std::string GitServer::ca_pem() const { return base::run({.argv = {"cat", ca_file()}}).out; }

@@ -25,6 +25,8 @@ class GitServer {
   std::string https_url(const std::string& name) const;
   std::string ca_file() const { return dir_->path().string() + "/ca.crt"; }
   std::string ca_pem() const;  // ca_file()'s content
+  // The bare repository on disk, to read the remote's state without a clone.
+  std::string repo_path(const std::string& name) const;
   // ssh://root@127.0.0.1:PORT/<dir>/repos/<name>.git, served by OpenSSH with key authentication.
   std::string ssh_url(const std::string& name) const;
   // The server's host key as known_hosts lines, and client private keys it accepts ("ed25519" or "ecdsa").

@@ -91,12 +91,18 @@ func startCluster(o options, stop <-chan struct{}) (*cluster, error) {
 		}
 		etcdServers = proxy.url()
 	}
-	if err := start("kube-apiserver", append(apiserverArgs(p, pt, etcdServers), o.apiserverArgs...)); err != nil {
-		return nil, err
-	}
 	client, err := adminClient(p)
 	if err != nil {
 		return nil, err
+	}
+	// Starts kube-apiserver and waits for its /readyz: at first, and again for each restart.
+	startAPIServer := func(deadline time.Time) error {
+		if err := start("kube-apiserver", append(apiserverArgs(p, pt, etcdServers), o.apiserverArgs...)); err != nil {
+			return err
+		}
+		return waitFor(cl, stop, deadline, "kube-apiserver /readyz", func() bool {
+			return get(client, server+"/readyz") == http.StatusOK
+		})
 	}
 	cl.restartAPIServer = func() error {
 		for i, c := range cl.components {
@@ -108,17 +114,10 @@ func startCluster(o options, stop <-chan struct{}) (*cluster, error) {
 			cl.components = append(cl.components[:i], cl.components[i+1:]...)
 			break
 		}
-		if err := start("kube-apiserver", append(apiserverArgs(p, pt, etcdServers), o.apiserverArgs...)); err != nil {
-			return err
-		}
-		return waitFor(cl, stop, time.Now().Add(o.timeout), "kube-apiserver /readyz after its restart", func() bool {
-			return get(client, server+"/readyz") == http.StatusOK
-		})
+		return startAPIServer(time.Now().Add(o.timeout))
 	}
 	deadline := time.Now().Add(o.timeout)
-	if err := waitFor(cl, stop, deadline, "kube-apiserver /readyz", func() bool {
-		return get(client, server+"/readyz") == http.StatusOK
-	}); err != nil {
+	if err := startAPIServer(deadline); err != nil {
 		return nil, err
 	}
 	if err := start("kube-controller-manager", kcmArgs(p, pt, kubeconfig)); err != nil {
