@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <regex>
@@ -354,7 +355,89 @@ std::string number_text(const Json& v) {
   return s;
 }
 
-void emit(YAML::Emitter& out, const Json& v) {
+// yaml-cpp's emitter writes U+FFFD in place of the Unicode noncharacters (U+FDD0-U+FDEF and the last two
+// code points of every plane), which JSON and YAML both allow: a string holding one would not read back
+// (found by test/fuzz/yaml_fuzz). Such strings are written here instead, double-quoted with escapes.
+bool is_noncharacter(char32_t cp) { return (cp >= 0xFDD0 && cp <= 0xFDEF) || (cp & 0xFFFE) == 0xFFFE; }
+
+bool yaml_cpp_would_replace(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    const size_t n = base::utf8_sequence_length(s, i);
+    if (n > 1 && is_noncharacter(base::utf8_code_point(s, i, n))) return true;
+    i += n == 0 ? 1 : n;
+  }
+  return false;
+}
+
+// s as a YAML double-quoted scalar that every reader (YAML 1.1 or 1.2) reads back as s: ASCII controls, C1
+// controls, line and paragraph separators, the byte order mark and noncharacters escaped; bytes that are
+// not UTF-8 become U+FFFD, as the emitter writes them.
+std::string double_quoted(std::string_view s) {
+  std::string out = "\"";
+  for (size_t i = 0; i < s.size();) {
+    const size_t n = base::utf8_sequence_length(s, i);
+    if (n == 0) {
+      out += "\xEF\xBF\xBD";
+      ++i;
+      continue;
+    }
+    const char32_t cp = base::utf8_code_point(s, i, n);
+    if (cp == '"' || cp == '\\') {
+      out += '\\';
+      out += static_cast<char>(cp);
+    } else if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0x2028 || cp == 0x2029 || cp == 0xFEFF ||
+               is_noncharacter(cp)) {
+      char buf[16];
+      std::snprintf(buf, sizeof buf, cp <= 0xFF ? "\\x%02X" : cp <= 0xFFFF ? "\\u%04X" : "\\U%08X",
+                    static_cast<unsigned>(cp));
+      out += buf;
+    } else {
+      out.append(s.substr(i, n));
+    }
+    i += n;
+  }
+  return out + '"';
+}
+
+// One to_yaml: the emitter, and the strings written by hand (above) with the placeholder each stands in
+// for. The placeholders start with a marker that no string or key of the value contains.
+struct Emission {
+  explicit Emission(const Json& whole) : whole(whole) {}
+
+  const Json& whole;
+  YAML::Emitter out;
+  std::string marker;
+  std::vector<std::pair<std::string, std::string>> by_hand;  // placeholder, its double-quoted text
+
+  void scalar(const std::string& s) {
+    if (yaml_cpp_would_replace(s)) {
+      if (marker.empty()) {
+        const std::string dumped = whole.dump(-1, ' ', false, Json::error_handler_t::replace);
+        for (int n = 0; marker.empty() || dumped.find(marker) != std::string::npos; ++n) {
+          marker = "pave-by-hand-" + std::to_string(n) + "-";
+        }
+      }
+      std::string placeholder = marker + std::to_string(by_hand.size());
+      by_hand.emplace_back("\"" + placeholder + "\"", double_quoted(s));
+      out << YAML::DoubleQuoted << placeholder;
+      return;
+    }
+    if (needs_quotes(s)) out << YAML::DoubleQuoted;
+    out << s;
+  }
+
+  std::string text() const {
+    std::string s = out.c_str();
+    for (const auto& [placeholder, quoted] : by_hand) {
+      const size_t at = s.find(placeholder);
+      if (at != std::string::npos) s.replace(at, placeholder.size(), quoted);
+    }
+    return s;
+  }
+};
+
+void emit(Emission& e, const Json& v) {
+  YAML::Emitter& out = e.out;
   switch (v.type()) {
     case Json::value_t::null:
       out << YAML::Null;
@@ -368,15 +451,13 @@ void emit(YAML::Emitter& out, const Json& v) {
       out << number_text(v);
       break;
     case Json::value_t::string: {
-      const auto& s = v.get_ref<const std::string&>();
-      if (needs_quotes(s)) out << YAML::DoubleQuoted;
-      out << s;
+      e.scalar(v.get_ref<const std::string&>());
       break;
     }
     case Json::value_t::array:
       if (v.empty()) out << YAML::Flow;
       out << YAML::BeginSeq;
-      for (const auto& item : v) emit(out, item);
+      for (const auto& item : v) emit(e, item);
       out << YAML::EndSeq;
       break;
     case Json::value_t::object:
@@ -388,9 +469,9 @@ void emit(YAML::Emitter& out, const Json& v) {
         // test/fuzz/yaml_fuzz.
         if (key.size() > 250) out << YAML::LongKey;  // escaped, 250 characters stay under 1024
         out << YAML::Key;
-        if (needs_quotes(key)) out << YAML::DoubleQuoted;
-        out << key << YAML::Value;
-        emit(out, item);
+        e.scalar(key);
+        out << YAML::Value;
+        emit(e, item);
       }
       out << YAML::EndMap;
       break;
@@ -403,67 +484,23 @@ void emit(YAML::Emitter& out, const Json& v) {
 
 namespace {
 
-// The length of the valid UTF-8 sequence at text[i], or 0 when there is none (overlong forms,
-// surrogates and code points past U+10FFFF are not valid).
-size_t utf8_sequence(std::string_view text, size_t i) {
-  const auto b = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
-  const unsigned char c = b(i);
-  if (c < 0x80) return 1;
-  size_t n = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
-  if (n == 0 || i + n > text.size()) return 0;
-  for (size_t k = 1; k < n; ++k) {
-    if ((b(i + k) & 0xC0) != 0x80) return 0;
-  }
-  if (c == 0xE0 && b(i + 1) < 0xA0) return 0;   // overlong
-  if (c == 0xED && b(i + 1) > 0x9F) return 0;   // surrogate
-  if (c == 0xF0 && b(i + 1) < 0x90) return 0;   // overlong
-  if (c == 0xF4 && b(i + 1) > 0x8F) return 0;   // past U+10FFFF
-  return n;
-}
-
-// Where text stops being UTF-8, or npos.
-size_t invalid_utf8_at(std::string_view text) {
-  for (size_t i = 0; i < text.size();) {
-    const size_t n = utf8_sequence(text, i);
-    if (n == 0) return i;
-    i += n;
-  }
-  return std::string_view::npos;
-}
-
-// Invalid sequences replaced by U+FFFD, as Go's encoding/json writes a string of bytes.
-std::string valid_utf8(std::string_view text) {
-  std::string out;
-  for (size_t i = 0; i < text.size();) {
-    const size_t n = utf8_sequence(text, i);
-    if (n == 0) {
-      out += "\xEF\xBF\xBD";
-      ++i;
-    } else {
-      out.append(text.substr(i, n));
-      i += n;
-    }
-  }
-  return out;
-}
-
 // A value read from valid UTF-8 can still hold bytes that are not (a !!binary scalar, a \x escape):
 // JSON strings must be UTF-8, so those become U+FFFD as they do on their way through sigs.k8s.io/yaml.
 void make_valid_utf8(Json& v) {
   if (v.is_string()) {
     const auto& s = v.get_ref<const std::string&>();
-    if (invalid_utf8_at(s) != std::string_view::npos) v = valid_utf8(s);
+    if (base::invalid_utf8_at(s) != std::string_view::npos) v = base::valid_utf8(s);
   } else if (v.is_array()) {
     for (Json& item : v) make_valid_utf8(item);
   } else if (v.is_object()) {
     bool keys_valid = true;
     for (auto& [key, item] : v.items()) {
-      keys_valid = keys_valid && invalid_utf8_at(key) == std::string_view::npos;
+      keys_valid = keys_valid && base::invalid_utf8_at(key) == std::string_view::npos;
       make_valid_utf8(item);
     }
     if (keys_valid) return;
     Json fixed = Json::object();
-    for (auto& [key, item] : v.items()) fixed[valid_utf8(key)] = std::move(item);
+    for (auto& [key, item] : v.items()) fixed[base::valid_utf8(key)] = std::move(item);
     v = std::move(fixed);
   }
 }
@@ -472,7 +509,7 @@ void make_valid_utf8(Json& v) {
 
 Result<std::vector<Json>> parse_yaml_documents(std::string_view yaml, YamlReading reading) {
   // As Go's YAML readers, text that is not UTF-8 is refused (a JSON string could not hold it).
-  if (const size_t at = invalid_utf8_at(yaml); at != std::string_view::npos) {
+  if (const size_t at = base::invalid_utf8_at(yaml); at != std::string_view::npos) {
     return std::unexpected(make_error(ErrorKind::kDecode, "invalid YAML: not UTF-8 at byte " + std::to_string(at)));
   }
   std::vector<YAML::Node> docs;
@@ -519,11 +556,11 @@ std::optional<std::string> kubectl_string_value(const Json& value) {
 }
 
 std::string to_yaml(const Json& value) {
-  YAML::Emitter out;
-  out.SetIndent(2);
-  out.SetSeqFormat(YAML::Block);
-  emit(out, value);
-  std::string s = out.c_str();
+  Emission e(value);
+  e.out.SetIndent(2);
+  e.out.SetSeqFormat(YAML::Block);
+  emit(e, value);
+  std::string s = e.text();
   if (!s.empty() && s.back() != '\n') s += '\n';
   return s;
 }

@@ -156,5 +156,25 @@ TEST(Yaml, CarriageReturnsAreLineBreaksAsYamlSays) {
   EXPECT_EQ(parse_yaml("a: \"escaped \\r stays\"\n").value()["a"], "escaped \r stays");
 }
 
+// Found by yaml_fuzz (its round-trip property): yaml-cpp's emitter writes U+FFFD for Unicode noncharacters,
+// which JSON and YAML allow, so they were lost on the way out.
+TEST(Yaml, NoncharactersAreWrittenSoTheyReadBack) {
+  const std::string fdd0 = "\xEF\xB7\x90", fffe = "\xEF\xBF\xBE", last = "\xF4\x8F\xBF\xBF";  // U+10FFFF
+  Json doc = Json::object();
+  doc["plain"] = "a" + fdd0 + "b";
+  doc["quote \" and \\ " + fffe] = {"\"tab\t\" " + last, "\xC2\x85 next line", "bom \xEF\xBB\xBF", "1", "fine"};
+  doc[std::string(300, 'k') + fdd0] = "long key";
+  doc["pave-by-hand-0-0"] = "looks like a placeholder " + fdd0;
+  const std::string written = to_yaml(doc);
+  for (auto reading : {YamlReading::kCore12, YamlReading::kKubectl}) {
+    auto back = parse_yaml(written, reading);
+    ASSERT_TRUE(back.has_value()) << back.error().message << "\n" << written;
+    EXPECT_EQ(*back, doc) << written;
+  }
+  EXPECT_NE(written.find("\\uFDD0"), std::string::npos) << written;
+  EXPECT_NE(written.find("\\U0010FFFF"), std::string::npos) << written;
+  EXPECT_EQ(written.find("\xEF\xBF\xBD"), std::string::npos) << "U+FFFD written:\n" << written;
+}
+
 }  // namespace
 }  // namespace pave::kube
