@@ -94,6 +94,10 @@ kube::Result<kube::ReconcileResult> StateStoreReconciler::reconcile(const kube::
     if (registry_.closing(kind_, request.name)) return kube::ReconcileResult{.requeue_after = kWhileClosing};
     auto writer = open_writer(*store, secret);
     if (!writer) {
+      // Every failed attempt is logged (the status says only what changed): a store that stays down says why.
+      kube::log::warn("cannot open the state store's writer; trying again", {{"kind", kind_}, {"name", request.name},
+                      {"reason", writer.error().reason}, {"error", writer.error().message},
+                      {"retry_in_seconds", std::to_string(kRetryAfter.count())}});
       if (auto s = report(*store, false, writer.error().reason, writer.error().message); !s) return std::unexpected(s.error());
       return kube::ReconcileResult{.requeue_after = kRetryAfter};
     }

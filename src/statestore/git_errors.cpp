@@ -22,6 +22,8 @@ int git_http_status(std::string_view message) {
 kube::ErrorKind classify_git_error(int rc, int error_class, std::string_view message) {
   using kube::ErrorKind;
   if (rc == GIT_EAUTH) return ErrorKind::kUnauthorized;
+  // A lock file in the local repository (GIT_ERROR_OS too): the cache's fault, not the network's.
+  if (rc == GIT_ELOCKED) return ErrorKind::kOther;
   if (rc == GIT_ECERTIFICATE || error_class == GIT_ERROR_SSL) return ErrorKind::kTls;
   if (error_class == GIT_ERROR_HTTP) {
     const int status = git_http_status(message);

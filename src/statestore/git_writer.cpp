@@ -33,8 +33,21 @@ std::once_flag git_init_once;
 // A first fetch may bring a large history; its child gives up when the server stops sending (60 s).
 constexpr std::chrono::seconds kColdFetchTimeout = std::chrono::hours(1);
 
-}  // namespace
+// Removes the "*.lock" files under a Git directory (refs, packed-refs, config, index): see open().
+void remove_stale_locks(const std::string& dir) {
+  std::error_code ec;
+  std::vector<std::filesystem::path> locks;
+  for (auto it = std::filesystem::recursive_directory_iterator(dir, ec); !ec && it != std::filesystem::end(it);
+       it.increment(ec)) {
+    if (it->path().extension() == ".lock" && it->is_regular_file(ec)) locks.push_back(it->path());
+  }
+  for (const auto& lock : locks) {
+    kube::log::warn("removing a lock a killed process left in the state store's cache", {{"file", lock.string()}});
+    std::filesystem::remove(lock, ec);
+  }
+}
 
+}  // namespace
 
 struct GitWriter::Impl {
   GitConfig config;
@@ -196,6 +209,7 @@ struct GitWriter::Impl {
     GitNetworkOperation operation;
     git_fetch_options opts = GIT_FETCH_OPTIONS_INIT;
     opts.callbacks = callbacks();
+    opts.update_fetchhead = 0;  // nothing reads FETCH_HEAD: one file fewer written, and locked, per fetch
     const std::string spec = "+" + branch_ref() + ":" + remote_ref();
     char* specs[] = {const_cast<char*>(spec.c_str())};
     git_strarray refspecs = {specs, 1};
@@ -384,6 +398,10 @@ kube::Result<std::unique_ptr<GitWriter>> GitWriter::open(GitConfig config, const
   auto open_cache = [&](bool keep, bool& warm) -> kube::Result<std::unique_ptr<Impl>> {
     auto impl = std::make_unique<Impl>();
     impl->config = config;
+    // libgit2 writes a ref through "<ref>.lock" and renames it over the ref; a process killed in between
+    // leaves the lock, and every later update of that ref fails (GIT_ELOCKED) until it goes. Only this
+    // writer uses the cache, and it has not started: any lock here is such a leftover.
+    if (keep) remove_stale_locks(dir);
     if (keep && git_repository_open_bare(&impl->repo, dir.c_str()) == 0) {
       // A crash may have lost objects that were only in memory: then start the cache again.
       git_oid tip;

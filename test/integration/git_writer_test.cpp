@@ -335,6 +335,38 @@ TEST_F(GitWriterTest, ACacheACrashLeftWithRefsToLostCommitsStillWorks) {
   EXPECT_FALSE(std::filesystem::exists(repo + "/refs/tags/stale")) << "a fresh clone";
 }
 
+// A SIGKILL while libgit2 updates a ref leaves "<ref>.lock" beside it, and libgit2 then refuses every
+// update of that ref. The next writer of the cache (the killed process restarted) removes the locks, keeps
+// the cache, and fetches and pushes as before, also after the remote moved.
+TEST_F(GitWriterTest, LocksAKilledWriterLeftInTheCacheDoNotStopTheNextOne) {
+  auto first = open();
+  ASSERT_TRUE(first);
+  ASSERT_TRUE(first->submit(placement("p0", "d0", {{"d0/f.yaml", "0"}})).get().has_value());
+  first.reset();
+  std::string repo;
+  for (const auto& e : std::filesystem::directory_iterator(cache_->path())) repo = e.path().string();
+  ASSERT_FALSE(repo.empty());
+  const std::vector<std::string> locks{"/refs/remotes/origin/main.lock", "/refs/heads/main.lock", "/FETCH_HEAD.lock",
+                                       "/packed-refs.lock", "/config.lock"};
+  for (const auto& lock : locks) std::ofstream(repo + lock) << "half-written\n";
+
+  auto other_cache = base::TempDir::create("git-cache-other").value();
+  auto other = GitWriter::open({.url = url_, .username = "kratix", .password = "s3cr3t"}, other_cache.path().string());
+  ASSERT_TRUE(other.has_value()) << other.error().to_string();
+  ASSERT_TRUE((*other)->submit(placement("p9", "d9", {{"d9/f.yaml", "9"}})).get().has_value());
+  other->reset();
+
+  auto again = open();
+  ASSERT_TRUE(again);
+  for (const auto& lock : locks) EXPECT_FALSE(std::filesystem::exists(repo + lock)) << lock;
+  EXPECT_FALSE(again->first_fetch_by_git_command()) << "the cache was kept, not cloned again";
+  EXPECT_EQ(again->read_file("d9/f.yaml").value(), std::optional<std::string>("9"));
+  ASSERT_TRUE(again->submit(placement("p1", "d1", {{"d1/f.yaml", "1"}})).get().has_value());
+  ASSERT_TRUE(again->check_permissions().has_value());
+  const std::string clone = server_->clone("state");
+  for (int i : {0, 1, 9}) EXPECT_EQ(read(clone + "/d" + std::to_string(i) + "/f.yaml"), std::to_string(i));
+}
+
 TEST_F(GitWriterTest, TwoDestinationsCanariesWaitingInOneBatchAreBothWritten) {
   // Every Destination's canary change is "kratix-canary" in commit messages; queued together behind a
   // push in flight they must not fold into one (the other Destination would say Ready without its files).

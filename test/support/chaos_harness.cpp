@@ -102,6 +102,17 @@ class Controllers {
     slots_[slot].reset();
   }
   pid_t pid(int slot) const { return slots_[slot] ? slots_[slot]->pid() : -1; }
+  // A controller that exited by itself (the harness restarts them only after its kills), if any.
+  std::optional<std::string> exited() {
+    for (int slot = 0; slot < count(); ++slot) {
+      if (!slots_[slot]) continue;
+      if (auto code = slots_[slot]->wait_for(std::chrono::milliseconds(0))) {
+        return "controller " + std::to_string(slot) + " exited by itself with status " + std::to_string(*code) +
+               " (128 + n: signal n)";
+      }
+    }
+    return std::nullopt;
+  }
   int count() const { return replicas_ ? 2 : 1; }
 
  private:
@@ -206,6 +217,30 @@ void count_placements(const kube::Client& client, const ChaosOptions& o, ChaosRe
   for (const auto& [w, n] : per_work) {
     if (n > 1) r.duplicate_placements.push_back(w + " x" + std::to_string(n));
   }
+}
+
+// Why a run did not settle: the store's Ready condition, the WorkPlacements by the reason of theirs, and
+// any lock file left in the controllers' caches.
+std::string diagnose(const kube::Client& client, const ChaosOptions& o, const std::string& work_dir) {
+  std::ostringstream out;
+  const auto condition = [](const Json& obj) {
+    for (const auto& c : kube::child(kube::child(obj, "status"), "conditions")) {
+      if (c.value("type", "") == "Ready") return c.value("status", "") + " " + c.value("reason", "") + ": " + c.value("message", "");
+    }
+    return std::string("no Ready condition");
+  };
+  auto store = client.get(kGitStores, "", store_name(o));
+  out << "GitStateStore " << (store ? condition(*store) : store.error().message) << "; WorkPlacements:";
+  std::map<std::string, int> reasons;
+  if (auto all = client.list_all(kPlacements, o.ns)) {
+    for (const auto& wp : all->items) reasons[condition(wp).substr(0, 80)]++;
+  }
+  for (const auto& [reason, n] : reasons) out << " [" << n << "x " << reason << "]";
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(work_dir, ec); !ec && it != fs::end(it); it.increment(ec)) {
+    if (it->path().extension() == ".lock") out << "; lock file " << it->path().string();
+  }
+  return out.str();
 }
 
 // The Destinations and the store go (their cleanup is none: the files stay), and the config.
@@ -313,15 +348,20 @@ ChaosReport run_chaos(const ClusterAccess& cluster, GitServer& git, const std::s
 
   size_t expected = 0;
   for (int i = 0; i < o.works; ++i) expected += !deleted(i);
+  std::optional<std::string> gone;
   const bool settled = eventually([&] {
+    if ((gone = controllers.exited())) return true;
     count_placements(client, o, report);
     if (report.placements != expected || report.ready_placements != expected) return false;
     compare_tree(git, o, report);
     return report.clean();
   }, o.settle_timeout, std::chrono::seconds(1));
-  if (!settled) {
+  if (gone) {
+    report.failure = *gone;
+  } else if (!settled) {
     compare_tree(git, o, report);
-    report.failure = "not settled within " + std::to_string(o.settle_timeout.count()) + " s after the last kill";
+    report.failure = "not settled within " + std::to_string(o.settle_timeout.count()) + " s after the last kill (" +
+                     diagnose(client, o, work_dir) + ")";
   }
   report.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   auto phase = Clock::now();

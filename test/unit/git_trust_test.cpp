@@ -72,6 +72,9 @@ TEST(GitErrors, ClassifiedByLibgit2sClassAndTheHttpStatusNotByWords) {
   EXPECT_EQ(classify_git_error(GIT_ECERTIFICATE, GIT_ERROR_CALLBACK, "user rejected certificate"), ErrorKind::kTls);
   EXPECT_EQ(classify_git_error(-1, GIT_ERROR_SSL, "SSL error: certificate verify failed"), ErrorKind::kTls);
   EXPECT_EQ(classify_git_error(-1, GIT_ERROR_ODB, "object not found - no match for id 4031"), ErrorKind::kOther);
+  // A lock file left in the cache is a local fault (libgit2 gives it the OS class), so the cache is cloned again.
+  EXPECT_EQ(classify_git_error(GIT_ELOCKED, GIT_ERROR_OS, "failed to lock file '/c/refs/heads/main.lock' for writing"),
+            ErrorKind::kOther);
   EXPECT_EQ(git_http_status("unexpected http status code: 418 and more"), 418);
   EXPECT_EQ(git_http_status("status 403"), 0);
 }
