@@ -5,7 +5,8 @@
 #   tsan  build-tsan/: ThreadSanitizer
 # Every process the tests start inherits the options below and writes any report under
 # build-*/sanitizer-reports/, so a report from a controller a test started fails the run as surely as one
-# from the test itself. Suppressions (test/sanitizers/) name only what is not Pave's code, each with why.
+# from the test itself. Suppressions (test/sanitizers/, LSan and TSan) name only what is not Pave's code, each
+# with why.
 #
 #   scripts/sanitize.sh [asan|tsan]... [-- ctest arguments]      (default: asan tsan, ctest -L 'unit|integration')
 set -euo pipefail
@@ -37,9 +38,9 @@ for kind in "${kinds[@]}"; do
   rm -rf "$reports" && mkdir -p "$reports"
   supp=$root/test/sanitizers
   common="halt_on_error=1:log_path=$reports/report:print_suppressions=0"
-  export ASAN_OPTIONS="$common:detect_leaks=1:detect_stack_use_after_return=1:strict_init_order=1"
+  export ASAN_OPTIONS="$common:detect_leaks=1:detect_stack_use_after_return=1:check_initialization_order=1:strict_init_order=1"
   export LSAN_OPTIONS="$common:suppressions=$supp/lsan.supp"
-  export UBSAN_OPTIONS="$common:print_stacktrace=1:suppressions=$supp/ubsan.supp"
+  export UBSAN_OPTIONS="$common:print_stacktrace=1"
   export TSAN_OPTIONS="$common:second_deadlock_stack=1:suppressions=$supp/tsan.supp"
   echo "sanitize: $kind: ctest ${ctest_args[*]}"
   status=0

@@ -357,13 +357,16 @@ std::string number_text(const Json& v) {
 
 // yaml-cpp's emitter writes U+FFFD in place of the Unicode noncharacters (U+FDD0-U+FDEF and the last two
 // code points of every plane), which JSON and YAML both allow: a string holding one would not read back
-// (found by test/fuzz/yaml_fuzz). Such strings are written here instead, double-quoted with escapes.
+// (found by test/fuzz/yaml_fuzz). It writes DEL raw, which YAML does not allow unescaped (go-yaml, so
+// kubectl, refuses the document), and U+2028 and U+2029 raw, which YAML 1.1 readers take for line breaks.
+// Strings holding any of these are written here instead, double-quoted with escapes.
 bool is_noncharacter(char32_t cp) { return (cp >= 0xFDD0 && cp <= 0xFDEF) || (cp & 0xFFFE) == 0xFFFE; }
 
-bool yaml_cpp_would_replace(std::string_view s) {
+bool needs_writing_by_hand(std::string_view s) {
   for (size_t i = 0; i < s.size();) {
     const size_t n = base::utf8_sequence_length(s, i);
-    if (n > 1 && is_noncharacter(base::utf8_code_point(s, i, n))) return true;
+    const char32_t cp = n == 0 ? 0xFFFD : base::utf8_code_point(s, i, n);
+    if (cp == 0x7F || cp == 0x2028 || cp == 0x2029 || is_noncharacter(cp)) return true;
     i += n == 0 ? 1 : n;
   }
   return false;
@@ -410,7 +413,7 @@ struct Emission {
   std::vector<std::pair<std::string, std::string>> by_hand;  // placeholder, its double-quoted text
 
   void scalar(const std::string& s) {
-    if (yaml_cpp_would_replace(s)) {
+    if (needs_writing_by_hand(s)) {
       if (marker.empty()) {
         const std::string dumped = whole.dump(-1, ' ', false, Json::error_handler_t::replace);
         for (int n = 0; marker.empty() || dumped.find(marker) != std::string::npos; ++n) {
@@ -426,13 +429,18 @@ struct Emission {
     out << s;
   }
 
+  // The emitter's text with each placeholder replaced (they appear in the order they were made).
   std::string text() const {
-    std::string s = out.c_str();
+    const std::string emitted = out.c_str();
+    std::string s;
+    size_t from = 0;
     for (const auto& [placeholder, quoted] : by_hand) {
-      const size_t at = s.find(placeholder);
-      if (at != std::string::npos) s.replace(at, placeholder.size(), quoted);
+      const size_t at = emitted.find(placeholder, from);
+      if (at == std::string::npos) continue;
+      s.append(emitted, from, at - from).append(quoted);
+      from = at + placeholder.size();
     }
-    return s;
+    return s.append(emitted, from);
   }
 };
 

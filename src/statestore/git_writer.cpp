@@ -42,7 +42,8 @@ constexpr std::chrono::seconds kColdFetchTimeout = std::chrono::hours(1);
 class SshLeaksIgnored {
  public:
   explicit SshLeaksIgnored(const std::string& url)
-      : ssh_(url.starts_with("ssh://") || url.find("://") == std::string::npos) {
+      : ssh_(url.starts_with("ssh://") || url.starts_with("ssh+git://") || url.starts_with("git+ssh://") ||
+             url.find("://") == std::string::npos) {
 #if defined(__SANITIZE_ADDRESS__)
     if (ssh_) __lsan_disable();
 #endif

@@ -176,5 +176,18 @@ TEST(Yaml, NoncharactersAreWrittenSoTheyReadBack) {
   EXPECT_EQ(written.find("\xEF\xBF\xBD"), std::string::npos) << "U+FFFD written:\n" << written;
 }
 
+// YAML allows DEL only escaped (go-yaml, so kubectl, refuses a raw one), and YAML 1.1 readers take U+2028 and
+// U+2029 for line breaks: yaml-cpp's emitter wrote all three raw.
+TEST(Yaml, DeleteAndUnicodeLineSeparatorsAreWrittenEscaped) {
+  const Json doc = {{"del", "a\x7F" "b"}, {"ls", "a\xE2\x80\xA8" "b"}, {"ps\xE2\x80\xA9", "plain"}, {"fine", "x"}};
+  const std::string written = to_yaml(doc);
+  for (const char* raw : {"\x7F", "\xE2\x80\xA8", "\xE2\x80\xA9"}) {
+    EXPECT_EQ(written.find(raw), std::string::npos) << written;
+  }
+  EXPECT_NE(written.find("\"a\\x7Fb\""), std::string::npos) << written;
+  EXPECT_NE(written.find("\\u2028"), std::string::npos) << written;
+  for (auto reading : {YamlReading::kCore12, YamlReading::kKubectl}) EXPECT_EQ(parse_yaml(written, reading).value(), doc) << written;
+}
+
 }  // namespace
 }  // namespace pave::kube
