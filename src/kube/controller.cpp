@@ -37,7 +37,10 @@ Controller::Controller(std::string name, std::shared_ptr<Reconciler> reconciler,
 Controller::~Controller() { stop(); }
 
 void Controller::watch(Informer& informer, UpdatePredicate update_matters) {
-  auto enqueue_self = [this](const ObjectPtr& o) { queue_->add(meta::key(*o)); };
+  // Handlers hold the queue, not the controller, weakly: an informer may outlive its controller.
+  auto enqueue_self = [queue = std::weak_ptr<WorkQueue>(queue_)](const ObjectPtr& o) {
+    if (auto q = queue.lock()) q->add(meta::key(*o));
+  };
   informer.add_handler({.on_add = enqueue_self,
                         .on_update = [enqueue_self, update_matters](const ObjectPtr& before, const ObjectPtr& after) {
                           if (update_matters && before != after && !update_matters(*before, *after)) return;
@@ -73,8 +76,10 @@ void Controller::watch_owned(Informer& informer, const Resource& owner) {
 
 void Controller::watch_mapped(Informer& informer, std::function<std::vector<Request>(const Json&)> map,
                               UpdatePredicate update_matters) {
-  auto enqueue = [this, map = std::move(map)](const ObjectPtr& o) {
-    for (const auto& r : map(*o)) queue_->add(r.key());
+  auto enqueue = [queue = std::weak_ptr<WorkQueue>(queue_), map = std::move(map)](const ObjectPtr& o) {
+    auto q = queue.lock();
+    if (!q) return;
+    for (const auto& r : map(*o)) q->add(r.key());
   };
   // On update both versions count: an object that stopped concerning an owner must still wake it.
   informer.add_handler({.on_add = enqueue,

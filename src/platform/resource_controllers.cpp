@@ -121,8 +121,11 @@ void ResourceControllers::stop(const std::string& promise) {
     routes_->by_promise.erase(promise);
     routes_->wake_by_promise.erase(promise);
   }
-  manager_.remove_informer(r.api);
+  // The controller first: its workers read the informer's store until they are joined (TSan saw a
+  // reconcile reading the store while the informer was destroyed). Its handlers left on the informer hold
+  // its queue weakly, so events arriving meanwhile go nowhere.
   manager_.remove_controller(*r.controller);
+  manager_.remove_informer(r.api);
   kube::log::info("resource request controller stopped", {{"promise", promise}});
 }
 
