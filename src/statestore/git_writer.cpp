@@ -60,13 +60,19 @@ class SshLeaksIgnored {
   bool ssh_;
 };
 
-// Removes the "*.lock" files under a Git directory (refs, packed-refs, config, index): see open().
+// Removes the "*.lock" files of a Git directory (refs, packed-refs, config, index; not under objects/,
+// which holds no locks and many packs): see open().
 void remove_stale_locks(const std::string& dir) {
   std::error_code ec;
   std::vector<std::filesystem::path> locks;
   for (auto it = std::filesystem::recursive_directory_iterator(dir, ec); !ec && it != std::filesystem::end(it);
        it.increment(ec)) {
-    if (it->path().extension() == ".lock" && it->is_regular_file(ec)) locks.push_back(it->path());
+    std::error_code type_ec;
+    if (it.depth() == 0 && it->path().filename() == "objects") {
+      it.disable_recursion_pending();
+    } else if (it->path().extension() == ".lock" && it->is_regular_file(type_ec)) {
+      locks.push_back(it->path());
+    }
   }
   for (const auto& lock : locks) {
     kube::log::warn("removing a lock a killed process left in the state store's cache", {{"file", lock.string()}});
