@@ -3,6 +3,8 @@
 // paths that try to leave the store.
 #include "statestore/git_writer.h"
 
+#include <git2.h>
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -365,6 +367,23 @@ TEST_F(GitWriterTest, LocksAKilledWriterLeftInTheCacheDoNotStopTheNextOne) {
   ASSERT_TRUE(again->check_permissions().has_value());
   const std::string clone = server_->clone("state");
   for (int i : {0, 1, 9}) EXPECT_EQ(read(clone + "/d" + std::to_string(i) + "/f.yaml"), std::to_string(i));
+}
+
+// A url.<base>.insteadOf rule in the user's Git config does not redirect a store: its files go to the URL
+// it names (the git command of a cold fetch reads no user config either).
+TEST_F(GitWriterTest, UrlRewritesInTheUsersGitConfigAreNotApplied) {
+  auto home = base::TempDir::create("git-home").value();
+  const std::string prefix = url_.substr(0, url_.find("/git/") + 1);
+  std::ofstream(home.path() / ".gitconfig") << "[url \"http://127.0.0.1:9/\"]\n\tinsteadOf = " << prefix << "\n";
+  git_libgit2_init();
+  ASSERT_EQ(git_libgit2_opts(GIT_OPT_SET_SEARCH_PATH, GIT_CONFIG_LEVEL_GLOBAL, home.path().c_str()), 0);
+  auto w = open({.first_fetch_by_git_command = false});
+  const bool written = w && w->submit(placement("p", "d", {{"d/f.yaml", "x"}})).get().has_value();
+  w.reset();
+  git_libgit2_opts(GIT_OPT_SET_SEARCH_PATH, GIT_CONFIG_LEVEL_GLOBAL, nullptr);  // back to the default
+  git_libgit2_shutdown();
+  EXPECT_TRUE(written);
+  EXPECT_EQ(read(server_->clone("state") + "/d/f.yaml"), "x");
 }
 
 TEST_F(GitWriterTest, TwoDestinationsCanariesWaitingInOneBatchAreBothWritten) {
