@@ -2,11 +2,13 @@
 // process the tests started may still run, no temporary directory may remain in the suite's TMPDIR, no
 // container of a test's pod runner and no address a test gave its Nodes may remain, whether the tests passed, failed or were killed on a
 // timeout. Each check removes what it finds, so nothing grows from run to run, and fails naming it.
+#include <algorithm>
 #include <gtest/gtest.h>
 #include <signal.h>
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <sstream>
 
 #include "base/subprocess.h"
@@ -20,13 +22,25 @@ std::string env(const char* name) {
   return v ? v : "";
 }
 
+// Kills pid and, first, its descendants (nginx's workers carry neither the marker nor its directory).
+void kill_tree(const std::string& pid) {
+  std::ifstream children("/proc/" + pid + "/task/" + pid + "/children");
+  for (std::string child; children >> child;) kill_tree(child);
+  kill(std::stoi(pid), SIGKILL);
+}
+
 TEST(Leftovers, NoProcessTheTestsStartedStillRuns) {
   const std::string suite = env("PAVE_TEST_SUITE");
   ASSERT_FALSE(suite.empty()) << "ctest sets PAVE_TEST_SUITE on every test";
   // Every process a test starts inherits the marker, also when its parent died and init adopted it.
   const std::string marker = "PAVE_TEST_SUITE=" + suite + std::string(1, '\0');
-  const auto found = processes_mentioning(marker);
-  for (const auto& p : found) kill(std::stoi(p.substr(0, p.find(' '))), SIGKILL);
+  auto found = processes_mentioning(marker);
+  // nginx writes its process title over its environment, marker and all; its command line still names its
+  // directory in the suite's test-tmp.
+  for (const auto& p : processes_mentioning(suite + "/test-tmp/")) {
+    if (std::find(found.begin(), found.end(), p) == found.end()) found.push_back(p);
+  }
+  for (const auto& p : found) kill_tree(p.substr(0, p.find(' ')));
   EXPECT_EQ(found, std::vector<std::string>{}) << "processes left running by the tests (now killed)";
 }
 
