@@ -15,6 +15,7 @@
 #include "base/redact.h"
 #include "base/subprocess.h"
 #include "statestore/git_socket.h"
+#include "statestore/git_trust.h"
 
 namespace pave::statestore {
 namespace {
@@ -90,7 +91,7 @@ kube::Status fetch_with_git_command(const GitConfig& config, const std::string& 
   const std::string stall = std::to_string(std::max<long>(1, std::chrono::duration_cast<std::chrono::seconds>(git_network_timeout()).count()));
   add_config(env, "http.lowSpeedLimit", "1");
   add_config(env, "http.lowSpeedTime", stall);
-  if (config.url.starts_with("ssh://") || config.url.find("://") == std::string::npos) {
+  if (is_ssh_url(config.url)) {
     const std::string key = private_file(scratch->path(), "key", config.ssh_private_key);
     const std::string known = private_file(scratch->path(), "known_hosts", config.known_hosts);
     env["GIT_SSH_COMMAND"] = "ssh -i " + shell_quoted(key) + " -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=yes"

@@ -118,6 +118,8 @@ bool known_host(std::string_view known_hosts, std::string_view host, int port, s
   return listed;
 }
 
+bool is_ssh_url(std::string_view url) { return url.starts_with("ssh://") || url.find("://") == std::string_view::npos; }
+
 int ssh_port(std::string_view url) {
   if (!url.starts_with("ssh://")) return 22;
   url.remove_prefix(6);

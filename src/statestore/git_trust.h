@@ -22,6 +22,9 @@ bool trusted_by_ca(const std::string& ca_pem, const unsigned char* der, size_t l
 //   are not host keys and are skipped.
 bool known_host(std::string_view known_hosts, std::string_view host, int port, std::string_view raw_key);
 
+// Whether a Git URL is reached over ssh: ssh://[user@]host[:port]/path, or scp's user@host:path.
+bool is_ssh_url(std::string_view url);
+
 // The port an ssh Git URL connects to: ssh://[user@]host[:port]/path, or 22 (also for user@host:path).
 int ssh_port(std::string_view url);
 

@@ -41,9 +41,7 @@ constexpr std::chrono::seconds kColdFetchTimeout = std::chrono::hours(1);
 // allocates on this thread is therefore not reported; http and https operations stay checked.
 class SshLeaksIgnored {
  public:
-  explicit SshLeaksIgnored(const std::string& url)
-      : ssh_(url.starts_with("ssh://") || url.starts_with("ssh+git://") || url.starts_with("git+ssh://") ||
-             url.find("://") == std::string::npos) {
+  explicit SshLeaksIgnored(const std::string& url) : ssh_(is_ssh_url(url)) {
 #if defined(__SANITIZE_ADDRESS__)
     if (ssh_) __lsan_disable();
 #endif

@@ -133,11 +133,17 @@ std::string lease_holder(const kube::Client& client) {
   return lease ? kube::string_at(kube::child(*lease, "spec"), "holderIdentity") : "";
 }
 
-bool ready(const Json& o) {
+// The object's Ready condition, or null.
+const Json* ready_condition(const Json& o) {
   for (const auto& c : kube::child(kube::child(o, "status"), "conditions")) {
-    if (c.value("type", "") == "Ready" && c.value("status", "") == "True") return true;
+    if (c.value("type", "") == "Ready") return &c;
   }
-  return false;
+  return nullptr;
+}
+
+bool ready(const Json& o) {
+  const Json* c = ready_condition(o);
+  return c && c->value("status", "") == "True";
 }
 
 std::optional<std::string> set_up_store(const ClusterAccess& cluster, const kube::Client& client, GitServer& git,
@@ -224,10 +230,8 @@ void count_placements(const kube::Client& client, const ChaosOptions& o, ChaosRe
 std::string diagnose(const kube::Client& client, const ChaosOptions& o, const std::string& work_dir) {
   std::ostringstream out;
   const auto condition = [](const Json& obj) {
-    for (const auto& c : kube::child(kube::child(obj, "status"), "conditions")) {
-      if (c.value("type", "") == "Ready") return c.value("status", "") + " " + c.value("reason", "") + ": " + c.value("message", "");
-    }
-    return std::string("no Ready condition");
+    const Json* c = ready_condition(obj);
+    return c ? c->value("status", "") + " " + c->value("reason", "") + ": " + c->value("message", "") : "no Ready condition";
   };
   auto store = client.get(kGitStores, "", store_name(o));
   out << "GitStateStore " << (store ? condition(*store) : store.error().message) << "; WorkPlacements:";

@@ -49,6 +49,13 @@ TEST(KnownHosts, WildcardsNegationCommentsAndMarkers) {
   EXPECT_FALSE(known_host("git.example.com ssh-ed25519", "git.example.com", 22, raw(kKey)));
 }
 
+TEST(SshUrl, SshAndScpFormsAreSshOtherSchemesAreNot) {
+  EXPECT_TRUE(is_ssh_url("ssh://git@127.0.0.1:2222/srv/state.git"));
+  EXPECT_TRUE(is_ssh_url("git@github.com:org/repo.git"));
+  EXPECT_FALSE(is_ssh_url("https://github.com/org/repo.git"));
+  EXPECT_FALSE(is_ssh_url("http://127.0.0.1:8080/git/state.git"));
+}
+
 TEST(SshPort, FromTheUrl) {
   EXPECT_EQ(ssh_port("ssh://git@127.0.0.1:2222/srv/state.git"), 2222);
   EXPECT_EQ(ssh_port("ssh://127.0.0.1/srv/state.git"), 22);
