@@ -59,16 +59,19 @@ void close_fd(int& fd) {
   fd = -1;
 }
 
-// Spawns argv with the given descriptors as its standard streams (-1 keeps the parent's).
+// Spawns argv with the given descriptors as its standard streams (-1 keeps the parent's), keeping inherit
+// open in the child.
 std::expected<pid_t, std::string> spawn_with(const std::vector<std::string>& argv,
                                              const std::map<std::string, std::string>& env, int in, int out,
-                                             int err) {
+                                             int err, const std::vector<int>& inherit = {}) {
   if (argv.empty()) return std::unexpected("empty command");
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   if (in >= 0) posix_spawn_file_actions_adddup2(&actions, in, STDIN_FILENO);
   if (out >= 0) posix_spawn_file_actions_adddup2(&actions, out, STDOUT_FILENO);
   if (err >= 0) posix_spawn_file_actions_adddup2(&actions, err, STDERR_FILENO);
+  // A descriptor duplicated onto itself loses close-on-exec in the child only (POSIX.1-2024; glibc 2.29).
+  for (int fd : inherit) posix_spawn_file_actions_adddup2(&actions, fd, fd);
   auto args = argv;
   auto environment = merged_environment(env);
   auto c_args = c_strings(args);
@@ -91,7 +94,7 @@ ProcessOutput run(const RunOptions& options) {
     result.err = "cannot create pipes";
     return result;
   }
-  auto pid = spawn_with(options.argv, options.env, in->read, out->write, err->write);
+  auto pid = spawn_with(options.argv, options.env, in->read, out->write, err->write, options.inherit_fds);
   close_fd(in->read);
   close_fd(out->write);
   close_fd(err->write);

@@ -30,6 +30,9 @@ struct RunOptions {
   std::map<std::string, std::string> env;       // set on top of the inherited environment
   std::string input;                            // written to the child's standard input
   std::chrono::milliseconds timeout{120'000};   // SIGKILL after this long
+  // Descriptors the child keeps (every other one Pave opens is close-on-exec), under the same numbers:
+  // a lock the child must hold while it runs, for one (base/file_lock.h).
+  std::vector<int> inherit_fds;
 };
 
 // Runs a program to completion and captures its standard output and error.

@@ -75,7 +75,8 @@ class ScratchDir {
 
 }  // namespace
 
-kube::Status fetch_with_git_command(const GitConfig& config, const std::string& repo_dir, std::chrono::seconds timeout) {
+kube::Status fetch_with_git_command(const GitConfig& config, const std::string& repo_dir, std::chrono::seconds timeout,
+                                    int cache_claim_fd) {
   if (url_has_credentials(config.url)) {
     // They would be on the child's command line, for any user of the machine to read.
     return std::unexpected(kube::make_error(ErrorKind::kInvalid, "the URL carries credentials; fetched with libgit2 instead"));
@@ -121,7 +122,7 @@ kube::Status fetch_with_git_command(const GitConfig& config, const std::string& 
   }
   const std::string refspec = "+refs/heads/" + config.branch + ":refs/remotes/origin/" + config.branch;
   auto out = base::run({.argv = {"git", "-C", repo_dir, "fetch", "--no-tags", "--no-write-fetch-head", "--quiet", "--", config.url, refspec},
-                        .env = env, .timeout = timeout});
+                        .env = env, .timeout = timeout, .inherit_fds = {cache_claim_fd}});
   if (out.ok()) return {};
   std::string why = out.timed_out ? "timed out" : out.err;
   while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();

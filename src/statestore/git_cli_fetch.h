@@ -15,7 +15,10 @@
 namespace pave::statestore {
 
 // Fetches config's branch into the bare repository at repo_dir as refs/remotes/origin/<branch>. An error
-// carries git's redacted message; the caller may fall back to fetching with libgit2.
-kube::Status fetch_with_git_command(const GitConfig& config, const std::string& repo_dir, std::chrono::seconds timeout);
+// carries git's redacted message; the caller may fall back to fetching with libgit2. The git command and
+// its children hold cache_claim_fd, the caller's claim on repo_dir (git_cache.h): a fetch that outlives a
+// killed Pave keeps the cache from the next writer until it ends.
+kube::Status fetch_with_git_command(const GitConfig& config, const std::string& repo_dir, std::chrono::seconds timeout,
+                                    int cache_claim_fd);
 
 }  // namespace pave::statestore

@@ -20,6 +20,7 @@
 #include "base/encoding.h"
 #include "kube/guard.h"
 #include "kube/log.h"
+#include "statestore/git_cache.h"
 #include "statestore/git_cli_fetch.h"
 #include "statestore/git_errors.h"
 #include "statestore/git_handles.h"
@@ -58,30 +59,11 @@ class SshLeaksIgnored {
   bool ssh_;
 };
 
-// Removes the "*.lock" files of a Git directory (refs, packed-refs, config, index; not under objects/,
-// which holds no locks and many packs): see open().
-void remove_stale_locks(const std::string& dir) {
-  std::error_code ec;
-  std::vector<std::filesystem::path> locks;
-  for (auto it = std::filesystem::recursive_directory_iterator(dir, ec); !ec && it != std::filesystem::end(it);
-       it.increment(ec)) {
-    std::error_code type_ec;
-    if (it.depth() == 0 && it->path().filename() == "objects") {
-      it.disable_recursion_pending();
-    } else if (it->path().extension() == ".lock" && it->is_regular_file(type_ec)) {
-      locks.push_back(it->path());
-    }
-  }
-  for (const auto& lock : locks) {
-    kube::log::warn("removing a lock a killed process left in the state store's cache", {{"file", lock.string()}});
-    std::filesystem::remove(lock, ec);
-  }
-}
-
 }  // namespace
 
 struct GitWriter::Impl {
   GitConfig config;
+  base::FileLock cache_claim;  // this writer's claim on its cache directory (git_cache.h)
   git_repository* repo = nullptr;
   // Looked up once: each lookup rereads the config, and libgit2's regex use there costs memory per call.
   git_remote* remote = nullptr;
@@ -116,6 +98,7 @@ struct GitWriter::Impl {
     remote = nullptr;
     repo = nullptr;
     mempack = nullptr;
+    cache_claim.unlock();
   }
 
   static int credentials(git_credential** out, const char* url, const char* username_from_url, unsigned int allowed,
@@ -425,17 +408,13 @@ kube::Result<std::unique_ptr<GitWriter>> GitWriter::open(GitConfig config, const
   const std::string dir = cache_dir + "/" + std::to_string(std::hash<std::string>{}(config.url + "#" + config.branch));
   std::error_code ec;
   std::filesystem::create_directories(cache_dir, ec);
-  // The git command's scratch directory (a key, known hosts, a CA) of a process killed mid-fetch.
-  std::filesystem::remove_all(dir + ".fetch", ec);
+  auto claim = claim_git_cache(dir);
+  if (!claim) return std::unexpected(claim.error());
 
   // Opens the cache at dir (or starts it again when it is missing, or when keep is false) and fetches.
   auto open_cache = [&](bool keep, bool& warm) -> kube::Result<std::unique_ptr<Impl>> {
     auto impl = std::make_unique<Impl>();
     impl->config = config;
-    // libgit2 writes a ref through "<ref>.lock" and renames it over the ref; a process killed in between
-    // leaves the lock, and every later update of that ref fails (GIT_ELOCKED) until it goes. Only this
-    // writer uses the cache, and it has not started: any lock here is such a leftover.
-    if (keep) remove_stale_locks(dir);
     if (keep && git_repository_open_bare(&impl->repo, dir.c_str()) == 0) {
       // A crash may have lost objects that were only in memory: then start the cache again.
       git_oid tip;
@@ -485,7 +464,7 @@ kube::Result<std::unique_ptr<GitWriter>> GitWriter::open(GitConfig config, const
     // libgit2 (whose connections time out) has seen the server answer and the branch exist. Should that
     // fail, libgit2's fetch below does it, and reports why.
     if (!warm && impl->config.first_fetch_by_git_command && impl->remote_has_branch()) {
-      auto fetched = fetch_with_git_command(impl->config, dir, kColdFetchTimeout);
+      auto fetched = fetch_with_git_command(impl->config, dir, kColdFetchTimeout, claim->fd());
       impl->fetched_by_git_command = fetched.has_value();
       if (!fetched) {
         kube::log::info("first fetch with the git command failed; fetching with libgit2", {{"error", fetched.error().message}});
@@ -506,6 +485,7 @@ kube::Result<std::unique_ptr<GitWriter>> GitWriter::open(GitConfig config, const
     impl = open_cache(false, warm);
   }
   if (!impl) return std::unexpected(impl.error());
+  (*impl)->cache_claim = std::move(*claim);
   return std::unique_ptr<GitWriter>(new GitWriter(std::move(*impl)));
 }
 

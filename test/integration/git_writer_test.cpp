@@ -63,6 +63,14 @@ class GitWriterTest : public ::testing::Test {
     return w ? std::move(*w) : nullptr;
   }
 
+  // The bare repository in the cache directory (beside it: its claim file, git_cache.h).
+  std::string cache_repository() const {
+    for (const auto& e : std::filesystem::directory_iterator(cache_->path())) {
+      if (e.is_directory()) return e.path().string();
+    }
+    return "";
+  }
+
   std::optional<GitServer> server_;
   std::string url_;
   std::optional<base::TempDir> cache_;
@@ -250,7 +258,8 @@ TEST_F(GitWriterTest, TheMinimumFetchIntervalSaysWhenAWriteFetchesFirst) {
   EXPECT_EQ(eager->fetches(), 3) << "one fetch before the write, none after a refusal: there was none";
   EXPECT_EQ(read(server_->clone("state") + "/theirs.yaml"), "theirs");
 
-  // An hour: writes go out on the tip already known.
+  // An hour: writes go out on the tip already known (the cache is one writer's at a time).
+  eager.reset();
   auto lazy = open({.minimum_fetch_interval = std::chrono::hours(1)});
   ASSERT_TRUE(lazy);
   ASSERT_TRUE(lazy->submit(placement("c", "c", {{"c/3.yaml", "three"}})).get().has_value());
@@ -298,8 +307,7 @@ TEST_F(GitWriterTest, ACacheACrashLeftWithRefsToLostCommitsStillWorks) {
     ASSERT_TRUE(first->submit(placement("p" + n, "d" + n, {{"d" + n + "/f.yaml", n}})).get().has_value());
   }
   first.reset();
-  std::string repo;
-  for (const auto& e : std::filesystem::directory_iterator(cache_->path())) repo = e.path().string();
+  const std::string repo = cache_repository();
   ASSERT_FALSE(repo.empty());
   // The local branch ref is written before each push: a crash leaves it naming a commit never packed.
   std::ofstream(repo + "/refs/heads/main") << "aeba189182864f91119147c952f430d82fb7fa18\n";
@@ -345,8 +353,7 @@ TEST_F(GitWriterTest, LocksAKilledWriterLeftInTheCacheDoNotStopTheNextOne) {
   ASSERT_TRUE(first);
   ASSERT_TRUE(first->submit(placement("p0", "d0", {{"d0/f.yaml", "0"}})).get().has_value());
   first.reset();
-  std::string repo;
-  for (const auto& e : std::filesystem::directory_iterator(cache_->path())) repo = e.path().string();
+  const std::string repo = cache_repository();
   ASSERT_FALSE(repo.empty());
   const std::vector<std::string> locks{"/refs/remotes/origin/main.lock", "/refs/heads/main.lock", "/FETCH_HEAD.lock",
                                        "/packed-refs.lock", "/config.lock"};
@@ -367,6 +374,57 @@ TEST_F(GitWriterTest, LocksAKilledWriterLeftInTheCacheDoNotStopTheNextOne) {
   ASSERT_TRUE(again->check_permissions().has_value());
   const std::string clone = server_->clone("state");
   for (int i : {0, 1, 9}) EXPECT_EQ(read(clone + "/d" + std::to_string(i) + "/f.yaml"), std::to_string(i));
+}
+
+// One writer uses a cache directory at a time. A second (another Pave given the same cache directory) is
+// refused, saying why, and leaves alone the ref locks the first may be writing through; once the first
+// has let go, the next writer opens the cache and clears what a killed writer would have left.
+TEST_F(GitWriterTest, ACacheInUseIsRefusedAndItsLocksAreLeftAlone) {
+  auto first = open();
+  ASSERT_TRUE(first);
+  ASSERT_TRUE(first->submit(placement("p0", "d0", {{"d0/f.yaml", "0"}})).get().has_value());
+  const std::string lock = cache_repository() + "/refs/heads/elsewhere.lock";
+  std::ofstream(lock) << "being written\n";
+
+  auto second = GitWriter::open({.url = url_, .username = "kratix", .password = "s3cr3t"}, cache_->path().string());
+  ASSERT_FALSE(second.has_value());
+  EXPECT_EQ(second.error().kind, kube::ErrorKind::kConflict);
+  EXPECT_NE(second.error().message.find("is in use"), std::string::npos) << second.error().message;
+  EXPECT_TRUE(std::filesystem::exists(lock));
+  ASSERT_TRUE(first->submit(placement("p1", "d1", {{"d1/f.yaml", "1"}})).get().has_value()) << "the first writes on";
+
+  first.reset();
+  auto next = open();
+  ASSERT_TRUE(next);
+  EXPECT_FALSE(std::filesystem::exists(lock));
+  ASSERT_TRUE(next->submit(placement("p2", "d2", {{"d2/f.yaml", "2"}})).get().has_value());
+  const std::string clone = server_->clone("state");
+  for (int i : {0, 1, 2}) EXPECT_EQ(read(clone + "/d" + std::to_string(i) + "/f.yaml"), std::to_string(i));
+}
+
+// The git command of a cold cache's first fetch holds the writer's claim on the cache too, so a fetch
+// that outlives a killed Pave keeps the next writer out until it ends. A git wrapper first in PATH
+// records which files the command was started holding.
+TEST_F(GitWriterTest, TheGitCommandOfAColdFetchHoldsTheCacheClaim) {
+  auto seed = open();
+  ASSERT_TRUE(seed && seed->submit(placement("a", "a", {{"a/1.yaml", "one"}})).get().has_value());
+  seed.reset();
+
+  auto bin = base::TempDir::create("git-wrapper").value();
+  const std::string record = (bin.path() / "fds").string();
+  const std::string wrapper = (bin.path() / "git").string();
+  std::ofstream(wrapper) << "#!/bin/sh\nfor fd in /proc/$$/fd/*; do readlink \"$fd\"; done >'" << record
+                         << "'\nexec /usr/bin/git \"$@\"\n";
+  std::filesystem::permissions(wrapper, std::filesystem::perms::owner_all);
+  const std::string path = std::getenv("PATH");
+  ::setenv("PATH", (bin.path().string() + ":" + path).c_str(), 1);
+  auto cold_cache = base::TempDir::create("git-cache-cold").value();
+  auto w = GitWriter::open({.url = url_, .username = "kratix", .password = "s3cr3t"}, cold_cache.path().string());
+  ::setenv("PATH", path.c_str(), 1);
+  ASSERT_TRUE(w.has_value()) << w.error().to_string();
+  EXPECT_TRUE((*w)->first_fetch_by_git_command());
+  const std::string fds = read(record);
+  EXPECT_NE(fds.find(".owner\n"), std::string::npos) << "files the git command held:\n" << fds;
 }
 
 // A url.<base>.insteadOf rule in the user's Git config does not redirect a store: its files go to the URL
