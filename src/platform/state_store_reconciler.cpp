@@ -65,6 +65,17 @@ kube::Result<kube::ReconcileResult> StateStoreReconciler::reconcile(const kube::
     registry_.retire(kind_, request.name);
     return kube::ReconcileResult{};
   }
+  // A prefix that climbs out of the repository or bucket is the store's own error, not a passing one:
+  // reported once, and reconciled again when the store changes.
+  if (const std::string prefix = kube::string_at(kube::child(*store, "spec"), "path"); !statestore::contained_prefix(prefix)) {
+    registry_.retire(kind_, request.name);
+    if (auto s = report(*store, false, ss::kReasonInitialising,
+                        std::string(ss::kInitialisingPrefix) + "spec.path \"" + prefix + "\" leaves the store (a \"..\" segment)");
+        !s) {
+      return std::unexpected(s.error());
+    }
+    return kube::ReconcileResult{};
+  }
   const SecretRef ref = secret_ref(*store);
   Json secret = Json::object();
   const bool needs_secret = kind_ == "GitStateStore" || store->value("spec", Json::object()).value("authMethod", "accessKey") == "accessKey";

@@ -1,6 +1,7 @@
 #include "statestore/writer.h"
 
 #include <filesystem>
+#include <string_view>
 
 namespace pave::statestore {
 
@@ -24,17 +25,39 @@ std::optional<kube::Error> check_paths(const Change& change) {
   return std::nullopt;
 }
 
-std::string store_path(const std::string& prefix, const std::string& path) {
-  std::string p = prefix;
-  while (!p.empty() && (p.front() == '/' || p.front() == '.')) p.erase(0, 1);
-  while (!p.empty() && p.back() == '/') p.pop_back();
-  std::string rest = path;
-  while (!rest.empty() && rest.front() == '/') rest.erase(0, 1);
-  if (rest == ".") rest.clear();
-  if (p.empty()) return rest;
-  return rest.empty() ? p : p + "/" + rest;
+namespace {
+
+// Appends path's segments to out, "/"-separated, without empty or "." segments. ".." segments are dropped
+// too, so that no prefix climbs out of the store's root: the state store reconciler refuses such a prefix
+// first (contained_prefix), and a file path with one never gets here (check_paths).
+void append_segments(std::string& out, std::string_view path) {
+  while (!path.empty()) {
+    const size_t slash = path.find('/');
+    const std::string_view segment = path.substr(0, slash);
+    path = slash == std::string_view::npos ? std::string_view{} : path.substr(slash + 1);
+    if (segment.empty() || segment == "." || segment == "..") continue;
+    if (!out.empty()) out += '/';
+    out += segment;
+  }
 }
 
+}  // namespace
+
+bool contained_prefix(const std::string& prefix) {
+  for (const auto& part : std::filesystem::path(prefix)) {
+    if (part == "..") return false;
+  }
+  return true;
+}
+
+std::string store_path(const std::string& prefix, const std::string& path) {
+  std::string out;
+  append_segments(out, prefix);
+  append_segments(out, path);
+  // "dir/" lists what is inside dir, not dir2's files too.
+  if (path.ends_with('/') && !out.empty()) out += '/';
+  return out;
+}
 
 std::future<kube::Result<WriteResult>> Writer::submit(Change change) {
   auto done = std::make_shared<std::promise<kube::Result<WriteResult>>>();

@@ -88,7 +88,13 @@ bool contained_path(const std::string& path);
 // The InvalidInput error for a change with a path that leaves the store, or nothing when all paths stay.
 std::optional<kube::Error> check_paths(const Change& change);
 
-// path under the store's prefix (its spec.path): leading "/" and "./" dropped, "." meaning the root.
+// Whether a store's prefix (its spec.path) stays inside the repository or bucket: no ".." segment. A
+// leading "/" is allowed: it means the root, as in Kratix.
+bool contained_prefix(const std::string& prefix);
+
+// path under the store's prefix (its spec.path), as Go's path.Join would clean it: empty and "."
+// segments dropped (so "", ".", "/" and "./" all mean the root), names starting with a dot kept. A
+// trailing "/" of path is kept, for listings.
 std::string store_path(const std::string& prefix, const std::string& path);
 
 }  // namespace pave::statestore

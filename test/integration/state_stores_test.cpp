@@ -267,6 +267,39 @@ TEST_F(StateStores, AWorkPlacementWaitingForItsStoreSaysPending) {
   kubectl({"delete", "workplacements", "--all", "--wait=false"});
 }
 
+// A store's spec.path is cleaned as Go's path.Join would (Kratix joins it so): a directory named with a
+// leading dot is kept, and a path that climbs out of the repository makes the store NotReady, saying why.
+TEST_F(StateStores, AStorePathIsCleanedKeepingDotNamesAndOneThatClimbsOutIsRefused) {
+  auto server = testing::GitServer::start("kratix", "s3cr3t");
+  ASSERT_TRUE(server.has_value()) << server.error();
+  secret("git-creds", {{"username", "kratix"}, {"password", "s3cr3t"}});
+  const std::string url = server->create_repo("state");
+  const std::string dotted = "dotted-" + ns(), climbing = "climbing-" + ns(), dest = "dest-dotted-" + ns();
+  kube::Json dotted_store = git_store(dotted, url), climbing_store = git_store(climbing, url);
+  dotted_store["spec"]["path"] = "./.fleet//eu/";
+  climbing_store["spec"]["path"] = "fleet/../../elsewhere";
+  apply({dotted_store, climbing_store, destination(dest, {.path = "dev", .store = dotted})});
+
+  auto condition = [&](const std::string& store) {
+    return kubectl({"get", "gitstatestore", store, "-o",
+                    "jsonpath={.status.conditions[?(@.type==\"Ready\")]['status','reason','message']}"}).out;
+  };
+  ASSERT_TRUE(eventually([&] { return !condition(climbing).empty(); }, 30s));
+  EXPECT_EQ(condition(climbing), "False ErrorInitialisingWriter Error initialising writer: spec.path \"fleet/../../elsewhere\" "
+                                 "leaves the store (a \"..\" segment)");
+  ASSERT_TRUE(eventually([&] { return condition(dotted).starts_with("True"); }, 30s)) << condition(dotted);
+
+  place("wp-dotted", dest, "dotted");
+  ASSERT_TRUE(eventually([&] { return placement_ready("wp-dotted") == "True"; }, 30s));
+  EXPECT_TRUE(std::filesystem::exists(resource_file(server->clone("state") + "/.fleet/eu/dev", "dotted")));
+
+  // Mended, the store writes.
+  climbing_store["spec"]["path"] = "elsewhere";
+  apply({climbing_store});
+  EXPECT_TRUE(eventually([&] { return condition(climbing).starts_with("True"); }, 30s)) << condition(climbing);
+  kubectl({"delete", "workplacements", "--all", "--wait=false"});
+}
+
 // Kratix's stateStoreReconciliationInterval: written WorkPlacements are written again this often, which
 // puts back what was changed behind Pave's back; 0 turns that off.
 template <int kSeconds>
