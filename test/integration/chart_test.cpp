@@ -83,6 +83,18 @@ TEST_F(ChartTest, CrdsAreKeptOnUninstallUnlessAsked) {
   }
 }
 
+// A budget keeping one pod of one would block every drain of its Node: with one replica there is none.
+TEST_F(ChartTest, ADisruptionBudgetOnlyWhileAPodCanBeSpared) {
+  const auto objects = render();
+  const Json* budget = find(objects, "PodDisruptionBudget", "pave-controller");
+  ASSERT_NE(budget, nullptr) << "two replicas by default, one may go";
+  EXPECT_EQ(budget->at("spec").at("minAvailable"), 1);
+  EXPECT_EQ(find(render({"--set", "replicas=1"}), "PodDisruptionBudget", "pave-controller"), nullptr);
+  EXPECT_NE(find(render({"--set", "replicas=3", "--set", "podDisruptionBudget.minAvailable=2"}), "PodDisruptionBudget",
+                 "pave-controller"), nullptr);
+  EXPECT_EQ(find(render({"--set", "podDisruptionBudget.enabled=false"}), "PodDisruptionBudget", "pave-controller"), nullptr);
+}
+
 TEST_F(ChartTest, PlainManifestIsTheChartRendered) {
   auto check = run({kSource + "/scripts/render-manifest.sh", "--check"}, {{"PAVE_HELM_BIN", PAVE_HELM_BIN}});
   EXPECT_TRUE(check.ok()) << check.out << check.err;
