@@ -38,6 +38,8 @@ using namespace pave;
 
 constexpr const char* kVersion = "0.1.0-dev";
 std::atomic<bool> g_stop{false};
+// How long requests to the API server may still take once a signal asks the controller to stop.
+constexpr std::chrono::seconds kStopGrace{3};
 
 // `pave controller`'s flags.
 struct ControllerFlags {
@@ -145,9 +147,13 @@ int run_controller(const ControllerFlags& flags) {
   // A signal handler may only set a flag; this thread turns it into a clean stop.
   std::signal(SIGTERM, [](int) { g_stop = true; });
   std::signal(SIGINT, [](int) { g_stop = true; });
-  std::jthread stopper([&manager](std::stop_token done) {
+  std::jthread stopper([&manager, &client](std::stop_token done) {
     while (!done.stop_requested() && !g_stop.load()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
     manager.stop();
+    // Requests in flight get a little time to finish (a status written after a push, the Lease given back);
+    // none is retried, and none outlasts that time: an API server that is gone or never answers would
+    // otherwise hold the stop for its timeouts and every retry (12 s measured), past a standby's takeover.
+    if (g_stop.load()) client->transport().wind_down(kStopGrace);
   });
   auto result = manager.run();
   if (!result) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <condition_variable>
 #include <csignal>
 #include <curl/curl.h>
 
@@ -48,8 +49,14 @@ struct Transfer {
   HttpResponse response;
   const std::function<bool(std::string_view)>* on_data = nullptr;
   const std::atomic<bool>* cancel = nullptr;
+  const std::atomic<int64_t>* deadline = nullptr;  // the transport's wind-down deadline (steady ns)
   bool stopped_by_reader = false;
+  bool abandoned = false;  // the deadline passed
 };
+
+int64_t steady_now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
 
 size_t on_header(char* data, size_t size, size_t count, void* user) {
   auto* t = static_cast<Transfer*>(user);
@@ -80,9 +87,15 @@ size_t on_body(char* data, size_t size, size_t count, void* user) {
   return n;
 }
 
+// libcurl calls this about once a second at least, also while connecting and while no data flows.
 int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
   auto* t = static_cast<Transfer*>(user);
-  return t->cancel && t->cancel->load() ? 1 : 0;
+  if (t->cancel && t->cancel->load()) return 1;
+  if (steady_now_ns() >= t->deadline->load()) {
+    t->abandoned = true;
+    return 1;
+  }
+  return 0;
 }
 
 }  // namespace
@@ -93,6 +106,9 @@ struct Transport::Impl {
   std::array<std::mutex, CURL_LOCK_DATA_LAST> locks;
   std::mutex pool_mu;
   std::vector<CURL*> idle;
+  // Retry waits sleep here, so that wind_down ends them.
+  std::mutex wait_mu;
+  std::condition_variable wait_cv;
 
   Impl() {
     share = curl_share_init();
@@ -155,8 +171,10 @@ Result<HttpResponse> Transport::perform(const HttpRequest& request,
   auto creds = credentials_.current();
   if (!creds) return std::unexpected(creds.error());
 
+  Transfer t{.on_data = on_data, .cancel = cancel, .deadline = &wind_down_deadline_};
+  if (steady_now_ns() >= wind_down_deadline_.load()) return std::unexpected(abandoned_error(request));
   CURL* curl = impl_->checkout();
-  Transfer t{.curl = curl, .on_data = on_data, .cancel = cancel};
+  t.curl = curl;
   const std::string url = config_.server + request.path;
   curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
   curl_easy_setopt(curl, CURLOPT_SHARE, impl_->share);
@@ -168,11 +186,9 @@ Result<HttpResponse> Transport::perform(const HttpRequest& request,
   curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");  // gzip when the server offers it
   const auto timeout = request.timeout.count() > 0 ? request.timeout : config_.timeout;
   if (!on_data) curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
-  if (cancel) {
-    curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
-    curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_progress);
-    curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &t);
-  }
+  curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+  curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+  curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &t);
 
   // TLS: verification stays on unless the kubeconfig says insecure-skip-tls-verify.
   curl_blob ca{.data = const_cast<char*>(config_.ca_data.data()), .len = config_.ca_data.size(), .flags = CURL_BLOB_COPY};
@@ -235,6 +251,7 @@ Result<HttpResponse> Transport::perform(const HttpRequest& request,
   t.response.status = static_cast<int>(status);
 
   if (rc == CURLE_OK || (rc == CURLE_WRITE_ERROR && t.stopped_by_reader)) return std::move(t.response);
+  if (rc == CURLE_ABORTED_BY_CALLBACK && t.abandoned) return std::unexpected(abandoned_error(request));
   if (rc == CURLE_ABORTED_BY_CALLBACK) return std::move(t.response);  // cancelled by the caller
   Error e = make_error(kind_for_curl_error(rc),
                        std::string(request.method) + " " + config_.server + ": " + curl_easy_strerror(rc));
@@ -259,7 +276,7 @@ Result<HttpResponse> Transport::send(const HttpRequest& request) {
       refreshed_credentials = true;
       continue;
     }
-    const bool may_retry = attempt <= config_.max_retries;
+    const bool may_retry = attempt <= config_.max_retries && !winding_down();
     std::chrono::milliseconds wait{0};
     if (result && is_retriable_status(result->status) && may_retry) {
       auto it = result->headers.find("retry-after");
@@ -274,8 +291,27 @@ Result<HttpResponse> Transport::send(const HttpRequest& request) {
     }
     // Jitter keeps many clients from retrying in step.
     wait += std::chrono::milliseconds(std::uniform_int_distribution<int>(0, 50)(rng));
-    std::this_thread::sleep_for(std::min<std::chrono::milliseconds>(wait, std::chrono::seconds(30)));
+    std::unique_lock lock(impl_->wait_mu);
+    if (impl_->wait_cv.wait_for(lock, std::min<std::chrono::milliseconds>(wait, std::chrono::seconds(30)),
+                                [this] { return winding_down(); })) {
+      return result;
+    }
   }
+}
+
+void Transport::wind_down(std::chrono::milliseconds grace) {
+  const int64_t deadline = steady_now_ns() + std::chrono::duration_cast<std::chrono::nanoseconds>(grace).count();
+  {
+    std::lock_guard lock(impl_->wait_mu);
+    int64_t current = wind_down_deadline_.load();
+    while (deadline < current && !wind_down_deadline_.compare_exchange_weak(current, deadline)) {
+    }
+  }
+  impl_->wait_cv.notify_all();
+}
+
+Error Transport::abandoned_error(const HttpRequest& request) const {
+  return make_error(ErrorKind::kTransport, request.method + " " + config_.server + ": abandoned: the process is stopping");
 }
 
 Result<HttpResponse> Transport::stream(const HttpRequest& request,

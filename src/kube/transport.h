@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -66,6 +67,14 @@ class Transport {
   Result<HttpResponse> stream(const HttpRequest& request, const std::function<bool(std::string_view)>& on_data,
                               const std::atomic<bool>& cancel);
 
+  // The process is stopping. From now on no request is retried (a retry's wait ends at once), and a
+  // transfer still running once grace has passed, or started after that, is abandoned with a kTransport
+  // error. So a stopping process spends at most grace on requests, whatever its API server does: one that
+  // is gone or never answers held a stopping controller for its timeouts and every retry. Streams also end
+  // at that point, if their cancel flag has not ended them first.
+  void wind_down(std::chrono::milliseconds grace);
+  bool winding_down() const { return wind_down_deadline_.load() != kNoDeadline; }
+
   void set_observer(RequestObserver observer) { observer_ = std::move(observer); }
   const Config& config() const { return config_; }
 
@@ -74,8 +83,13 @@ class Transport {
   explicit Transport(const Config& config);
   Result<HttpResponse> perform(const HttpRequest& request, const std::function<bool(std::string_view)>* on_data,
                                const std::atomic<bool>* cancel);
+  Error abandoned_error(const HttpRequest& request) const;
+
+  static constexpr int64_t kNoDeadline = INT64_MAX;
 
   const Config config_;
+  // When wind_down's grace ends (steady clock, nanoseconds), or kNoDeadline.
+  std::atomic<int64_t> wind_down_deadline_{kNoDeadline};
   CredentialProvider credentials_;
   TokenBucket limiter_;
   RequestObserver observer_;

@@ -5,6 +5,11 @@
 
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <future>
 
 #include <atomic>
 #include <thread>
@@ -115,6 +120,85 @@ TEST(Transport, ARequestTimesOut) {
   auto r = transport_for(s.url(), 0)->send({.path = "/slow", .timeout = 200ms});
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().kind, ErrorKind::kTimeout);
+}
+
+// A stopping process winds its transport down: nothing is retried, and nothing outlasts the grace.
+TEST(TransportWindDown, NothingIsRetriedAfterwards) {
+  LocalServer s;
+  std::atomic<int> calls{0};
+  s.server().Get("/busy", [&](const httplib::Request&, httplib::Response& res) {
+    ++calls;
+    res.status = 503;
+    res.set_header("Retry-After", "0");
+  });
+  auto t = transport_for(s.url(), 5);
+  t->wind_down(10s);
+  EXPECT_TRUE(t->winding_down());
+  auto r = t->send({.path = "/busy"});
+  ASSERT_TRUE(r.has_value()) << r.error().to_string();
+  EXPECT_EQ(r->status, 503);
+  EXPECT_EQ(calls.load(), 1);
+}
+
+TEST(TransportWindDown, ARetryWaitEndsAtOnce) {
+  LocalServer s;
+  std::atomic<int> calls{0};
+  s.server().Get("/busy", [&](const httplib::Request&, httplib::Response& res) {
+    ++calls;
+    res.status = 503;
+    res.set_header("Retry-After", "20");
+  });
+  auto t = transport_for(s.url(), 5);
+  auto answer = std::async(std::launch::async, [&] { return t->send({.path = "/busy"}); });
+  while (calls.load() == 0) std::this_thread::sleep_for(5ms);
+  t->wind_down(10s);
+  ASSERT_EQ(answer.wait_for(10s), std::future_status::ready) << "the 20 s retry wait went on";
+  auto r = answer.get();
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status, 503);
+  EXPECT_EQ(calls.load(), 1);
+}
+
+// A server that takes the connection and never answers: without a wind-down the request would wait for
+// its 60 s timeout, and then be retried.
+TEST(TransportWindDown, ATransferStillRunningAfterTheGraceIsAbandoned) {
+  const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{.sin_family = AF_INET, .sin_port = 0, .sin_addr = {htonl(INADDR_LOOPBACK)}, .sin_zero = {}};
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::listen(listener, 8), 0);  // the kernel completes connections; nobody reads them
+  socklen_t len = sizeof addr;
+  ::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len);
+  Config c{.server = "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port))};
+  c.qps = 0;
+  c.timeout = 60s;
+  auto t = Transport::create(c).value();
+  auto answer = std::async(std::launch::async, [&] { return t->send({.path = "/never"}); });
+  EXPECT_EQ(answer.wait_for(500ms), std::future_status::timeout) << "the server answered nothing";
+  t->wind_down(200ms);
+  ASSERT_EQ(answer.wait_for(10s), std::future_status::ready);
+  auto r = answer.get();
+  ::close(listener);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().kind, ErrorKind::kTransport);
+  EXPECT_NE(r.error().message.find("abandoned: the process is stopping"), std::string::npos) << r.error().message;
+}
+
+TEST(TransportWindDown, ARequestAfterTheGraceIsNotSent) {
+  LocalServer s;
+  std::atomic<int> calls{0};
+  s.server().Get("/api", [&](const httplib::Request&, httplib::Response& res) {
+    ++calls;
+    res.set_content("{}", "application/json");
+  });
+  auto t = transport_for(s.url());
+  ASSERT_TRUE(t->send({.path = "/api"}).has_value());
+  t->wind_down(0ms);
+  auto r = t->send({.path = "/api"});
+  ASSERT_FALSE(r.has_value());
+  EXPECT_NE(r.error().message.find("abandoned"), std::string::npos);
+  EXPECT_EQ(calls.load(), 1);
+  t->wind_down(1h);
+  EXPECT_FALSE(t->send({.path = "/api"}).has_value()) << "a later, longer grace does not reopen it";
 }
 
 TEST(Transport, ParsesRetryAfterSeconds) {
