@@ -139,6 +139,7 @@ std::unique_ptr<ResourceControllers> add_controllers(kube::Manager& manager, Sta
     // Two workers: one store's slow clone does not hold up another's.
     kube::Controller& c = manager.add_controller(std::string(kind), reconciler, {.workers = 2});
     reconciler->set_wake(c.enqueuer());
+    reconciler->set_secret_metadata(&secrets);
     c.watch(stores);
     c.watch_mapped(secrets, [reconciler](const kube::Json& s) { return reconciler->stores_using(s); });
     destination_controller.watch_mapped(stores, [destination](const kube::Json& s) { return destination->destinations_using(s); });

@@ -79,7 +79,12 @@ kube::Result<kube::ReconcileResult> StateStoreReconciler::reconcile(const kube::
   const SecretRef ref = secret_ref(*store);
   Json secret = Json::object();
   const bool needs_secret = kind_ == "GitStateStore" || store->value("spec", Json::object()).value("authMethod", "accessKey") == "accessKey";
-  if (needs_secret) {
+  const std::string generation = std::to_string(kube::meta::generation(*store)) + "/";
+  // The Secret's resourceVersion as cached: when the open writer was made from it, its data is not read.
+  const kube::ObjectPtr cached_secret = needs_secret && secrets_ ? secrets_->store().get(ref.namespace_ + "/" + ref.name) : nullptr;
+  const bool writer_current = cached_secret && registry_.get(kind_, request.name) &&
+                              registry_.version(kind_, request.name) == generation + kube::meta::resource_version(*cached_secret);
+  if (needs_secret && !writer_current) {
     auto fetched = client_.get(kube::resources::secrets(), ref.namespace_, ref.name);
     if (kube::is_not_found(fetched)) {
       registry_.retire(kind_, request.name);
@@ -93,7 +98,7 @@ kube::Result<kube::ReconcileResult> StateStoreReconciler::reconcile(const kube::
     secret = std::move(*fetched);
   }
   // Reopen only when the store or its Secret changed since the writer was opened.
-  const std::string version = std::to_string(kube::meta::generation(*store)) + "/" + kube::meta::resource_version(secret);
+  const std::string version = generation + kube::meta::resource_version(writer_current ? *cached_secret : secret);
   if (registry_.version(kind_, request.name) != version || !registry_.get(kind_, request.name)) {
     // The last writer first writes what it holds and lets go of the store's cache directory, on a thread
     // of its own; its closing wakes this store again.

@@ -26,6 +26,11 @@ class StateStoreReconciler : public kube::Reconciler {
   // How a store is brought back once its last writer has closed: the controller's enqueuer.
   void set_wake(std::function<void(const kube::Request&)> wake) { wake_ = std::move(wake); }
 
+  // A metadata-only informer of Secrets. With it, a store whose Secret is cached unchanged since its writer
+  // opened is not read from the API server again (a refresh every minute read it each time); the data is
+  // read only to open a writer. Without it, or for a Secret it does not hold, every reconcile reads it.
+  void set_secret_metadata(const kube::Informer* secrets) { secrets_ = secrets; }
+
   // How often a Ready store's writer reads its remote again (Writer::refresh), so that files changed there
   // behind Pave's back reach the drift listeners while nothing is written; 0: never. Set before starting.
   void set_refresh_interval(std::chrono::milliseconds interval) { refresh_interval_ = interval; }
@@ -47,6 +52,7 @@ class StateStoreReconciler : public kube::Reconciler {
   kube::Client client_;
   const std::string kind_;
   const kube::Informer& stores_;
+  const kube::Informer* secrets_ = nullptr;
   StateStoreRegistry& registry_;
   kube::EventRecorder& events_;
   const std::string cache_dir_;

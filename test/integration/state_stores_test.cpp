@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <future>
+#include <sstream>
 
 #include "kube/event_recorder.h"
 #include "kube/informer.h"
@@ -298,6 +299,55 @@ TEST_F(StateStores, AStorePathIsCleanedKeepingDotNamesAndOneThatClimbsOutIsRefus
   apply({climbing_store});
   EXPECT_TRUE(eventually([&] { return condition(climbing).starts_with("True"); }, 30s)) << condition(climbing);
   kubectl({"delete", "workplacements", "--all", "--wait=false"});
+}
+
+// A store refreshed every second reads its Secret from the API server only when the Secret changed (the
+// Secret informer caches names and resourceVersions, never data). Counted by the API server itself.
+class StateStoresRefreshingEverySecond : public StateStores {
+ protected:
+  ControllerOptions controller_options() const override {
+    ControllerOptions o;
+    o.store_refresh_seconds = 1;
+    return o;
+  }
+  // Secret GETs the API server has answered (apiserver_request_total).
+  long secret_gets() const {
+    std::istringstream metrics(cluster().kubectl({"get", "--raw", "/metrics"}).out);
+    long total = 0;
+    for (std::string line; std::getline(metrics, line);) {
+      if (line.starts_with("apiserver_request_total{") && line.find("resource=\"secrets\"") != std::string::npos &&
+          line.find("verb=\"GET\"") != std::string::npos) {
+        total += std::stol(line.substr(line.rfind(' ') + 1));
+      }
+    }
+    return total;
+  }
+  int fetches(const std::string& store) const {
+    auto writer = std::dynamic_pointer_cast<statestore::GitWriter>(registry_->get("GitStateStore", store));
+    return writer ? writer->fetches() : -1;
+  }
+};
+
+TEST_F(StateStoresRefreshingEverySecond, ARefreshReadsTheSecretOnlyWhenItChanged) {
+  secret("git-creds", {{"username", "kratix"}, {"password", "s3cr3t"}});
+  std::optional<testing::GitServer> server;
+  const std::string store = "refreshed-" + ns();
+  ASSERT_NO_FATAL_FAILURE(git_destination(server, store, "dest-refreshed-" + ns(), "refreshed"));
+  std::this_thread::sleep_for(2s);  // the Secret informer has seen the Secret the writer was opened with
+  const long gets = secret_gets();
+  const int fetched = fetches(store);
+  const auto writer = registry_->get("GitStateStore", store);
+  ASSERT_TRUE(eventually([&] { return fetches(store) >= fetched + 3; }, 20s)) << "the store was not refreshed";
+  EXPECT_EQ(secret_gets(), gets) << "a refresh read the unchanged Secret";
+
+  // A changed Secret is read, and its writer opened again.
+  secret("git-creds", {{"username", "kratix"}, {"password", "s3cr3t"}, {"note", "rotated"}});
+  EXPECT_TRUE(eventually([&] { return secret_gets() > gets; }, 20s));
+  EXPECT_TRUE(eventually([&] {
+    auto now = registry_->get("GitStateStore", store);
+    return now && now != writer;
+  }, 20s)) << "the writer was not opened again";
+  EXPECT_EQ(ready("gitstatestore", store, "status"), "True");
 }
 
 // Kratix's stateStoreReconciliationInterval: written WorkPlacements are written again this often, which
