@@ -110,10 +110,6 @@ kube::Result<kube::ReconcileResult> StateStoreReconciler::reconcile(const kube::
     if (registry_.closing(kind_, request.name)) return kube::ReconcileResult{.requeue_after = kWhileClosing};
     auto writer = open_writer(*store, secret);
     if (!writer) {
-      // Every failed attempt is logged (the status says only what changed): a store that stays down says why.
-      kube::log::warn("cannot open the state store's writer; trying again", {{"kind", kind_}, {"name", request.name},
-                      {"reason", writer.error().reason}, {"error", writer.error().message},
-                      {"retry_in_seconds", std::to_string(kRetryAfter.count())}});
       if (auto s = report(*store, false, writer.error().reason, writer.error().message); !s) return std::unexpected(s.error());
       return kube::ReconcileResult{.requeue_after = kRetryAfter};
     }
@@ -177,6 +173,11 @@ std::expected<std::shared_ptr<statestore::Writer>, StateStoreReconciler::Failure
 }
 
 kube::Status StateStoreReconciler::report(const Json& store, bool ready, const std::string& reason, const std::string& message) {
+  // Every attempt that finds the store not ready is logged, once, with why (the status changes only
+  // when the reason does): a store that stays down says why in the log.
+  if (!ready) {
+    kube::log::warn("state store not ready", {{"kind", kind_}, {"name", kube::meta::name(store)}, {"reason", reason}, {"error", message}});
+  }
   Json status = store.value("status", Json::object());
   const Json before = status;
   status["status"] = ready ? ss::kReady : ss::kNotReady;
@@ -192,7 +193,6 @@ kube::Status StateStoreReconciler::report(const Json& store, bool ready, const s
   if (ready != was_ready || !ready) {
     ready ? events_.normal(store, ss::kReady, "Reconcile", message) : events_.warning(store, ss::kNotReady, "Reconcile", message);
   }
-  if (!ready) kube::log::warn("state store not ready", {{"kind", kind_}, {"name", kube::meta::name(store)}, {"reason", reason}});
   return {};
 }
 
