@@ -10,6 +10,7 @@ namespace {
 struct Sink {
   std::string body;
   size_t max = 0;
+  bool truncate = false;
   bool too_large = false;
 };
 
@@ -18,6 +19,7 @@ size_t write_body(char* data, size_t size, size_t count, void* user) {
   const size_t n = size * count;
   if (sink->body.size() + n > sink->max) {
     sink->too_large = true;
+    if (sink->truncate) sink->body.append(data, sink->max - sink->body.size());
     return 0;  // libcurl stops with CURLE_WRITE_ERROR
   }
   sink->body.append(data, n);
@@ -59,11 +61,13 @@ std::expected<HttpResponse, HttpFailure> http_request(const HttpRequest& request
   }
   curl_blob blob{.data = const_cast<char*>(request.ca_bundle.data()), .len = request.ca_bundle.size(), .flags = CURL_BLOB_NOCOPY};
   if (!request.ca_bundle.empty()) curl_easy_setopt(c, CURLOPT_CAINFO_BLOB, &blob);
-  Sink sink{.max = request.max_body};
+  if (!request.use_proxy) curl_easy_setopt(c, CURLOPT_PROXY, "");
+  Sink sink{.max = request.max_body, .truncate = request.truncate_body};
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_body);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
   const CURLcode rc = curl_easy_perform(c);
-  if (rc != CURLE_OK) {
+  const bool truncated = rc == CURLE_WRITE_ERROR && sink.too_large && request.truncate_body;
+  if (rc != CURLE_OK && !truncated) {
     const HttpFailure::Kind kind = kind_of(rc, sink.too_large);
     return std::unexpected(HttpFailure{
         kind, kind == HttpFailure::Kind::kTooLarge ? "the answer is longer than " + std::to_string(request.max_body) + " bytes"

@@ -19,6 +19,8 @@ struct HttpRequest {
   std::chrono::milliseconds timeout{30'000};                 // the whole exchange, connection included
   std::string ca_bundle;                                     // PEM; "" for the system's trust store
   size_t max_body = 16 << 20;                                // a longer answer is an error, not read whole
+  bool truncate_body = false;  // instead, keep the first max_body bytes and the answer (a probe's)
+  bool use_proxy = true;       // false: connect directly, whatever http_proxy and its like say (a probe)
 };
 
 struct HttpResponse {

@@ -63,6 +63,29 @@ TEST(Prober, ThresholdsCountConsecutiveResults) {
   EXPECT_FALSE(s.passing) << "a success in between started the count again, then three in a row";
 }
 
+// As the kubelet: a long body does not fail the probe (the first 10 KiB are read), and a proxy set in the
+// runner's environment is not used (the pod's address is local to its Node).
+TEST(Prober, AnHttpProbeReadsPastALongBodyAndUsesNoProxy) {
+  httplib::Server server;
+  server.Get("/healthz", [](const httplib::Request&, httplib::Response& r) { r.set_content(std::string(1 << 20, 'x'), "text/plain"); });
+  server.Get("/broken", [](const httplib::Request&, httplib::Response& r) {
+    r.status = 500;
+    r.set_content(std::string(1 << 20, 'x'), "text/plain");
+  });
+  const int port = server.bind_to_any_port("127.0.0.1");
+  std::thread serving([&] { server.listen_after_bind(); });
+  // stop() before the loop has started would not stop it.
+  while (!server.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  ::setenv("http_proxy", "http://127.0.0.1:9", 1);  // discard port: nothing answers there
+  ProbeSpec spec{.kind = ProbeSpec::Kind::kHttpGet, .host = "127.0.0.1", .port = port, .path = "/healthz"};
+  EXPECT_TRUE(run_probe(spec, "127.0.0.1"));
+  spec.path = "/broken";
+  EXPECT_FALSE(run_probe(spec, "127.0.0.1")) << "the status still counts";
+  ::unsetenv("http_proxy");
+  server.stop();
+  serving.join();
+}
+
 TEST(Prober, ProbesARealListenerAndTheStatusFollows) {
   httplib::Server server;
   std::atomic<int> answer{503};

@@ -113,8 +113,10 @@ bool run_probe(const ProbeSpec& spec, const std::string& pod_ip) {
     case ProbeSpec::Kind::kTcpSocket:
       return tcp_connects(host, spec.port, timeout);
     case ProbeSpec::Kind::kHttpGet: {
+      // As the kubelet: the first 10 KiB of the body are read and the rest ignored, and no proxy is used.
       auto answer = base::http_request({.url = "http://" + host + ":" + std::to_string(spec.port) + spec.path,
-                                        .timeout = timeout, .max_body = 10 << 10});
+                                        .timeout = timeout, .max_body = 10 << 10, .truncate_body = true,
+                                        .use_proxy = false});
       return answer && answer->status >= 200 && answer->status < 400;
     }
     case ProbeSpec::Kind::kUnsupported:
