@@ -150,9 +150,10 @@ int run_controller(const ControllerFlags& flags) {
   std::jthread stopper([&manager, &client](std::stop_token done) {
     while (!done.stop_requested() && !g_stop.load()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
     manager.stop();
-    // Requests in flight get a little time to finish (a status written after a push, the Lease given back);
-    // none is retried, and none outlasts that time: an API server that is gone or never answers would
-    // otherwise hold the stop for its timeouts and every retry (12 s measured), past a standby's takeover.
+    // Requests in flight get a little time to finish (a status written after a push); none is retried,
+    // and none outlasts that time: an API server that is gone or never answers would otherwise hold the
+    // stop for its timeouts and every retry (12 s measured), past a standby's takeover. The Lease is
+    // still given back afterwards, in a second (LeaderElector::release).
     if (g_stop.load()) client->transport().wind_down(kStopGrace);
   });
   auto result = manager.run();

@@ -70,13 +70,18 @@ LeaderElector::Attempt LeaderElector::try_acquire_or_renew() {
 }
 
 void LeaderElector::release() {
-  auto current = client_.get(resources::leases(), config_.lease_namespace, config_.lease_name);
+  // The last requests of a stopping process: sent even when its transport has wound down (the controllers
+  // may have taken all of its grace to stop), each given a second, so that a standby need not wait out the
+  // lease, and an API server that does not answer cannot hold the stop.
+  const std::string path = resources::leases().object_path(config_.lease_namespace, config_.lease_name);
+  constexpr std::chrono::seconds kReleaseTimeout{1};
+  auto current = client_.request({.method = "GET", .path = path, .timeout = kReleaseTimeout, .after_wind_down = true});
   if (!current || current->value("spec", Json::object()).value("holderIdentity", "") != config_.identity) return;
   Json updated = *current;
   updated["spec"]["holderIdentity"] = nullptr;
   updated["spec"]["leaseDurationSeconds"] = 1;
   updated["spec"]["renewTime"] = micro_time_now();
-  client_.update(resources::leases(), updated);
+  client_.request({.method = "PUT", .path = path, .body = updated.dump(), .timeout = kReleaseTimeout, .after_wind_down = true});
 }
 
 void LeaderElector::run(const std::atomic<bool>& stop) {

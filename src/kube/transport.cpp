@@ -168,11 +168,12 @@ Result<std::shared_ptr<Transport>> Transport::create(const Config& config) {
 Result<HttpResponse> Transport::perform(const HttpRequest& request,
                                         const std::function<bool(std::string_view)>* on_data,
                                         const std::atomic<bool>* cancel) {
+  if (past_wind_down(request)) return std::unexpected(abandoned_error(request));
   auto creds = credentials_.current();
   if (!creds) return std::unexpected(creds.error());
 
-  Transfer t{.on_data = on_data, .cancel = cancel, .deadline = &wind_down_deadline_};
-  if (steady_now_ns() >= wind_down_deadline_.load()) return std::unexpected(abandoned_error(request));
+  static const std::atomic<int64_t> kNever{kNoDeadline};
+  Transfer t{.on_data = on_data, .cancel = cancel, .deadline = request.after_wind_down ? &kNever : &wind_down_deadline_};
   CURL* curl = impl_->checkout();
   t.curl = curl;
   const std::string url = config_.server + request.path;
@@ -263,6 +264,7 @@ Result<HttpResponse> Transport::send(const HttpRequest& request) {
   static thread_local std::mt19937 rng{std::random_device{}()};
   bool refreshed_credentials = false;
   for (int attempt = 1;; ++attempt) {
+    if (past_wind_down(request)) return std::unexpected(abandoned_error(request));
     limiter_.acquire();
     const auto start = Clock::now();
     auto result = perform(request, nullptr, nullptr);
@@ -310,6 +312,10 @@ void Transport::wind_down(std::chrono::milliseconds grace) {
   impl_->wait_cv.notify_all();
 }
 
+bool Transport::past_wind_down(const HttpRequest& request) const {
+  return !request.after_wind_down && steady_now_ns() >= wind_down_deadline_.load();
+}
+
 Error Transport::abandoned_error(const HttpRequest& request) const {
   return make_error(ErrorKind::kTransport, request.method + " " + config_.server + ": abandoned: the process is stopping");
 }
@@ -317,6 +323,7 @@ Error Transport::abandoned_error(const HttpRequest& request) const {
 Result<HttpResponse> Transport::stream(const HttpRequest& request,
                                        const std::function<bool(std::string_view)>& on_data,
                                        const std::atomic<bool>& cancel) {
+  if (past_wind_down(request)) return std::unexpected(abandoned_error(request));
   limiter_.acquire();
   const auto start = Clock::now();
   auto result = perform(request, &on_data, &cancel);

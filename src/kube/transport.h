@@ -31,6 +31,9 @@ struct HttpRequest {
   std::string content_type;         // empty: application/json when there is a body
   std::string accept = "application/json";
   std::chrono::milliseconds timeout{0};  // 0: the Config's timeout
+  // Sent once even after a wind-down's grace, within its own timeout: what a stopping process does last
+  // (a leader giving its Lease back once its controllers have stopped).
+  bool after_wind_down = false;
 };
 
 struct HttpResponse {
@@ -83,6 +86,7 @@ class Transport {
   explicit Transport(const Config& config);
   Result<HttpResponse> perform(const HttpRequest& request, const std::function<bool(std::string_view)>* on_data,
                                const std::atomic<bool>* cancel);
+  bool past_wind_down(const HttpRequest& request) const;
   Error abandoned_error(const HttpRequest& request) const;
 
   static constexpr int64_t kNoDeadline = INT64_MAX;

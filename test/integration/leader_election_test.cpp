@@ -155,7 +155,9 @@ TEST_P(StoppingCutOff, APaveControllerStopsWithinSecondsOfSigterm) {
   const auto took = Clock::now() - signalled;
   ASSERT_TRUE(code.has_value()) << "still running 40 s after SIGTERM";
   EXPECT_EQ(*code, 0) << read_text(log);
-  EXPECT_LT(took, 6s) << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms";
+  // 3 s of grace (the abandoned transfers notice within a second), a second each for giving the Lease
+  // back, and slack for a sanitizer build on 2 cores.
+  EXPECT_LT(took, 9s) << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms";
   proxy.set_paused(false);
 }
 

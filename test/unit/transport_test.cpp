@@ -123,14 +123,19 @@ TEST(Transport, ARequestTimesOut) {
 }
 
 // A stopping process winds its transport down: nothing is retried, and nothing outlasts the grace.
+// /busy answers 503 with Retry-After: retry_after, counting calls.
+void serve_busy(LocalServer& s, std::atomic<int>& calls, const std::string& retry_after) {
+  s.server().Get("/busy", [&calls, retry_after](const httplib::Request&, httplib::Response& res) {
+    ++calls;
+    res.status = 503;
+    res.set_header("Retry-After", retry_after);
+  });
+}
+
 TEST(TransportWindDown, NothingIsRetriedAfterwards) {
   LocalServer s;
   std::atomic<int> calls{0};
-  s.server().Get("/busy", [&](const httplib::Request&, httplib::Response& res) {
-    ++calls;
-    res.status = 503;
-    res.set_header("Retry-After", "0");
-  });
+  serve_busy(s, calls, "0");
   auto t = transport_for(s.url(), 5);
   t->wind_down(10s);
   EXPECT_TRUE(t->winding_down());
@@ -143,14 +148,13 @@ TEST(TransportWindDown, NothingIsRetriedAfterwards) {
 TEST(TransportWindDown, ARetryWaitEndsAtOnce) {
   LocalServer s;
   std::atomic<int> calls{0};
-  s.server().Get("/busy", [&](const httplib::Request&, httplib::Response& res) {
-    ++calls;
-    res.status = 503;
-    res.set_header("Retry-After", "20");
-  });
+  serve_busy(s, calls, "20");
   auto t = transport_for(s.url(), 5);
+  std::atomic<int> answered{0};
+  t->set_observer([&](const RequestRecord&) { ++answered; });
   auto answer = std::async(std::launch::async, [&] { return t->send({.path = "/busy"}); });
-  while (calls.load() == 0) std::this_thread::sleep_for(5ms);
+  while (answered.load() == 0) std::this_thread::sleep_for(5ms);
+  std::this_thread::sleep_for(100ms);  // the 503 is in: the transport waits its 20 s to retry
   t->wind_down(10s);
   ASSERT_EQ(answer.wait_for(10s), std::future_status::ready) << "the 20 s retry wait went on";
   auto r = answer.get();
@@ -199,6 +203,9 @@ TEST(TransportWindDown, ARequestAfterTheGraceIsNotSent) {
   EXPECT_EQ(calls.load(), 1);
   t->wind_down(1h);
   EXPECT_FALSE(t->send({.path = "/api"}).has_value()) << "a later, longer grace does not reopen it";
+  // What a stopping process does last (its Lease given back) is still sent.
+  ASSERT_TRUE(t->send({.path = "/api", .after_wind_down = true}).has_value());
+  EXPECT_EQ(calls.load(), 2);
 }
 
 TEST(Transport, ParsesRetryAfterSeconds) {
