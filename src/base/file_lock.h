@@ -11,11 +11,20 @@
 
 namespace pave::base {
 
+// Why a lock was not taken.
+struct FileLockError {
+  enum class Kind {
+    kHeld,         // another open file description holds it, in this process or another
+    kUnsupported,  // the filesystem has no flock (ENOLCK, EOPNOTSUPP: some network filesystems)
+    kOther,        // the file could not be opened (its directory missing, no permission)
+  } kind;
+  std::string message;
+};
+
 class FileLock {
  public:
-  // Opens (creating, mode 0600) path and locks it without waiting. Fails when another open file
-  // description holds the lock, in this process or another, saying so.
-  static std::expected<FileLock, std::string> try_lock(const std::string& path);
+  // Opens (creating, mode 0600) path and locks it without waiting.
+  static std::expected<FileLock, FileLockError> try_lock(const std::string& path);
 
   FileLock() = default;
   FileLock(FileLock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }

@@ -63,7 +63,7 @@ void close_fd(int& fd) {
 // open in the child.
 std::expected<pid_t, std::string> spawn_with(const std::vector<std::string>& argv,
                                              const std::map<std::string, std::string>& env, int in, int out,
-                                             int err, const std::vector<int>& inherit = {}) {
+                                             int err, const std::vector<int>& inherit = {}, bool own_group = false) {
   if (argv.empty()) return std::unexpected("empty command");
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
@@ -76,8 +76,15 @@ std::expected<pid_t, std::string> spawn_with(const std::vector<std::string>& arg
   auto environment = merged_environment(env);
   auto c_args = c_strings(args);
   auto c_env = c_strings(environment);
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  if (own_group) {
+    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
+    posix_spawnattr_setpgroup(&attributes, 0);
+  }
   pid_t pid = -1;
-  int rc = posix_spawnp(&pid, c_args[0], &actions, nullptr, c_args.data(), c_env.data());
+  int rc = posix_spawnp(&pid, c_args[0], &actions, &attributes, c_args.data(), c_env.data());
+  posix_spawnattr_destroy(&attributes);
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) return std::unexpected("spawn " + argv[0] + ": " + std::strerror(rc));
   return pid;
@@ -94,7 +101,8 @@ ProcessOutput run(const RunOptions& options) {
     result.err = "cannot create pipes";
     return result;
   }
-  auto pid = spawn_with(options.argv, options.env, in->read, out->write, err->write, options.inherit_fds);
+  auto pid = spawn_with(options.argv, options.env, in->read, out->write, err->write, options.inherit_fds,
+                        options.own_process_group);
   close_fd(in->read);
   close_fd(out->write);
   close_fd(err->write);
@@ -114,7 +122,7 @@ ProcessOutput run(const RunOptions& options) {
     pollfd fds[3] = {{out->read, POLLIN, 0}, {err->read, POLLIN, 0}, {in->write, POLLOUT, 0}};
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
     if (left <= 0) {
-      ::kill(*pid, SIGKILL);
+      ::kill(options.own_process_group ? -*pid : *pid, SIGKILL);
       result.timed_out = true;
       break;
     }

@@ -33,6 +33,9 @@ struct RunOptions {
   // Descriptors the child keeps (every other one Pave opens is close-on-exec), under the same numbers:
   // a lock the child must hold while it runs, for one (base/file_lock.h).
   std::vector<int> inherit_fds;
+  // The child leads a process group of its own, and a timeout kills the whole group: the helpers a
+  // program starts (git's remote-https, index-pack) go with it instead of running on.
+  bool own_process_group = false;
 };
 
 // Runs a program to completion and captures its standard output and error.

@@ -29,12 +29,22 @@ void remove_stale_locks(const std::string& dir) {
 }  // namespace
 
 kube::Result<base::FileLock> claim_git_cache(const std::string& dir) {
+  using Kind = base::FileLockError::Kind;
   auto claim = base::FileLock::try_lock(dir + ".owner");
-  if (!claim) {
+  if (!claim && claim.error().kind == Kind::kHeld) {
     return std::unexpected(kube::make_error(
-        kube::ErrorKind::kConflict, "the cache directory " + dir + " is in use (" + claim.error() +
+        kube::ErrorKind::kConflict, "the cache directory " + dir + " is in use (" + claim.error().message +
                                         "): another Pave given the same cache directory, or a git fetch a stopped "
                                         "one started; trying again once it is free"));
+  }
+  if (!claim && claim.error().kind == Kind::kOther) {
+    return std::unexpected(kube::make_error(kube::ErrorKind::kOther, "the cache directory " + dir + ": " + claim.error().message));
+  }
+  if (!claim) {
+    // The cache should be on a local disk (an emptyDir); elsewhere the writer works as before claims,
+    // trusting that nothing else uses the directory.
+    kube::log::warn("the state store's cache cannot be claimed: its filesystem has no locks", {{"error", claim.error().message}});
+    claim = base::FileLock{};
   }
   std::error_code ec;
   std::filesystem::remove_all(dir + ".fetch", ec);

@@ -19,7 +19,8 @@ namespace pave::statestore {
 // Claims dir for the calling writer, then removes what a killed owner left there: "*.lock" files (outside
 // objects/, which holds no locks and many packs) and the git command's scratch directory (dir + ".fetch").
 // Fails with kConflict, naming the directory, while someone else holds the claim. The claim lasts as long
-// as the returned lock (and any child given its descriptor).
+// as the returned lock (and any child given its descriptor). On a filesystem without locks it warns and
+// goes on unclaimed (the returned lock holds nothing).
 kube::Result<base::FileLock> claim_git_cache(const std::string& dir);
 
 }  // namespace pave::statestore

@@ -120,9 +120,14 @@ kube::Status fetch_with_git_command(const GitConfig& config, const std::string& 
       env["GIT_SSL_CAINFO"] = private_file(scratch->path(), "ca.pem", bundle + "\n" + config.ca_bundle);
     }
   }
+  // Nothing runs on after the fetch (git gc --auto, maintenance), holding the cache's claim.
+  add_config(env, "gc.auto", "0");
+  add_config(env, "maintenance.auto", "false");
   const std::string refspec = "+refs/heads/" + config.branch + ":refs/remotes/origin/" + config.branch;
   auto out = base::run({.argv = {"git", "-C", repo_dir, "fetch", "--no-tags", "--no-write-fetch-head", "--quiet", "--", config.url, refspec},
-                        .env = env, .timeout = timeout, .inherit_fds = {cache_claim_fd}});
+                        .env = env, .timeout = timeout,
+                        .inherit_fds = cache_claim_fd >= 0 ? std::vector<int>{cache_claim_fd} : std::vector<int>{},
+                        .own_process_group = true});
   if (out.ok()) return {};
   std::string why = out.timed_out ? "timed out" : out.err;
   while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();

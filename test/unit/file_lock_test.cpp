@@ -25,10 +25,11 @@ TEST(FileLock, ASecondHolderIsRefusedUntilTheFirstLetsGo) {
   auto dir = TempDir::create("file-lock").value();
   const std::string path = (dir.path() / "owner").string();
   auto first = FileLock::try_lock(path);
-  ASSERT_TRUE(first.has_value()) << first.error();
+  ASSERT_TRUE(first.has_value()) << first.error().message;
   auto second = FileLock::try_lock(path);
   ASSERT_FALSE(second.has_value());
-  EXPECT_NE(second.error().find("locked by another holder"), std::string::npos) << second.error();
+  EXPECT_EQ(second.error().kind, FileLockError::Kind::kHeld);
+  EXPECT_NE(second.error().message.find("locked by another holder"), std::string::npos) << second.error().message;
   first->unlock();
   EXPECT_FALSE(first->held());
   EXPECT_TRUE(FileLock::try_lock(path).has_value());
@@ -50,7 +51,8 @@ TEST(FileLock, MovingALockKeepsItHeldOnce) {
 TEST(FileLock, ADirectoryThatCannotHoldTheFileIsAnError) {
   auto lock = FileLock::try_lock("/nonexistent/pave/owner");
   ASSERT_FALSE(lock.has_value());
-  EXPECT_NE(lock.error().find("/nonexistent/pave/owner"), std::string::npos);
+  EXPECT_EQ(lock.error().kind, FileLockError::Kind::kOther);
+  EXPECT_NE(lock.error().message.find("/nonexistent/pave/owner"), std::string::npos);
 }
 
 // Runs `touch started; sleep 2` on a thread, giving the child the lock's descriptor when inherit is set,

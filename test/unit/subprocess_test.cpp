@@ -3,6 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <csignal>
+#include <fstream>
+#include <thread>
+
+#include <unistd.h>
+
+#include "base/temp_dir.h"
 
 namespace pave::base {
 namespace {
@@ -35,6 +41,29 @@ TEST(Run, KillsAProcessThatOutlivesItsTimeout) {
   EXPECT_TRUE(r.timed_out);
   EXPECT_EQ(r.exit_code, 128 + SIGKILL);
   EXPECT_LT(std::chrono::steady_clock::now() - start, 10s);
+}
+
+// A child leading its own process group takes the programs it started with it when it times out.
+TEST(Run, ATimeoutKillsTheChildsProcessGroupWhenItLeadsOne) {
+  auto dir = TempDir::create("subprocess").value();
+  const std::string pid_file = (dir.path() / "helper.pid").string();
+  auto r = run({.argv = {"sh", "-c", "sleep 30 & echo $! > '" + pid_file + "'; wait"}, .timeout = 500ms,
+                .own_process_group = true});
+  EXPECT_TRUE(r.timed_out);
+  std::ifstream in(pid_file);
+  pid_t helper = 0;
+  ASSERT_TRUE(in >> helper) << "the helper was not started";
+  bool gone = false;
+  for (int i = 0; i < 100 && !gone; ++i) {
+    // Killed, it is a zombie until init reaps it.
+    gone = ::kill(helper, 0) != 0;
+    std::ifstream stat("/proc/" + std::to_string(helper) + "/stat");
+    std::string pid, comm, state;
+    if (stat >> pid >> comm >> state && state == "Z") gone = true;
+    if (!gone) std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_TRUE(gone) << "the helper " << helper << " outlived its parent's timeout";
+  if (!gone) ::kill(helper, SIGKILL);
 }
 
 TEST(Run, ReportsAMissingProgram) {
