@@ -109,8 +109,8 @@ std::unique_ptr<ResourceControllers> add_workflow_controllers(kube::Manager& man
 std::unique_ptr<ResourceControllers> add_controllers(kube::Manager& manager, StateStoreRegistry& registry,
                                                      const ControllerOptions& options) {
   const kube::Client& client = manager.client();
-  // Secrets only wake the stores that name them (each reads its Secret fresh when it reconciles): their
-  // names are cached, never their data.
+  // Secrets only wake the stores that name them: their names and resourceVersions are cached, never their
+  // data, which a store reads when it opens a writer (StateStoreReconciler::set_secret_metadata).
   kube::Informer& secrets = manager.informer(kube::resources::secrets(),
                                              {.namespace_ = options.secret_namespace, .metadata_only = true});
   kube::Informer& destinations = manager.informer(api::destinations());

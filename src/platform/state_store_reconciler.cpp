@@ -70,7 +70,7 @@ kube::Result<kube::ReconcileResult> StateStoreReconciler::reconcile(const kube::
   if (const std::string prefix = kube::string_at(kube::child(*store, "spec"), "path"); !statestore::contained_prefix(prefix)) {
     registry_.retire(kind_, request.name);
     if (auto s = report(*store, false, ss::kReasonInitialising,
-                        std::string(ss::kInitialisingPrefix) + "spec.path \"" + prefix + "\" leaves the store (a \"..\" segment)");
+                        std::string(ss::kInitialisingPrefix) + "spec.path \"" + prefix + "\" climbs out of the store (a \"..\" above its root)");
         !s) {
       return std::unexpected(s.error());
     }

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <string_view>
+#include <vector>
 
 namespace pave::statestore {
 
@@ -27,35 +28,46 @@ std::optional<kube::Error> check_paths(const Change& change) {
 
 namespace {
 
-// Appends path's segments to out, "/"-separated, without empty or "." segments. ".." segments are dropped
-// too, so that no prefix climbs out of the store's root: the state store reconciler refuses such a prefix
-// first (contained_prefix), and a file path with one never gets here (check_paths).
-void append_segments(std::string& out, std::string_view path) {
+// Appends path's segments to out as Go's path.Clean reads them: empty and "." segments dropped, ".."
+// taking away the segment before it. Returns false when a ".." would take away one of the first floor
+// segments (the prefix's, or the root); that ".." is dropped, so nothing climbs out.
+bool append_segments(std::vector<std::string_view>& out, std::string_view path, size_t floor) {
+  bool contained = true;
   while (!path.empty()) {
     const size_t slash = path.find('/');
     const std::string_view segment = path.substr(0, slash);
     path = slash == std::string_view::npos ? std::string_view{} : path.substr(slash + 1);
-    if (segment.empty() || segment == "." || segment == "..") continue;
-    if (!out.empty()) out += '/';
-    out += segment;
+    if (segment.empty() || segment == ".") continue;
+    if (segment != "..") {
+      out.push_back(segment);
+    } else if (out.size() > floor) {
+      out.pop_back();
+    } else {
+      contained = false;
+    }
   }
+  return contained;
 }
 
 }  // namespace
 
 bool contained_prefix(const std::string& prefix) {
-  for (const auto& part : std::filesystem::path(prefix)) {
-    if (part == "..") return false;
-  }
-  return true;
+  std::vector<std::string_view> segments;
+  return append_segments(segments, prefix, 0);
 }
 
 std::string store_path(const std::string& prefix, const std::string& path) {
+  std::vector<std::string_view> segments;
+  append_segments(segments, prefix, 0);
+  const size_t floor = segments.size();
+  append_segments(segments, path, floor);
   std::string out;
-  append_segments(out, prefix);
-  append_segments(out, path);
+  for (const auto& segment : segments) {
+    if (!out.empty()) out += '/';
+    out += segment;
+  }
   // "dir/" lists what is inside dir, not dir2's files too.
-  if (path.ends_with('/') && !out.empty()) out += '/';
+  if (path.ends_with('/') && segments.size() > floor) out += '/';
   return out;
 }
 

@@ -88,13 +88,14 @@ bool contained_path(const std::string& path);
 // The InvalidInput error for a change with a path that leaves the store, or nothing when all paths stay.
 std::optional<kube::Error> check_paths(const Change& change);
 
-// Whether a store's prefix (its spec.path) stays inside the repository or bucket: no ".." segment. A
-// leading "/" is allowed: it means the root, as in Kratix.
+// Whether a store's prefix (its spec.path) stays inside the repository or bucket: no ".." that climbs
+// above the root ("a/../b" is "b", as in Kratix). A leading "/" is allowed: it means the root.
 bool contained_prefix(const std::string& prefix);
 
 // path under the store's prefix (its spec.path), as Go's path.Join would clean it: empty and "."
-// segments dropped (so "", ".", "/" and "./" all mean the root), names starting with a dot kept. A
-// trailing "/" of path is kept, for listings.
+// segments dropped (so "", ".", "/" and "./" all mean the root), ".." taking the segment before it, names
+// starting with a dot kept. A ".." that would climb out of the root (or path's out of the prefix) is
+// dropped. A trailing "/" of a path naming something under the prefix is kept, for listings.
 std::string store_path(const std::string& prefix, const std::string& path);
 
 }  // namespace pave::statestore

@@ -90,6 +90,9 @@ TEST_F(ChartTest, ADisruptionBudgetOnlyWhileAPodCanBeSpared) {
   ASSERT_NE(budget, nullptr) << "two replicas by default, one may go";
   EXPECT_EQ(budget->at("spec").at("minAvailable"), 1);
   EXPECT_EQ(find(render({"--set", "replicas=1"}), "PodDisruptionBudget", "pave-controller"), nullptr);
+  EXPECT_EQ(find(render({"--set", "replicas=1", "--set", "podDisruptionBudget.minAvailable=50%"}), "PodDisruptionBudget",
+                 "pave-controller"), nullptr) << "Kubernetes rounds 50% of one up to one";
+  EXPECT_NE(find(render({"--set", "podDisruptionBudget.minAvailable=50%"}), "PodDisruptionBudget", "pave-controller"), nullptr);
   EXPECT_NE(find(render({"--set", "replicas=3", "--set", "podDisruptionBudget.minAvailable=2"}), "PodDisruptionBudget",
                  "pave-controller"), nullptr);
   EXPECT_EQ(find(render({"--set", "podDisruptionBudget.enabled=false"}), "PodDisruptionBudget", "pave-controller"), nullptr);

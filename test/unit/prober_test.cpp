@@ -77,6 +77,8 @@ TEST(Prober, AnHttpProbeReadsPastALongBodyAndUsesNoProxy) {
   // stop() before the loop has started would not stop it.
   while (!server.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   ::setenv("http_proxy", "http://127.0.0.1:9", 1);  // discard port: nothing answers there
+  ::unsetenv("no_proxy");
+  ::unsetenv("NO_PROXY");
   ProbeSpec spec{.kind = ProbeSpec::Kind::kHttpGet, .host = "127.0.0.1", .port = port, .path = "/healthz"};
   EXPECT_TRUE(run_probe(spec, "127.0.0.1"));
   spec.path = "/broken";

@@ -32,6 +32,13 @@ TEST(StorePath, ATrailingSlashOfThePathIsKeptForListings) {
   EXPECT_EQ(store_path("clusters", "dev/"), "clusters/dev/");
   EXPECT_EQ(store_path("", "dev/"), "dev/");
   EXPECT_EQ(store_path("", "/"), "");
+  EXPECT_EQ(store_path("clusters", "/"), "clusters") << "the prefix itself, as with \"\"";
+}
+
+TEST(StorePath, DotDotTakesTheSegmentBeforeIt) {
+  EXPECT_TRUE(contained_prefix("fleet/../eu"));
+  EXPECT_EQ(store_path("fleet/../eu", "a.yaml"), "eu/a.yaml");
+  EXPECT_EQ(store_path("fleet/eu/..", "a.yaml"), "fleet/a.yaml");
 }
 
 TEST(StorePath, NoPrefixClimbsOutOfTheRoot) {
@@ -42,7 +49,9 @@ TEST(StorePath, NoPrefixClimbsOutOfTheRoot) {
   EXPECT_TRUE(contained_prefix(".hidden/..data"));
   // Refused where the store is read; were one to get here, it still stays under the root.
   EXPECT_EQ(store_path("../other", "a.yaml"), "other/a.yaml");
-  EXPECT_EQ(store_path("a/../../b", "c"), "a/b/c");
+  EXPECT_EQ(store_path("a/../../b", "c"), "b/c");
+  // Nor does a path climb out of its prefix (check_paths refuses such paths before).
+  EXPECT_EQ(store_path("clusters", "../a.yaml"), "clusters/a.yaml");
 }
 
 TEST(ContainedPath, RefusesAbsoluteEmptyAndClimbingPaths) {
