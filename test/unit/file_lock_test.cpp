@@ -7,19 +7,12 @@
 
 #include "base/subprocess.h"
 #include "base/temp_dir.h"
+#include "support/cluster.h"
 
 namespace pave::base {
 namespace {
 
 using namespace std::chrono_literals;
-
-bool wait_for_file(const std::filesystem::path& path) {
-  for (auto deadline = std::chrono::steady_clock::now() + 10s; std::chrono::steady_clock::now() < deadline;) {
-    if (std::filesystem::exists(path)) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return false;
-}
 
 TEST(FileLock, ASecondHolderIsRefusedUntilTheFirstLetsGo) {
   auto dir = TempDir::create("file-lock").value();
@@ -66,7 +59,7 @@ bool lockable_while_child_runs(bool inherit) {
   RunOptions options{.argv = {"sh", "-c", "touch '" + started.string() + "'; sleep 2"}};
   if (inherit) options.inherit_fds = {lock.fd()};
   std::thread child([&] { EXPECT_TRUE(run(options).ok()); });
-  const bool child_started = wait_for_file(started);
+  const bool child_started = testing::eventually([&] { return std::filesystem::exists(started); }, 10s, 10ms);
   lock.unlock();
   const bool lockable = FileLock::try_lock(path).has_value();
   child.join();

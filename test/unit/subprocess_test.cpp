@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "base/temp_dir.h"
+#include "support/cluster.h"
 
 namespace pave::base {
 namespace {
@@ -53,15 +54,13 @@ TEST(Run, ATimeoutKillsTheChildsProcessGroupWhenItLeadsOne) {
   std::ifstream in(pid_file);
   pid_t helper = 0;
   ASSERT_TRUE(in >> helper) << "the helper was not started";
-  bool gone = false;
-  for (int i = 0; i < 100 && !gone; ++i) {
-    // Killed, it is a zombie until init reaps it.
-    gone = ::kill(helper, 0) != 0;
+  // Killed, it is a zombie until init reaps it.
+  const bool gone = testing::eventually([&] {
+    if (::kill(helper, 0) != 0) return true;
     std::ifstream stat("/proc/" + std::to_string(helper) + "/stat");
     std::string pid, comm, state;
-    if (stat >> pid >> comm >> state && state == "Z") gone = true;
-    if (!gone) std::this_thread::sleep_for(20ms);
-  }
+    return stat >> pid >> comm >> state && state == "Z";
+  }, 2s, 20ms);
   EXPECT_TRUE(gone) << "the helper " << helper << " outlived its parent's timeout";
   if (!gone) ::kill(helper, SIGKILL);
 }
