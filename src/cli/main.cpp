@@ -190,7 +190,7 @@ int main(int argc, char** argv) {
   controller->add_option("--workplacement-workers", flags.controllers.workplacement_workers,
                          "WorkPlacements reconciled at once (writes are batched per state store either way)")->check(CLI::PositiveNumber);
   controller->add_option("--store-refresh-seconds", flags.controllers.store_refresh_seconds,
-                         "how often a Git state store's remote is read for files changed behind Pave's back, which "
+                         "how often a state store (Git or bucket) is read for files changed behind Pave's back, which "
                          "are then written again (0: only when writing)")->check(CLI::NonNegativeNumber);
   controller->add_option("--pipeline-adapter-image", flags.adapter_image,
                          "image of the pipelines' reader, work-writer and status-writer (Kratix's PIPELINE_ADAPTER_IMG)")

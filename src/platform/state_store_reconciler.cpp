@@ -119,7 +119,7 @@ kube::Result<kube::ReconcileResult> StateStoreReconciler::reconcile(const kube::
     if (auto writer = registry_.get(kind_, request.name)) writer->refresh();
   }
   if (auto s = report(*store, true, ss::kReasonReady, ss::kMessageReady); !s) return std::unexpected(s.error());
-  if (refresh_interval_.count() > 0 && kind_ == "GitStateStore") return kube::ReconcileResult{.requeue_after = refresh_interval_};
+  if (refresh_interval_.count() > 0) return kube::ReconcileResult{.requeue_after = refresh_interval_};
   return kube::ReconcileResult{};
 }
 

@@ -1,6 +1,5 @@
 #include "statestore/bucket_writer.h"
 
-
 #include <algorithm>
 #include <atomic>
 #include <cstring>
@@ -12,6 +11,7 @@
 #include "base/digest.h"
 #include "base/encoding.h"
 #include "kube/guard.h"
+#include "kube/log.h"
 
 namespace pave::statestore {
 namespace {
@@ -21,6 +21,11 @@ using kube::ErrorKind;
 // Where Kratix's permission check starts (and aborts) its multipart upload, under the store's path.
 constexpr const char* kPermissionCheckKey = ".kratix-write-permission-check";
 
+// A refresh() is a change that writes nothing, under a key of its own so that those waiting fold into one.
+constexpr const char* kRefreshKey = "\x01refresh";
+
+bool is_refresh(const Change& c) { return c.files.empty() && c.replace_directories.empty() && c.remove_files.empty(); }
+
 }  // namespace
 
 struct BucketWriter::Impl {
@@ -28,6 +33,62 @@ struct BucketWriter::Impl {
   S3Client s3;
   std::string version;      // written by the batch thread only
   const BucketConfig& config() const { return s3.config(); }
+
+  // What this writer takes the bucket to hold under the store's path (key -> ETag): the listing made when
+  // it opened, kept up to date by its own writes. A listing that differs from it shows someone else's
+  // doing. Written by apply (several threads at once) and by the batch thread between batches.
+  std::mutex known_mu;
+  std::map<std::string, std::string> known;
+  std::mutex listener_mu;
+  OnDrift drift_listener;  // guarded by listener_mu
+
+  // The full-key prefix of everything under the store's path: "" for the bucket's root, else "path/".
+  std::string root_prefix() const {
+    std::string root = store_path(config().path, "");
+    return root.empty() ? root : root + "/";
+  }
+  void remember(const std::string& key, const std::string& etag) {
+    std::lock_guard lock(known_mu);
+    if (etag.empty()) known.erase(key);
+    else known[key] = etag;
+  }
+
+  // Lists everything under the store's path and takes it as what the bucket holds; returns the keys (as
+  // paths relative to the store's root) whose ETag differs from what this writer knew, present or not.
+  kube::Result<std::vector<std::string>> relist() {
+    const std::string root = root_prefix();
+    auto listed = s3.list(root);
+    if (!listed) return std::unexpected(listed.error());
+    std::map<std::string, std::string> now;
+    for (auto& o : *listed) now.emplace(std::move(o.key), std::move(o.etag));
+    std::vector<std::string> drifted;
+    std::lock_guard lock(known_mu);
+    auto relative = [&](const std::string& key) { return key.substr(std::min(root.size(), key.size())); };
+    for (const auto& [key, etag] : now) {
+      if (auto it = known.find(key); it == known.end() || it->second != etag) drifted.push_back(relative(key));
+    }
+    for (const auto& [key, etag] : known) {
+      if (!now.contains(key)) drifted.push_back(relative(key));
+    }
+    known = std::move(now);
+    return drifted;
+  }
+
+  // Reads the bucket again and tells the drift listener what someone else changed (outside known_mu: the
+  // listener may submit writes).
+  void refresh_and_report() {
+    auto drifted = relist();
+    if (!drifted) {
+      kube::log::warn("cannot list the bucket state store to find files changed behind Pave's back",
+                      {{"endpoint", config().endpoint}, {"bucket", config().bucket}, {"error", drifted.error().message}});
+      return;
+    }
+    if (drifted->empty()) return;
+    std::lock_guard lock(listener_mu);
+    if (drift_listener) {
+      kube::call_logged("telling of drift", config().endpoint + "/" + config().bucket, [&] { drift_listener(*drifted); });
+    }
+  }
 
   // Puts one change into the bucket; what it changed ("key=etag" lines), empty when nothing. Safe to call
   // from several threads for changes that touch different keys.
@@ -54,9 +115,13 @@ struct BucketWriter::Impl {
         current = *e;
       }
       const std::string want = base::md5_hex(f.content);
-      if (current == want) continue;  // the bucket already holds exactly this
+      if (current == want) {  // the bucket already holds exactly this
+        remember(key, current);
+        continue;
+      }
       auto etag = s3.put(key, f.content);
       if (!etag) return std::unexpected(etag.error());
+      remember(key, *etag);
       written += key + "=" + *etag + "\n";
     }
     std::vector<std::string> deletions;
@@ -72,6 +137,7 @@ struct BucketWriter::Impl {
     }
     for (const auto& key : deletions) {
       if (auto removed = s3.remove(key); !removed) return std::unexpected(removed.error());
+      remember(key, "");
       written += key + "=deleted\n";
     }
     return written;
@@ -104,6 +170,7 @@ struct BucketWriter::Impl {
         results.push_back(WriteResult{.version = version, .changed = true});
       }
     }
+    if (std::any_of(changes.begin(), changes.end(), [](const Change* c) { return is_refresh(*c); })) refresh_and_report();
     return results;
   }
 
@@ -169,12 +236,23 @@ kube::Result<std::unique_ptr<BucketWriter>> BucketWriter::open(BucketConfig conf
   if (auto allowed = impl->s3.check_write_permission(store_path(impl->config().path, kPermissionCheckKey)); !allowed) {
     return std::unexpected(allowed.error());
   }
+  // What the bucket holds now is this writer's starting point: drift is what changes after it.
+  if (auto listed = impl->relist(); !listed) return std::unexpected(listed.error());
   return std::unique_ptr<BucketWriter>(new BucketWriter(std::move(impl)));
 }
 
 void BucketWriter::submit(Change change, OnWritten on_written) { queue_.submit(std::move(change), std::move(on_written)); }
 
 void BucketWriter::close() { queue_.close(); }
+
+void BucketWriter::on_drift(OnDrift listener) {
+  std::lock_guard lock(impl_->listener_mu);
+  impl_->drift_listener = std::move(listener);
+}
+
+void BucketWriter::refresh() {
+  queue_.submit(Change{.placement = "refresh", .key = kRefreshKey}, [](kube::Result<WriteResult>) {});
+}
 
 kube::Result<std::optional<std::string>> BucketWriter::read_file(const std::string& path) {
   if (!contained_path(path)) return std::unexpected(kube::make_error(ErrorKind::kInvalid, "path leaves the state store"));

@@ -6,6 +6,10 @@
 // connection) unless two of them touch the same keys, when they go one by one in submission order; a
 // batch's version is a SHA-256 chained over the ETags it wrote, so it changes exactly when the bucket's
 // content does.
+//
+// Drift: the writer keeps the key and ETag of everything under the store's path, from a listing made when
+// it opens and from its own writes. refresh() lists the store's path again (one request per 1,000 objects)
+// and tells the drift listener of every key added, changed or removed by someone else since.
 #pragma once
 
 #include <memory>
@@ -18,14 +22,16 @@ namespace pave::statestore {
 
 class BucketWriter : public Writer {
  public:
-  // Checks the bucket can be listed with the credentials and written (Kratix's multipart check), then
-  // starts the writer thread.
+  // Checks the bucket can be listed with the credentials and written (Kratix's multipart check), lists
+  // what is under the store's path (drift is counted from there), then starts the writer thread.
   static kube::Result<std::unique_ptr<BucketWriter>> open(BucketConfig config);
   ~BucketWriter() override;
 
   using Writer::submit;
   void submit(Change change, OnWritten on_written) override;
   kube::Result<std::optional<std::string>> read_file(const std::string& path) override;
+  void on_drift(OnDrift listener) override;
+  void refresh() override;
   void close() override;
 
   // Objects under a prefix (relative to the store's path), every page.

@@ -11,6 +11,7 @@
 #include "statestore/s3_client.h"
 #include "support/s3_server.h"
 #include "support/cluster.h"
+#include "support/drift_seen.h"
 #include "support/tcp_proxy.h"
 
 namespace pave::statestore {
@@ -97,6 +98,49 @@ TEST_F(BucketWriterTest, KeysNeedingEscapesAndManyPagesOfObjects) {
   auto shrunk = writer->submit(placement("big", "big/dir", {{"big/dir/only.yaml", "1"}})).get();
   ASSERT_TRUE(shrunk.has_value());
   EXPECT_EQ(writer->list("big/dir/").value().size(), 1u);
+}
+
+// Waits until everything queued before it has been through the writer's thread (an empty change is a
+// refresh, whose drift is reported before the change's result).
+void settle(Writer& w) { ASSERT_TRUE(w.submit(Change{.placement = "settle", .key = "settle"}).get().has_value()); }
+
+TEST_F(BucketWriterTest, ObjectsAddedChangedOrDeletedBySomeoneElseAreDriftFoundByRefresh) {
+  S3Client someone(config());
+  // What the bucket held before the writer opened is its starting point, not drift.
+  ASSERT_TRUE(someone.put("stores/two/dest/before.yaml", "before").has_value());
+  auto w = BucketWriter::open(config("stores/two"));
+  ASSERT_TRUE(w.has_value()) << w.error().to_string();
+  auto& writer = **w;
+  testing::DriftSeen drift;
+  drift.listen(writer);
+  const Change app = placement("wp", "dest/app", {{"dest/app/a.yaml", "a"}, {"dest/app/b.yaml", "b"}});
+  ASSERT_TRUE(writer.submit(app).get().has_value());
+  writer.refresh();
+  settle(writer);
+  EXPECT_TRUE(drift.take().empty()) << "the writer's own objects, and those there before, are not drift";
+
+  // Someone else: a.yaml changed, b.yaml deleted, a file of theirs added beside them, and one under a
+  // key that only starts like the store's path.
+  ASSERT_TRUE(someone.put("stores/two/dest/app/a.yaml", "theirs").has_value());
+  ASSERT_TRUE(someone.remove("stores/two/dest/app/b.yaml").has_value());
+  ASSERT_TRUE(someone.put("stores/two/dest/NOTES", "theirs").has_value());
+  ASSERT_TRUE(someone.put("stores/twofold/x.yaml", "not this store's").has_value());
+  writer.refresh();
+  settle(writer);
+  EXPECT_EQ(drift.take(), (std::set<std::string>{"dest/app/a.yaml", "dest/app/b.yaml", "dest/NOTES"}))
+      << "keys under the store's path, relative to it";
+  writer.refresh();
+  settle(writer);
+  EXPECT_TRUE(drift.take().empty()) << "drift is told once";
+
+  // Written again, the placement's objects are back, theirs is kept, and the rewrite is not drift.
+  ASSERT_TRUE(writer.submit(app).get().has_value());
+  EXPECT_EQ(writer.read_file("dest/app/a.yaml").value(), "a");
+  EXPECT_EQ(writer.read_file("dest/app/b.yaml").value(), "b");
+  EXPECT_EQ(writer.read_file("dest/NOTES").value(), "theirs");
+  writer.refresh();
+  settle(writer);
+  EXPECT_TRUE(drift.take().empty());
 }
 
 TEST_F(BucketWriterTest, WrongCredentialsAreRefusedBySignatureCheck) {

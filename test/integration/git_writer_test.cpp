@@ -29,6 +29,7 @@
 #include "statestore/git_socket.h"
 #include "statestore/layout.h"
 #include "support/cluster.h"
+#include "support/drift_seen.h"
 #include "support/git_server.h"
 
 namespace pave::statestore {
@@ -161,29 +162,7 @@ TEST_F(GitWriterTest, ARejectedPushFetchesAndReplaysOnTheNewTip) {
   EXPECT_EQ(head.out, mine->version + "\n");
 }
 
-// Collects what a writer reports as changed behind its back.
-struct DriftSeen {
-  std::mutex mu;
-  std::set<std::string> paths;
-  void listen(Writer& w) {
-    w.on_drift([this](const std::vector<std::string>& p) {
-      std::lock_guard lock(mu);
-      paths.insert(p.begin(), p.end());
-    });
-  }
-  std::set<std::string> take() {
-    std::lock_guard lock(mu);
-    return std::exchange(paths, {});
-  }
-  // What the writer reports within 10 s (it reports from its own thread after a refresh()).
-  std::set<std::string> wait() {
-    testing::eventually([&] {
-      std::lock_guard lock(mu);
-      return !paths.empty();
-    }, std::chrono::seconds(10), std::chrono::milliseconds(20));
-    return take();
-  }
-};
+using testing::DriftSeen;
 
 // Waits until everything queued before it (a refresh() too) has been through the writer's thread: an
 // empty change is only a fetch.

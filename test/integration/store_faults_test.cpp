@@ -12,6 +12,7 @@
 #include <string>
 
 #include "statestore/bucket_writer.h"
+#include "statestore/s3_client.h"
 #include "statestore/git_socket.h"
 #include "statestore/layout.h"
 #include "support/platform_fixture.h"
@@ -141,6 +142,34 @@ TEST_F(StoreFaults, FilesChangedDeletedOrRewrittenOnTheGitRemoteAreWrittenBackWi
   for (int i = 0; i < 10; ++i) EXPECT_EQ(condition("wp-" + std::to_string(i), "Ready"), "True");
 }
 
+TEST_F(StoreFaults, ObjectsChangedOrDeletedInTheBucketAreWrittenBackWithoutARestart) {
+  auto s3 = testing::S3Server::start("kratix");
+  ASSERT_TRUE(s3.has_value()) << s3.error();
+  secret("s3-creds", {{"accessKeyID", testing::S3Server::kAccessKey}, {"secretAccessKey", testing::S3Server::kSecret}});
+  const std::string dest = "drift-s3-" + ns();
+  ASSERT_NO_FATAL_FAILURE(store_and_destination(bucket_store("s3-" + ns(), s3->endpoint()), dest, "drift"));
+  statestore::S3Client someone({.endpoint = s3->endpoint(), .bucket = "kratix", .insecure = true,
+                                .access_key_id = testing::S3Server::kAccessKey,
+                                .secret_access_key = testing::S3Server::kSecret});
+  for (int i = 0; i < 10; ++i) ASSERT_NO_FATAL_FAILURE(place("wp-" + std::to_string(i), dest, "r" + std::to_string(i)));
+  auto all_there = [&] {
+    for (int i = 0; i < 10; ++i) {
+      auto content = someone.get(file_of("drift", "r" + std::to_string(i)));
+      if (!content || *content != std::optional<std::string>("kind: ConfigMap\n")) return false;
+    }
+    return true;
+  };
+  ASSERT_TRUE(eventually([&] { return all_there() && condition("wp-9", "Ready") == "True"; }, 30s));
+
+  // By hand: one object changed, one deleted, one of someone else's added beside them.
+  ASSERT_TRUE(someone.put(file_of("drift", "r0"), "kind: Secret\n").has_value());
+  ASSERT_TRUE(someone.remove(file_of("drift", "r1")).has_value());
+  ASSERT_TRUE(someone.put("drift/NOTES", "theirs\n").has_value());
+  EXPECT_TRUE(eventually([&] { return all_there(); }, 15s)) << "changed and deleted objects are written back";
+  EXPECT_EQ(someone.get("drift/NOTES").value(), std::optional<std::string>("theirs\n")) << "someone else's object is left alone";
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(condition("wp-" + std::to_string(i), "Ready"), "True");
+}
+
 TEST_F(StoreFaults, GitAndS3DownForAMinuteLoseNothingAndNothingIsReadyEarly) {
   const char* env = std::getenv("PAVE_STORE_OUTAGE_SECONDS");
   const auto outage = std::chrono::seconds(env ? std::atoi(env) : 60);
@@ -181,7 +210,7 @@ TEST_F(StoreFaults, GitAndS3DownForAMinuteLoseNothingAndNothingIsReadyEarly) {
   std::set<std::string> failures_reported;
   while (std::chrono::steady_clock::now() - down_since < outage) {
     for (const auto& wp : during) {
-      for (const std::string& kind : {"-git", "-s3"}) {
+      for (const char* kind : {"-git", "-s3"}) {
         ASSERT_NE(condition(wp + kind, "Ready"), "True") << wp + kind << " is Ready while its store is down";
         if (condition(wp + kind, "WriteSucceeded") == "False") failures_reported.insert(wp + kind);
       }
@@ -195,7 +224,7 @@ TEST_F(StoreFaults, GitAndS3DownForAMinuteLoseNothingAndNothingIsReadyEarly) {
   s3_proxy.set_blocked(false);
   const auto up_since = std::chrono::steady_clock::now();
   for (const auto& wp : during) {
-    for (const std::string& kind : {"-git", "-s3"}) {
+    for (const char* kind : {"-git", "-s3"}) {
       EXPECT_TRUE(eventually([&] { return condition(wp + kind, "Ready") == "True"; }, 45s)) << wp + kind;
     }
     EXPECT_TRUE(git_files(*git).contains(file_of("git", wp + "-git"))) << wp;
