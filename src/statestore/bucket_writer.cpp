@@ -5,6 +5,7 @@
 #include <cstring>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -25,6 +26,10 @@ constexpr const char* kPermissionCheckKey = ".kratix-write-permission-check";
 constexpr const char* kRefreshKey = "\x01refresh";
 
 bool is_refresh(const Change& c) { return c.files.empty() && c.replace_directories.empty() && c.remove_files.empty(); }
+
+// Whether an error says the server could not be reached or did not answer, rather than answering about
+// one key.
+bool server_unreachable(const kube::Error& e) { return e.kind == ErrorKind::kTransport || e.kind == ErrorKind::kTimeout; }
 
 }  // namespace
 
@@ -145,13 +150,30 @@ struct BucketWriter::Impl {
 
   // Writes a batch, its changes side by side when no two touch the same keys, and chains the version in
   // the batch's order either way.
+  // Once a change fails because the server could not be reached or did not answer, the changes of the
+  // batch not yet begun fail at once with that error: an outage then costs a batch one round of retries
+  // (or one request timeout) rather than one per change, and the changes waiting behind it are not held.
+  // Answers from the server (a 500 for one key, say) fail only their own change.
   std::vector<kube::Result<WriteResult>> write(const std::vector<const Change*>& changes) {
     std::vector<kube::Result<std::string>> applied(changes.size());
     const size_t threads = independent(changes) ? std::min(kConcurrentChanges, changes.size()) : 1;
     std::atomic<size_t> next = 0;
+    std::mutex unreachable_mu;
+    std::optional<kube::Error> unreachable;  // under unreachable_mu
     auto work = [&] {
       for (size_t i; (i = next++) < changes.size();) {
+        {
+          std::lock_guard lock(unreachable_mu);
+          if (unreachable) {
+            applied[i] = std::unexpected(*unreachable);
+            continue;
+          }
+        }
         applied[i] = kube::guarded("writing " + changes[i]->placement, [&] { return apply(*changes[i]); });
+        if (!applied[i] && server_unreachable(applied[i].error())) {
+          std::lock_guard lock(unreachable_mu);
+          if (!unreachable) unreachable = applied[i].error();
+        }
       }
     };
     {
@@ -170,7 +192,8 @@ struct BucketWriter::Impl {
         results.push_back(WriteResult{.version = version, .changed = true});
       }
     }
-    if (std::any_of(changes.begin(), changes.end(), [](const Change* c) { return is_refresh(*c); })) refresh_and_report();
+    const bool refresh = std::any_of(changes.begin(), changes.end(), [](const Change* c) { return is_refresh(*c); });
+    if (refresh && !unreachable) refresh_and_report();
     return results;
   }
 

@@ -124,7 +124,7 @@ kube::Result<S3Client::Response> S3Client::request_once(const std::string& metho
     curl_easy_setopt(curl, CURLOPT_AWS_SIGV4, sigv4.c_str());
     curl_easy_setopt(curl, CURLOPT_USERPWD, userpwd.c_str());
   }
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 60'000L);
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(config_.request_timeout.count()));
   if (!config_.ca_bundle.empty()) {
     curl_blob blob{.data = const_cast<char*>(config_.ca_bundle.data()), .len = config_.ca_bundle.size(), .flags = CURL_BLOB_NOCOPY};
     curl_easy_setopt(curl, CURLOPT_CAINFO_BLOB, &blob);

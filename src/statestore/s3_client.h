@@ -26,6 +26,7 @@ struct BucketConfig {
   std::string secret_access_key;
   std::string region;            // "": the bucket's own, asked once when the writer opens
   std::string ca_bundle;         // PEM: CAs trusted for https besides the system's
+  std::chrono::milliseconds request_timeout{60'000};  // a request not done by then fails with kTimeout
 };
 
 class S3Client {
@@ -71,7 +72,7 @@ class S3Client {
   // How a request is tried: a 429, 500, 502, 503 or 504 answer (S3's SlowDown is a 503) or a connection
   // that failed is tried again after backoff(attempt), up to kAttempts in all; what still fails is
   // returned, for the reconciler to retry later with its own, longer backoff. Not retried: a POST (a
-  // multipart upload's start) and a request that timed out (kTimeout, after 60 s).
+  // multipart upload's start) and a request that timed out (kTimeout, after config().request_timeout).
   // A request refused as RequestTimeTooSkewed (the server's clock and this host's differ by more than
   // it allows, 15 minutes for S3) is signed again at once with the server's time (its ServerTime, else
   // its Date header), and so is every request after it, as AWS's SDKs correct clock skew.

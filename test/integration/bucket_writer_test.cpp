@@ -6,6 +6,8 @@
 #include <ctime>
 #include <chrono>
 #include <thread>
+#include <future>
+#include <iostream>
 #include <memory>
 
 #include "statestore/s3_client.h"
@@ -243,6 +245,49 @@ TEST_F(BucketWriterTest, SlowDownAndServerErrorsAreRetriedWithBackoffAndAnOutage
   auto written = (*w)->submit(placement("wp", "dest/app", {{"dest/app/x.yaml", "x"}})).get();
   ASSERT_TRUE(written.has_value()) << written.error().to_string();
   EXPECT_EQ(client.get("faults/dest/app/x.yaml").value(), std::optional<std::string>("x"));
+}
+
+TEST_F(BucketWriterTest, AServerThatStopsAnsweringFailsABatchInOneRoundOfTimeouts) {
+  auto silent = make_proxy();
+  testing::TcpProxy& proxy = *silent;
+  BucketConfig c = through(proxy, config("silent"));
+  c.request_timeout = std::chrono::seconds(1);
+  auto w = BucketWriter::open(c);
+  ASSERT_TRUE(w.has_value()) << w.error().to_string();
+  auto& writer = **w;
+  constexpr int kChanges = 40;
+  auto submit_all = [&] {
+    std::vector<std::future<kube::Result<WriteResult>>> done;
+    for (int i = 0; i < kChanges; ++i) {
+      const std::string dir = "dest/app-" + std::to_string(i);
+      done.push_back(writer.submit(placement("wp-" + std::to_string(i), dir, {{dir + "/cm.yaml", "cm"}})));
+    }
+    return done;
+  };
+
+  // Connections accepted and never answered: each change's first request would wait out the timeout.
+  proxy.set_paused(true);
+  proxy.drop_all();
+  const int accepted_before = proxy.connections_accepted();
+  auto failed = submit_all();
+  for (auto& f : failed) {
+    auto r = f.get();
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().kind, kube::ErrorKind::kTimeout) << r.error().to_string();
+  }
+  // At most two batches (the writer may take the first change alone), each at most 8 changes begun
+  // side by side: the rest fail with their error without a request of their own.
+  const int tried = proxy.connections_accepted() - accepted_before;
+  EXPECT_LE(tried, 16) << "one request per change would be " << kChanges;
+  std::cout << "silent server: " << kChanges << " changes failed after " << tried << " requests\n";
+
+  proxy.set_paused(false);
+  proxy.drop_all();
+  for (auto& f : submit_all()) {
+    auto r = f.get();
+    EXPECT_TRUE(r.has_value()) << r.error().to_string();
+  }
+  EXPECT_EQ(writer.list("dest/").value().size(), static_cast<size_t>(kChanges));
 }
 
 // S3 refuses a request dated more than 15 minutes from its clock with RequestTimeTooSkewed, naming its

@@ -6,8 +6,10 @@
 // The outage lasts PAVE_STORE_OUTAGE_SECONDS (60 unless set, the minute).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <set>
 #include <string>
 
@@ -74,6 +76,36 @@ class StoreFaults : public PlatformControllers {
   }
   std::string file_of(const std::string& path, const std::string& resource) const {
     return path + "/resources/" + ns() + "/redis/" + resource + "/configure/5058f/cm.yaml";
+  }
+  // Places n WorkPlacements named prefix0.. on dest in one apply, resource named as the WorkPlacement.
+  void place_many(const std::string& prefix, int n, const std::string& dest) {
+    std::string docs;
+    for (int i = 0; i < n; ++i) {
+      const std::string name = prefix + std::to_string(i);
+      docs += "---\n" + work_placement(name, dest, "configure", "redis", name, "cm.yaml",
+                                       statestore::encode_workload_content("kind: ConfigMap\n"));
+    }
+    auto applied = kubectl({"apply", "-f", "-"}, docs);
+    ASSERT_TRUE(applied.ok()) << applied.err;
+  }
+  // The status of condition type of every WorkPlacement whose name starts with prefix, by name ("" when
+  // it has none), read in one request.
+  std::map<std::string, std::string> conditions(const std::string& prefix, const std::string& type) {
+    std::map<std::string, std::string> out;
+    auto listed = kubectl({"get", "workplacements", "-o", "json"});
+    if (!listed.ok()) return out;
+    for (const auto& wp : kube::Json::parse(listed.out).value("items", kube::Json::array())) {
+      const std::string name = wp["metadata"].value("name", "");
+      if (!name.starts_with(prefix)) continue;
+      std::string& status = out[name];
+      for (const auto& c : kube::child(kube::child(wp, "status"), "conditions")) {
+        if (c.value("type", "") == type) status = c.value("status", "");
+      }
+    }
+    return out;
+  }
+  static int count_of(const std::map<std::string, std::string>& statuses, const std::string& status) {
+    return static_cast<int>(std::count_if(statuses.begin(), statuses.end(), [&](const auto& s) { return s.second == status; }));
   }
   std::string condition(const std::string& wp, const std::string& type, const std::string& field = "status") {
     return kubectl({"get", "workplacement", wp, "-o", "jsonpath={.status.conditions[?(@.type==\"" + type + "\")]." + field + "}"}).out;
@@ -195,6 +227,10 @@ TEST_F(StoreFaults, GitAndS3DownForAMinuteLoseNothingAndNothingIsReadyEarly) {
   ASSERT_NO_FATAL_FAILURE(place("before-git", git_dest, "b-git"));
   ASSERT_NO_FATAL_FAILURE(place("before-s3", s3_dest, "b-s3"));
   ASSERT_TRUE(eventually([&] { return condition("before-git", "Ready") == "True" && condition("before-s3", "Ready") == "True"; }, 30s));
+  // Load on the bucket store: kLoad WorkPlacements written before the outage, as many more made during it.
+  constexpr int kLoad = 100;
+  ASSERT_NO_FATAL_FAILURE(place_many("load-before-", kLoad, s3_dest));
+  ASSERT_TRUE(eventually([&] { return count_of(conditions("load-before-", "Ready"), "True") == kLoad; }, 60s));
 
   // Both servers gone: connections refused from now on, open ones cut.
   git_proxy.set_blocked(true);
@@ -207,6 +243,7 @@ TEST_F(StoreFaults, GitAndS3DownForAMinuteLoseNothingAndNothingIsReadyEarly) {
     ASSERT_NO_FATAL_FAILURE(place(wp + "-git", git_dest, wp + "-git"));
     ASSERT_NO_FATAL_FAILURE(place(wp + "-s3", s3_dest, wp + "-s3"));
   }
+  ASSERT_NO_FATAL_FAILURE(place_many("load-during-", kLoad, s3_dest));
   std::set<std::string> failures_reported;
   while (std::chrono::steady_clock::now() - down_since < outage) {
     for (const auto& wp : during) {
@@ -215,10 +252,15 @@ TEST_F(StoreFaults, GitAndS3DownForAMinuteLoseNothingAndNothingIsReadyEarly) {
         if (condition(wp + kind, "WriteSucceeded") == "False") failures_reported.insert(wp + kind);
       }
     }
+    ASSERT_EQ(count_of(conditions("load-during-", "Ready"), "True"), 0) << "Ready while the bucket is down";
+    for (const auto& [wp, status] : conditions("load-during-", "WriteSucceeded")) {
+      if (status == "False") failures_reported.insert(wp);
+    }
     std::this_thread::sleep_for(2s);  // a sample every 2 s for the outage's fixed length: the scenario
   }
-  EXPECT_EQ(failures_reported.size(), 2 * during.size()) << "each says its write failed";
+  EXPECT_EQ(failures_reported.size(), 2 * during.size() + kLoad) << "each says its write failed";
   EXPECT_EQ(condition("before-git", "Ready"), "True") << "what was written stays written";
+  EXPECT_EQ(count_of(conditions("load-before-", "Ready"), "True"), kLoad) << "what was written stays written";
 
   git_proxy.set_blocked(false);
   s3_proxy.set_blocked(false);
@@ -230,8 +272,28 @@ TEST_F(StoreFaults, GitAndS3DownForAMinuteLoseNothingAndNothingIsReadyEarly) {
     EXPECT_TRUE(git_files(*git).contains(file_of("git", wp + "-git"))) << wp;
     EXPECT_TRUE(in_bucket(file_of("s3", wp + "-s3"))) << wp;
   }
-  std::cout << "store_faults: " << outage.count() << " s outage; every write landed "
-            << std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - up_since).count()
+  EXPECT_TRUE(eventually([&] { return count_of(conditions("load-during-", "Ready"), "True") == kLoad; }, 90s));
+  const auto landed = std::chrono::steady_clock::now();
+  // The bucket holds exactly the placements' files, each once with its content.
+  const std::string canary = "s3/resources/kratix-canary-configmap.yaml";  // the Destination's own
+  std::set<std::string> expected = {canary, file_of("s3", "b-s3")};
+  for (const auto& wp : during) expected.insert(file_of("s3", wp + "-s3"));
+  for (const char* phase : {"load-before-", "load-during-"}) {
+    for (int i = 0; i < kLoad; ++i) expected.insert(file_of("s3", phase + std::to_string(i)));
+  }
+  auto listed = (*bucket)->list("s3/resources/");
+  ASSERT_TRUE(listed.has_value()) << listed.error().to_string();
+  std::set<std::string> keys;
+  for (const auto& o : *listed) {
+    keys.insert(o.key);
+    if (o.key == canary) continue;
+    EXPECT_EQ((*bucket)->read_file(o.key).value(), std::optional<std::string>("kind: ConfigMap\n")) << o.key;
+  }
+  EXPECT_EQ(keys, expected);
+  EXPECT_EQ(listed->size(), expected.size());
+  std::cout << "store_faults: " << outage.count() << " s outage, " << kLoad + during.size()
+            << " WorkPlacements made on the bucket store during it; every write landed "
+            << std::chrono::duration_cast<std::chrono::seconds>(landed - up_since).count()
             << " s after the servers came back\n";
 }
 
