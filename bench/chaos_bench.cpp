@@ -1,5 +1,6 @@
 // The chaos harness (test/support/chaos_harness.h) at bench length: `pave controller` SIGKILLed KILLS times
-// (default 100) while WORKS Works (default 1,000) roll out to 10 Destinations, then every file checked.
+// (default 100) while WORKS Works (default 1,000) roll out to 10 Destinations, then every file checked;
+// then every Work deleted with a quarter as many kills, and the store checked to hold only the canaries.
 // With --replicas, two controllers with leader election, each kill the leader's (Lease 4 s, from the Kratix
 // config), and the takeover times printed.
 //
@@ -23,6 +24,7 @@ int main(int argc, char** argv) {
     else if (positional++ == 0) o.kills = std::stoi(arg);
     else o.works = std::stoi(arg);
   }
+  o.deletion_kills = o.kills / 4;
   auto cluster = testing::LocalCluster::start("chaos-bench");
   if (!cluster) return std::fprintf(stderr, "%s\n", cluster.error().c_str()), 1;
   const auto& access = cluster->access();
@@ -32,7 +34,7 @@ int main(int argc, char** argv) {
   auto git = testing::GitServer::start("kratix", "s3cr3t");
   if (!git) return std::fprintf(stderr, "%s\n", git.error().c_str()), 1;
   auto dir = base::TempDir::create("chaos-bench").value();
-  std::printf("seed %u, %d kills, %d Works on %d Destinations%s\n", o.seed, o.kills, o.works, o.destinations,
+  std::printf("seed %u, %d + %d kills, %d Works on %d Destinations%s\n", o.seed, o.kills, o.deletion_kills, o.works, o.destinations,
               o.replicas ? ", two replicas (kills go to the leader)" : "");
   const auto r = testing::run_chaos(access, *git, PAVE_BINARY, dir.path().string(), o);
   std::printf("%s\n", r.summary().c_str());

@@ -1,8 +1,9 @@
 // Nothing lost, nothing duplicated, whatever moment Pave's controller dies at (issue 20): the chaos
 // harness (support/chaos_harness.h) SIGKILLs `pave controller` 20 times while 1,000 Works roll out to 10
 // Destinations (and a tenth change, a tenth are deleted), then checks every WorkPlacement Ready and the
-// Git state store file by file; then two replicas with leader election, the leader killed each time,
-// the standby leading within the lease. The seed is printed; PAVE_CHAOS_SEED repeats a run.
+// Git state store file by file, then deletes every Work (5 kills more) and checks their files are gone;
+// then two replicas with leader election, the leader killed each time, the standby leading within the
+// lease. The seed is printed; PAVE_CHAOS_SEED repeats a run.
 #include <gtest/gtest.h>
 
 #include "base/subprocess.h"
@@ -56,18 +57,19 @@ class ChaosTest : public ClusterTest {
 };
 
 TEST_F(ChaosTest, ControllerKilledTwentyTimesLosesAndDuplicatesNothing) {
-  const ChaosReport r = run({.works = 1000, .destinations = 10, .kills = 20});
-  EXPECT_EQ(r.kills, 20);
+  const ChaosReport r = run({.works = 1000, .destinations = 10, .kills = 20, .deletion_kills = 5});
+  EXPECT_EQ(r.kills, 20 + 5);
   EXPECT_TRUE(r.clean()) << r.summary();
   EXPECT_EQ(r.expected_files, 900u + 20u) << "900 Works left and two canaries a Destination";
+  EXPECT_GT(r.deletion_seconds, 0) << "then every Work deleted, its files gone, the canaries left";
 }
 
 TEST_F(ChaosTest, LeaderKilledTheStandbyLeadsWithinTheLeaseAndNothingIsLost) {
   const ChaosReport r = run({.prefix = "replicas-", .works = 300, .destinations = 10, .kills = 5, .replicas = true,
-                             .min_pause = 500ms, .max_pause = 2000ms});
-  EXPECT_EQ(r.kills, 5);
+                             .min_pause = 500ms, .max_pause = 2000ms, .deletion_kills = 2});
+  EXPECT_EQ(r.kills, 5 + 2);
   EXPECT_TRUE(r.clean()) << r.summary();
-  ASSERT_EQ(r.takeovers.size(), 5u);
+  ASSERT_EQ(r.takeovers.size(), 7u);
   // The Lease (from the Kratix config here): 4 s, retried every 1 s. A killed leader does not release it.
   for (auto t : r.takeovers) EXPECT_LE(t, 4s + 1s + 2s) << "takeover took " << t.count() << " ms";
 }

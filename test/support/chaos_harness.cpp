@@ -8,6 +8,7 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -172,17 +173,19 @@ std::optional<std::string> set_up_store(const ClusterAccess& cluster, const kube
   return std::nullopt;
 }
 
-void compare_tree(const GitServer& git, const ChaosOptions& o, ChaosReport& r) {
+// Compares the repository with what the Works say; with works_left false, after every Work was deleted,
+// only the canaries may remain.
+void compare_tree(const GitServer& git, const ChaosOptions& o, ChaosReport& r, bool works_left = true) {
   std::map<std::string, std::string> expected;  // path -> content ("" for canaries: Pave's own text)
   for (int d = 0; d < o.destinations; ++d) {
     const std::string dest = "worker-" + std::to_string(d);
     expected[dest + "/dependencies/kratix-canary-namespace.yaml"] = "";
     expected[dest + "/resources/kratix-canary-configmap.yaml"] = "";
   }
-  for (int i = 0; i < o.works; ++i) {
+  for (int i = 0; i < o.works && works_left; ++i) {
     if (!deleted(i)) expected[path_of(i, o)] = content_of(i, changed(i) ? 2 : 1);
   }
-  r.expected_files = expected.size();
+  if (works_left) r.expected_files = expected.size();
   r.missing.clear();
   r.extra.clear();
   r.wrong_content.clear();
@@ -247,6 +250,110 @@ std::string diagnose(const kube::Client& client, const ChaosOptions& o, const st
   return out.str();
 }
 
+// Kills a controller (the leader's, with replicas) after each random pause and starts it again; with
+// replicas, measures each takeover.
+class Killer {
+ public:
+  Killer(const kube::Client& client, Controllers& controllers, const ChaosOptions& o, ChaosReport& report)
+      : client_(client), controllers_(controllers), o_(o), report_(report), random_(o.seed),
+        pause_(static_cast<int>(o.min_pause.count()), static_cast<int>(o.max_pause.count())), host_(hostname()) {}
+
+  // Kills n times; why it could not go on, if it could not.
+  std::optional<std::string> kill(int n) {
+    auto leaderless_since = Clock::now();
+    for (int k = 0; k < n; ++k) {
+      // The random moment of each kill is the scenario: a fixed wait is what is meant here.
+      std::this_thread::sleep_for(std::chrono::milliseconds(pause_(random_)));
+      int slot = 0;
+      if (o_.replicas) {
+        const std::string holder = lease_holder(client_);
+        slot = holder == identity(1) ? 1 : 0;
+        if (holder != identity(slot)) {
+          if (Clock::now() - leaderless_since > std::chrono::seconds(60)) {
+            return "no controller has led for 60 s (Lease holder \"" + holder + "\")";
+          }
+          --k;  // nobody leads yet: look again
+          continue;
+        }
+        leaderless_since = Clock::now();
+      }
+      const std::string other = o_.replicas ? identity(1 - slot) : "";
+      const auto killed_at = Clock::now();
+      controllers_.kill(slot);
+      ++report_.kills;
+      if (o_.replicas) {
+        eventually([&] { return lease_holder(client_) == other; }, std::chrono::seconds(60), std::chrono::milliseconds(50));
+        report_.takeovers.push_back(std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - killed_at));
+      }
+      if (auto failed = controllers_.start(slot)) return failed;
+    }
+    return std::nullopt;
+  }
+
+ private:
+  std::string identity(int slot) const { return host_ + "-" + std::to_string(controllers_.pid(slot)); }
+
+  const kube::Client& client_;
+  Controllers& controllers_;
+  const ChaosOptions& o_;
+  ChaosReport& report_;
+  std::mt19937 random_;
+  std::uniform_int_distribution<int> pause_;
+  std::string host_;
+};
+
+// Requests of the rollout that failed: none may (the API server stays up; only Pave is killed).
+class RequestErrors {
+ public:
+  template <typename T>
+  void note(const std::string& what, const kube::Result<T>& r) {
+    if (r) return;
+    std::lock_guard lock(mu_);
+    errors_.push_back(what + ": " + r.error().message);
+  }
+  std::vector<std::string> take() {
+    std::lock_guard lock(mu_);
+    return std::exchange(errors_, {});
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<std::string> errors_;
+};
+
+// Calls fn(i) for every Work index, from four threads.
+void on_each_work(const ChaosOptions& o, const std::function<void(int)>& fn) {
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = t; i < o.works; i += 4) fn(i);
+    });
+  }
+  for (auto& t : threads) t.join();
+}
+
+// Waits for every one of `placements` WorkPlacements (0: none left, nor any Work) to be Ready and the
+// repository to hold exactly what the Works say; why not, if they do not within the settle timeout.
+std::optional<std::string> settle(const kube::Client& client, const GitServer& git, Controllers& controllers,
+                                  const ChaosOptions& o, ChaosReport& report, size_t placements) {
+  std::optional<std::string> gone;
+  const bool settled = eventually([&] {
+    if ((gone = controllers.exited())) return true;
+    count_placements(client, o, report);
+    if (report.placements != placements || report.ready_placements != placements) return false;
+    if (placements == 0) {
+      auto works = client.list_all(kWorks, o.ns);
+      if (!works || !works->items.empty()) return false;
+    }
+    compare_tree(git, o, report, placements != 0);
+    return report.clean();
+  }, o.settle_timeout, std::chrono::seconds(1));
+  if (gone) return gone;
+  if (settled) return std::nullopt;
+  compare_tree(git, o, report, placements != 0);
+  return "not settled within " + std::to_string(o.settle_timeout.count()) + " s";
+}
+
 // The Destinations and the store go (their cleanup is none: the files stay), and the config.
 void clean_up(const ClusterAccess& cluster, const ChaosOptions& o) {
   std::vector<std::string> args{"delete", "gitstatestore/" + store_name(o), "--timeout=60s"};
@@ -260,14 +367,17 @@ void clean_up(const ClusterAccess& cluster, const ChaosOptions& o) {
 std::string ChaosReport::summary() const {
   std::ostringstream s;
   s << kills << " kills; " << seconds << " s; files expected " << expected_files << ", missing " << missing.size()
-    << ", extra " << extra.size() << ", wrong " << wrong_content.size() << "; WorkPlacements " << ready_placements << "/"
-    << placements << " Ready, duplicated " << duplicate_placements.size();
+    << ", extra " << extra.size() << ", wrong " << wrong_content.size() << "; WorkPlacements " << rollout_ready << "/"
+    << rollout_placements << " Ready, duplicated " << duplicate_placements.size() << ", failed requests " << request_errors.size();
+  if (deletion_seconds > 0) {
+    s << "; every Work deleted in " << deletion_seconds << " s, WorkPlacements left " << placements;
+  }
   if (!takeovers.empty()) {
     auto longest = *std::max_element(takeovers.begin(), takeovers.end());
     s << "; takeovers " << takeovers.size() << ", longest " << longest.count() << " ms";
   }
   if (!failure.empty()) s << "; FAILED: " << failure;
-  for (const auto* list : {&missing, &extra, &wrong_content, &duplicate_placements}) {
+  for (const auto* list : {&missing, &extra, &wrong_content, &duplicate_placements, &request_errors}) {
     for (size_t i = 0; i < list->size() && i < 5; ++i) s << "\n  " << (*list)[i];
   }
   return s.str();
@@ -298,76 +408,48 @@ ChaosReport run_chaos(const ClusterAccess& cluster, GitServer& git, const std::s
   if (!destinations_ready) return report.failure = "Destinations not Ready", report;
 
   const auto start = Clock::now();
-  std::atomic<bool> created{false};
+  RequestErrors errors;
   std::thread writer([&] {
-    std::vector<std::thread> threads;
-    for (int t = 0; t < 4; ++t) {
-      threads.emplace_back([&, t] {
-        for (int i = t; i < o.works; i += 4) client.create(kWorks, o.ns, work(i, 1, o));
-      });
-    }
-    for (auto& t : threads) t.join();
-    created = true;
+    on_each_work(o, [&](int i) { errors.note("creating " + work_name(i), client.create(kWorks, o.ns, work(i, 1, o))); });
     for (int i = 0; i < o.works; ++i) {
-      if (changed(i)) client.apply(kWorks, work(i, 2, o), {.field_manager = "chaos", .force = true});
-      if (deleted(i)) client.remove(kWorks, o.ns, work_name(i));
+      if (changed(i)) errors.note("changing " + work_name(i), client.apply(kWorks, work(i, 2, o), {.field_manager = "chaos", .force = true}));
+      if (deleted(i)) errors.note("deleting " + work_name(i), client.remove(kWorks, o.ns, work_name(i)));
     }
   });
-
-  std::mt19937 random(o.seed);
-  std::uniform_int_distribution<int> pause(static_cast<int>(o.min_pause.count()), static_cast<int>(o.max_pause.count()));
-  const std::string host = hostname();
-  auto leaderless_since = Clock::now();
-  for (int k = 0; k < o.kills; ++k) {
-    // The random moment of each kill is the scenario: a fixed wait is what is meant here.
-    std::this_thread::sleep_for(std::chrono::milliseconds(pause(random)));
-    int slot = 0;
-    if (o.replicas) {
-      const std::string holder = lease_holder(client);
-      slot = holder == host + "-" + std::to_string(controllers.pid(1)) ? 1 : 0;
-      if (holder != host + "-" + std::to_string(controllers.pid(slot))) {
-        if (Clock::now() - leaderless_since > std::chrono::seconds(60)) {
-          writer.join();
-          return report.failure = "no controller has led for 60 s (Lease holder \"" + holder + "\")", report;
-        }
-        --k;  // nobody leads yet: look again
-        continue;
-      }
-      leaderless_since = Clock::now();
-    }
-    const std::string other = o.replicas ? host + "-" + std::to_string(controllers.pid(1 - slot)) : "";
-    const auto killed_at = Clock::now();
-    controllers.kill(slot);
-    ++report.kills;
-    if (o.replicas) {
-      eventually([&] { return lease_holder(client) == other; }, std::chrono::seconds(60), std::chrono::milliseconds(50));
-      report.takeovers.push_back(std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - killed_at));
-    }
-    if (auto failed = controllers.start(slot)) {
-      writer.join();
-      return report.failure = *failed, report;
-    }
-  }
+  Killer killer(client, controllers, o, report);
+  auto failed = killer.kill(o.kills);
   writer.join();
+  report.request_errors = errors.take();
+  if (failed) return report.failure = *failed, report;
 
   size_t expected = 0;
   for (int i = 0; i < o.works; ++i) expected += !deleted(i);
-  std::optional<std::string> gone;
-  const bool settled = eventually([&] {
-    if ((gone = controllers.exited())) return true;
-    count_placements(client, o, report);
-    if (report.placements != expected || report.ready_placements != expected) return false;
-    compare_tree(git, o, report);
-    return report.clean();
-  }, o.settle_timeout, std::chrono::seconds(1));
-  if (gone) {
-    report.failure = *gone;
-  } else if (!settled) {
-    compare_tree(git, o, report);
-    report.failure = "not settled within " + std::to_string(o.settle_timeout.count()) + " s after the last kill (" +
-                     diagnose(client, o, work_dir) + ")";
+  if (auto why = settle(client, git, controllers, o, report, expected)) {
+    report.failure = *why + " after the last kill (" + diagnose(client, o, work_dir) + ")";
   }
   report.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  report.rollout_placements = report.placements;
+  report.rollout_ready = report.ready_placements;
+
+  if (report.clean() && o.delete_works) {
+    // Every Work left deleted at once, the controller killed meanwhile: their WorkPlacements must go and
+    // take their files with them, leaving only the canaries.
+    const auto deleting = Clock::now();
+    std::thread deleter([&] {
+      on_each_work(o, [&](int i) {
+        if (!deleted(i)) errors.note("deleting " + work_name(i), client.remove(kWorks, o.ns, work_name(i)));
+      });
+    });
+    failed = killer.kill(o.deletion_kills);
+    deleter.join();
+    report.request_errors = errors.take();
+    if (failed) {
+      report.failure = *failed;
+    } else if (auto why = settle(client, git, controllers, o, report, 0)) {
+      report.failure = *why + " after deleting every Work (" + diagnose(client, o, work_dir) + ")";
+    }
+    report.deletion_seconds = std::chrono::duration<double>(Clock::now() - deleting).count();
+  }
   auto phase = Clock::now();
   clean_up(cluster, o);
   std::fprintf(stderr, "chaos: clean-up %.1f s\n", std::chrono::duration<double>(Clock::now() - phase).count());

@@ -12,7 +12,9 @@
 // Then, with the controller left running: every WorkPlacement must be Ready, exactly one for each Work
 // left, and the repository must hold exactly the expected files (each Destination's canaries and, for
 // every Work left, its file with its latest content under Kratix's nestedByMetadata path): nothing
-// missing, nothing extra, nothing stale. Finally the Destinations and the store are deleted (cleanup
+// missing, nothing extra, nothing stale; and none of the harness's own requests may have failed. Then
+// every Work left is deleted, with deletion_kills more kills, and the repository must come back to the
+// canaries alone, with no WorkPlacement left. Finally the Destinations and the store are deleted (cleanup
 // none: the files stay); a second run in the same cluster takes another prefix.
 #pragma once
 
@@ -37,12 +39,16 @@ struct ChaosOptions {
   std::chrono::milliseconds max_pause{1500};
   uint32_t seed = 1;
   std::chrono::seconds settle_timeout{300};  // after the last kill, for every WorkPlacement to be Ready
+  // Then every Work left is deleted while the controller is killed deletion_kills times more, and the
+  // repository must come back to the canaries alone.
+  bool delete_works = true;
+  int deletion_kills = 0;
 };
 
 struct ChaosReport {
   int kills = 0;
   double seconds = 0;                      // first Work created to every check passing
-  size_t expected_files = 0;
+  size_t expected_files = 0;              // after the rollout (after the deletion: the canaries)
   std::vector<std::string> missing;        // expected, not in the repository
   std::vector<std::string> extra;          // in the repository, not expected
   std::vector<std::string> wrong_content;  // there, with other content
@@ -50,11 +56,14 @@ struct ChaosReport {
   size_t ready_placements = 0;
   std::vector<std::string> duplicate_placements;  // a Work placed twice
   std::vector<std::chrono::milliseconds> takeovers;  // replicas: leader killed to the other leading
+  std::vector<std::string> request_errors; // the harness's own creates, changes and deletes that failed
+  double deletion_seconds = 0;             // every Work deleted to the store holding only the canaries
+  size_t rollout_placements = 0, rollout_ready = 0;  // placements and ready_placements after the rollout
   std::string failure;                     // why the run could not finish, if it could not
 
   bool clean() const {
     return failure.empty() && missing.empty() && extra.empty() && wrong_content.empty() && duplicate_placements.empty() &&
-           ready_placements == placements;
+           request_errors.empty() && ready_placements == placements;
   }
   std::string summary() const;
 };
