@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstring>
 #include <map>
 #include <mutex>
@@ -25,11 +26,11 @@ constexpr const char* kPermissionCheckKey = ".kratix-write-permission-check";
 // A refresh() is a change that writes nothing, under a key of its own so that those waiting fold into one.
 constexpr const char* kRefreshKey = "\x01refresh";
 
-bool is_refresh(const Change& c) { return c.files.empty() && c.replace_directories.empty() && c.remove_files.empty(); }
+bool is_refresh(const Change& c) { return c.key == kRefreshKey; }
 
-// Whether an error says the server could not be reached or did not answer, rather than answering about
-// one key.
-bool server_unreachable(const kube::Error& e) { return e.kind == ErrorKind::kTransport || e.kind == ErrorKind::kTimeout; }
+// How long a server whose request timed out has to answer a one-object listing before it is taken to be
+// silent: a request may time out because it is large, not because the server is gone.
+constexpr std::chrono::seconds kSilenceCheck{10};
 
 }  // namespace
 
@@ -44,6 +45,9 @@ struct BucketWriter::Impl {
   // doing. Written by apply (several threads at once) and by the batch thread between batches.
   std::mutex known_mu;
   std::map<std::string, std::string> known;
+  // Keys this writer sent a PUT or DELETE for without learning the outcome (the answer lost or refused):
+  // whatever the next listing finds there may be its own doing, so it is taken without being drift.
+  std::set<std::string> unsure;
   std::mutex listener_mu;
   OnDrift drift_listener;  // guarded by listener_mu
 
@@ -56,6 +60,11 @@ struct BucketWriter::Impl {
     std::lock_guard lock(known_mu);
     if (etag.empty()) known.erase(key);
     else known[key] = etag;
+    unsure.erase(key);
+  }
+  void forget(const std::string& key) {
+    std::lock_guard lock(known_mu);
+    unsure.insert(key);
   }
 
   // Lists everything under the store's path and takes it as what the bucket holds; returns the keys (as
@@ -70,12 +79,14 @@ struct BucketWriter::Impl {
     std::lock_guard lock(known_mu);
     auto relative = [&](const std::string& key) { return key.substr(std::min(root.size(), key.size())); };
     for (const auto& [key, etag] : now) {
+      if (unsure.contains(key)) continue;
       if (auto it = known.find(key); it == known.end() || it->second != etag) drifted.push_back(relative(key));
     }
     for (const auto& [key, etag] : known) {
-      if (!now.contains(key)) drifted.push_back(relative(key));
+      if (!now.contains(key) && !unsure.contains(key)) drifted.push_back(relative(key));
     }
     known = std::move(now);
+    unsure.clear();
     return drifted;
   }
 
@@ -125,7 +136,10 @@ struct BucketWriter::Impl {
         continue;
       }
       auto etag = s3.put(key, f.content);
-      if (!etag) return std::unexpected(etag.error());
+      if (!etag) {
+        forget(key);
+        return std::unexpected(etag.error());
+      }
       remember(key, *etag);
       written += key + "=" + *etag + "\n";
     }
@@ -138,10 +152,14 @@ struct BucketWriter::Impl {
       if (keep.contains(key)) continue;
       auto e = s3.etag_of(key);
       if (!e) return std::unexpected(e.error());
-      if (!e->empty()) deletions.push_back(key);
+      if (e->empty()) remember(key, "");
+      else deletions.push_back(key);
     }
     for (const auto& key : deletions) {
-      if (auto removed = s3.remove(key); !removed) return std::unexpected(removed.error());
+      if (auto removed = s3.remove(key); !removed) {
+        forget(key);
+        return std::unexpected(removed.error());
+      }
       remember(key, "");
       written += key + "=deleted\n";
     }
@@ -150,30 +168,59 @@ struct BucketWriter::Impl {
 
   // Writes a batch, its changes side by side when no two touch the same keys, and chains the version in
   // the batch's order either way.
-  // Once a change fails because the server could not be reached or did not answer, the changes of the
-  // batch not yet begun fail at once with that error: an outage then costs a batch one round of retries
-  // (or one request timeout) rather than one per change, and the changes waiting behind it are not held.
-  // Answers from the server (a 500 for one key, say) fail only their own change.
+  // Whether the server answers a one-object listing within kSilenceCheck (or the request timeout, if
+  // shorter); an answer refusing it counts as an answer.
+  bool answers() const {
+    BucketConfig quick = config();
+    quick.request_timeout = std::min<std::chrono::milliseconds>(quick.request_timeout, kSilenceCheck);
+    S3Client client(std::move(quick));
+    auto listed = client.probe();
+    return listed || (listed.error().kind != ErrorKind::kTransport && listed.error().kind != ErrorKind::kTimeout);
+  }
+
+  // The changes of one batch, written side by side, with what they learn of the server.
+  struct Round {
+    std::mutex mu;
+    std::optional<kube::Error> unreachable;  // set once the server is known gone or silent
+    std::optional<bool> answering;           // the silence check's result, once made
+  };
+
+  // Notes what a change's failure says of the server: gone when it could not be reached (after the
+  // client's retries); silent when a request timed out and a quick listing times out too. Called by the
+  // change's own worker; only one silence check is made a batch.
+  void learn(Round& round, const kube::Error& e) {
+    if (e.kind != ErrorKind::kTransport && e.kind != ErrorKind::kTimeout) return;
+    std::lock_guard lock(round.mu);
+    if (round.unreachable) return;
+    if (e.kind == ErrorKind::kTimeout && !round.answering) round.answering = answers();
+    if (e.kind == ErrorKind::kTransport || !*round.answering) {
+      round.unreachable = kube::make_error(e.kind, "not sent: the bucket's server " +
+                                                       std::string(e.kind == ErrorKind::kTransport ? "could not be reached" : "did not answer") +
+                                                       " for another change of the same batch (" + e.message + ")");
+    }
+  }
+
+  // Once a change fails because the server could not be reached or does not answer, the changes of the
+  // batch not yet begun fail at once: an outage then costs a batch one round of retries (or of request
+  // timeouts) rather than one per change, and the changes waiting behind it are not held. Answers from
+  // the server (a 500 for one key, say), and a request that timed out while the server still answers (a
+  // large file on a slow link), fail only their own change.
   std::vector<kube::Result<WriteResult>> write(const std::vector<const Change*>& changes) {
     std::vector<kube::Result<std::string>> applied(changes.size());
     const size_t threads = independent(changes) ? std::min(kConcurrentChanges, changes.size()) : 1;
     std::atomic<size_t> next = 0;
-    std::mutex unreachable_mu;
-    std::optional<kube::Error> unreachable;  // under unreachable_mu
+    Round round;
     auto work = [&] {
       for (size_t i; (i = next++) < changes.size();) {
         {
-          std::lock_guard lock(unreachable_mu);
-          if (unreachable) {
-            applied[i] = std::unexpected(*unreachable);
+          std::lock_guard lock(round.mu);
+          if (round.unreachable) {
+            applied[i] = std::unexpected(*round.unreachable);
             continue;
           }
         }
         applied[i] = kube::guarded("writing " + changes[i]->placement, [&] { return apply(*changes[i]); });
-        if (!applied[i] && server_unreachable(applied[i].error())) {
-          std::lock_guard lock(unreachable_mu);
-          if (!unreachable) unreachable = applied[i].error();
-        }
+        if (!applied[i]) learn(round, applied[i].error());
       }
     };
     {
@@ -193,7 +240,7 @@ struct BucketWriter::Impl {
       }
     }
     const bool refresh = std::any_of(changes.begin(), changes.end(), [](const Change* c) { return is_refresh(*c); });
-    if (refresh && !unreachable) refresh_and_report();
+    if (refresh && !round.unreachable) refresh_and_report();
     return results;
   }
 

@@ -9,7 +9,9 @@
 //
 // Drift: the writer keeps the key and ETag of everything under the store's path, from a listing made when
 // it opens and from its own writes. refresh() lists the store's path again (one request per 1,000 objects)
-// and tells the drift listener of every key added, changed or removed by someone else since.
+// and tells the drift listener of every key added, changed or removed by someone else since. The
+// listing is of everything under the store's path, on the writer's thread: a store at a bucket's root
+// also lists (and keeps the ETags of) whatever else the bucket holds, other stores' objects included.
 #pragma once
 
 #include <memory>
