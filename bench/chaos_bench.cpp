@@ -34,8 +34,8 @@ int main(int argc, char** argv) {
   auto git = testing::GitServer::start("kratix", "s3cr3t");
   if (!git) return std::fprintf(stderr, "%s\n", git.error().c_str()), 1;
   auto dir = base::TempDir::create("chaos-bench").value();
-  std::printf("seed %u, %d + %d kills, %d Works on %d Destinations%s\n", o.seed, o.kills, o.deletion_kills, o.works, o.destinations,
-              o.replicas ? ", two replicas (kills go to the leader)" : "");
+  std::printf("seed %u, %d + %d kills, %d Works on %d Destinations%s\n", o.seed, o.kills, o.deletion_kills, o.works,
+              o.destinations, o.replicas ? ", two replicas (kills go to the leader)" : "");
   const auto r = testing::run_chaos(access, *git, PAVE_BINARY, dir.path().string(), o);
   std::printf("%s\n", r.summary().c_str());
   if (o.replicas) {

@@ -168,9 +168,11 @@ std::unique_ptr<ResourceControllers> add_controllers(kube::Manager& manager, Sta
   });
 
   // Files changed behind a writer's back (a force-push, a hand edit, another writer's commit): the
-  // WorkPlacements whose Destinations hold them write theirs again.
-  registry.on_drift([placement](const std::string& kind, const std::string& name, const std::vector<std::string>& paths) {
+  // WorkPlacements that own them write theirs again, and the store's Destinations their canaries.
+  registry.on_drift([placement, destination, wake_destination = destination_controller.enqueuer()](
+                        const std::string& kind, const std::string& name, const std::vector<std::string>& paths) {
     placement->rewrite_drifted(kind, name, paths);
+    for (const auto& d : destination->destinations_using(kind, name)) wake_destination(d);
   });
 
   auto work = std::make_shared<WorkReconciler>(client, works, placements, destinations, promises, manager.events());

@@ -111,12 +111,18 @@ class WorkPlacementReconciler::Writes {
   std::function<void(const kube::Request&)> wake_;
 };
 
+// The placement's names, without its workloads: enough to say where its files go.
+statestore::Placement placement_names_of(const Json& wp) {
+  const Json& spec = kube::child(wp, "spec");
+  return {.name = kube::meta::name(wp), .namespace_ = kube::meta::namespace_of(wp),
+          .resource_namespace = kube::meta::label(wp, api::kLabelResourceNamespace),
+          .promise = spec.value("promiseName", ""), .resource = spec.value("resourceName", ""),
+          .pipeline = kube::meta::label(wp, api::kLabelPipelineName), .group_id = spec.value("id", "")};
+}
+
 kube::Result<statestore::Placement> placement_of(const Json& wp) {
   const Json& spec = kube::child(wp, "spec");
-  statestore::Placement p{.name = kube::meta::name(wp), .namespace_ = kube::meta::namespace_of(wp),
-                          .resource_namespace = kube::meta::label(wp, api::kLabelResourceNamespace),
-                          .promise = spec.value("promiseName", ""), .resource = spec.value("resourceName", ""),
-                          .pipeline = kube::meta::label(wp, api::kLabelPipelineName), .group_id = spec.value("id", "")};
+  statestore::Placement p = placement_names_of(wp);
   for (const auto& w : kube::child(spec, "workloads")) {
     auto content = statestore::decode_workload_content(w.value("content", ""));
     if (!content) return std::unexpected(content.error());
@@ -163,12 +169,19 @@ size_t WorkPlacementReconciler::rewrite_drifted(const std::string& kind, const s
     if (!layout) continue;
     auto dir = statestore::destination_dir(*layout);
     if (!dir) continue;
-    const bool touched = std::any_of(paths.begin(), paths.end(), [&](const std::string& p) {
-      return dir->empty() || p == *dir || p.starts_with(*dir + "/");
-    });
-    if (!touched) continue;
-    for (const auto& wp : placements_on(*dest)) {
-      writes_->wake(wp);
+    auto under = [&](const std::string& d) {
+      return std::any_of(paths.begin(), paths.end(), [&](const std::string& p) { return d.empty() || p == d || p.starts_with(d + "/"); });
+    };
+    if (!under(*dir)) continue;
+    for (const auto& wp : placements_.store().by_index(kDestinationIndex, layout->name)) {
+      // nestedByMetadata: a placement owns its directory, so only those holding a changed path need
+      // writing (a file someone added beside them wakes none). The other layouts share files between
+      // placements: all of them.
+      if (layout->mode == statestore::FilepathMode::kNestedByMetadata) {
+        auto change = statestore::placement_change(*layout, placement_names_of(*wp));
+        if (change && std::none_of(change->replace_directories.begin(), change->replace_directories.end(), under)) continue;
+      }
+      writes_->wake({kube::meta::namespace_of(*wp), kube::meta::name(*wp)});
       ++woken;
     }
   }

@@ -51,8 +51,9 @@ class WorkPlacementReconciler : public kube::Reconciler {
   std::vector<kube::Request> placements_on(const kube::Json& destination) const;
 
   // Files under paths of store kind/name were changed behind Pave's back (StateStoreRegistry::on_drift):
-  // every WorkPlacement on a Destination whose directory holds one of them is written again, which puts
-  // back what it owns there. Returns how many were woken.
+  // the WorkPlacements that own them are written again, which puts back what they own there: on a
+  // nestedByMetadata Destination those whose directory holds one, on the other layouts (whose files
+  // placements share) every one on a Destination whose directory holds one. Returns how many were woken.
   size_t rewrite_drifted(const std::string& kind, const std::string& name, const std::vector<std::string>& paths);
 
  private:

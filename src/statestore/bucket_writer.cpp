@@ -194,9 +194,9 @@ struct BucketWriter::Impl {
     if (round.unreachable) return;
     if (e.kind == ErrorKind::kTimeout && !round.answering) round.answering = answers();
     if (e.kind == ErrorKind::kTransport || !*round.answering) {
-      round.unreachable = kube::make_error(e.kind, "not sent: the bucket's server " +
-                                                       std::string(e.kind == ErrorKind::kTransport ? "could not be reached" : "did not answer") +
-                                                       " for another change of the same batch (" + e.message + ")");
+      const std::string why = e.kind == ErrorKind::kTransport ? "could not be reached" : "did not answer";
+      round.unreachable = kube::make_error(
+          e.kind, "not sent: the bucket's server " + why + " for another change of the same batch (" + e.message + ")");
     }
   }
 

@@ -39,6 +39,9 @@ std::string with_port(const std::string& url, int port) {
   return url.substr(0, colon + 1) + std::to_string(port) + url.substr(slash);
 }
 
+// The canary a Destination at path "drift" keeps in its store.
+constexpr const char* kCanary = "drift/resources/kratix-canary-configmap.yaml";
+
 class StoreFaults : public PlatformControllers {
  protected:
   // Stores are read every second, so drift is seen at once rather than within a minute.
@@ -158,9 +161,11 @@ TEST_F(StoreFaults, FilesChangedDeletedOrRewrittenOnTheGitRemoteAreWrittenBackWi
   ASSERT_NO_FATAL_FAILURE(push_as_someone_else(*server, [&](const std::string& dir) {
     std::ofstream(dir + "/" + file_of("drift", "r0")) << "kind: Secret\n";
     std::filesystem::remove(dir + "/" + file_of("drift", "r1"));
+    std::filesystem::remove(dir + "/" + kCanary);
     std::ofstream(dir + "/drift/NOTES") << "theirs\n";
   }));
-  EXPECT_TRUE(eventually([&] { return all_there(); }, 15s)) << "edited and deleted files are written back";
+  EXPECT_TRUE(eventually([&] { return all_there() && git_files(*server).contains(kCanary); }, 15s))
+      << "edited and deleted files, the Destination's canary too, are written back";
   EXPECT_TRUE(git_files(*server).contains("drift/NOTES")) << "someone else's file is left alone";
 
   // The branch replaced by an unrelated history holding none of Pave's files.
@@ -193,11 +198,17 @@ TEST_F(StoreFaults, ObjectsChangedOrDeletedInTheBucketAreWrittenBackWithoutARest
   };
   ASSERT_TRUE(eventually([&] { return all_there() && condition("wp-9", "Ready") == "True"; }, 30s));
 
-  // By hand: one object changed, one deleted, one of someone else's added beside them.
+  // By hand: one object changed, one deleted, the canary deleted, one of someone else's added.
   ASSERT_TRUE(someone.put(file_of("drift", "r0"), "kind: Secret\n").has_value());
   ASSERT_TRUE(someone.remove(file_of("drift", "r1")).has_value());
+  ASSERT_TRUE(someone.remove(kCanary).has_value());
   ASSERT_TRUE(someone.put("drift/NOTES", "theirs\n").has_value());
-  EXPECT_TRUE(eventually([&] { return all_there(); }, 15s)) << "changed and deleted objects are written back";
+  auto canary_there = [&] {
+    auto content = someone.get(kCanary);
+    return content && content->has_value();
+  };
+  EXPECT_TRUE(eventually([&] { return all_there() && canary_there(); }, 15s))
+      << "changed and deleted objects, the Destination's canary too, are written back";
   EXPECT_EQ(someone.get("drift/NOTES").value(), std::optional<std::string>("theirs\n")) << "someone else's object is left alone";
   for (int i = 0; i < 10; ++i) EXPECT_EQ(condition("wp-" + std::to_string(i), "Ready"), "True");
 }

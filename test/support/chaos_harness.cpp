@@ -3,7 +3,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cstdio>
 #include <csignal>
 #include <filesystem>
@@ -302,7 +301,7 @@ class Killer {
   std::string host_;
 };
 
-// Requests of the rollout that failed: none may (the API server stays up; only Pave is killed).
+// The harness's own requests that failed: none may (the API server stays up; only Pave is killed).
 class RequestErrors {
  public:
   template <typename T>
@@ -366,11 +365,13 @@ void clean_up(const ClusterAccess& cluster, const ChaosOptions& o) {
 
 std::string ChaosReport::summary() const {
   std::ostringstream s;
-  s << kills << " kills; " << seconds << " s; files expected " << expected_files << ", missing " << missing.size()
+  s << kills << " kills; " << seconds << " s (" << settled_after_last_kill << " s after the last kill); files expected "
+    << expected_files << ", missing " << missing.size()
     << ", extra " << extra.size() << ", wrong " << wrong_content.size() << "; WorkPlacements " << rollout_ready << "/"
     << rollout_placements << " Ready, duplicated " << duplicate_placements.size() << ", failed requests " << request_errors.size();
   if (deletion_seconds > 0) {
-    s << "; every Work deleted in " << deletion_seconds << " s, WorkPlacements left " << placements;
+    s << "; every Work deleted in " << deletion_seconds << " s (" << deletion_settled_after_last_kill
+      << " s after the last kill), WorkPlacements left " << placements << " (missing, extra: of the canaries)";
   }
   if (!takeovers.empty()) {
     auto longest = *std::max_element(takeovers.begin(), takeovers.end());
@@ -412,12 +413,15 @@ ChaosReport run_chaos(const ClusterAccess& cluster, GitServer& git, const std::s
   std::thread writer([&] {
     on_each_work(o, [&](int i) { errors.note("creating " + work_name(i), client.create(kWorks, o.ns, work(i, 1, o))); });
     for (int i = 0; i < o.works; ++i) {
-      if (changed(i)) errors.note("changing " + work_name(i), client.apply(kWorks, work(i, 2, o), {.field_manager = "chaos", .force = true}));
+      if (changed(i)) {
+        errors.note("changing " + work_name(i), client.apply(kWorks, work(i, 2, o), {.field_manager = "chaos", .force = true}));
+      }
       if (deleted(i)) errors.note("deleting " + work_name(i), client.remove(kWorks, o.ns, work_name(i)));
     }
   });
   Killer killer(client, controllers, o, report);
   auto failed = killer.kill(o.kills);
+  auto last_kill = Clock::now();
   writer.join();
   report.request_errors = errors.take();
   if (failed) return report.failure = *failed, report;
@@ -428,6 +432,7 @@ ChaosReport run_chaos(const ClusterAccess& cluster, GitServer& git, const std::s
     report.failure = *why + " after the last kill (" + diagnose(client, o, work_dir) + ")";
   }
   report.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  report.settled_after_last_kill = std::chrono::duration<double>(Clock::now() - last_kill).count();
   report.rollout_placements = report.placements;
   report.rollout_ready = report.ready_placements;
 
@@ -441,6 +446,7 @@ ChaosReport run_chaos(const ClusterAccess& cluster, GitServer& git, const std::s
       });
     });
     failed = killer.kill(o.deletion_kills);
+    last_kill = Clock::now();
     deleter.join();
     report.request_errors = errors.take();
     if (failed) {
@@ -449,6 +455,7 @@ ChaosReport run_chaos(const ClusterAccess& cluster, GitServer& git, const std::s
       report.failure = *why + " after deleting every Work (" + diagnose(client, o, work_dir) + ")";
     }
     report.deletion_seconds = std::chrono::duration<double>(Clock::now() - deleting).count();
+    report.deletion_settled_after_last_kill = std::chrono::duration<double>(Clock::now() - last_kill).count();
   }
   auto phase = Clock::now();
   clean_up(cluster, o);

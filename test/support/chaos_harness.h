@@ -48,7 +48,8 @@ struct ChaosOptions {
 struct ChaosReport {
   int kills = 0;
   double seconds = 0;                      // first Work created to every check passing
-  size_t expected_files = 0;              // after the rollout (after the deletion: the canaries)
+  double settled_after_last_kill = 0;      // of seconds: the last kill of the rollout to every check passing
+  size_t expected_files = 0;              // after the rollout
   std::vector<std::string> missing;        // expected, not in the repository
   std::vector<std::string> extra;          // in the repository, not expected
   std::vector<std::string> wrong_content;  // there, with other content
@@ -57,7 +58,8 @@ struct ChaosReport {
   std::vector<std::string> duplicate_placements;  // a Work placed twice
   std::vector<std::chrono::milliseconds> takeovers;  // replicas: leader killed to the other leading
   std::vector<std::string> request_errors; // the harness's own creates, changes and deletes that failed
-  double deletion_seconds = 0;             // every Work deleted to the store holding only the canaries
+  double deletion_seconds = 0;             // deleting every Work to the store holding only the canaries
+  double deletion_settled_after_last_kill = 0;  // of deletion_seconds: from the phase's last kill
   size_t rollout_placements = 0, rollout_ready = 0;  // placements and ready_placements after the rollout
   std::string failure;                     // why the run could not finish, if it could not
 
