@@ -263,7 +263,9 @@ TEST_F(StoreFaults, GitAndS3DownForAMinuteLoseNothingAndNothingIsReadyEarly) {
         if (condition(wp + kind, "WriteSucceeded") == "False") failures_reported.insert(wp + kind);
       }
     }
-    ASSERT_EQ(count_of(conditions("load-during-", "Ready"), "True"), 0) << "Ready while the bucket is down";
+    const auto ready_now = conditions("load-during-", "Ready");
+    ASSERT_EQ(ready_now.size(), static_cast<size_t>(kLoad)) << "every WorkPlacement read";
+    ASSERT_EQ(count_of(ready_now, "True"), 0) << "Ready while the bucket is down";
     for (const auto& [wp, status] : conditions("load-during-", "WriteSucceeded")) {
       if (status == "False") failures_reported.insert(wp);
     }
