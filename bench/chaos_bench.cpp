@@ -4,22 +4,29 @@
 // With --replicas, two controllers with leader election, each kill the leader's (Lease 4 s, from the Kratix
 // config), and the takeover times printed.
 //
-//   chaos_bench [KILLS] [WORKS] [--replicas] [--seed N]
+//   chaos_bench [KILLS] [WORKS] [--replicas] [--seed N] [--requests]
+//
+// With --requests, WORKS resource requests instead (run_request_chaos), their pipelines run by
+// pave-pod-runner with this build's images: the workflow layer under the same kills.
 #include <cstdio>
+#include <optional>
 #include <string>
 
 #include "base/temp_dir.h"
 #include "support/chaos_harness.h"
 #include "support/cluster.h"
 #include "support/git_server.h"
+#include "support/pod_runner.h"
 
 int main(int argc, char** argv) {
   using namespace pave;
   testing::ChaosOptions o{.kills = 100};
+  bool requests = false;
   int positional = 0;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--replicas") o.replicas = true;
+    else if (arg == "--requests") requests = true;
     else if (arg == "--seed" && i + 1 < argc) o.seed = static_cast<uint32_t>(std::stoul(argv[++i]));
     else if (positional++ == 0) o.kills = std::stoi(arg);
     else o.works = std::stoi(arg);
@@ -34,9 +41,18 @@ int main(int argc, char** argv) {
   auto git = testing::GitServer::start("kratix", "s3cr3t");
   if (!git) return std::fprintf(stderr, "%s\n", git.error().c_str()), 1;
   auto dir = base::TempDir::create("chaos-bench").value();
-  std::printf("seed %u, %d + %d kills, %d Works on %d Destinations%s\n", o.seed, o.kills, o.deletion_kills, o.works,
-              o.destinations, o.replicas ? ", two replicas (kills go to the leader)" : "");
-  const auto r = testing::run_chaos(access, *git, PAVE_BINARY, dir.path().string(), o);
+  std::optional<testing::PodRunner> runner;
+  if (requests) {
+    if (auto failed = testing::build_images(PAVE_IMAGES_SCRIPT, PAVE_BINARY)) return std::fprintf(stderr, "%s\n", failed->c_str()), 1;
+    runner.emplace(PAVE_POD_RUNNER, "chaos-bench-node");
+    if (auto failed = runner->start(access.kubeconfig, dir.path().string() + "/runner")) {
+      return std::fprintf(stderr, "%s\n", failed->c_str()), 1;
+    }
+  }
+  std::printf("seed %u, %d + %d kills, %d %s on %d Destinations%s\n", o.seed, o.kills, o.deletion_kills, o.works,
+              requests ? "resource requests" : "Works", o.destinations, o.replicas ? ", two replicas (kills go to the leader)" : "");
+  const auto r = requests ? testing::run_request_chaos(access, *git, PAVE_BINARY, dir.path().string(), o)
+                          : testing::run_chaos(access, *git, PAVE_BINARY, dir.path().string(), o);
   std::printf("%s\n", r.summary().c_str());
   if (o.replicas) {
     std::printf("takeovers (ms):");

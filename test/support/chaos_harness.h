@@ -61,14 +61,30 @@ struct ChaosReport {
   double deletion_seconds = 0;             // deleting every Work to the store holding only the canaries
   double deletion_settled_after_last_kill = 0;  // of deletion_seconds: from the phase's last kill
   size_t rollout_placements = 0, rollout_ready = 0;  // placements and ready_placements after the rollout
+  // Resource requests (run_request_chaos): those whose status is not what their last workflow should
+  // have left, those with more than one Work, and how many pipeline Jobs ran for them in all.
+  std::vector<std::string> wrong_status;
+  std::vector<std::string> duplicate_works;
+  size_t jobs = 0;
   std::string failure;                     // why the run could not finish, if it could not
 
   bool clean() const {
     return failure.empty() && missing.empty() && extra.empty() && wrong_content.empty() && duplicate_placements.empty() &&
-           request_errors.empty() && ready_placements == placements;
+           request_errors.empty() && wrong_status.empty() && duplicate_works.empty() && ready_placements == placements;
   }
   std::string summary() const;
 };
+
+// The same with resource requests, once the workflow layer is there: o.works requests of one Promise
+// (its API a namespaced CRD) whose resource.configure pipeline writes one ConfigMap, version and
+// Destination as the request says (the Destination by destination-selectors.yaml); every tenth request is
+// updated to version 2 and every tenth (offset 5) deleted once all exist; kills as above. Afterwards every
+// request must say Reconciled=True for its generation, with one Work placed once and Ready, and the
+// repository hold exactly one file per request left with its latest version; then every request is
+// deleted (deletion_kills more) and only the canaries may remain. Needs a pod runner for the cluster
+// and the pipeline images (support/pod_runner.h).
+ChaosReport run_request_chaos(const ClusterAccess& cluster, GitServer& git, const std::string& pave_binary,
+                              const std::string& work_dir, const ChaosOptions& options);
 
 // Runs the scenario against cluster (with Pave's CRDs and the kratix-platform-system namespace) and git;
 // pave_binary is `pave`; work_dir keeps the controllers' caches and logs.

@@ -1,0 +1,236 @@
+// The chaos harness with resource requests (chaos_harness.h, run_request_chaos): the same kills and
+// checks as for Works, one layer up, so that what a kill can break in the workflow layer (a Job started
+// twice or never, a request's status left behind, a Work made twice) shows too.
+#include <map>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "support/chaos_harness.h"
+#include "support/chaos_parts.h"
+
+namespace pave::testing {
+namespace {
+
+using namespace chaos;
+
+constexpr const char* kPromise = "chaosapp";
+constexpr const char* kPipeline = "render";
+const kube::Resource kRequests{"chaos.kratix.io", "v1alpha1", "chaosapps", "ChaosApp", true};
+const kube::Resource kPromises{"platform.kratix.io", "v1alpha1", "promises", "Promise", false};
+
+std::string request_name(int i) { return "req-" + std::to_string(i); }
+
+// What the pipeline writes for request i at version.
+std::string content_of(int i, int version) {
+  return "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: " + request_name(i) + ", namespace: default}\ndata: {version: \"" +
+         std::to_string(version) + "\"}\n";
+}
+
+// Kratix's nestedByMetadata path of request i's file (the workload group of the pipeline's output
+// directory, md5("default") = 5058f...).
+std::string path_of(int i, const ChaosOptions& o) {
+  return destination_of(i, o) + "/resources/" + o.ns + "/" + kPromise + "/" + request_name(i) + "/" + kPipeline +
+         "/5058f/configmap.yaml";
+}
+
+// The Promise: a namespaced API and one resource.configure pipeline of one container that writes the
+// ConfigMap and selects the Destination the request names.
+std::string promise_yaml() {
+  return std::string(R"(apiVersion: platform.kratix.io/v1alpha1
+kind: Promise
+metadata:
+  name: )") + kPromise + R"(
+spec:
+  api:
+    apiVersion: apiextensions.k8s.io/v1
+    kind: CustomResourceDefinition
+    metadata: {name: chaosapps.chaos.kratix.io}
+    spec:
+      group: chaos.kratix.io
+      scope: Namespaced
+      names: {kind: ChaosApp, plural: chaosapps, singular: chaosapp}
+      versions:
+      - name: v1alpha1
+        served: true
+        storage: true
+        schema:
+          openAPIV3Schema:
+            type: object
+            properties:
+              spec: {type: object, x-kubernetes-preserve-unknown-fields: true}
+  workflows:
+    resource:
+      configure:
+      - apiVersion: platform.kratix.io/v1alpha1
+        kind: Pipeline
+        metadata: {name: )" + kPipeline + R"(}
+        spec:
+          containers:
+          - name: render
+            image: localhost/pave-pipeline-utility:dev
+            command: [sh, -ec]
+            args:
+            - |
+              version=$(yq '.spec.version' /kratix/input/object.yaml)
+              destination=$(yq '.spec.destination' /kratix/input/object.yaml)
+              printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: %s, namespace: default}\ndata: {version: "%s"}\n' \
+                "$KRATIX_OBJECT_NAME" "$version" > /kratix/output/configmap.yaml
+              printf -- '- matchLabels: {dest: %s}\n' "$destination" > /kratix/metadata/destination-selectors.yaml
+)";
+}
+
+Json request(int i, int version, const ChaosOptions& o) {
+  return {{"apiVersion", "chaos.kratix.io/v1alpha1"}, {"kind", "ChaosApp"},
+          {"metadata", {{"name", request_name(i)}, {"namespace", o.ns}}},
+          {"spec", {{"version", version}, {"destination", o.prefix + destination_of(i, o)}}}};
+}
+
+bool condition_is(const Json& o, const std::string& type, const std::string& status) {
+  for (const auto& c : kube::child(kube::child(o, "status"), "conditions")) {
+    if (c.value("type", "") == type) return c.value("status", "") == status;
+  }
+  return false;
+}
+
+// What is wrong with a request's status, "" when nothing: its last workflow must have completed for its
+// generation.
+std::string status_problem(const Json& rr) {
+  const Json& status = kube::child(rr, "status");
+  if (!condition_is(rr, "Reconciled", "True")) return "not Reconciled";
+  if (!condition_is(rr, "ConfigureWorkflowCompleted", "True")) return "ConfigureWorkflowCompleted not True";
+  if (status.value("observedGeneration", int64_t{-1}) != rr["metadata"].value("generation", int64_t{0})) {
+    return "observedGeneration " + std::to_string(status.value("observedGeneration", int64_t{-1})) + " of generation " +
+           std::to_string(rr["metadata"].value("generation", int64_t{0}));
+  }
+  return "";
+}
+
+// Checks the requests (left: how many should exist), their Works, the WorkPlacements and the repository
+// against what the requests say; true when all is as it should be.
+bool check(const kube::Client& client, const GitServer& git, const ChaosOptions& o, ChaosReport& r, size_t left) {
+  auto requests = client.list_all(kRequests, o.ns);
+  auto works = client.list_all(kWorks, o.ns);
+  if (!requests || !works) return false;
+  if (requests->items.size() != left) return false;
+  r.wrong_status.clear();
+  for (const auto& rr : requests->items) {
+    if (auto problem = status_problem(rr); !problem.empty()) r.wrong_status.push_back(kube::meta::name(rr) + ": " + problem);
+  }
+  std::map<std::string, int> works_of;
+  for (const auto& w : works->items) works_of[kube::meta::label(w, "kratix.io/resource-name")]++;
+  r.duplicate_works.clear();
+  for (const auto& [name, n] : works_of) {
+    if (n > 1) r.duplicate_works.push_back(name + " x" + std::to_string(n));
+  }
+  count_placements(client, o, r);
+  if (works->items.size() != left || r.placements != left || r.ready_placements != left) return false;
+  std::map<std::string, std::string> files;
+  for (int i = 0; i < o.works && left > 0; ++i) {
+    if (!deleted(i)) files[path_of(i, o)] = content_of(i, changed(i) ? 2 : 1);
+  }
+  if (left > 0) r.expected_files = files.size() + 2 * o.destinations;
+  compare_store(git, o, std::move(files), r);
+  return r.clean();
+}
+
+// Waits for check() to pass; why not, if it does not within the settle timeout.
+std::optional<std::string> settle(const kube::Client& client, const GitServer& git, Controllers& controllers,
+                                  const ChaosOptions& o, ChaosReport& r, size_t left) {
+  std::optional<std::string> gone;
+  const bool settled = eventually([&] {
+    if ((gone = controllers.exited())) return true;
+    return check(client, git, o, r, left);
+  }, o.settle_timeout, std::chrono::seconds(1));
+  if (gone) return gone;
+  if (settled) return std::nullopt;
+  return "not settled within " + std::to_string(o.settle_timeout.count()) + " s";
+}
+
+size_t count_jobs(const kube::Client& client, const ChaosOptions& o) {
+  auto jobs = client.list_all(kube::resources::jobs(), o.ns, {.label_selector = std::string("kratix.io/promise-name=") + kPromise});
+  return jobs ? jobs->items.size() : 0;
+}
+
+}  // namespace
+
+ChaosReport run_request_chaos(const ClusterAccess& cluster, GitServer& git, const std::string& pave_binary,
+                              const std::string& work_dir, const ChaosOptions& o) {
+  ChaosReport report;
+  auto config = kube::load_kubeconfig({.paths = {cluster.kubeconfig}});
+  if (!config) return report.failure = config.error().message, report;
+  config->qps = 0;
+  auto made = kube::make_client(*config);
+  if (!made) return report.failure = made.error().message, report;
+  const kube::Client client = *made;
+  if (auto failed = set_up_store(cluster, client, git, o)) return report.failure = *failed, report;
+
+  Controllers controllers(pave_binary, cluster.kubeconfig, work_dir, o.replicas);
+  for (int slot = 0; slot < controllers.count(); ++slot) {
+    if (auto failed = controllers.start(slot)) return report.failure = *failed, report;
+  }
+  if (auto applied = cluster.kubectl({"apply", "-f", "-"}, promise_yaml()); !applied.ok()) {
+    return report.failure = "Promise: " + applied.err, report;
+  }
+  const bool available = eventually([&] {
+    auto promise = client.get(kPromises, "", kPromise);
+    return promise && kube::child(*promise, "status").value("status", "") == "Available";
+  }, std::chrono::seconds(120));
+  if (!available) return report.failure = "the Promise did not become Available", report;
+  cluster.kubectl({"wait", "--for=condition=Established", "crd/chaosapps.chaos.kratix.io", "--timeout=60s"});
+
+  const auto start = Clock::now();
+  RequestErrors errors;
+  std::thread writer([&] {
+    on_each_work(o, [&](int i) { errors.note("creating " + request_name(i), client.create(kRequests, o.ns, request(i, 1, o))); });
+    for (int i = 0; i < o.works; ++i) {
+      if (changed(i)) {
+        errors.note("changing " + request_name(i), client.apply(kRequests, request(i, 2, o), {.field_manager = "chaos", .force = true}));
+      }
+      if (deleted(i)) errors.note("deleting " + request_name(i), client.remove(kRequests, o.ns, request_name(i)));
+    }
+  });
+  Killer killer(client, controllers, o, report);
+  auto failed = killer.kill(o.kills);
+  auto last_kill = Clock::now();
+  writer.join();
+  report.request_errors = errors.take();
+  if (failed) return report.failure = *failed, report;
+
+  size_t left = 0;
+  for (int i = 0; i < o.works; ++i) left += !deleted(i);
+  if (auto why = settle(client, git, controllers, o, report, left)) {
+    report.failure = *why + " after the last kill (" + diagnose(client, o, work_dir) + ")";
+  }
+  report.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  report.settled_after_last_kill = std::chrono::duration<double>(Clock::now() - last_kill).count();
+  report.rollout_placements = report.placements;
+  report.rollout_ready = report.ready_placements;
+  report.jobs = count_jobs(client, o);
+
+  if (report.clean() && o.delete_works) {
+    const auto deleting = Clock::now();
+    std::thread deleter([&] {
+      on_each_work(o, [&](int i) {
+        if (!deleted(i)) errors.note("deleting " + request_name(i), client.remove(kRequests, o.ns, request_name(i)));
+      });
+    });
+    failed = killer.kill(o.deletion_kills);
+    last_kill = Clock::now();
+    deleter.join();
+    report.request_errors = errors.take();
+    if (failed) {
+      report.failure = *failed;
+    } else if (auto why = settle(client, git, controllers, o, report, 0)) {
+      report.failure = *why + " after deleting every request (" + diagnose(client, o, work_dir) + ")";
+    }
+    report.deletion_seconds = std::chrono::duration<double>(Clock::now() - deleting).count();
+    report.deletion_settled_after_last_kill = std::chrono::duration<double>(Clock::now() - last_kill).count();
+  }
+  cluster.kubectl({"delete", "promise", kPromise, "--timeout=120s"});
+  clean_up(cluster, o);
+  controllers.stop_all();
+  return report;
+}
+
+}  // namespace pave::testing
