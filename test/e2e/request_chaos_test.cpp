@@ -79,7 +79,9 @@ TEST_F(RequestChaosTest, ControllerKilledWhileRequestsRunLosesAndDuplicatesNothi
   EXPECT_TRUE(r.clean()) << r.summary();
   EXPECT_EQ(r.expected_files, 54u + 20u) << "54 requests left and two canaries a Destination";
   EXPECT_EQ(r.rollout_ready, 54u);
-  EXPECT_GE(r.jobs, 54u + 6u) << "a Job for each request left and each update";
+  // At least one Job for each request left. Not one more for each update: an update made before its
+  // request's first Job ran needs no second run, and Jobs of completed runs are pruned.
+  EXPECT_GE(r.jobs, 54u);
 }
 
 }  // namespace
