@@ -9,6 +9,7 @@
 // With --requests, WORKS resource requests instead (run_request_chaos), their pipelines run by
 // pave-pod-runner with this build's images: the workflow layer under the same kills.
 #include <cstdio>
+#include <filesystem>
 #include <optional>
 #include <string>
 
@@ -47,7 +48,9 @@ int main(int argc, char** argv) {
   if (requests) {
     if (auto failed = testing::build_images(PAVE_IMAGES_SCRIPT, PAVE_BINARY)) return std::fprintf(stderr, "%s\n", failed->c_str()), 1;
     runner.emplace(PAVE_POD_RUNNER, "chaos-bench-node");
-    if (auto failed = runner->start(access.kubeconfig, dir.path().string())) {
+    // Its pods' volumes apart from the controllers' caches, which a stalled run searches for lock files.
+    std::filesystem::create_directories(dir.path() / "runner");
+    if (auto failed = runner->start(access.kubeconfig, (dir.path() / "runner").string())) {
       return std::fprintf(stderr, "%s\n", failed->c_str()), 1;
     }
   }

@@ -66,7 +66,9 @@ class RequestChaosTest : public ClusterTest {
 };
 
 TEST_F(RequestChaosTest, ControllerKilledWhileRequestsRunLosesAndDuplicatesNothing) {
-  ChaosOptions options{.ns = ns(), .works = 60, .destinations = 10, .kills = 20, .seed = seed(), .deletion_kills = 5};
+  // Both settles within the ctest timeout (900 s) even should one time out, with the report printed.
+  ChaosOptions options{.ns = ns(), .prefix = "requests-", .works = 60, .destinations = 10, .kills = 20, .seed = seed(),
+                       .settle_timeout = 240s, .deletion_kills = 5};
   std::cout << "[ chaos ] seed " << options.seed << " (PAVE_CHAOS_SEED repeats it)" << std::endl;
   const ChaosReport r = run_request_chaos(cluster(), *git_, PAVE_BINARY, dir_->path().string(), options);
   std::cout << "[ chaos ] " << r.summary() << std::endl;

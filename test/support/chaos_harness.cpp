@@ -2,24 +2,14 @@
 
 #include "support/chaos_parts.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstdio>
-#include <csignal>
-#include <filesystem>
-#include <fstream>
-#include <functional>
 #include <map>
-#include <mutex>
 #include <optional>
-#include <random>
-#include <set>
 #include <sstream>
 #include <thread>
 
 #include "base/compression.h"
-#include "base/subprocess.h"
 #include "kube/client.h"
 #include "kube/object.h"
 
@@ -27,10 +17,6 @@ namespace pave::testing {
 namespace {
 
 using namespace chaos;
-
-using kube::Json;
-using Clock = std::chrono::steady_clock;
-namespace fs = std::filesystem;
 
 std::string work_name(int i) { return "app-" + std::to_string(i); }
 std::string content_of(int i, int version) {
@@ -70,7 +56,7 @@ std::optional<std::string> settle(const kube::Client& client, const GitServer& g
   std::optional<std::string> gone;
   const bool settled = eventually([&] {
     if ((gone = controllers.exited())) return true;
-    count_placements(client, o, report);
+    if (!count_placements(client, o, report)) return false;
     if (report.placements != placements || report.ready_placements != placements) return false;
     if (placements == 0) {
       auto works = client.list_all(kWorks, o.ns);

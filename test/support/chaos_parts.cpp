@@ -123,9 +123,9 @@ std::optional<std::string> set_up_store(const ClusterAccess& cluster, const kube
   return std::nullopt;
 }
 
-void count_placements(const kube::Client& client, const ChaosOptions& o, ChaosReport& r) {
+bool count_placements(const kube::Client& client, const ChaosOptions& o, ChaosReport& r) {
   auto all = client.list_all(kPlacements, o.ns);
-  if (!all) return;
+  if (!all) return false;
   std::map<std::string, int> per_work;
   r.placements = all->items.size();
   r.ready_placements = 0;
@@ -137,6 +137,7 @@ void count_placements(const kube::Client& client, const ChaosOptions& o, ChaosRe
   for (const auto& [w, n] : per_work) {
     if (n > 1) r.duplicate_placements.push_back(w + " x" + std::to_string(n));
   }
+  return true;
 }
 
 // The Destinations and the store go (their cleanup is none: the files stay), and the config.

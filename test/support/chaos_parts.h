@@ -12,6 +12,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -52,8 +53,9 @@ bool ready(const Json& o);
 // with replicas, the Kratix config's short Lease. Why not, if it fails.
 std::optional<std::string> set_up_store(const ClusterAccess& cluster, const kube::Client& client, GitServer& git,
                                         const ChaosOptions& o);
-// Counts the WorkPlacements in o.ns (Ready ones, and Works placed twice) into r.
-void count_placements(const kube::Client& client, const ChaosOptions& o, ChaosReport& r);
+// Counts the WorkPlacements in o.ns (Ready ones, and Works placed twice) into r; false, r untouched,
+// when they cannot be listed.
+bool count_placements(const kube::Client& client, const ChaosOptions& o, ChaosReport& r);
 // The Destinations and the store go (their cleanup is none: the files stay), and the config.
 void clean_up(const ClusterAccess& cluster, const ChaosOptions& o);
 // Compares a clone of the repository with the Destinations' canaries and files (path -> content): into

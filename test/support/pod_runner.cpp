@@ -1,6 +1,8 @@
 #include "support/pod_runner.h"
 
+#include <algorithm>
 #include <csignal>
+#include <cstdio>
 #include <sstream>
 
 namespace pave::testing {
@@ -30,14 +32,31 @@ void PodRunner::stop() {
 
 void PodRunner::remove_containers() const {
   // A kubelet keeps a finished pod's containers until the pod goes; a test's cluster goes first, so the
-  // runner's containers (by its Node's label) are removed with it.
-  auto ids = base::run({.argv = {"podman", "ps", "-a", "-q", "--filter", "label=io.pave.node=" + node_}});
-  std::vector<std::string> argv{"podman", "rm", "-f", "-t", "0"};
-  std::istringstream lines(ids.out);
-  for (std::string id; std::getline(lines, id);) {
-    if (!id.empty()) argv.push_back(id);
+  // runner's containers (by its Node's label) are removed with it. Hundreds may be left (a bench's), and
+  // a runner killed while removing pods leaves podman commands of its own at work on the same ones: so
+  // in batches, listed again until none is left or five minutes have passed.
+  const auto deadline = std::chrono::steady_clock::now() + 5min;
+  std::string last_error;
+  for (;;) {
+    auto ids = base::run({.argv = {"podman", "ps", "-a", "-q", "--filter", "label=io.pave.node=" + node_}});
+    std::vector<std::string> left;
+    std::istringstream lines(ids.out);
+    for (std::string id; std::getline(lines, id);) {
+      if (!id.empty()) left.push_back(id);
+    }
+    if (left.empty()) return;
+    if (std::chrono::steady_clock::now() > deadline) {
+      std::fprintf(stderr, "pod runner %s: %zu containers left after five minutes of removing them: %s\n", node_.c_str(),
+                   left.size(), last_error.c_str());
+      return;
+    }
+    for (size_t i = 0; i < left.size(); i += 50) {
+      std::vector<std::string> argv{"podman", "rm", "-f", "-t", "0"};
+      argv.insert(argv.end(), left.begin() + i, left.begin() + std::min(left.size(), i + 50));
+      auto removed = base::run({.argv = argv, .timeout = 2min});
+      if (!removed.ok()) last_error = removed.err;
+    }
   }
-  if (argv.size() > 5) base::run({.argv = argv, .timeout = std::chrono::seconds(60)});
 }
 
 void PodRunner::kill() {

@@ -1,9 +1,8 @@
 // The chaos harness with resource requests (chaos_harness.h, run_request_chaos): the same kills and
-// checks as for Works, one layer up, so that what a kill can break in the workflow layer (a Job started
-// twice or never, a request's status left behind, a Work made twice) shows too.
+// checks as for Works, one layer up, so that what a kill can leave wrong in the workflow layer once it
+// settles shows too: a request whose workflow never completed for its generation, a Work made twice and
+// kept, a file missing or stale. (A pipeline run twice with the same output leaves no trace to check.)
 #include <map>
-#include <set>
-#include <sstream>
 #include <thread>
 
 #include "support/chaos_harness.h"
@@ -28,7 +27,7 @@ std::string content_of(int i, int version) {
 }
 
 // Kratix's nestedByMetadata path of request i's file (the workload group of the pipeline's output
-// directory, md5("default") = 5058f...).
+// directory ".", whose id is md5(".") = 5058f...).
 std::string path_of(int i, const ChaosOptions& o) {
   return destination_of(i, o) + "/resources/" + o.ns + "/" + kPromise + "/" + request_name(i) + "/" + kPipeline +
          "/5058f/configmap.yaml";
@@ -117,13 +116,14 @@ bool check(const kube::Client& client, const GitServer& git, const ChaosOptions&
   for (const auto& rr : requests->items) {
     if (auto problem = status_problem(rr); !problem.empty()) r.wrong_status.push_back(kube::meta::name(rr) + ": " + problem);
   }
+  // Every Work in the namespace is a request's (the Promise has no dependencies or promise workflow).
   std::map<std::string, int> works_of;
   for (const auto& w : works->items) works_of[kube::meta::label(w, "kratix.io/resource-name")]++;
   r.duplicate_works.clear();
   for (const auto& [name, n] : works_of) {
     if (n > 1) r.duplicate_works.push_back(name + " x" + std::to_string(n));
   }
-  count_placements(client, o, r);
+  if (!count_placements(client, o, r)) return false;
   if (works->items.size() != left || r.placements != left || r.ready_placements != left) return false;
   std::map<std::string, std::string> files;
   for (int i = 0; i < o.works && left > 0; ++i) {
@@ -144,8 +144,26 @@ std::optional<std::string> settle(const kube::Client& client, const GitServer& g
   }, o.settle_timeout, std::chrono::seconds(1));
   if (gone) return gone;
   if (settled) return std::nullopt;
+  check(client, git, o, r, left);  // the report then says what is still wrong
   return "not settled within " + std::to_string(o.settle_timeout.count()) + " s";
 }
+
+// What a run leaves in the cluster goes with it, however it ends: the Promise (its CRD and any request
+// left; while the controllers still run, so their finalizers are honoured), the Destinations and store.
+class CleanUp {
+ public:
+  CleanUp(const ClusterAccess& cluster, const ChaosOptions& o) : cluster_(cluster), o_(o) {}
+  ~CleanUp() {
+    cluster_.kubectl({"delete", "promise", kPromise, "--ignore-not-found", "--timeout=120s"});
+    clean_up(cluster_, o_);
+  }
+  CleanUp(const CleanUp&) = delete;
+  CleanUp& operator=(const CleanUp&) = delete;
+
+ private:
+  const ClusterAccess& cluster_;
+  const ChaosOptions& o_;
+};
 
 size_t count_jobs(const kube::Client& client, const ChaosOptions& o) {
   auto jobs = client.list_all(kube::resources::jobs(), o.ns, {.label_selector = std::string("kratix.io/promise-name=") + kPromise});
@@ -166,9 +184,18 @@ ChaosReport run_request_chaos(const ClusterAccess& cluster, GitServer& git, cons
   if (auto failed = set_up_store(cluster, client, git, o)) return report.failure = *failed, report;
 
   Controllers controllers(pave_binary, cluster.kubeconfig, work_dir, o.replicas);
+  const CleanUp clean_up_on_return(cluster, o);  // declared after the controllers: runs while they do
   for (int slot = 0; slot < controllers.count(); ++slot) {
     if (auto failed = controllers.start(slot)) return report.failure = *failed, report;
   }
+  // Destinations Ready (canaries written) before the requests come, as for Works.
+  const bool destinations_ready = eventually([&] {
+    auto list = client.list(kDestinations, "");
+    size_t n = 0;
+    for (const auto& d : list ? list->items : std::vector<Json>{}) n += ready(d) && kube::meta::name(d).starts_with(o.prefix + "worker-");
+    return n == static_cast<size_t>(o.destinations);
+  }, std::chrono::seconds(120));
+  if (!destinations_ready) return report.failure = "Destinations not Ready", report;
   if (auto applied = cluster.kubectl({"apply", "-f", "-"}, promise_yaml()); !applied.ok()) {
     return report.failure = "Promise: " + applied.err, report;
   }
@@ -227,9 +254,6 @@ ChaosReport run_request_chaos(const ClusterAccess& cluster, GitServer& git, cons
     report.deletion_seconds = std::chrono::duration<double>(Clock::now() - deleting).count();
     report.deletion_settled_after_last_kill = std::chrono::duration<double>(Clock::now() - last_kill).count();
   }
-  cluster.kubectl({"delete", "promise", kPromise, "--timeout=120s"});
-  clean_up(cluster, o);
-  controllers.stop_all();
   return report;
 }
 
