@@ -102,76 +102,17 @@ std::string ChaosReport::summary() const {
 ChaosReport run_chaos(const ClusterAccess& cluster, GitServer& git, const std::string& pave_binary,
                       const std::string& work_dir, const ChaosOptions& o) {
   ChaosReport report;
-  auto config = kube::load_kubeconfig({.paths = {cluster.kubeconfig}});
-  if (!config) return report.failure = config.error().message, report;
-  config->qps = 0;
-  auto made = kube::make_client(*config);
-  if (!made) return report.failure = made.error().message, report;
+  auto made = harness_client(cluster);
+  if (!made) return report.failure = made.error(), report;
   const kube::Client client = *made;
   if (auto failed = set_up_store(cluster, client, git, o)) return report.failure = *failed, report;
 
   Controllers controllers(pave_binary, cluster.kubeconfig, work_dir, o.replicas);
-  for (int slot = 0; slot < controllers.count(); ++slot) {
-    if (auto failed = controllers.start(slot)) return report.failure = *failed, report;
-  }
-  // Destinations Ready (canaries written) before the Works come.
-  const bool destinations_ready = eventually([&] {
-    auto list = client.list(kDestinations, "");
-    size_t n = 0;
-    for (const auto& d : list ? list->items : std::vector<Json>{}) n += ready(d) && kube::meta::name(d).starts_with(o.prefix + "worker-");
-    return n == static_cast<size_t>(o.destinations);
-  }, std::chrono::seconds(120));
-  if (!destinations_ready) return report.failure = "Destinations not Ready", report;
+  if (auto failed = start_controllers(controllers, client, o)) return report.failure = *failed, report;
 
-  const auto start = Clock::now();
-  RequestErrors errors;
-  std::thread writer([&] {
-    on_each_work(o, [&](int i) { errors.note("creating " + work_name(i), client.create(kWorks, o.ns, work(i, 1, o))); });
-    for (int i = 0; i < o.works; ++i) {
-      if (changed(i)) {
-        errors.note("changing " + work_name(i), client.apply(kWorks, work(i, 2, o), {.field_manager = "chaos", .force = true}));
-      }
-      if (deleted(i)) errors.note("deleting " + work_name(i), client.remove(kWorks, o.ns, work_name(i)));
-    }
-  });
-  Killer killer(client, controllers, o, report);
-  auto failed = killer.kill(o.kills);
-  auto last_kill = Clock::now();
-  writer.join();
-  report.request_errors = errors.take();
-  if (failed) return report.failure = *failed, report;
-
-  size_t expected = 0;
-  for (int i = 0; i < o.works; ++i) expected += !deleted(i);
-  if (auto why = settle(client, git, controllers, o, report, expected)) {
-    report.failure = *why + " after the last kill (" + diagnose(client, o, work_dir) + ")";
-  }
-  report.seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  report.settled_after_last_kill = std::chrono::duration<double>(Clock::now() - last_kill).count();
-  report.rollout_placements = report.placements;
-  report.rollout_ready = report.ready_placements;
-
-  if (report.clean() && o.delete_works) {
-    // Every Work left deleted at once, the controller killed meanwhile: their WorkPlacements must go and
-    // take their files with them, leaving only the canaries.
-    const auto deleting = Clock::now();
-    std::thread deleter([&] {
-      on_each_work(o, [&](int i) {
-        if (!deleted(i)) errors.note("deleting " + work_name(i), client.remove(kWorks, o.ns, work_name(i)));
-      });
-    });
-    failed = killer.kill(o.deletion_kills);
-    last_kill = Clock::now();
-    deleter.join();
-    report.request_errors = errors.take();
-    if (failed) {
-      report.failure = *failed;
-    } else if (auto why = settle(client, git, controllers, o, report, 0)) {
-      report.failure = *why + " after deleting every Work (" + diagnose(client, o, work_dir) + ")";
-    }
-    report.deletion_seconds = std::chrono::duration<double>(Clock::now() - deleting).count();
-    report.deletion_settled_after_last_kill = std::chrono::duration<double>(Clock::now() - last_kill).count();
-  }
+  run_phases(client, controllers, o, report, work_dir,
+             {.noun = "Work", .resource = kWorks, .name = work_name, .make = [&](int i, int version) { return work(i, version, o); },
+              .settle = [&](size_t left) { return settle(client, git, controllers, o, report, left); }});
   auto phase = Clock::now();
   clean_up(cluster, o);
   std::fprintf(stderr, "chaos: clean-up %.1f s\n", std::chrono::duration<double>(Clock::now() - phase).count());

@@ -159,4 +159,80 @@ void on_each_work(const ChaosOptions& o, const std::function<void(int)>& fn) {
   for (auto& t : threads) t.join();
 }
 
+std::expected<kube::Client, std::string> harness_client(const ClusterAccess& cluster) {
+  auto config = kube::load_kubeconfig({.paths = {cluster.kubeconfig}});
+  if (!config) return std::unexpected(config.error().message);
+  config->qps = 0;
+  auto made = kube::make_client(*config);
+  if (!made) return std::unexpected(made.error().message);
+  return *made;
+}
+
+std::optional<std::string> start_controllers(Controllers& controllers, const kube::Client& client, const ChaosOptions& o) {
+  for (int slot = 0; slot < controllers.count(); ++slot) {
+    if (auto failed = controllers.start(slot)) return failed;
+  }
+  const bool destinations_ready = eventually([&] {
+    auto list = client.list(kDestinations, "");
+    size_t n = 0;
+    for (const auto& d : list ? list->items : std::vector<Json>{}) n += ready(d) && kube::meta::name(d).starts_with(o.prefix + "worker-");
+    return n == static_cast<size_t>(o.destinations);
+  }, std::chrono::seconds(120));
+  if (!destinations_ready) return "Destinations not Ready";
+  return std::nullopt;
+}
+
+void run_phases(const kube::Client& client, Controllers& controllers, const ChaosOptions& o, ChaosReport& report,
+                const std::string& work_dir, const Items& items) {
+  const auto start = Clock::now();
+  RequestErrors errors;
+  std::thread writer([&] {
+    on_each_work(o, [&](int i) { errors.note("creating " + items.name(i), client.create(items.resource, o.ns, items.make(i, 1))); });
+    for (int i = 0; i < o.works; ++i) {
+      if (changed(i)) {
+        errors.note("changing " + items.name(i), client.apply(items.resource, items.make(i, 2), {.field_manager = "chaos", .force = true}));
+      }
+      if (deleted(i)) errors.note("deleting " + items.name(i), client.remove(items.resource, o.ns, items.name(i)));
+    }
+  });
+  Killer killer(client, controllers, o, report);
+  auto failed = killer.kill(o.kills);
+  auto last_kill = Clock::now();
+  writer.join();
+  report.request_errors = errors.take();
+  if (failed) {
+    report.failure = *failed;
+    return;
+  }
+  size_t left = 0;
+  for (int i = 0; i < o.works; ++i) left += !deleted(i);
+  if (auto why = items.settle(left)) report.failure = *why + " after the last kill (" + diagnose(client, o, work_dir) + ")";
+  report.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  report.settled_after_last_kill = std::chrono::duration<double>(Clock::now() - last_kill).count();
+  report.rollout_placements = report.placements;
+  report.rollout_ready = report.ready_placements;
+  if (items.settled) items.settled();
+  if (!report.clean() || !o.delete_works) return;
+
+  // Every item left deleted at once, the controller killed meanwhile: their WorkPlacements must go and
+  // take their files with them, leaving only the canaries.
+  const auto deleting = Clock::now();
+  std::thread deleter([&] {
+    on_each_work(o, [&](int i) {
+      if (!deleted(i)) errors.note("deleting " + items.name(i), client.remove(items.resource, o.ns, items.name(i)));
+    });
+  });
+  failed = killer.kill(o.deletion_kills);
+  last_kill = Clock::now();
+  deleter.join();
+  report.request_errors = errors.take();
+  if (failed) {
+    report.failure = *failed;
+  } else if (auto why = items.settle(0)) {
+    report.failure = *why + " after deleting every " + items.noun + " (" + diagnose(client, o, work_dir) + ")";
+  }
+  report.deletion_seconds = std::chrono::duration<double>(Clock::now() - deleting).count();
+  report.deletion_settled_after_last_kill = std::chrono::duration<double>(Clock::now() - last_kill).count();
+}
+
 }  // namespace pave::testing::chaos

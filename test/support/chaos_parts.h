@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <expected>
 #include <csignal>
 #include <functional>
 #include <map>
@@ -66,6 +67,31 @@ void compare_store(const GitServer& git, const ChaosOptions& o, std::map<std::st
 std::string diagnose(const kube::Client& client, const ChaosOptions& o, const std::string& work_dir);
 // Calls fn(i) for i in [0, o.works), from four threads.
 void on_each_work(const ChaosOptions& o, const std::function<void(int)>& fn);
+
+// A client of the cluster for the harness itself, without a client-side rate limit.
+std::expected<kube::Client, std::string> harness_client(const ClusterAccess& cluster);
+
+// The items a harness rolls out (Works or resource requests), by index.
+struct Items {
+  std::string noun;                                 // "Work", "request": for messages
+  kube::Resource resource;
+  std::function<std::string(int i)> name;
+  std::function<Json(int i, int version)> make;     // item i at version (1, then 2 for those changed)
+  // Waits until the cluster and the store show exactly the items left (0: none, only the canaries);
+  // why not, if they do not within the settle timeout.
+  std::function<std::optional<std::string>(size_t left)> settle;
+  std::function<void()> settled;  // called once the rollout settled, before the deletion (may be empty)
+};
+
+class Controllers;
+// Starts every controller and waits for the Destinations to be Ready (their canaries written), before
+// anything is rolled out; why not, if they do not.
+std::optional<std::string> start_controllers(Controllers& controllers, const kube::Client& client, const ChaosOptions& o);
+// The phases both harnesses share, into report: every item created (from four threads), then every
+// tenth changed and every tenth deleted, while the controller is killed o.kills times; settled; then,
+// with o.delete_works, every item left deleted while it is killed o.deletion_kills times more, settled.
+void run_phases(const kube::Client& client, Controllers& controllers, const ChaosOptions& o, ChaosReport& report,
+                const std::string& work_dir, const Items& items);
 
 // The controllers: one, or two with leader election; each slot restarts into the same cache directory,
 // as a container restarts into its pod's emptyDir, whatever the kill left there.

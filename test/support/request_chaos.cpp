@@ -175,27 +175,14 @@ size_t count_jobs(const kube::Client& client, const ChaosOptions& o) {
 ChaosReport run_request_chaos(const ClusterAccess& cluster, GitServer& git, const std::string& pave_binary,
                               const std::string& work_dir, const ChaosOptions& o) {
   ChaosReport report;
-  auto config = kube::load_kubeconfig({.paths = {cluster.kubeconfig}});
-  if (!config) return report.failure = config.error().message, report;
-  config->qps = 0;
-  auto made = kube::make_client(*config);
-  if (!made) return report.failure = made.error().message, report;
+  auto made = harness_client(cluster);
+  if (!made) return report.failure = made.error(), report;
   const kube::Client client = *made;
   if (auto failed = set_up_store(cluster, client, git, o)) return report.failure = *failed, report;
 
   Controllers controllers(pave_binary, cluster.kubeconfig, work_dir, o.replicas);
   const CleanUp clean_up_on_return(cluster, o);  // declared after the controllers: runs while they do
-  for (int slot = 0; slot < controllers.count(); ++slot) {
-    if (auto failed = controllers.start(slot)) return report.failure = *failed, report;
-  }
-  // Destinations Ready (canaries written) before the requests come, as for Works.
-  const bool destinations_ready = eventually([&] {
-    auto list = client.list(kDestinations, "");
-    size_t n = 0;
-    for (const auto& d : list ? list->items : std::vector<Json>{}) n += ready(d) && kube::meta::name(d).starts_with(o.prefix + "worker-");
-    return n == static_cast<size_t>(o.destinations);
-  }, std::chrono::seconds(120));
-  if (!destinations_ready) return report.failure = "Destinations not Ready", report;
+  if (auto failed = start_controllers(controllers, client, o)) return report.failure = *failed, report;
   if (auto applied = cluster.kubectl({"apply", "-f", "-"}, promise_yaml()); !applied.ok()) {
     return report.failure = "Promise: " + applied.err, report;
   }
@@ -206,54 +193,11 @@ ChaosReport run_request_chaos(const ClusterAccess& cluster, GitServer& git, cons
   if (!available) return report.failure = "the Promise did not become Available", report;
   cluster.kubectl({"wait", "--for=condition=Established", "crd/chaosapps.chaos.kratix.io", "--timeout=60s"});
 
-  const auto start = Clock::now();
-  RequestErrors errors;
-  std::thread writer([&] {
-    on_each_work(o, [&](int i) { errors.note("creating " + request_name(i), client.create(kRequests, o.ns, request(i, 1, o))); });
-    for (int i = 0; i < o.works; ++i) {
-      if (changed(i)) {
-        errors.note("changing " + request_name(i), client.apply(kRequests, request(i, 2, o), {.field_manager = "chaos", .force = true}));
-      }
-      if (deleted(i)) errors.note("deleting " + request_name(i), client.remove(kRequests, o.ns, request_name(i)));
-    }
-  });
-  Killer killer(client, controllers, o, report);
-  auto failed = killer.kill(o.kills);
-  auto last_kill = Clock::now();
-  writer.join();
-  report.request_errors = errors.take();
-  if (failed) return report.failure = *failed, report;
-
-  size_t left = 0;
-  for (int i = 0; i < o.works; ++i) left += !deleted(i);
-  if (auto why = settle(client, git, controllers, o, report, left)) {
-    report.failure = *why + " after the last kill (" + diagnose(client, o, work_dir) + ")";
-  }
-  report.seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  report.settled_after_last_kill = std::chrono::duration<double>(Clock::now() - last_kill).count();
-  report.rollout_placements = report.placements;
-  report.rollout_ready = report.ready_placements;
-  report.jobs = count_jobs(client, o);
-
-  if (report.clean() && o.delete_works) {
-    const auto deleting = Clock::now();
-    std::thread deleter([&] {
-      on_each_work(o, [&](int i) {
-        if (!deleted(i)) errors.note("deleting " + request_name(i), client.remove(kRequests, o.ns, request_name(i)));
-      });
-    });
-    failed = killer.kill(o.deletion_kills);
-    last_kill = Clock::now();
-    deleter.join();
-    report.request_errors = errors.take();
-    if (failed) {
-      report.failure = *failed;
-    } else if (auto why = settle(client, git, controllers, o, report, 0)) {
-      report.failure = *why + " after deleting every request (" + diagnose(client, o, work_dir) + ")";
-    }
-    report.deletion_seconds = std::chrono::duration<double>(Clock::now() - deleting).count();
-    report.deletion_settled_after_last_kill = std::chrono::duration<double>(Clock::now() - last_kill).count();
-  }
+  run_phases(client, controllers, o, report, work_dir,
+             {.noun = "request", .resource = kRequests, .name = request_name,
+              .make = [&](int i, int version) { return request(i, version, o); },
+              .settle = [&](size_t left) { return settle(client, git, controllers, o, report, left); },
+              .settled = [&] { report.jobs = count_jobs(client, o); }});
   return report;
 }
 
