@@ -44,7 +44,7 @@ for kind in "${kinds[@]}"; do
   export TSAN_OPTIONS="$common:second_deadlock_stack=1:suppressions=$supp/tsan.supp"
   echo "sanitize: $kind: ctest ${ctest_args[*]}"
   status=0
-  (cd "$dir" && ctest --output-on-failure -j2 "${ctest_args[@]}") || status=$?
+  (cd "$dir" && ctest --output-on-failure -j2 "${ctest_args[@]}") || { status=$?; scripts/failures.sh "$dir"; }
   if compgen -G "$reports/report*" >/dev/null; then
     echo "sanitize: $kind: sanitizer reports:"
     for r in "$reports"/report*; do echo "== $r"; head -n 60 "$r"; done

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 cmake -S . -B build -G Ninja
 cmake --build build -j2
-(cd build && ctest --output-on-failure -j2 "$@")
+(cd build && ctest --output-on-failure -j2 "$@") || { scripts/failures.sh build; exit 1; }
 if [[ ${PAVE_FUZZ_SECONDS:-10} != 0 ]]; then
   scripts/fuzz.sh "${PAVE_FUZZ_SECONDS:-10}"
 fi
