@@ -198,7 +198,7 @@ TEST_F(FluxDestinations, BucketStoreReachesTheChosenClusterOnlyThroughFluxsBucke
 int main(int argc, char** argv) {
   ::testing::InitGoogleTest(&argc, argv);
   ::testing::AddGlobalTestEnvironment(new pave::testing::ClusterEnvironment);
-  ::testing::AddGlobalTestEnvironment(new pave::testing::WorkflowRunnerEnvironment);
+  ::testing::AddGlobalTestEnvironment(new pave::testing::RunnerEnvironment("wf-node"));
   ::testing::AddGlobalTestEnvironment(new pave::testing::DestinationClusters);
   return RUN_ALL_TESTS();
 }

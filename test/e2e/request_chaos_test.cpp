@@ -6,8 +6,6 @@
 // PAVE_CHAOS_SEED repeats a run.
 #include <gtest/gtest.h>
 
-#include <unistd.h>
-
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
@@ -17,7 +15,7 @@
 #include "support/chaos_harness.h"
 #include "support/cluster_environment.h"
 #include "support/git_server.h"
-#include "support/pod_runner.h"
+#include "support/runner_environment.h"
 
 namespace pave::testing {
 namespace {
@@ -28,27 +26,6 @@ uint32_t seed() {
   if (const char* s = std::getenv("PAVE_CHAOS_SEED")) return static_cast<uint32_t>(std::stoul(s));
   return static_cast<uint32_t>(std::chrono::system_clock::now().time_since_epoch().count());
 }
-
-// The pod runner playing the cluster's kubelet, with this build's images, for the whole binary.
-class RunnerEnvironment : public ::testing::Environment {
- public:
-  void SetUp() override {
-    auto images = build_images(PAVE_IMAGES_SCRIPT, PAVE_BINARY);
-    ASSERT_FALSE(images.has_value()) << *images;
-    dir_.emplace(base::TempDir::create("chaos-runner").value());
-    auto started = runner_.start(ClusterEnvironment::cluster().kubeconfig, dir_->path().string());
-    ASSERT_FALSE(started.has_value()) << *started;
-  }
-  void TearDown() override {
-    runner_.stop();
-    runner_.remove_containers();
-    dir_.reset();
-  }
-
- private:
-  std::optional<base::TempDir> dir_;
-  PodRunner runner_{PAVE_POD_RUNNER, "chaos-node-" + std::to_string(getpid())};
-};
 
 class RequestChaosTest : public ClusterTest {
  protected:
@@ -92,6 +69,6 @@ TEST_F(RequestChaosTest, ControllerKilledWhileRequestsRunLosesAndDuplicatesNothi
 int main(int argc, char** argv) {
   ::testing::InitGoogleTest(&argc, argv);
   ::testing::AddGlobalTestEnvironment(new pave::testing::ClusterEnvironment);
-  ::testing::AddGlobalTestEnvironment(new pave::testing::RunnerEnvironment);
+  ::testing::AddGlobalTestEnvironment(new pave::testing::RunnerEnvironment("chaos-node"));
   return RUN_ALL_TESTS();
 }

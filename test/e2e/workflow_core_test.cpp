@@ -13,36 +13,13 @@
 #include "support/cluster_environment.h"
 #include "support/core_scenario.h"
 #include "support/git_server.h"
-#include "support/pod_runner.h"
+#include "support/runner_environment.h"
 
 namespace pave::platform {
 namespace {
 
 using namespace std::chrono_literals;
 using testing::eventually;
-
-testing::PodRunner* g_runner = nullptr;
-
-class RunnerEnvironment : public ::testing::Environment {
- public:
-  void SetUp() override {
-    auto images = testing::build_images(PAVE_IMAGES_SCRIPT, PAVE_BINARY);
-    ASSERT_FALSE(images.has_value()) << *images;
-    dir_.emplace(base::TempDir::create("core-runner").value());
-    auto started = runner_.start(testing::ClusterEnvironment::cluster().kubeconfig, dir_->path().string());
-    ASSERT_FALSE(started.has_value()) << *started;
-    g_runner = &runner_;
-  }
-  void TearDown() override {
-    runner_.stop();
-    runner_.remove_containers();
-    dir_.reset();  // the runner's volumes, gone with its containers
-  }
-
- private:
-  std::optional<base::TempDir> dir_;
-  testing::PodRunner runner_{PAVE_POD_RUNNER, "core-node-" + std::to_string(getpid())};
-};
 
 class WorkflowCore : public testing::ClusterTest {
  protected:
@@ -99,6 +76,6 @@ TEST_F(WorkflowCore, DeliversXaasToUsers) {
 int main(int argc, char** argv) {
   ::testing::InitGoogleTest(&argc, argv);
   ::testing::AddGlobalTestEnvironment(new pave::testing::ClusterEnvironment);
-  ::testing::AddGlobalTestEnvironment(new pave::platform::RunnerEnvironment);
+  ::testing::AddGlobalTestEnvironment(new pave::testing::RunnerEnvironment("core-node"));
   return RUN_ALL_TESTS();
 }

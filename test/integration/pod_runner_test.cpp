@@ -7,7 +7,7 @@
 
 #include "base/subprocess.h"
 #include "support/cluster_environment.h"
-#include "support/pod_runner.h"
+#include "support/runner_environment.h"
 
 namespace pave::testing {
 namespace {
@@ -20,38 +20,13 @@ const char* kUtility = "localhost/pave-pipeline-utility:dev";
 const std::string kKratixSecurity = "{runAsNonRoot: true, allowPrivilegeEscalation: false, privileged: false, "
                                     "capabilities: {drop: [ALL]}, seccompProfile: {type: RuntimeDefault}}";
 
-PodRunner* g_runner = nullptr;
-std::string g_state_dir;
-
-class PodRunnerEnvironment : public ::testing::Environment {
- public:
-  void SetUp() override {
-    auto images = build_images(PAVE_IMAGES_SCRIPT, PAVE_BINARY);
-    ASSERT_FALSE(images.has_value()) << *images;
-    dir_.emplace(base::TempDir::create("pod-runner").value());
-    g_state_dir = dir_->path().string();
-    g_runner = &runner_;
-    auto started = runner_.start(ClusterEnvironment::cluster().kubeconfig, g_state_dir);
-    ASSERT_FALSE(started.has_value()) << *started;
-  }
-  void TearDown() override {
-    runner_.stop();
-    runner_.remove_containers();
-    dir_.reset();  // the runner's volumes, gone with its containers
-  }
-
- private:
-  std::optional<base::TempDir> dir_;
-  PodRunner runner_{PAVE_POD_RUNNER, "pave-node-" + std::to_string(getpid())};
-};
-
 class PodRunnerTest : public ClusterTest {
  protected:
   // Creates a Job from YAML (the namespace is the test's; @NODE@ becomes the pod runner's Node, so
   // other Nodes in a shared cluster never take the pods).
   void create_job(std::string yaml) {
     for (auto at = yaml.find("@NODE@"); at != std::string::npos; at = yaml.find("@NODE@")) {
-      yaml.replace(at, 6, g_runner->node());
+      yaml.replace(at, 6, RunnerEnvironment::runner->node());
     }
     auto r = kubectl({"apply", "-f", "-"}, yaml);
     ASSERT_TRUE(r.ok()) << r.err;
@@ -68,7 +43,7 @@ class PodRunnerTest : public ClusterTest {
     return pod;
   }
   std::string logs(const std::string& pod, const std::string& container) {
-    return g_runner->logs(cluster().kubeconfig, ns() + "/" + pod, container);
+    return RunnerEnvironment::runner->logs(cluster().kubeconfig, ns() + "/" + pod, container);
   }
   std::string pod_field(const std::string& pod, const std::string& jsonpath) {
     return kubectl({"get", "pod", pod, "-o", "jsonpath={" + jsonpath + "}"}).out;
@@ -107,7 +82,7 @@ spec:
   EXPECT_EQ(kubectl({"get", "pod", pod, "-o", "jsonpath={.status.initContainerStatuses[*].state.terminated.reason}"}).out,
             "Completed Completed");
   EXPECT_EQ(kubectl({"get", "pod", pod, "-o", "jsonpath={.status.containerStatuses[0].state.terminated.exitCode}"}).out, "0");
-  EXPECT_EQ(kubectl({"get", "pod", pod, "-o", "jsonpath={.spec.nodeName}"}).out, g_runner->node());
+  EXPECT_EQ(kubectl({"get", "pod", pod, "-o", "jsonpath={.spec.nodeName}"}).out, RunnerEnvironment::runner->node());
 }
 
 TEST_F(PodRunnerTest, EnvironmentConfigMapsSecretsAndReadOnlyMounts) {
@@ -499,9 +474,9 @@ spec:
   ASSERT_TRUE(eventually([&] {
     return kubectl({"get", "pod", pod, "-o", "jsonpath={.status.containerStatuses[0].state.running.startedAt}"}).out != "";
   }, 60s));
-  g_runner->kill();  // SIGKILL while the container runs
+  RunnerEnvironment::runner->kill();  // SIGKILL while the container runs
   std::this_thread::sleep_for(5s);  // the container finishes while no runner watches
-  auto restarted = g_runner->start(cluster().kubeconfig, g_state_dir);
+  auto restarted = RunnerEnvironment::runner->start(cluster().kubeconfig, RunnerEnvironment::state_dir);
   ASSERT_FALSE(restarted.has_value()) << *restarted;
   ASSERT_TRUE(job_has("survivor", "Complete")) << diagnose("survivor");
   EXPECT_EQ(logs(pod, "main"), "finished\n");
@@ -515,6 +490,6 @@ spec:
 int main(int argc, char** argv) {
   ::testing::InitGoogleTest(&argc, argv);
   ::testing::AddGlobalTestEnvironment(new pave::testing::ClusterEnvironment);
-  ::testing::AddGlobalTestEnvironment(new pave::testing::PodRunnerEnvironment);
+  ::testing::AddGlobalTestEnvironment(new pave::testing::RunnerEnvironment("pave-node"));
   return RUN_ALL_TESTS();
 }

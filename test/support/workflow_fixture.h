@@ -2,7 +2,7 @@
 // CRDs, the kratix-platform-system namespace, a real Git server as the state store of one Destination
 // (worker-1, labelled environment=dev), and Pave's controllers in-process as `pave controller` wires them
 // (options from the Kratix config, read with workflow::read_kratix_config). Pipelines run as real Jobs on
-// the pod runner of the binary's WorkflowRunnerEnvironment.
+// the pod runner of the binary's RunnerEnvironment (support/runner_environment.h).
 //
 // Promises are cluster-scoped: a test registers the ones it makes with track(), and TearDown deletes them
 // (waiting for their finalizers) while the controllers still run, so tests do not disturb one another.
@@ -29,34 +29,10 @@
 #include "platform/controllers.h"
 #include "support/cluster_environment.h"
 #include "support/git_server.h"
-#include "support/pod_runner.h"
+#include "support/runner_environment.h"
 #include "workflow/kratix_config.h"
 
 namespace pave::testing {
-
-// Builds the pipeline images (localhost/pave:dev with this build's pave) and runs one pod runner.
-class WorkflowRunnerEnvironment : public ::testing::Environment {
- public:
-  void SetUp() override {
-    auto images = build_images(PAVE_IMAGES_SCRIPT, PAVE_BINARY);
-    ASSERT_FALSE(images.has_value()) << *images;
-    dir_.emplace(base::TempDir::create("wf-runner").value());
-    auto started = runner_.start(ClusterEnvironment::cluster().kubeconfig, dir_->path().string());
-    ASSERT_FALSE(started.has_value()) << *started;
-    runner = &runner_;
-  }
-  void TearDown() override {
-    runner_.stop();
-    runner_.remove_containers();
-    dir_.reset();  // the runner's volumes, gone with its containers
-  }
-
-  static inline PodRunner* runner = nullptr;
-
- private:
-  std::optional<base::TempDir> dir_;
-  PodRunner runner_{PAVE_POD_RUNNER, "wf-node-" + std::to_string(getpid())};
-};
 
 class WorkflowFixture : public ClusterTest {
  protected:
@@ -160,7 +136,7 @@ class WorkflowFixture : public ClusterTest {
   std::string logs(const std::string& selector, const std::string& container, const std::string& in) {
     auto pods = names("pods", selector, in);
     if (pods.empty()) return "(no pod matches " + selector + ")";
-    return WorkflowRunnerEnvironment::runner->logs(cluster().kubeconfig, in + "/" + pods.front(), container);
+    return RunnerEnvironment::runner->logs(cluster().kubeconfig, in + "/" + pods.front(), container);
   }
   std::string debug() {
     return cluster().kubectl({"get", "promise,jobs,pods,works,workplacements", "-A", "-o", "yaml"}).out;
