@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <csignal>
+#include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "base/subprocess.h"
@@ -42,8 +44,8 @@ class PodRunnerTest : public ClusterTest {
     }, 60s);
     return pod;
   }
-  std::string logs(const std::string& pod, const std::string& container) {
-    return RunnerEnvironment::runner->logs(cluster().kubeconfig, ns() + "/" + pod, container);
+  std::string logs(const std::string& pod, const std::string& container, bool previous = false) {
+    return RunnerEnvironment::runner->logs(cluster().kubeconfig, ns() + "/" + pod, container, previous);
   }
   std::string pod_field(const std::string& pod, const std::string& jsonpath) {
     return kubectl({"get", "pod", pod, "-o", "jsonpath={" + jsonpath + "}"}).out;
@@ -102,6 +104,7 @@ spec:
       volumes:
       - {name: cfg, configMap: {name: settings, items: [{key: color, path: nested/colour.txt}]}}
       - {name: sec, secret: {secretName: creds}}
+      - {name: gate, emptyDir: {}}
       containers:
       - name: main
         image: )" + std::string(kUtility) + R"(
@@ -112,23 +115,29 @@ spec:
         - {name: POD_NS, valueFrom: {fieldRef: {fieldPath: metadata.namespace}}}
         - {name: NOTE, valueFrom: {fieldRef: {fieldPath: "metadata.annotations['note']"}}}
         - {name: GREETING, value: size=$(CFG_size)}
-        volumeMounts: [{name: cfg, mountPath: /cfg, readOnly: true}, {name: sec, mountPath: /sec}]
+        volumeMounts: [{name: cfg, mountPath: /cfg, readOnly: true}, {name: sec, mountPath: /sec}, {name: gate, mountPath: /gate}]
         command: [sh, -c]
         args:
         - |
           echo "$CFG_color $CFG_size $PASSWORD $POD_NS $NOTE $GREETING $PWD"
           cat colour.txt; echo; cat /sec/password; echo
           touch /cfg/x 2>/dev/null && echo writable || echo read-only
+          until [ -e /gate/go ]; do sleep 0.2; done
 )");
-  ASSERT_TRUE(job_has("env", "Complete")) << diagnose("env");
-  EXPECT_EQ(logs(pod_of("env"), "main"),
-            "blue 3 s3cr3t " + ns() + " annotated size=3 /cfg/nested\nblue\ns3cr3t\nread-only\n");
-  // The Secret's value never was on podman's command line, which ps shows every user of the host.
+  // The Secret's value never was on podman's command line, which ps shows every user of the host: read
+  // while the container runs (the gate holds it), since a finished pod's containers are removed.
   const std::string uid = kubectl({"get", "pod", pod_of("env"), "-o", "jsonpath={.metadata.uid}"}).out;
+  ASSERT_TRUE(eventually([&] { return !pod_field(pod_of("env"), ".status.containerStatuses[0].state.running.startedAt").empty(); }, 60s))
+      << diagnose("env");
   auto created = base::run({.argv = {"podman", "inspect", "--format", "{{.Config.CreateCommand}}", "pave_" + uid + "_main_0"}});
   ASSERT_TRUE(created.ok()) << created.err;
   EXPECT_NE(created.out.find("--env PASSWORD"), std::string::npos) << created.out;
   EXPECT_EQ(created.out.find("s3cr3t"), std::string::npos) << created.out;
+  std::ofstream(RunnerEnvironment::state_dir + "/pods/" + uid + "/volumes/gate/go").put('\n');
+
+  ASSERT_TRUE(job_has("env", "Complete")) << diagnose("env");
+  EXPECT_EQ(logs(pod_of("env"), "main"),
+            "blue 3 s3cr3t " + ns() + " annotated size=3 /cfg/nested\nblue\ns3cr3t\nread-only\n");
 }
 
 TEST_F(PodRunnerTest, KubectlInAPodActsAsItsServiceAccountUnderRbac) {
@@ -204,6 +213,56 @@ spec:
   EXPECT_EQ(kubectl({"get", "pod", pod, "-o", "jsonpath={.status.containerStatuses[0].restartCount}"}).out, "1");
   EXPECT_EQ(kubectl({"get", "pod", pod, "-o", "jsonpath={.status.containerStatuses[0].lastState.terminated.exitCode}"}).out, "1");
   EXPECT_EQ(logs(pod, "main"), "second\n");
+}
+
+// A finished pod's containers are removed from podman once its phase is on the API server (each holds
+// one of podman's 2,048 locks: kept, some 500 pipeline pods' took them all); what they printed is kept in
+// the runner's state directory, every run of it, until the pod is deleted.
+TEST_F(PodRunnerTest, AFinishedPodsContainersGoAndTheirOutputStays) {
+  create_job(R"(
+apiVersion: batch/v1
+kind: Job
+metadata: {name: collected}
+spec:
+  backoffLimit: 3
+  template:
+    spec:
+      restartPolicy: OnFailure
+      nodeSelector: {kubernetes.io/hostname: "@NODE@"}
+      volumes: [{name: state, emptyDir: {}}]
+      initContainers:
+      - {name: setup, image: )" + std::string(kUtility) + R"(, command: [sh, -c, "echo set up; echo to-stderr >&2"]}
+      containers:
+      - {name: main, image: )" + kUtility + R"(, volumeMounts: [{name: state, mountPath: /state}],
+         command: [sh, -c, "if [ -e /state/tried ]; then echo second; else touch /state/tried; echo first; exit 1; fi"]}
+)");
+  ASSERT_TRUE(job_has("collected", "Complete")) << diagnose("collected");
+  const std::string pod = pod_of("collected");
+  const std::string uid = pod_field(pod, ".metadata.uid");
+  const std::string archive = RunnerEnvironment::state_dir + "/logs/" + uid;
+  auto containers_of_pod = [&] {
+    return base::run({.argv = {"podman", "ps", "-a", "-q", "--filter", "label=io.pave.pod-uid=" + uid}}).out;
+  };
+  ASSERT_TRUE(eventually([&] { return containers_of_pod().empty(); }, 30s)) << containers_of_pod();
+  EXPECT_TRUE(eventually([&] { return !std::filesystem::exists(RunnerEnvironment::state_dir + "/pods/" + uid); }, 10s))
+      << "its volumes go too";
+  EXPECT_EQ(logs(pod, "setup"), "set up\nto-stderr\n");
+  EXPECT_EQ(logs(pod, "main"), "second\n");
+  EXPECT_EQ(logs(pod, "main", true), "first\n");
+  EXPECT_EQ(logs(pod, "setup", true), "") << "setup ran once";
+  EXPECT_TRUE(std::filesystem::exists(archive + "/main/1.log"));
+  EXPECT_EQ(pod_field(pod, ".status.phase"), "Succeeded");
+  EXPECT_EQ(pod_field(pod, ".status.containerStatuses[0].restartCount"), "1");
+
+  // A runner restarted now neither runs it again nor loses its output.
+  RunnerEnvironment::runner->kill();
+  auto restarted = RunnerEnvironment::runner->start(cluster().kubeconfig, RunnerEnvironment::state_dir);
+  ASSERT_FALSE(restarted.has_value()) << *restarted;
+  EXPECT_EQ(logs(pod, "main"), "second\n");
+  EXPECT_EQ(containers_of_pod(), "");
+
+  ASSERT_TRUE(kubectl({"delete", "pod", pod, "--wait=true", "--timeout=60s"}).ok());
+  EXPECT_TRUE(eventually([&] { return !std::filesystem::exists(archive); }, 30s)) << "the output goes with the pod";
 }
 
 TEST_F(PodRunnerTest, ADeletedPodStopsRunning) {

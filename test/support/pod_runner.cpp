@@ -15,6 +15,7 @@ std::optional<std::string> PodRunner::start(const std::string& kubeconfig, const
                                   {}, log);
   if (!child) return "cannot start " + program_ + ": " + child.error();
   child_.emplace(std::move(*child));
+  state_dir_ = state_dir;
   auto ready = child_->read_line(60s);
   if (ready != "READY node=" + node_) {
     return "runner not ready (" + ready.value_or("no line") + "):\n" + base::run({.argv = {"tail", "-20", log}}).out;
@@ -31,8 +32,8 @@ void PodRunner::stop() {
 }
 
 void PodRunner::remove_containers() const {
-  // A kubelet keeps a finished pod's containers until the pod goes; a test's cluster goes first, so the
-  // runner's containers (by its Node's label) are removed with it. Hundreds may be left (a bench's), and
+  // The runner removes a finished pod's containers, but not a running pod's; a test's cluster goes first,
+  // so the runner's containers (by its Node's label) are removed with it. Hundreds may be left, and
   // a runner killed while removing pods leaves podman commands of its own at work on the same ones: so
   // in batches, listed again until none is left or five minutes have passed.
   const auto deadline = std::chrono::steady_clock::now() + 5min;
@@ -64,8 +65,11 @@ void PodRunner::kill() {
   child_.reset();
 }
 
-std::string PodRunner::logs(const std::string& kubeconfig, const std::string& ns_and_pod, const std::string& container) const {
-  return base::run({.argv = {program_, "logs", "--kubeconfig", kubeconfig, ns_and_pod, container}}).out;
+std::string PodRunner::logs(const std::string& kubeconfig, const std::string& ns_and_pod, const std::string& container,
+                            bool previous) const {
+  std::vector<std::string> argv{program_, "logs", "--kubeconfig", kubeconfig, "--state-dir", state_dir_, ns_and_pod, container};
+  if (previous) argv.push_back("--previous");
+  return base::run({.argv = argv}).out;
 }
 
 std::optional<std::string> build_images(const std::string& script, const std::string& pave_binary) {

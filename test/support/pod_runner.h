@@ -35,13 +35,17 @@ class PodRunner {
   // Removes every container the runner's Node ran (any cluster's): done when the runner is destroyed.
   void remove_containers() const;
 
-  // What a container of the pod printed (pave-pod-runner logs).
-  std::string logs(const std::string& kubeconfig, const std::string& ns_and_pod, const std::string& container) const;
+  // What a container of the pod printed (pave-pod-runner logs, reading the runner's state directory
+  // for pods that finished).
+  // With previous, the run before the latest.
+  std::string logs(const std::string& kubeconfig, const std::string& ns_and_pod, const std::string& container,
+                   bool previous = false) const;
 
  private:
   std::string program_;
   std::string node_;
   std::string node_ip_;
+  std::string state_dir_;  // of the last start
   std::optional<base::Child> child_;
 };
 

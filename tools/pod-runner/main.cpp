@@ -1,16 +1,18 @@
 // pave-pod-runner: plays the kubelet's part for one Node, running the pods bound to it with podman.
 //
 //   pave-pod-runner run  --kubeconfig K --node NAME [--node-ip 127.0.0.2] --state-dir DIR
-//   pave-pod-runner logs --kubeconfig K NAMESPACE/POD CONTAINER [--previous]
+//   pave-pod-runner logs --kubeconfig K --state-dir DIR NAMESPACE/POD CONTAINER [--previous]
 #include <CLI/CLI.hpp>
 
 #include <csignal>
 #include <iostream>
+#include <map>
 
 #include "kube/controller.h"
 #include "kube/informer.h"
 #include "kube/log.h"
 #include "kube/object.h"
+#include "log_archive.h"
 #include "node_agent.h"
 #include "pod_reconciler.h"
 
@@ -67,7 +69,10 @@ int run(const std::string& kubeconfig, const std::string& node, const std::strin
   return 0;
 }
 
-int logs(const std::string& kubeconfig, const std::string& pod_ref, const std::string& container, bool previous) {
+// The run to print: the latest attempt of the container (or the one before it) among those podman still
+// has and those kept in the log archive after their pod finished.
+int logs(const std::string& kubeconfig, const std::string& state_dir, const std::string& pod_ref,
+         const std::string& container, bool previous) {
   auto config = kube::load_kubeconfig({.paths = {kubeconfig}});
   if (!config) {
     std::cerr << config.error().message << "\n";
@@ -83,25 +88,31 @@ int logs(const std::string& kubeconfig, const std::string& pod_ref, const std::s
     std::cerr << pod.error().to_string() << "\n";
     return 1;
   }
+  const std::string uid = kube::meta::uid(*pod);
   containers::Podman podman;
-  auto runs = podman.runs(kube::meta::uid(*pod));
-  if (!runs) {
+  auto runs = podman.runs(uid);  // fails, too, when the runner removes a container while podman lists it
+  // Podman first, then the archive: the runner copies a run there before removing its container, so a
+  // run gone from podman since it was listed is in the archive.
+  const podrunner::LogArchive archive(state_dir);
+  std::map<int, std::string> ids;  // attempt -> container id, "" when only the archive has it
+  for (const auto& r : runs.value_or(std::vector<containers::ContainerRun>{})) {
+    if (r.container == container) ids[r.attempt] = r.id;
+  }
+  for (int attempt : archive.attempts(uid, container)) ids.try_emplace(attempt, "");
+  auto chosen = ids.empty() ? ids.end() : std::prev(ids.end());
+  if (previous && chosen != ids.end()) chosen = chosen == ids.begin() ? ids.end() : std::prev(chosen);
+  if (chosen == ids.end() && !runs) {
     std::cerr << runs.error().to_string() << "\n";
     return 1;
   }
-  const containers::ContainerRun* chosen = nullptr;
-  int latest = -1;
-  for (const auto& r : *runs) {
-    if (r.container == container) latest = std::max(latest, r.attempt);
-  }
-  for (const auto& r : *runs) {
-    if (r.container == container && r.attempt == (previous ? latest - 1 : latest)) chosen = &r;
-  }
-  if (!chosen) {
+  if (chosen == ids.end()) {
     std::cerr << "no " << (previous ? "previous " : "") << "run of container " << container << " in " << pod_ref << "\n";
     return 1;
   }
-  auto text = podman.logs(chosen->id);
+  // The archive is read last and wins: a container removed while podman printed it (podman then prints
+  // nothing, or fails) was copied there before.
+  auto text = chosen->second.empty() ? kube::Result<std::string>(std::string()) : podman.logs(chosen->second);
+  if (auto kept = archive.read(uid, container, chosen->first)) text = std::move(*kept);
   if (!text) {
     std::cerr << text.error().to_string() << "\n";
     return 1;
@@ -122,7 +133,7 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--kubeconfig", kubeconfig, "admin kubeconfig of the cluster")->required();
   run_cmd->add_option("--node", node, "Node name to register");
   run_cmd->add_option("--node-ip", node_ip, "the Node's address, and its pods' (they use the host's network)");
-  run_cmd->add_option("--state-dir", state_dir, "where pod volumes live");
+  run_cmd->add_option("--state-dir", state_dir, "where pod volumes and finished pods' output live");
   run_cmd->add_option("--workers", workers, "pods handled at once");
   run_cmd->add_option("--log-format", log_format, "text or json");
   run_cmd->add_flag("--no-resource-limits", no_limits, "do not apply containers' resources.limits (hosts whose cgroups cannot)");
@@ -130,6 +141,7 @@ int main(int argc, char** argv) {
   bool previous = false;
   auto* logs_cmd = app.add_subcommand("logs", "print what a pod's container wrote");
   logs_cmd->add_option("--kubeconfig", kubeconfig, "kubeconfig of the cluster")->required();
+  logs_cmd->add_option("--state-dir", state_dir, "the runner's --state-dir, where finished pods' output is kept");
   logs_cmd->add_option("pod", pod_ref, "NAMESPACE/NAME")->required();
   logs_cmd->add_option("container", container, "container name")->required();
   logs_cmd->add_flag("--previous,-p", previous, "the run before the latest");
@@ -142,5 +154,5 @@ int main(int argc, char** argv) {
     std::signal(SIGINT, [](int) { g_stop = true; });
     return run(kubeconfig, node, node_ip, state_dir, workers, !no_limits);
   }
-  return logs(kubeconfig, pod_ref, container, previous);
+  return logs(kubeconfig, state_dir, pod_ref, container, previous);
 }

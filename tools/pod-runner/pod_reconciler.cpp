@@ -74,12 +74,35 @@ void PodReconciler::forget_pod(const std::string& uid) {
   {
     std::lock_guard lock(mu_);
     blocked_.erase(uid);
+    collected_.erase(uid);
   }
   if (auto s = podman_.remove_pod(uid, std::chrono::seconds(0)); !s) {
     kube::log::warn("could not remove containers", {{"uid", uid}, {"error", s.error().to_string()}});
   }
   std::error_code ec;
   std::filesystem::remove_all(pod_dir(uid), ec);
+  logs_.remove(uid);
+}
+
+kube::Status PodReconciler::collect_finished(const std::string& uid) {
+  {
+    std::lock_guard lock(mu_);
+    if (collected_.contains(uid)) return {};
+  }
+  auto runs = podman_.runs(uid);
+  if (!runs) return std::unexpected(runs.error());
+  if (!runs->empty()) {
+    // The output first: a runner killed in between copies it again, from the containers still there.
+    if (auto s = logs_.keep(podman_, uid, *runs); !s) return s;
+    if (auto s = podman_.remove_pod(uid, std::chrono::seconds(0)); !s) return s;
+  }
+  std::error_code ec;
+  std::filesystem::remove_all(pod_dir(uid), ec);
+  prober_.forget(uid);
+  std::lock_guard lock(mu_);
+  blocked_.erase(uid);
+  collected_.insert(uid);
+  return {};
 }
 
 kube::Result<kube::ReconcileResult> PodReconciler::reconcile(const kube::Request& request) {
@@ -103,7 +126,10 @@ kube::Result<kube::ReconcileResult> PodReconciler::reconcile(const kube::Request
   }
   if ((*pod)["metadata"].contains("deletionTimestamp")) return finish_deletion(*pod);
   const std::string phase = pod->value("status", Json::object()).value("phase", "");
-  if (phase == "Succeeded" || phase == "Failed") return kube::ReconcileResult{};
+  if (phase == "Succeeded" || phase == "Failed") {
+    if (auto s = collect_finished(uid); !s) return std::unexpected(s.error());
+    return kube::ReconcileResult{};
+  }
 
   auto runs = podman_.runs(uid);
   if (!runs) return std::unexpected(runs.error());
@@ -253,10 +279,12 @@ kube::Result<kube::ReconcileResult> PodReconciler::finish_deletion(const Json& p
   }
   std::error_code ec;
   std::filesystem::remove_all(pod_dir(uid), ec);
+  logs_.remove(uid);
   prober_.forget(uid);
   {
     std::lock_guard lock(mu_);
     blocked_.erase(uid);
+    collected_.erase(uid);
   }
   // The containers are gone: finish the deletion, as the kubelet does, for exactly this pod.
   auto deleted = client_.remove(kube::resources::pods(), kube::meta::namespace_of(pod), kube::meta::name(pod),
@@ -271,14 +299,27 @@ kube::Result<kube::ReconcileResult> PodReconciler::finish_deletion(const Json& p
 void PodReconciler::collect_orphans() {
   auto uids = podman_.pod_uids();
   if (!uids) return;
+  const std::set<std::string> with_containers(uids->begin(), uids->end());
   std::set<std::string> live;
-  for (const auto& p : pods_.store().list()) live.insert(kube::meta::uid(*p));
-  for (const auto& uid : *uids) {
+  for (const auto& p : pods_.store().list()) {
+    const std::string uid = kube::meta::uid(*p);
+    live.insert(uid);
+    // A finished pod with neither containers nor volumes left was collected by an earlier runner.
+    const std::string phase = p->value("status", Json::object()).value("phase", "");
+    std::error_code ec;
+    if ((phase == "Succeeded" || phase == "Failed") && !with_containers.contains(uid) &&
+        !std::filesystem::exists(pod_dir(uid), ec)) {
+      std::lock_guard lock(mu_);
+      collected_.insert(uid);
+    }
+  }
+  for (const auto& uid : with_containers) {
     if (!live.contains(uid)) {
       kube::log::info("removing containers of a pod that no longer exists", {{"uid", uid}});
       forget_pod(uid);
     }
   }
+  logs_.remove_all_but(live);
 }
 
 }  // namespace pave::podrunner

@@ -9,10 +9,12 @@
 #include <chrono>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 
 #include "kube/informer.h"
 #include "kube/reconciler.h"
+#include "log_archive.h"
 #include "pod_lifecycle.h"
 #include "prober.h"
 #include "pod_setup.h"
@@ -24,16 +26,20 @@ class PodReconciler : public kube::Reconciler {
  public:
   PodReconciler(kube::Client client, const kube::Informer& pods, Podman podman, std::string state_dir,
                 RunnerSettings settings)
-      : client_(std::move(client)), pods_(pods), podman_(std::move(podman)), state_dir_(std::move(state_dir)),
-        settings_(std::move(settings)) {}
+      : client_(std::move(client)), pods_(pods), podman_(std::move(podman)), logs_(state_dir),
+        state_dir_(std::move(state_dir)), settings_(std::move(settings)) {}
 
   kube::Result<kube::ReconcileResult> reconcile(const kube::Request& request) override;
 
-  // Removes containers and files of pods that no longer exist (after a restart, say).
+  // Removes containers and files of pods that no longer exist (after a restart, say), and notes which
+  // finished pods were already collected.
   void collect_orphans();
 
  private:
   kube::Result<kube::ReconcileResult> finish_deletion(const kube::Json& pod);
+  // A finished pod (its phase on the API server): keeps its containers' output, then removes them and
+  // its volumes (log_archive.h says why). Once per pod.
+  kube::Status collect_finished(const std::string& uid);
   // Why a container could not be created, and when to try again.
   struct Blocked {
     Waiting waiting;
@@ -59,11 +65,13 @@ class PodReconciler : public kube::Reconciler {
   kube::Client client_;
   const kube::Informer& pods_;
   Podman podman_;
+  const LogArchive logs_;
   const std::string state_dir_;
   const RunnerSettings settings_;
   std::mutex mu_;
   std::map<std::string, std::string> uid_by_key_;  // to clean up after a pod vanished from the cache
   std::map<std::string, std::map<std::string, Blocked>> blocked_;  // pod uid -> container -> why
+  std::set<std::string> collected_;  // uids of finished pods whose containers are removed
   Prober prober_;
 };
 
