@@ -195,6 +195,8 @@ kube::Result<std::vector<ContainerRun>> Podman::runs(const std::string& pod_uid)
     r.exit_code = state.value("ExitCode", 0);
     r.started_at = time_or_empty(state.value("StartedAt", kube::Json()));
     r.finished_at = time_or_empty(state.value("FinishedAt", kube::Json()));
+    r.created = status == "created";
+    if (r.created) r.finished_at = time_or_empty(info.value("Created", kube::Json()));
     runs.push_back(std::move(r));
   }
   return runs;
@@ -212,6 +214,12 @@ kube::Result<std::vector<std::string>> Podman::pod_uids() const {
     if (nl > start) uids.insert(out.out.substr(start, nl - start));
   }
   return std::vector<std::string>(uids.begin(), uids.end());
+}
+
+kube::Status Podman::start_created(const std::string& container_id) const {
+  auto out = base::run({.argv = {program_, "start", container_id}, .timeout = std::chrono::seconds(120)});
+  if (!out.ok()) return std::unexpected(engine_error("start", out));
+  return {};
 }
 
 kube::Status Podman::stop(const std::string& container_id, std::chrono::seconds grace) const {

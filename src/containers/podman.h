@@ -27,7 +27,12 @@ struct ContainerRun {
   bool exited = false;
   int exit_code = 0;
   std::string started_at;    // RFC 3339, empty before it started
-  std::string finished_at;
+  std::string finished_at;   // for a container never started, when it was created
+  // Made but never started: podman keeps a container whose start failed (a command that is not in the
+  // image, a limit the kernel refuses) this way, without the reason. Whoever starts containers decides
+  // what it means (the pod runner: a StartError).
+  bool created = false;
+  std::string start_error;   // why it could not start, once known
 };
 
 struct Mount {
@@ -92,6 +97,9 @@ class Podman {
 
   // Uids of every pod of this owner that has containers.
   kube::Result<std::vector<std::string>> pod_uids() const;
+
+  // Starts a container that was created but never started; the error carries podman's reason.
+  kube::Status start_created(const std::string& container_id) const;
 
   // Stops one container (SIGTERM, then SIGKILL after grace) and keeps it, as a kubelet does before it
   // restarts a container whose liveness probe failed.

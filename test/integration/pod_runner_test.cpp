@@ -490,6 +490,65 @@ spec:
   }
 }
 
+// A container podman creates but cannot start (its command is not in the image) ended, as a kubelet's
+// StartError: exit code 128 and the runtime's reason, so the pod and its Job fail rather than wait.
+TEST_F(PodRunnerTest, ACommandNotInTheImageIsAStartErrorThatFailsThePod) {
+  create_job(R"(
+apiVersion: batch/v1
+kind: Job
+metadata: {name: no-program}
+spec:
+  backoffLimit: 0
+  template:
+    spec:
+      restartPolicy: Never
+      nodeSelector: {kubernetes.io/hostname: "@NODE@"}
+      containers:
+      - {name: main, image: )" + std::string(kUtility) + R"(, command: [/no/such/program]}
+)");
+  ASSERT_TRUE(job_has("no-program", "Failed")) << diagnose("no-program");
+  const std::string pod = pod_of("no-program");
+  EXPECT_EQ(pod_field(pod, ".status.phase"), "Failed");
+  const std::string state = ".status.containerStatuses[0].state.terminated";
+  EXPECT_EQ(pod_field(pod, state + ".reason") + " " + pod_field(pod, state + ".exitCode"), "StartError 128");
+  EXPECT_NE(pod_field(pod, state + ".message").find("/no/such/program"), std::string::npos) << pod_field(pod, state);
+}
+
+// A container podman refuses to create (here: a hostPath that does not exist, which podman will not make)
+// waits with CreateContainerError and podman's reason, and is created once the cause is gone.
+TEST_F(PodRunnerTest, AContainerPodmanCannotCreateIsCreateContainerErrorUntilItCan) {
+  const auto dir = std::filesystem::temp_directory_path() / ("pave-missing-" + ns());
+  std::filesystem::remove_all(dir);
+  create_job(R"(
+apiVersion: batch/v1
+kind: Job
+metadata: {name: missing-path}
+spec:
+  backoffLimit: 0
+  template:
+    spec:
+      restartPolicy: Never
+      nodeSelector: {kubernetes.io/hostname: "@NODE@"}
+      volumes: [{name: host, hostPath: {path: )" + dir.string() + R"(}}]
+      containers:
+      - {name: main, image: )" + std::string(kUtility) + R"(, command: [ls, /host], volumeMounts: [{name: host, mountPath: /host}]}
+)");
+  const std::string pod = pod_of("missing-path");
+  const std::string waiting = ".status.containerStatuses[0].state.waiting";
+  ASSERT_TRUE(eventually([&] { return pod_field(pod, waiting + ".reason") == "CreateContainerError"; }, 60s))
+      << diagnose("missing-path");
+  EXPECT_NE(pod_field(pod, waiting + ".message").find("no such file or directory"), std::string::npos) << pod_field(pod, waiting);
+  EXPECT_EQ(pod_field(pod, ".status.phase"), "Pending");
+  const std::string uid = pod_field(pod, ".metadata.uid");
+  EXPECT_EQ(base::run({.argv = {"podman", "ps", "-a", "-q", "--filter", "label=io.pave.pod-uid=" + uid}}).out, "");
+
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "found") << "";
+  EXPECT_TRUE(job_has("missing-path", "Complete")) << diagnose("missing-path");
+  EXPECT_EQ(logs(pod, "main"), "found\n");
+  std::filesystem::remove_all(dir);
+}
+
 TEST_F(PodRunnerTest, ResourceLimitsReachTheContainersCgroup) {
   create_job(R"(
 apiVersion: batch/v1

@@ -48,6 +48,10 @@ std::string k8s_time(const std::string& podman_time) {
 Json terminated(const ContainerRun& r) {
   Json t = {{"exitCode", r.exit_code}, {"reason", r.exit_code == 0 ? "Completed" : "Error"},
             {"containerID", "podman://" + r.id}};
+  if (!r.start_error.empty()) {
+    t["reason"] = "StartError";
+    t["message"] = r.start_error;
+  }
   if (auto s = k8s_time(r.started_at); !s.empty()) t["startedAt"] = s;
   if (auto f = k8s_time(r.finished_at); !f.empty()) t["finishedAt"] = f;
   return {{"terminated", t}};

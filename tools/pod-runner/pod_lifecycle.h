@@ -31,7 +31,7 @@ struct PodPlan {
 };
 
 // Why a container that should run could not be created (ErrImagePull, ImagePullBackOff,
-// ErrImageNeverPull, CreateContainerConfigError), as its waiting state says.
+// ErrImageNeverPull, CreateContainerConfigError, CreateContainerError), as its waiting state says.
 struct Waiting {
   std::string reason;
   std::string message;

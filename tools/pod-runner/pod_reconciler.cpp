@@ -1,6 +1,7 @@
 #include "pod_reconciler.h"
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 
 #include "kube/log.h"
@@ -15,6 +16,15 @@ using kube::Json;
 namespace {
 
 constexpr auto kPollInterval = std::chrono::milliseconds(300);
+
+// Podman's own words from the error of a podman command ("podman run failed (exit 127): Error: ..."):
+// what a pod's status shows, as a kubelet shows the runtime's.
+std::string podman_reason(const std::string& error) {
+  auto at = error.find("Error: ");
+  std::string reason = at == std::string::npos ? error : error.substr(at + 7);
+  while (!reason.empty() && std::isspace(static_cast<unsigned char>(reason.back()))) reason.pop_back();
+  return reason;
+}
 // The kubelet's image pull backoff (10 s doubling to 5 min), and how often it retries a container whose
 // configuration it refused.
 constexpr auto kPullBackoff = std::chrono::seconds(10);
@@ -74,6 +84,7 @@ void PodReconciler::forget_pod(const std::string& uid) {
   {
     std::lock_guard lock(mu_);
     blocked_.erase(uid);
+    start_errors_.erase(uid);
     collected_.erase(uid);
   }
   if (auto s = podman_.remove_pod(uid, std::chrono::seconds(0)); !s) {
@@ -101,6 +112,7 @@ kube::Status PodReconciler::collect_finished(const std::string& uid) {
   prober_.forget(uid);
   std::lock_guard lock(mu_);
   blocked_.erase(uid);
+  start_errors_.erase(uid);
   collected_.insert(uid);
   return {};
 }
@@ -131,12 +143,12 @@ kube::Result<kube::ReconcileResult> PodReconciler::reconcile(const kube::Request
     return kube::ReconcileResult{};
   }
 
-  auto runs = podman_.runs(uid);
+  auto runs = runs_of(uid);
   if (!runs) return std::unexpected(runs.error());
   PodPlan plan = plan_pod(*pod, *runs, std::chrono::system_clock::now());
   if (!plan.start.empty()) {
     if (auto s = start_containers(*pod, plan.start); !s) return std::unexpected(s.error());
-    runs = podman_.runs(uid);
+    runs = runs_of(uid);
     if (!runs) return std::unexpected(runs.error());
     plan = plan_pod(*pod, *runs, std::chrono::system_clock::now());
   }
@@ -250,7 +262,10 @@ kube::Status PodReconciler::start_containers(const Json& pod, const std::vector<
       continue;
     }
     auto id = podman_.start(*run);
-    if (!id) return std::unexpected(id.error());
+    if (!id) {
+      start_failed(pod, c, run->image, id.error());
+      continue;
+    }
     {
       std::lock_guard lock(mu_);
       if (auto p = blocked_.find(uid); p != blocked_.end()) p->second.erase(c.name);
@@ -259,6 +274,53 @@ kube::Status PodReconciler::start_containers(const Json& pod, const std::vector<
                                           {"attempt", std::to_string(c.attempt)}});
   }
   return {};
+}
+
+kube::Result<std::vector<ContainerRun>> PodReconciler::runs_of(const std::string& uid) {
+  auto runs = podman_.runs(uid);
+  if (!runs) return runs;
+  auto known = [&](const ContainerRun& r) -> std::optional<std::string> {
+    std::lock_guard lock(mu_);
+    auto pod = start_errors_.find(uid);
+    if (pod == start_errors_.end() || !pod->second.contains(r.id)) return std::nullopt;
+    return pod->second[r.id];
+  };
+  bool started = false;
+  for (const auto& r : *runs) {
+    if (!r.created || known(r)) continue;
+    auto s = podman_.start_created(r.id);
+    if (s) started = true;
+    else remember_start_error(uid, r.id, s.error().message);
+  }
+  if (started && !(runs = podman_.runs(uid))) return runs;
+  for (auto& r : *runs) {
+    if (!r.created) continue;
+    r.start_error = known(r).value_or("");
+    r.exited = !r.start_error.empty();
+    if (r.exited) r.exit_code = 128;
+  }
+  return runs;
+}
+
+void PodReconciler::remember_start_error(const std::string& uid, const std::string& container_id, const std::string& error) {
+  std::lock_guard lock(mu_);
+  start_errors_[uid][container_id] = podman_reason(error);
+}
+
+void PodReconciler::start_failed(const Json& pod, const ContainerToStart& c, const std::string& image,
+                                 const kube::Error& error) {
+  const std::string uid = kube::meta::uid(pod);
+  const auto runs = podman_.runs(uid).value_or(std::vector<ContainerRun>{});
+  const ContainerRun* created = nullptr;
+  for (const auto& r : runs) {
+    if (r.container == c.name && r.attempt == c.attempt) created = &r;
+  }
+  kube::log::warn(created ? "container could not start" : "container not created",
+                  {{"pod", kube::meta::key(pod)}, {"container", c.name}, {"message", error.message}});
+  // One podman created is a run that ended; one it did not create waits and is tried again, as a
+  // kubelet's CreateContainerError.
+  if (created) remember_start_error(uid, created->id, error.message);
+  else block(uid, c.name, image, Waiting{"CreateContainerError", podman_reason(error.message)});
 }
 
 kube::Status PodReconciler::report(const Json& pod, const Json& status) {
@@ -284,6 +346,7 @@ kube::Result<kube::ReconcileResult> PodReconciler::finish_deletion(const Json& p
   {
     std::lock_guard lock(mu_);
     blocked_.erase(uid);
+    start_errors_.erase(uid);
     collected_.erase(uid);
   }
   // The containers are gone: finish the deletion, as the kubelet does, for exactly this pod.

@@ -53,6 +53,14 @@ class PodReconciler : public kube::Reconciler {
   // Whether the container may be created now: its image is here (per imagePullPolicy) and its user
   // passes runAsNonRoot. Sets run.image_user; returns the waiting state when it may not.
   kube::Result<std::optional<Waiting>> admit(const kube::Json& pod, const kube::Json& container, RunSpec& run);
+  // Every run of the pod's containers, those podman created but could not start marked as ended (a
+  // StartError: exit code 128 and the runtime's reason). One found with no reason known (its start was
+  // cut off, or an earlier runner saw it fail) is started once more, which runs it or gives the reason.
+  kube::Result<std::vector<ContainerRun>> runs_of(const std::string& uid);
+  void remember_start_error(const std::string& uid, const std::string& container_id, const std::string& error);
+  // What follows podman failing to run a container: a StartError (podman kept the container) or a
+  // CreateContainerError (it made none).
+  void start_failed(const kube::Json& pod, const ContainerToStart& c, const std::string& image, const kube::Error& error);
   void block(const std::string& uid, const std::string& container, const std::string& image, Waiting waiting);
   // The waiting states to report for the pod, and how soon a blocked container is due again.
   std::map<std::string, Waiting> waiting_states(const std::string& uid, std::chrono::milliseconds& due_in);
@@ -71,6 +79,7 @@ class PodReconciler : public kube::Reconciler {
   std::mutex mu_;
   std::map<std::string, std::string> uid_by_key_;  // to clean up after a pod vanished from the cache
   std::map<std::string, std::map<std::string, Blocked>> blocked_;  // pod uid -> container -> why
+  std::map<std::string, std::map<std::string, std::string>> start_errors_;  // pod uid -> container id -> why
   std::set<std::string> collected_;  // uids of finished pods whose containers are removed
   Prober prober_;
 };
