@@ -229,6 +229,15 @@ kube::Status Podman::stop(const std::string& container_id, std::chrono::seconds 
   return {};
 }
 
+kube::Status Podman::remove(const std::vector<std::string>& container_ids) const {
+  if (container_ids.empty()) return {};
+  std::vector<std::string> argv{program_, "rm", "--force", "--time", "0"};
+  argv.insert(argv.end(), container_ids.begin(), container_ids.end());
+  auto out = base::run({.argv = argv, .timeout = std::chrono::seconds(60)});
+  if (!out.ok()) return std::unexpected(engine_error("rm", out));
+  return {};
+}
+
 kube::Status Podman::remove_pod(const std::string& pod_uid, std::chrono::seconds grace) const {
   auto runs_now = runs(pod_uid);
   if (!runs_now) return std::unexpected(runs_now.error());

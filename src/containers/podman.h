@@ -105,6 +105,9 @@ class Podman {
   // restarts a container whose liveness probe failed.
   kube::Status stop(const std::string& container_id, std::chrono::seconds grace) const;
 
+  // Removes these containers (killing any still running).
+  kube::Status remove(const std::vector<std::string>& container_ids) const;
+
   // Stops (SIGTERM, then SIGKILL after grace) and removes every container of a pod.
   kube::Status remove_pod(const std::string& pod_uid, std::chrono::seconds grace) const;
 

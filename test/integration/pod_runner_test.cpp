@@ -1,5 +1,6 @@
 // The pod runner with the real control plane: the real Job controller and scheduler create and bind
 // pods, pave-pod-runner runs them in podman containers from images built here, and reports their status.
+// Containers that fail, restart or cannot be created are in pod_runner_failures_test.cpp.
 #include <gtest/gtest.h>
 
 #include <csignal>
@@ -8,52 +9,12 @@
 #include <thread>
 
 #include "base/subprocess.h"
-#include "support/cluster_environment.h"
-#include "support/runner_environment.h"
+#include "support/pod_runner_fixture.h"
 
 namespace pave::testing {
 namespace {
 
 using namespace std::chrono_literals;
-
-const char* kUtility = "localhost/pave-pipeline-utility:dev";
-// Kratix's security context for its own pipeline containers (kratix-spec.md 3.1): the image's user must
-// not be root.
-const std::string kKratixSecurity = "{runAsNonRoot: true, allowPrivilegeEscalation: false, privileged: false, "
-                                    "capabilities: {drop: [ALL]}, seccompProfile: {type: RuntimeDefault}}";
-
-class PodRunnerTest : public ClusterTest {
- protected:
-  // Creates a Job from YAML (the namespace is the test's; @NODE@ becomes the pod runner's Node, so
-  // other Nodes in a shared cluster never take the pods).
-  void create_job(std::string yaml) {
-    for (auto at = yaml.find("@NODE@"); at != std::string::npos; at = yaml.find("@NODE@")) {
-      yaml.replace(at, 6, RunnerEnvironment::runner->node());
-    }
-    auto r = kubectl({"apply", "-f", "-"}, yaml);
-    ASSERT_TRUE(r.ok()) << r.err;
-  }
-  bool job_has(const std::string& job, const std::string& condition, std::chrono::seconds timeout = 90s) {
-    return kubectl({"wait", "--for=condition=" + condition, "job/" + job, "--timeout=" + std::to_string(timeout.count()) + "s"}).ok();
-  }
-  std::string pod_of(const std::string& job) {
-    std::string pod;
-    eventually([&] {
-      pod = kubectl({"get", "pods", "-l", "job-name=" + job, "-o", "jsonpath={.items[0].metadata.name}"}).out;
-      return !pod.empty();
-    }, 60s);
-    return pod;
-  }
-  std::string logs(const std::string& pod, const std::string& container, bool previous = false) {
-    return RunnerEnvironment::runner->logs(cluster().kubeconfig, ns() + "/" + pod, container, previous);
-  }
-  std::string pod_field(const std::string& pod, const std::string& jsonpath) {
-    return kubectl({"get", "pod", pod, "-o", "jsonpath={" + jsonpath + "}"}).out;
-  }
-  std::string diagnose(const std::string& job) {
-    return kubectl({"get", "job,pods", "-o", "yaml"}).out + "\n" + job;
-  }
-};
 
 TEST_F(PodRunnerTest, InitContainersShareAnEmptyDirInOrder) {
   create_job(R"(
@@ -166,53 +127,6 @@ spec:
   EXPECT_EQ(logs(pod_of("as-reader"), "main"), "system:serviceaccount:" + ns() + ":reader\nb");
   ASSERT_TRUE(job_has("as-nobody", "Failed")) << "a pod without RBAC must not read ConfigMaps";
   EXPECT_NE(logs(pod_of("as-nobody"), "main").find("Forbidden"), std::string::npos);
-}
-
-TEST_F(PodRunnerTest, AFailingContainerFailsTheJobAfterBackoffLimitRetries) {
-  create_job(R"(
-apiVersion: batch/v1
-kind: Job
-metadata: {name: broken}
-spec:
-  backoffLimit: 1
-  template:
-    spec:
-      restartPolicy: Never
-      nodeSelector: {kubernetes.io/hostname: "@NODE@"}
-      containers:
-      - {name: main, image: )" + std::string(kUtility) + R"(, command: [sh, -c, "echo failing; exit 3"]}
-)");
-  ASSERT_TRUE(job_has("broken", "Failed", 120s)) << diagnose("broken");
-  EXPECT_EQ(kubectl({"get", "job", "broken", "-o", "jsonpath={.status.conditions[?(@.type==\"Failed\")].reason}"}).out,
-            "BackoffLimitExceeded");
-  EXPECT_EQ(kubectl({"get", "job", "broken", "-o", "jsonpath={.status.failed}"}).out, "2") << "one try and one retry";
-  const std::string pod = pod_of("broken");
-  EXPECT_EQ(kubectl({"get", "pod", pod, "-o", "jsonpath={.status.containerStatuses[0].state.terminated.exitCode}"}).out, "3");
-  EXPECT_EQ(kubectl({"get", "pod", pod, "-o", "jsonpath={.status.containerStatuses[0].state.terminated.reason}"}).out, "Error");
-}
-
-TEST_F(PodRunnerTest, OnFailureRestartsTheContainerInPlace) {
-  // Fails on its first run (no marker yet in the shared emptyDir), succeeds on the second.
-  create_job(R"(
-apiVersion: batch/v1
-kind: Job
-metadata: {name: retry}
-spec:
-  backoffLimit: 3
-  template:
-    spec:
-      restartPolicy: OnFailure
-      nodeSelector: {kubernetes.io/hostname: "@NODE@"}
-      volumes: [{name: state, emptyDir: {}}]
-      containers:
-      - {name: main, image: )" + std::string(kUtility) + R"(, volumeMounts: [{name: state, mountPath: /state}],
-         command: [sh, -c, "if [ -e /state/tried ]; then echo second; else touch /state/tried; exit 1; fi"]}
-)");
-  ASSERT_TRUE(job_has("retry", "Complete")) << diagnose("retry");
-  const std::string pod = pod_of("retry");
-  EXPECT_EQ(kubectl({"get", "pod", pod, "-o", "jsonpath={.status.containerStatuses[0].restartCount}"}).out, "1");
-  EXPECT_EQ(kubectl({"get", "pod", pod, "-o", "jsonpath={.status.containerStatuses[0].lastState.terminated.exitCode}"}).out, "1");
-  EXPECT_EQ(logs(pod, "main"), "second\n");
 }
 
 // A finished pod's containers are removed from podman once its phase is on the API server (each holds
@@ -414,139 +328,6 @@ spec:
 )");
   ASSERT_TRUE(job_has("modes", "Complete")) << diagnose("modes");
   EXPECT_EQ(logs(pod_of("modes"), "main"), "400\n600\n440\n644\n");
-}
-
-TEST_F(PodRunnerTest, RunAsNonRootRefusesARootImageWithTheKubeletsReason) {
-  create_job(R"(
-apiVersion: batch/v1
-kind: Job
-metadata: {name: root-image}
-spec:
-  backoffLimit: 0
-  template:
-    spec:
-      restartPolicy: Never
-      nodeSelector: {kubernetes.io/hostname: "@NODE@"}
-      containers:
-      - {name: main, image: )" + std::string(kUtility) + R"(, command: [id, -u], securityContext: {runAsNonRoot: true}}
-)");
-  const std::string pod = pod_of("root-image");
-  ASSERT_TRUE(eventually([&] {
-    return pod_field(pod, ".status.containerStatuses[0].state.waiting.reason") == "CreateContainerConfigError";
-  }, 60s)) << diagnose("root-image");
-  const std::string uid = pod_field(pod, ".metadata.uid");
-  EXPECT_EQ(pod_field(pod, ".status.containerStatuses[0].state.waiting.message"),
-            "container has runAsNonRoot and image will run as root (pod: \"" + pod + "_" + ns() + "(" + uid +
-                ")\", container: main)");
-  EXPECT_EQ(pod_field(pod, ".status.phase"), "Pending");
-  // The Job controller sees what a kubelet would show it: one active pod, nothing failed.
-  EXPECT_EQ(kubectl({"get", "job", "root-image", "-o", "jsonpath={.status.active} {.status.failed}"}).out, "1 ");
-  EXPECT_EQ(base::run({.argv = {"podman", "ps", "-a", "-q", "--filter", "label=io.pave.pod-uid=" + uid}}).out, "")
-      << "no container may be created";
-}
-
-TEST_F(PodRunnerTest, AMissingImageIsErrImagePullThenImagePullBackOff) {
-  const std::string missing = "localhost/pave-missing-image:dev";
-  auto job = [&](const std::string& name, const std::string& image, const std::string& policy) {
-    create_job(R"(
-apiVersion: batch/v1
-kind: Job
-metadata: {name: )" + name + R"(}
-spec:
-  backoffLimit: 0
-  template:
-    spec:
-      restartPolicy: Never
-      nodeSelector: {kubernetes.io/hostname: "@NODE@"}
-      containers:
-      - {name: main, image: )" + image + ", imagePullPolicy: " + policy + R"(, command: [id]}
-)");
-    return pod_of(name);
-  };
-  const std::string if_not_present = job("if-not-present", missing, "IfNotPresent");
-  const std::string never = job("never", missing, "Never");
-  const std::string always = job("always", kUtility, "Always");  // here, but Always must ask the registry
-  const std::string waiting = ".status.containerStatuses[0].state.waiting";
-  // ErrImagePull shows until the next look, a fraction of a second later: read reason and message together.
-  std::string first_message;
-  ASSERT_TRUE(eventually([&] {
-    const std::string state = pod_field(if_not_present, waiting + ".reason}|{" + waiting + ".message");
-    first_message = state.substr(state.find('|') + 1);
-    return state.starts_with("ErrImagePull|");
-  }, 60s, 50ms)) << diagnose("if-not-present");
-  EXPECT_TRUE(first_message.starts_with("Failed to pull image \"" + missing + "\": ")) << first_message;
-  EXPECT_TRUE(eventually([&] { return pod_field(if_not_present, waiting + ".reason") == "ImagePullBackOff"; }, 30s))
-      << diagnose("if-not-present");
-  EXPECT_EQ(pod_field(if_not_present, waiting + ".message"), "Back-off pulling image \"" + missing + "\"");
-  EXPECT_TRUE(eventually([&] { return pod_field(never, waiting + ".reason") == "ErrImageNeverPull"; }, 60s));
-  EXPECT_EQ(pod_field(never, waiting + ".message"),
-            "Container image \"" + missing + "\" is not present with pull policy of Never");
-  EXPECT_TRUE(eventually([&] {
-    const std::string reason = pod_field(always, waiting + ".reason");
-    return reason == "ErrImagePull" || reason == "ImagePullBackOff";
-  }, 60s)) << diagnose("always");
-  for (const char* name : {"if-not-present", "never", "always"}) {
-    EXPECT_EQ(kubectl({"get", "job", name, "-o", "jsonpath={.status.active} {.status.failed}"}).out, "1 ") << name;
-  }
-}
-
-// A container podman creates but cannot start (its command is not in the image) ended, as a kubelet's
-// StartError: exit code 128 and the runtime's reason, so the pod and its Job fail rather than wait.
-TEST_F(PodRunnerTest, ACommandNotInTheImageIsAStartErrorThatFailsThePod) {
-  create_job(R"(
-apiVersion: batch/v1
-kind: Job
-metadata: {name: no-program}
-spec:
-  backoffLimit: 0
-  template:
-    spec:
-      restartPolicy: Never
-      nodeSelector: {kubernetes.io/hostname: "@NODE@"}
-      containers:
-      - {name: main, image: )" + std::string(kUtility) + R"(, command: [/no/such/program]}
-)");
-  ASSERT_TRUE(job_has("no-program", "Failed")) << diagnose("no-program");
-  const std::string pod = pod_of("no-program");
-  EXPECT_EQ(pod_field(pod, ".status.phase"), "Failed");
-  const std::string state = ".status.containerStatuses[0].state.terminated";
-  EXPECT_EQ(pod_field(pod, state + ".reason") + " " + pod_field(pod, state + ".exitCode"), "StartError 128");
-  EXPECT_NE(pod_field(pod, state + ".message").find("/no/such/program"), std::string::npos) << pod_field(pod, state);
-}
-
-// A container podman refuses to create (here: a hostPath that does not exist, which podman will not make)
-// waits with CreateContainerError and podman's reason, and is created once the cause is gone.
-TEST_F(PodRunnerTest, AContainerPodmanCannotCreateIsCreateContainerErrorUntilItCan) {
-  const auto dir = std::filesystem::temp_directory_path() / ("pave-missing-" + ns());
-  std::filesystem::remove_all(dir);
-  create_job(R"(
-apiVersion: batch/v1
-kind: Job
-metadata: {name: missing-path}
-spec:
-  backoffLimit: 0
-  template:
-    spec:
-      restartPolicy: Never
-      nodeSelector: {kubernetes.io/hostname: "@NODE@"}
-      volumes: [{name: host, hostPath: {path: )" + dir.string() + R"(}}]
-      containers:
-      - {name: main, image: )" + std::string(kUtility) + R"(, command: [ls, /host], volumeMounts: [{name: host, mountPath: /host}]}
-)");
-  const std::string pod = pod_of("missing-path");
-  const std::string waiting = ".status.containerStatuses[0].state.waiting";
-  ASSERT_TRUE(eventually([&] { return pod_field(pod, waiting + ".reason") == "CreateContainerError"; }, 60s))
-      << diagnose("missing-path");
-  EXPECT_NE(pod_field(pod, waiting + ".message").find("no such file or directory"), std::string::npos) << pod_field(pod, waiting);
-  EXPECT_EQ(pod_field(pod, ".status.phase"), "Pending");
-  const std::string uid = pod_field(pod, ".metadata.uid");
-  EXPECT_EQ(base::run({.argv = {"podman", "ps", "-a", "-q", "--filter", "label=io.pave.pod-uid=" + uid}}).out, "");
-
-  std::filesystem::create_directories(dir);
-  std::ofstream(dir / "found") << "";
-  EXPECT_TRUE(job_has("missing-path", "Complete")) << diagnose("missing-path");
-  EXPECT_EQ(logs(pod, "main"), "found\n");
-  std::filesystem::remove_all(dir);
 }
 
 TEST_F(PodRunnerTest, ResourceLimitsReachTheContainersCgroup) {

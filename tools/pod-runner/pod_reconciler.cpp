@@ -272,6 +272,7 @@ kube::Status PodReconciler::start_containers(const Json& pod, const std::vector<
     }
     kube::log::info("container started", {{"pod", kube::meta::key(pod)}, {"container", c.name},
                                           {"attempt", std::to_string(c.attempt)}});
+    if (c.attempt >= 2) remove_superseded(pod, c);
   }
   return {};
 }
@@ -300,6 +301,18 @@ kube::Result<std::vector<ContainerRun>> PodReconciler::runs_of(const std::string
     if (r.exited) r.exit_code = 128;
   }
   return runs;
+}
+
+void PodReconciler::remove_superseded(const Json& pod, const ContainerToStart& c) {
+  auto runs = podman_.runs(kube::meta::uid(pod));
+  if (!runs) return;
+  std::vector<std::string> ids;
+  for (const auto& r : *runs) {
+    if (r.container == c.name && r.attempt < c.attempt - 1) ids.push_back(r.id);
+  }
+  if (auto s = podman_.remove(ids); !s) {
+    kube::log::warn("could not remove old runs", {{"pod", kube::meta::key(pod)}, {"error", s.error().to_string()}});
+  }
 }
 
 void PodReconciler::remember_start_error(const std::string& uid, const std::string& container_id, const std::string& error) {
