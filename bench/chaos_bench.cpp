@@ -8,6 +8,7 @@
 //
 // With --requests, WORKS resource requests instead (run_request_chaos), their pipelines run by
 // pave-pod-runner with this build's images: the workflow layer under the same kills.
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <optional>
@@ -33,8 +34,9 @@ int main(int argc, char** argv) {
     else o.works = std::stoi(arg);
   }
   o.deletion_kills = o.kills / 4;
-  // Pipelines take about 1.2 s of a core each here (bench/README.md): 1,000 requests need some 20 minutes.
-  if (requests) o.settle_timeout = std::chrono::minutes(40);
+  // Requests went through the chaos run at about 23 a minute on 2 cores (bench/README.md): 1,000 need some
+  // 45 minutes, so a large run gets 5 s a request.
+  if (requests) o.settle_timeout = std::max<std::chrono::seconds>(std::chrono::minutes(40), o.works * std::chrono::seconds(5));
   auto cluster = testing::LocalCluster::start("chaos-bench");
   if (!cluster) return std::fprintf(stderr, "%s\n", cluster.error().c_str()), 1;
   const auto& access = cluster->access();

@@ -134,18 +134,29 @@ bool check(const kube::Client& client, const GitServer& git, const ChaosOptions&
   return r.clean();
 }
 
-// Waits for check() to pass; why not, if it does not within the settle timeout.
+// Waits for check() to pass; why not, if it does not within the settle timeout, with how long before
+// the end a WorkPlacement last became Ready (slow, or stuck). A large run is checked every 5 s: listing
+// every request, Work and WorkPlacement each second would take the pipelines' CPU.
 std::optional<std::string> settle(const kube::Client& client, const GitServer& git, Controllers& controllers,
                                   const ChaosOptions& o, ChaosReport& r, size_t left) {
   std::optional<std::string> gone;
+  size_t most_ready = 0;
+  auto last_progress = std::chrono::steady_clock::now();
   const bool settled = eventually([&] {
     if ((gone = controllers.exited())) return true;
-    return check(client, git, o, r, left);
-  }, o.settle_timeout, std::chrono::seconds(1));
+    const bool ok = check(client, git, o, r, left);
+    if (r.ready_placements > most_ready) {
+      most_ready = r.ready_placements;
+      last_progress = std::chrono::steady_clock::now();
+    }
+    return ok;
+  }, o.settle_timeout, std::chrono::seconds(o.works > 300 ? 5 : 1));
   if (gone) return gone;
   if (settled) return std::nullopt;
   check(client, git, o, r, left);  // the report then says what is still wrong
-  return "not settled within " + std::to_string(o.settle_timeout.count()) + " s";
+  const auto idle = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - last_progress);
+  return "not settled within " + std::to_string(o.settle_timeout.count()) + " s (the last WorkPlacement became Ready " +
+         std::to_string(idle.count()) + " s before the end)";
 }
 
 // What a run leaves in the cluster goes with it, however it ends: the Promise (its CRD and any request
