@@ -16,15 +16,6 @@ using kube::Json;
 namespace {
 
 constexpr auto kPollInterval = std::chrono::milliseconds(300);
-
-// Podman's own words from the error of a podman command ("podman run failed (exit 127): Error: ..."):
-// what a pod's status shows, as a kubelet shows the runtime's.
-std::string podman_reason(const std::string& error) {
-  auto at = error.find("Error: ");
-  std::string reason = at == std::string::npos ? error : error.substr(at + 7);
-  while (!reason.empty() && std::isspace(static_cast<unsigned char>(reason.back()))) reason.pop_back();
-  return reason;
-}
 // The kubelet's image pull backoff (10 s doubling to 5 min), and how often it retries a container whose
 // configuration it refused.
 constexpr auto kPullBackoff = std::chrono::seconds(10);
@@ -65,6 +56,15 @@ bool reported(const Json& pod, const Json& status) {
     if (!current.contains(key) || current[key] != value) return false;
   }
   return true;
+}
+
+// Podman's own words from the error of a podman command ("podman run failed (exit 127): Error: ..."):
+// what a pod's status shows, as a kubelet shows the runtime's.
+std::string podman_reason(const std::string& error) {
+  auto at = error.find("Error: ");
+  std::string reason = at == std::string::npos ? error : error.substr(at + 7);
+  while (!reason.empty() && std::isspace(static_cast<unsigned char>(reason.back()))) reason.pop_back();
+  return reason;
 }
 
 }  // namespace
