@@ -34,6 +34,16 @@ std::string trimmed(std::string s) {
   return s;
 }
 
+// Podman's reason for a failure, as a pod's status shows it: the last line of its standard error (the
+// lines before are retries and warnings) without "Error: ". The full error when it printed nothing.
+kube::Error reason_of(const std::string& what, const base::ProcessOutput& out) {
+  std::string reason = trimmed(out.err);
+  if (auto nl = reason.rfind('\n'); nl != std::string::npos) reason = reason.substr(nl + 1);
+  if (reason.starts_with("Error: ")) reason = reason.substr(7);
+  if (reason.empty()) return engine_error(what, out);
+  return kube::make_error(kube::ErrorKind::kOther, reason);
+}
+
 // podman run options for what the kubelet applies from the security context and resource limits.
 void add_security(std::vector<std::string>& argv, const RunSpec& spec) {
   const SecurityOptions& s = spec.security;
@@ -140,7 +150,7 @@ kube::Result<std::string> Podman::start(const RunSpec& spec) const {
   Invocation inv = run_invocation(spec, true);
   if (!inv.refused.empty()) return std::unexpected(kube::make_error(kube::ErrorKind::kInvalid, inv.refused));
   auto out = base::run({.argv = inv.argv, .env = inv.env, .timeout = std::chrono::seconds(120)});
-  if (!out.ok()) return std::unexpected(engine_error("run", out));
+  if (!out.ok()) return std::unexpected(reason_of("run", out));
   return trimmed(out.out);
 }
 
@@ -218,7 +228,7 @@ kube::Result<std::vector<std::string>> Podman::pod_uids() const {
 
 kube::Status Podman::start_created(const std::string& container_id) const {
   auto out = base::run({.argv = {program_, "start", container_id}, .timeout = std::chrono::seconds(120)});
-  if (!out.ok()) return std::unexpected(engine_error("start", out));
+  if (!out.ok()) return std::unexpected(reason_of("start", out));
   return {};
 }
 
@@ -261,11 +271,7 @@ kube::Result<std::optional<std::string>> Podman::image_user(const std::string& i
 kube::Status Podman::pull(const std::string& image) const {
   auto out = base::run({.argv = {program_, "pull", "--quiet", image}, .timeout = std::chrono::minutes(10)});
   if (out.ok()) return {};
-  // podman's last line is the reason; the lines before it are its retries.
-  std::string reason = trimmed(out.err);
-  if (auto nl = reason.rfind('\n'); nl != std::string::npos) reason = reason.substr(nl + 1);
-  if (reason.starts_with("Error: ")) reason = reason.substr(7);
-  return std::unexpected(kube::make_error(kube::ErrorKind::kOther, reason));
+  return std::unexpected(reason_of("pull", out));
 }
 
 kube::Result<std::string> Podman::logs(const std::string& container_id) const {

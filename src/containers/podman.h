@@ -79,8 +79,8 @@ class Podman {
   // it must not be put in podman's environment.
   static bool podman_reads(const std::string& name);
 
-  // Starts a container in the background and returns its id. Environment values never appear on podman's
-  // command line unless podman_reads() their name.
+  // Starts a container in the background and returns its id; the error is podman's reason. Environment
+  // values never appear on podman's command line unless podman_reads() their name.
   kube::Result<std::string> start(const RunSpec& spec) const;
 
   struct Finished {

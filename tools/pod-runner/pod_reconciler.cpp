@@ -1,7 +1,6 @@
 #include "pod_reconciler.h"
 
 #include <algorithm>
-#include <cctype>
 #include <filesystem>
 
 #include "kube/log.h"
@@ -58,15 +57,6 @@ bool reported(const Json& pod, const Json& status) {
   return true;
 }
 
-// Podman's own words from the error of a podman command ("podman run failed (exit 127): Error: ..."):
-// what a pod's status shows, as a kubelet shows the runtime's.
-std::string podman_reason(const std::string& error) {
-  auto at = error.find("Error: ");
-  std::string reason = at == std::string::npos ? error : error.substr(at + 7);
-  while (!reason.empty() && std::isspace(static_cast<unsigned char>(reason.back()))) reason.pop_back();
-  return reason;
-}
-
 }  // namespace
 
 void PodReconciler::restart_unhealthy(const Json& pod, const std::vector<std::string>& container_ids) {
@@ -80,13 +70,7 @@ void PodReconciler::restart_unhealthy(const Json& pod, const std::vector<std::st
 }
 
 void PodReconciler::forget_pod(const std::string& uid) {
-  prober_.forget(uid);
-  {
-    std::lock_guard lock(mu_);
-    blocked_.erase(uid);
-    start_errors_.erase(uid);
-    collected_.erase(uid);
-  }
+  forget_memory(uid);
   if (auto s = podman_.remove_pod(uid, std::chrono::seconds(0)); !s) {
     kube::log::warn("could not remove containers", {{"uid", uid}, {"error", s.error().to_string()}});
   }
@@ -152,6 +136,7 @@ kube::Result<kube::ReconcileResult> PodReconciler::reconcile(const kube::Request
     if (!runs) return std::unexpected(runs.error());
     plan = plan_pod(*pod, *runs, std::chrono::system_clock::now());
   }
+  remove_superseded(*pod, *runs);
   std::string start_time = pod->value("status", Json::object()).value("startTime", "");
   if (start_time.empty()) start_time = kube::time_now();
   std::chrono::milliseconds due_in = kPollInterval;
@@ -272,7 +257,6 @@ kube::Status PodReconciler::start_containers(const Json& pod, const std::vector<
     }
     kube::log::info("container started", {{"pod", kube::meta::key(pod)}, {"container", c.name},
                                           {"attempt", std::to_string(c.attempt)}});
-    if (c.attempt >= 2) remove_superseded(pod, c);
   }
   return {};
 }
@@ -303,12 +287,20 @@ kube::Result<std::vector<ContainerRun>> PodReconciler::runs_of(const std::string
   return runs;
 }
 
-void PodReconciler::remove_superseded(const Json& pod, const ContainerToStart& c) {
-  auto runs = podman_.runs(kube::meta::uid(pod));
-  if (!runs) return;
+void PodReconciler::forget_memory(const std::string& uid) {
+  prober_.forget(uid);
+  std::lock_guard lock(mu_);
+  blocked_.erase(uid);
+  start_errors_.erase(uid);
+  collected_.erase(uid);
+}
+
+void PodReconciler::remove_superseded(const Json& pod, const std::vector<ContainerRun>& runs) {
+  std::map<std::string, int> latest;
+  for (const auto& r : runs) latest[r.container] = std::max(latest[r.container], r.attempt);
   std::vector<std::string> ids;
-  for (const auto& r : *runs) {
-    if (r.container == c.name && r.attempt < c.attempt - 1) ids.push_back(r.id);
+  for (const auto& r : runs) {
+    if (r.attempt < latest[r.container] - 1) ids.push_back(r.id);
   }
   if (auto s = podman_.remove(ids); !s) {
     kube::log::warn("could not remove old runs", {{"pod", kube::meta::key(pod)}, {"error", s.error().to_string()}});
@@ -317,7 +309,7 @@ void PodReconciler::remove_superseded(const Json& pod, const ContainerToStart& c
 
 void PodReconciler::remember_start_error(const std::string& uid, const std::string& container_id, const std::string& error) {
   std::lock_guard lock(mu_);
-  start_errors_[uid][container_id] = podman_reason(error);
+  start_errors_[uid][container_id] = error;
 }
 
 void PodReconciler::start_failed(const Json& pod, const ContainerToStart& c, const std::string& image,
@@ -333,7 +325,7 @@ void PodReconciler::start_failed(const Json& pod, const ContainerToStart& c, con
   // One podman created is a run that ended; one it did not create waits and is tried again, as a
   // kubelet's CreateContainerError.
   if (created) remember_start_error(uid, created->id, error.message);
-  else block(uid, c.name, image, Waiting{"CreateContainerError", podman_reason(error.message)});
+  else block(uid, c.name, image, Waiting{"CreateContainerError", error.message});
 }
 
 kube::Status PodReconciler::report(const Json& pod, const Json& status) {
@@ -355,13 +347,7 @@ kube::Result<kube::ReconcileResult> PodReconciler::finish_deletion(const Json& p
   std::error_code ec;
   std::filesystem::remove_all(pod_dir(uid), ec);
   logs_.remove(uid);
-  prober_.forget(uid);
-  {
-    std::lock_guard lock(mu_);
-    blocked_.erase(uid);
-    start_errors_.erase(uid);
-    collected_.erase(uid);
-  }
+  forget_memory(uid);
   // The containers are gone: finish the deletion, as the kubelet does, for exactly this pod.
   auto deleted = client_.remove(kube::resources::pods(), kube::meta::namespace_of(pod), kube::meta::name(pod),
                                 {.precondition_uid = uid, .grace_period_seconds = 0});

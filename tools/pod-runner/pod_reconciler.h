@@ -57,9 +57,11 @@ class PodReconciler : public kube::Reconciler {
   // StartError: exit code 128 and the runtime's reason). One found with no reason known (its start was
   // cut off, or an earlier runner saw it fail) is started once more, which runs it or gives the reason.
   kube::Result<std::vector<ContainerRun>> runs_of(const std::string& uid);
-  // Removes runs of c's container older than the one before c, as a kubelet keeps one dead container
-  // per container: a container restarting for ever would otherwise hold a podman lock per run.
-  void remove_superseded(const kube::Json& pod, const ContainerToStart& c);
+  // Removes each container's runs older than the one before its latest, as a kubelet keeps one dead
+  // container per container: a container restarting for ever would otherwise hold a podman lock per run.
+  void remove_superseded(const kube::Json& pod, const std::vector<ContainerRun>& runs);
+  // Drops what is kept in memory about a pod (probe results, blocked containers, start errors, collected).
+  void forget_memory(const std::string& uid);
   void remember_start_error(const std::string& uid, const std::string& container_id, const std::string& error);
   // What follows podman failing to run a container: a StartError (podman kept the container) or a
   // CreateContainerError (it made none).
