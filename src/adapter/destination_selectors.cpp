@@ -13,7 +13,7 @@ using kube::Json;
 
 constexpr const char* kFile = "destination-selectors.yaml";
 
-kube::Error invalid(std::string message) { return kube::make_error(ErrorKind::kInvalid, std::move(message)); }
+using kube::invalid;
 
 // The document as a list, as encoding/json fills a Go slice: null is empty, anything else but a list fails.
 kube::Result<Json> as_list(std::string_view yaml, std::string_view go_type) {

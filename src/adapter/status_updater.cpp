@@ -11,7 +11,7 @@ namespace {
 using kube::ErrorKind;
 using kube::Json;
 
-kube::Error invalid(std::string message) { return kube::make_error(ErrorKind::kInvalid, std::move(message)); }
+using kube::invalid;
 
 Json merge_conditions(const Json& current, const Json& incoming) {
   Json out = Json::array();

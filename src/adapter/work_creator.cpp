@@ -18,7 +18,7 @@ namespace fs = std::filesystem;
 using kube::ErrorKind;
 using kube::Json;
 
-kube::Error invalid(std::string message) { return kube::make_error(ErrorKind::kInvalid, std::move(message)); }
+using kube::invalid;
 
 bool is_resource_workflow(const WorkCreatorOptions& o) { return o.workflow_type == kWorkflowTypeResource; }
 

@@ -35,7 +35,7 @@ struct Inputs {
   std::vector<fs::path> watched;  // files and directories whose changes rerun the test
 };
 
-kube::Error invalid(const std::string& message) { return kube::make_error(kube::ErrorKind::kInvalid, message); }
+using kube::invalid;
 
 kube::Result<Json> load_promise(const TestFlags& flags) {
   const fs::path path(flags.promise);

@@ -7,6 +7,7 @@
 
 #include <expected>
 #include <string>
+#include <utility>
 #include <string_view>
 #include <vector>
 
@@ -63,6 +64,9 @@ using Status = std::expected<void, Error>;
 Error error_from_response(int http_status, std::string_view body);
 
 Error make_error(ErrorKind kind, std::string message);
+
+// An input that cannot succeed as given (kInvalid): a bad field, a file that does not parse.
+inline Error invalid(std::string message) { return make_error(ErrorKind::kInvalid, std::move(message)); }
 
 inline bool is(const Error& e, ErrorKind kind) { return e.kind == kind; }
 

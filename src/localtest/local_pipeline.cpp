@@ -25,7 +25,7 @@ namespace fs = std::filesystem;
 using kube::Json;
 using Volumes = std::map<std::string, fs::path>;
 
-kube::Error invalid(const std::string& message) { return kube::make_error(kube::ErrorKind::kInvalid, message); }
+using kube::invalid;
 
 // Names no two runs share, so containers of runs side by side never meet.
 std::string run_uid() {

@@ -19,7 +19,7 @@ using workflow::Decision;
 using workflow::WorkflowAction;
 using workflow::WorkflowType;
 
-kube::Error invalid(const std::string& message) { return kube::make_error(kube::ErrorKind::kInvalid, message); }
+using kube::invalid;
 
 // What the API server adds to an object it stores, so pipelines read the metadata they would read there.
 Json as_stored(Json object, const std::string& uid, const std::chrono::system_clock::time_point now) {

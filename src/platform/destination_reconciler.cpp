@@ -14,7 +14,7 @@ namespace {
 using kube::Json;
 namespace d = api::destination;
 
-constexpr auto kRetryAfter = std::chrono::seconds(15);
+constexpr auto kDestinationRetry = std::chrono::seconds(15);
 
 
 struct StoreRef {
@@ -114,7 +114,7 @@ kube::Result<kube::ReconcileResult> DestinationReconciler::reconcile(const kube:
     if (store_ready && store_ready->value("status", "") == "True") {
       // A Ready store this process has not opened yet (it has just started): wait for it (opening it wakes
       // this Destination) rather than report NotReady or drop a cleanup that is still owed.
-      return kube::ReconcileResult{.requeue_after = kRetryAfter};
+      return kube::ReconcileResult{.requeue_after = kDestinationRetry};
     }
     if (deleting) {
       // No file can be cleaned without a working store; do not hold the Destination forever. Its
@@ -130,14 +130,14 @@ kube::Result<kube::ReconcileResult> DestinationReconciler::reconcile(const kube:
     if (auto s = report(*dest, false, reason, ref.kind + "/" + ref.name + (exists ? ": not ready" : ": not found")); !s) {
       return std::unexpected(s.error());
     }
-    return kube::ReconcileResult{.requeue_after = kRetryAfter};
+    return kube::ReconcileResult{.requeue_after = kDestinationRetry};
   }
 
   if (deleting) {
     // Each WorkPlacement takes its own files out as it goes; their going wakes this Destination.
     auto gone = placements_gone(*dest);
     if (!gone) return std::unexpected(gone.error());
-    if (!*gone) return kube::ReconcileResult{.requeue_after = kRetryAfter};
+    if (!*gone) return kube::ReconcileResult{.requeue_after = kDestinationRetry};
   }
   const bool enabled = !deleting && dest->value("spec", Json::object()).value("initWorkloads", Json::object()).value("enabled", true);
   auto canary = statestore::canary_change(*layout, enabled);
@@ -148,7 +148,7 @@ kube::Result<kube::ReconcileResult> DestinationReconciler::reconcile(const kube:
   }
   if (!written) {
     if (auto s = report(*dest, false, d::kReasonWriteFailed, written.error().message); !s) return std::unexpected(s.error());
-    return kube::ReconcileResult{.requeue_after = kRetryAfter};
+    return kube::ReconcileResult{.requeue_after = kDestinationRetry};
   }
   if (deleting) {
     if (auto s = set_finalizer(*dest, false); !s) return std::unexpected(s.error());

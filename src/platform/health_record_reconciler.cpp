@@ -14,7 +14,7 @@ namespace {
 
 using kube::Json;
 
-constexpr const char* kFinalizer = "kratix.io/health-record-cleanup";
+constexpr const char* kHealthRecordFinalizer = "kratix.io/health-record-cleanup";
 
 // Worst first: the aggregate is the earliest state any record has.
 constexpr std::array<const char*, 5> kByPriority = {"unhealthy", "degraded", "unknown", "healthy", "ready"};
@@ -81,12 +81,12 @@ kube::Result<kube::ReconcileResult> HealthRecordReconciler::reconcile(const kube
   if (!record) return kube::ReconcileResult{};
   const bool deleting = kube::child(*record, "metadata").contains("deletionTimestamp");
   if (deleting) {
-    if (!kube::meta::has_finalizer(*record, kFinalizer)) return kube::ReconcileResult{};
+    if (!kube::meta::has_finalizer(*record, kHealthRecordFinalizer)) return kube::ReconcileResult{};
     if (auto s = report(*record, true); !s) return std::unexpected(s.error());
-    if (auto s = set_owned_finalizers(client_, api::health_records(), *record, {kFinalizer}, {}); !s) return std::unexpected(s.error());
+    if (auto s = set_owned_finalizers(client_, api::health_records(), *record, {kHealthRecordFinalizer}, {}); !s) return std::unexpected(s.error());
     return kube::ReconcileResult{};
   }
-  auto finalized = update_owned_finalizers(client_, api::health_records(), *record, {kFinalizer}, {kFinalizer});
+  auto finalized = update_owned_finalizers(client_, api::health_records(), *record, {kHealthRecordFinalizer}, {kHealthRecordFinalizer});
   if (!finalized) return std::unexpected(finalized.error());
   if (*finalized) return kube::ReconcileResult{};  // the update wakes it again
   if (auto s = report(*record, false); !s) {

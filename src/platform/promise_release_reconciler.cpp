@@ -12,7 +12,7 @@ namespace {
 
 using kube::Json;
 
-constexpr const char* kFinalizer = "kratix.io/promise-cleanup";
+constexpr const char* kPromiseReleaseFinalizer = "kratix.io/promise-cleanup";
 constexpr const char* kInstalled = "Installed";
 constexpr const char* kErrorInstalling = "Error installing";
 constexpr const char* kReasonInstalled = "InstalledSuccessfully";
@@ -67,7 +67,7 @@ kube::Result<kube::ReconcileResult> PromiseReleaseReconciler::reconcile(const ku
   kube::ObjectPtr release = releases_.store().get(request.key());
   if (!release) return kube::ReconcileResult{};
   if (kube::meta::deleting(*release)) return remove(*release);
-  auto finalized = update_owned_finalizers(client_, api::promise_releases(), *release, {kFinalizer}, {kFinalizer});
+  auto finalized = update_owned_finalizers(client_, api::promise_releases(), *release, {kPromiseReleaseFinalizer}, {kPromiseReleaseFinalizer});
   if (!finalized) return std::unexpected(finalized.error());
   if (*finalized) return install(**finalized);
   return install(*release);
@@ -156,12 +156,12 @@ kube::Status PromiseReleaseReconciler::create_or_update(const Json& release, con
 }
 
 kube::Result<kube::ReconcileResult> PromiseReleaseReconciler::remove(const Json& release) {
-  if (!kube::meta::has_finalizer(release, kFinalizer)) return kube::ReconcileResult{};
+  if (!kube::meta::has_finalizer(release, kPromiseReleaseFinalizer)) return kube::ReconcileResult{};
   auto promises = client_.list(api::promises(), "", {.label_selector = std::string(api::kLabelPromiseRelease) + "=" +
                                                                        kube::meta::name(release)});
   if (!promises) return std::unexpected(promises.error());
   if (promises->items.empty()) {
-    if (auto s = set_owned_finalizers(client_, api::promise_releases(), release, {kFinalizer}, {}); !s) return std::unexpected(s.error());
+    if (auto s = set_owned_finalizers(client_, api::promise_releases(), release, {kPromiseReleaseFinalizer}, {}); !s) return std::unexpected(s.error());
     return kube::ReconcileResult{};
   }
   for (const Json& p : promises->items) {

@@ -13,7 +13,7 @@ namespace {
 
 using kube::Json;
 
-constexpr const char* kFinalizer = "kratix.io/resource-request-cleanup";
+constexpr const char* kRequestCleanupFinalizer = "kratix.io/resource-request-cleanup";
 constexpr const char* kSkipCleanup = "kratix.io/skip-resource-request-cleanup-on-delete";
 
 std::string promise_of(const Json& o) { return kube::string_at(kube::child(kube::child(o, "spec"), "promiseRef"), "name"); }
@@ -35,13 +35,13 @@ kube::Result<kube::ReconcileResult> PromiseRevisionReconciler::reconcile(const k
   kube::ObjectPtr revision = revisions_.store().get(request.key());
   if (!revision) return kube::ReconcileResult{};
   if (kube::meta::deleting(*revision)) return remove(*revision);
-  auto finalized = update_owned_finalizers(client_, api::promise_revisions(), *revision, {kFinalizer}, {kFinalizer});
+  auto finalized = update_owned_finalizers(client_, api::promise_revisions(), *revision, {kRequestCleanupFinalizer}, {kRequestCleanupFinalizer});
   if (!finalized) return std::unexpected(finalized.error());
   return kube::ReconcileResult{};
 }
 
 kube::Result<kube::ReconcileResult> PromiseRevisionReconciler::remove(const Json& revision) {
-  if (!kube::meta::has_finalizer(revision, kFinalizer)) return kube::ReconcileResult{};
+  if (!kube::meta::has_finalizer(revision, kRequestCleanupFinalizer)) return kube::ReconcileResult{};
   const std::string promise_name = promise_of(revision);
   const std::string version = kube::string_at(kube::child(revision, "spec"), "version");
   kube::ObjectPtr promise = promises_.store().get(promise_name);
@@ -71,7 +71,7 @@ kube::Result<kube::ReconcileResult> PromiseRevisionReconciler::remove(const Json
   }
   // The requests' bindings go with them; each going wakes this revision.
   if (waiting > 0) return kube::ReconcileResult{.requeue_after = std::chrono::seconds(5)};
-  if (auto s = set_owned_finalizers(client_, api::promise_revisions(), revision, {kFinalizer}, {}); !s) return std::unexpected(s.error());
+  if (auto s = set_owned_finalizers(client_, api::promise_revisions(), revision, {kRequestCleanupFinalizer}, {}); !s) return std::unexpected(s.error());
   return kube::ReconcileResult{};
 }
 

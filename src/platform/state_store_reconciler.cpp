@@ -14,7 +14,7 @@ namespace {
 using kube::Json;
 namespace ss = api::state_store;
 
-constexpr auto kRetryAfter = std::chrono::seconds(15);
+constexpr auto kStateStoreRetry = std::chrono::seconds(15);
 // How soon to look again while the last writer closes, should its wake-up be missed.
 constexpr auto kWhileClosing = std::chrono::seconds(5);
 // A private CA for an https store, in the store's Secret under the key Flux's sources use for the same
@@ -92,7 +92,7 @@ kube::Result<kube::ReconcileResult> StateStoreReconciler::reconcile(const kube::
                           "Secret " + ref.name + " not found in namespace " + ref.namespace_); !s) {
         return std::unexpected(s.error());
       }
-      return kube::ReconcileResult{.requeue_after = kRetryAfter};
+      return kube::ReconcileResult{.requeue_after = kStateStoreRetry};
     }
     if (!fetched) return std::unexpected(fetched.error());
     secret = std::move(*fetched);
@@ -111,7 +111,7 @@ kube::Result<kube::ReconcileResult> StateStoreReconciler::reconcile(const kube::
     auto writer = open_writer(*store, secret);
     if (!writer) {
       if (auto s = report(*store, false, writer.error().reason, writer.error().message); !s) return std::unexpected(s.error());
-      return kube::ReconcileResult{.requeue_after = kRetryAfter};
+      return kube::ReconcileResult{.requeue_after = kStateStoreRetry};
     }
     registry_.put(kind_, request.name, version, std::move(*writer));
   } else if (refresh_interval_.count() > 0) {

@@ -19,7 +19,7 @@ namespace {
 using kube::Json;
 namespace wp_api = api::work_placement;
 
-constexpr auto kRetryAfter = std::chrono::seconds(15);
+constexpr auto kPlacementRetry = std::chrono::seconds(15);
 constexpr auto kAfterHandOver = std::chrono::seconds(1);
 
 
@@ -216,7 +216,7 @@ kube::Result<kube::ReconcileResult> WorkPlacementReconciler::reconcile(const kub
     if (!deleting) {
       if (auto s = report_pending(*wp); !s) return std::unexpected(s.error());
     }
-    return kube::ReconcileResult{.requeue_after = kRetryAfter};
+    return kube::ReconcileResult{.requeue_after = kPlacementRetry};
   }
 
   if (!deleting) {
@@ -267,14 +267,14 @@ kube::Result<kube::ReconcileResult> WorkPlacementReconciler::finish(const Json& 
       // succeeded and reset it, so a remote that refuses at once would be retried every few
       // milliseconds. Kratix's pace instead.
       kube::log::warn("removing a WorkPlacement's files failed; trying again", {{"workplacement", kube::meta::key(wp)},
-                      {"error", written.error().message}, {"retry_after_s", std::to_string(kRetryAfter.count())}});
+                      {"error", written.error().message}, {"retry_after_s", std::to_string(kPlacementRetry.count())}});
       events_.warning(wp, "FailedRemove", "Delete", "removing files from the state store failed: " + written.error().message);
-      return kube::ReconcileResult{.requeue_after = kRetryAfter};
+      return kube::ReconcileResult{.requeue_after = kPlacementRetry};
     }
     return done(set_finalizers(wp, {}));
   }
   if (auto s = report(wp, written); !s) return std::unexpected(s.error());
-  if (!written) return kube::ReconcileResult{.requeue_after = kRetryAfter};
+  if (!written) return kube::ReconcileResult{.requeue_after = kPlacementRetry};
   return kube::ReconcileResult{.requeue_after = rewrite_after_};
 }
 

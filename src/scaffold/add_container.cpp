@@ -13,7 +13,7 @@ namespace {
 namespace fs = std::filesystem;
 using kube::Json;
 
-kube::Error invalid(const std::string& message) { return kube::make_error(kube::ErrorKind::kInvalid, message); }
+using kube::invalid;
 
 std::string trim_dashes(std::string s) {
   while (!s.empty() && s.front() == '-') s.erase(s.begin());

@@ -12,7 +12,7 @@ namespace {
 namespace fs = std::filesystem;
 using kube::Json;
 
-kube::Error invalid(const std::string& message) { return kube::make_error(kube::ErrorKind::kInvalid, message); }
+using kube::invalid;
 
 const Json& pipelines_of(const Json& promise, const std::string& lifecycle, const std::string& action) {
   return kube::child(kube::child(kube::child(kube::child(promise, "spec"), "workflows"), lifecycle.c_str()), action.c_str());

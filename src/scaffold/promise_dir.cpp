@@ -13,7 +13,7 @@ namespace {
 namespace fs = std::filesystem;
 using kube::Json;
 
-kube::Error invalid(const std::string& message) { return kube::make_error(kube::ErrorKind::kInvalid, message); }
+using kube::invalid;
 
 kube::Result<std::string> read_text(const fs::path& file) {
   std::ifstream in(file, std::ios::binary);

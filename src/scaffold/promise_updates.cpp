@@ -17,7 +17,7 @@ namespace {
 namespace fs = std::filesystem;
 using kube::Json;
 
-kube::Error invalid(const std::string& message) { return kube::make_error(kube::ErrorKind::kInvalid, message); }
+using kube::invalid;
 
 std::vector<std::string> split(const std::string& s, char by) {
   std::vector<std::string> parts;

@@ -18,11 +18,11 @@ namespace pave::statestore {
 namespace {
 
 template <class T, void (*Free)(T*)>
-using Owned = std::unique_ptr<T, decltype([](T* p) { Free(p); })>;
+using OpenSslOwned = std::unique_ptr<T, decltype([](T* p) { Free(p); })>;
 
 // Adds every certificate of a PEM bundle to store; false when it holds none.
 bool add_bundle(X509_STORE* store, const std::string& pem) {
-  Owned<BIO, BIO_free_all> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  OpenSslOwned<BIO, BIO_free_all> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   int added = 0;
   while (X509* cert = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) {
     added += X509_STORE_add_cert(store, cert) == 1;
@@ -89,10 +89,10 @@ Match host_list_matches(const std::string& hosts, const std::string& wanted) {
 }  // namespace
 
 bool trusted_by_ca(const std::string& ca_pem, const unsigned char* der, size_t len, const char* host) {
-  Owned<X509, X509_free> leaf(d2i_X509(nullptr, &der, static_cast<long>(len)));
+  OpenSslOwned<X509, X509_free> leaf(d2i_X509(nullptr, &der, static_cast<long>(len)));
   if (!leaf || !host) return false;
-  Owned<X509_STORE, X509_STORE_free> store(X509_STORE_new());
-  Owned<X509_STORE_CTX, X509_STORE_CTX_free> ctx(X509_STORE_CTX_new());
+  OpenSslOwned<X509_STORE, X509_STORE_free> store(X509_STORE_new());
+  OpenSslOwned<X509_STORE_CTX, X509_STORE_CTX_free> ctx(X509_STORE_CTX_new());
   return add_bundle(store.get(), ca_pem) && X509_STORE_CTX_init(ctx.get(), store.get(), leaf.get(), nullptr) == 1 &&
          X509_verify_cert(ctx.get()) == 1 && X509_check_host(leaf.get(), host, 0, 0, nullptr) == 1;
 }

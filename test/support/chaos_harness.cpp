@@ -19,7 +19,7 @@ namespace {
 using namespace chaos;
 
 std::string work_name(int i) { return "app-" + std::to_string(i); }
-std::string content_of(int i, int version) {
+std::string work_content(int i, int version) {
   return "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: " + work_name(i) + ", namespace: default}\ndata: {version: \"" +
          std::to_string(version) + "\"}\n";
 }
@@ -30,11 +30,11 @@ Json work(int i, int version, const ChaosOptions& o) {
           {"spec", {{"promiseName", "app"}, {"resourceName", work_name(i)},
                     {"workloadGroups", Json::array({{{"id", "5058f1af8388633f609cadb75a75dc9d"}, {"directory", "."},
                         {"destinationSelectors", Json::array({{{"source", "promise"}, {"matchLabels", {{"dest", o.prefix + destination_of(i, o)}}}}})},
-                        {"workloads", Json::array({{{"filepath", "app.yaml"}, {"content", base::gzip_base64(content_of(i, version))}}})}}})}}}};
+                        {"workloads", Json::array({{{"filepath", "app.yaml"}, {"content", base::gzip_base64(work_content(i, version))}}})}}})}}}};
 }
 
 // Kratix's nestedByMetadata path of Work i's file.
-std::string path_of(int i, const ChaosOptions& o) {
+std::string work_path(int i, const ChaosOptions& o) {
   return destination_of(i, o) + "/resources/" + o.ns + "/app/" + work_name(i) + "/configure/5058f/app.yaml";
 }
 
@@ -43,7 +43,7 @@ std::string path_of(int i, const ChaosOptions& o) {
 void compare_tree(const GitServer& git, const ChaosOptions& o, ChaosReport& r, bool works_left = true) {
   std::map<std::string, std::string> files;
   for (int i = 0; i < o.works && works_left; ++i) {
-    if (!deleted(i)) files[path_of(i, o)] = content_of(i, changed(i) ? 2 : 1);
+    if (!deleted(i)) files[work_path(i, o)] = work_content(i, changed(i) ? 2 : 1);
   }
   if (works_left) r.expected_files = files.size() + 2 * o.destinations;  // and the canaries
   compare_store(git, o, std::move(files), r);
@@ -51,7 +51,7 @@ void compare_tree(const GitServer& git, const ChaosOptions& o, ChaosReport& r, b
 
 // Waits for every one of `placements` WorkPlacements (0: none left, nor any Work) to be Ready and the
 // repository to hold exactly what the Works say; why not, if they do not within the settle timeout.
-std::optional<std::string> settle(const kube::Client& client, const GitServer& git, Controllers& controllers,
+std::optional<std::string> settle_works(const kube::Client& client, const GitServer& git, Controllers& controllers,
                                   const ChaosOptions& o, ChaosReport& report, size_t placements) {
   std::optional<std::string> gone;
   const bool settled = eventually([&] {
@@ -112,7 +112,7 @@ ChaosReport run_chaos(const ClusterAccess& cluster, GitServer& git, const std::s
 
   run_phases(client, controllers, o, report, work_dir,
              {.noun = "Work", .resource = kWorks, .name = work_name, .make = [&](int i, int version) { return work(i, version, o); },
-              .settle = [&](size_t left) { return settle(client, git, controllers, o, report, left); }});
+              .settle = [&](size_t left) { return settle_works(client, git, controllers, o, report, left); }});
   auto phase = Clock::now();
   clean_up(cluster, o);
   std::fprintf(stderr, "chaos: clean-up %.1f s\n", std::chrono::duration<double>(Clock::now() - phase).count());

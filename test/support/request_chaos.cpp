@@ -21,14 +21,14 @@ const kube::Resource kPromises{"platform.kratix.io", "v1alpha1", "promises", "Pr
 std::string request_name(int i) { return "req-" + std::to_string(i); }
 
 // What the pipeline writes for request i at version.
-std::string content_of(int i, int version) {
+std::string request_content(int i, int version) {
   return "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: " + request_name(i) + ", namespace: default}\ndata: {version: \"" +
          std::to_string(version) + "\"}\n";
 }
 
 // Kratix's nestedByMetadata path of request i's file (the workload group of the pipeline's output
 // directory ".", whose id is md5(".") = 5058f...).
-std::string path_of(int i, const ChaosOptions& o) {
+std::string request_path(int i, const ChaosOptions& o) {
   return destination_of(i, o) + "/resources/" + o.ns + "/" + kPromise + "/" + request_name(i) + "/" + kPipeline +
          "/5058f/configmap.yaml";
 }
@@ -127,7 +127,7 @@ bool check(const kube::Client& client, const GitServer& git, const ChaosOptions&
   if (works->items.size() != left || r.placements != left || r.ready_placements != left) return false;
   std::map<std::string, std::string> files;
   for (int i = 0; i < o.works && left > 0; ++i) {
-    if (!deleted(i)) files[path_of(i, o)] = content_of(i, changed(i) ? 2 : 1);
+    if (!deleted(i)) files[request_path(i, o)] = request_content(i, changed(i) ? 2 : 1);
   }
   if (left > 0) r.expected_files = files.size() + 2 * o.destinations;
   compare_store(git, o, std::move(files), r);
@@ -137,7 +137,7 @@ bool check(const kube::Client& client, const GitServer& git, const ChaosOptions&
 // Waits for check() to pass; why not, if it does not within the settle timeout, with how long before
 // the end a WorkPlacement last became Ready (slow, or stuck). A large run is checked every 5 s: listing
 // every request, Work and WorkPlacement each second would take the pipelines' CPU.
-std::optional<std::string> settle(const kube::Client& client, const GitServer& git, Controllers& controllers,
+std::optional<std::string> settle_requests(const kube::Client& client, const GitServer& git, Controllers& controllers,
                                   const ChaosOptions& o, ChaosReport& r, size_t left) {
   std::optional<std::string> gone;
   size_t most_ready = 0;
@@ -207,7 +207,7 @@ ChaosReport run_request_chaos(const ClusterAccess& cluster, GitServer& git, cons
   run_phases(client, controllers, o, report, work_dir,
              {.noun = "request", .resource = kRequests, .name = request_name,
               .make = [&](int i, int version) { return request(i, version, o); },
-              .settle = [&](size_t left) { return settle(client, git, controllers, o, report, left); },
+              .settle = [&](size_t left) { return settle_requests(client, git, controllers, o, report, left); },
               .settled = [&] { report.jobs = count_jobs(client, o); }});
   return report;
 }

@@ -10,7 +10,7 @@ namespace {
 
 using kube::Json;
 
-const auto kNow = kube::parse_rfc3339("2026-03-25T14:12:00Z").value();
+const auto kUpdatedAt = kube::parse_rfc3339("2026-03-25T14:12:00Z").value();
 
 Json condition_of(const Json& status, const std::string& type) {
   for (const auto& c : status.value("conditions", Json::array())) {
@@ -196,7 +196,7 @@ StatusUpdateInput input(Json status, std::optional<WorkflowControl> control = st
           .workflow_type = "resource",
           .pipeline_name = "pipeline-b",
           .is_last_pipeline = true,
-          .now = kNow};
+          .now = kUpdatedAt};
 }
 
 TEST(PlanStatusUpdate, TheLastPipelineCompletesTheWorkflow) {

@@ -20,7 +20,7 @@ namespace {
 namespace fs = std::filesystem;
 using kube::Json;
 
-constexpr const char* kNow = "2026-11-25T10:00:00Z";
+constexpr const char* kCreatedAt = "2026-11-25T10:00:00Z";
 
 // A pipeline's /work-creator-files: input/ (the output tree), metadata/, kratix-system/.
 class Pipeline {
@@ -57,14 +57,14 @@ class Pipeline {
 };
 
 Json build(const WorkCreatorOptions& options) {
-  auto work = build_work(options, kNow);
+  auto work = build_work(options, kCreatedAt);
   EXPECT_TRUE(work.has_value()) << work.error().message;
   EXPECT_TRUE(work.has_value() && work->has_value()) << "the Work was suppressed";
   return work.has_value() && work->has_value() ? **work : Json();
 }
 
 std::string build_error(const WorkCreatorOptions& options) {
-  auto work = build_work(options, kNow);
+  auto work = build_work(options, kCreatedAt);
   EXPECT_FALSE(work.has_value());
   return work.has_value() ? "" : work.error().message;
 }
@@ -93,7 +93,7 @@ TEST(WorkCreator, NamesAndLabelsTheWorkOfAResourceRequest) {
                                               {"kratix.io/work-type", "resource"}}));
   EXPECT_EQ(work["spec"]["promiseName"], "promise-name");
   EXPECT_EQ(work["spec"]["resourceName"], "resource-name");
-  EXPECT_EQ(work["spec"]["lastExecutionTimestamp"], kNow);
+  EXPECT_EQ(work["spec"]["lastExecutionTimestamp"], kCreatedAt);
 }
 
 TEST(WorkCreator, GroupsWorkloadsByDirectoryWithTheirSelectors) {
@@ -224,7 +224,7 @@ TEST(WorkCreator, WorkflowControlSuppressesTheWork) {
     Pipeline p;
     p.complete();
     p.write("metadata/workflow-control.yaml", control);
-    auto work = build_work(p.resource_options(), kNow);
+    auto work = build_work(p.resource_options(), kCreatedAt);
     ASSERT_TRUE(work.has_value()) << work.error().message;
     EXPECT_FALSE(work->has_value());
   }
