@@ -8,7 +8,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-20}
 shift || true
-CC=clang-19 CXX=clang++-19 cmake -S . -B build-fuzz -G Ninja -DPAVE_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+# A unity build, as for the sanitizer builds (scripts/sanitize.sh): the libraries are most of what is built here.
+CC=clang-19 CXX=clang++-19 cmake -S . -B build-fuzz -G Ninja -DPAVE_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DCMAKE_UNITY_BUILD=ON >/dev/null
 cmake --build build-fuzz -j2 --target fuzz_targets
 targets=("$@")
 if ((${#targets[@]} == 0)); then
