@@ -8,7 +8,6 @@
 namespace pave::adapter {
 namespace {
 
-using kube::ErrorKind;
 using kube::Json;
 
 constexpr const char* kFile = "destination-selectors.yaml";

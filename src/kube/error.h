@@ -7,8 +7,8 @@
 
 #include <expected>
 #include <string>
-#include <utility>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace pave::kube {
