@@ -226,6 +226,28 @@ kube::Result<std::vector<std::string>> Podman::pod_uids() const {
   return std::vector<std::string>(uids.begin(), uids.end());
 }
 
+std::vector<std::string> Podman::events_command(const std::string& since) const {
+  // Filtered by kind here, by owner in died_pod(): podman versions differ in how they combine two
+  // label filters of events.
+  return {program_, "events", "--format", "json", "--since", since, "--filter", "type=container", "--filter", "event=died"};
+}
+
+std::optional<std::string> Podman::died_pod(const std::string& event_line) const {
+  const auto event = kube::Json::parse(event_line, nullptr, false);
+  // A field's text, or "" when it is missing or not text: the line comes from another program.
+  auto text = [](const kube::Json& object, const char* key) {
+    auto it = object.is_object() ? object.find(key) : object.end();
+    return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  if (text(event, "Type") != "container" || text(event, "Status") != "died") return std::nullopt;
+  const auto labels = event.value("Attributes", kube::Json::object());
+  if (!owner_.node.empty() && text(labels, kNodeLabel) != owner_.node) return std::nullopt;
+  if (!owner_.cluster.empty() && text(labels, kClusterLabel) != owner_.cluster) return std::nullopt;
+  std::string uid = text(labels, kUidLabel);
+  if (uid.empty()) return std::nullopt;
+  return uid;
+}
+
 kube::Status Podman::start_created(const std::string& container_id) const {
   auto out = base::run({.argv = {program_, "start", container_id}, .timeout = std::chrono::seconds(120)});
   if (!out.ok()) return std::unexpected(reason_of("start", out));

@@ -121,6 +121,15 @@ class Podman {
   // What a container printed: its standard output, then its standard error.
   kube::Result<std::string> logs(const std::string& container_id) const;
 
+  // The command that prints podman's container events from `since` ago on (a duration, "10s") and then
+  // as they happen, one JSON object a line: what lets a caller learn of a container's end at once
+  // instead of asking podman again and again.
+  std::vector<std::string> events_command(const std::string& since) const;
+
+  // The pod uid of the container that one line of events_command() says died, when that container is
+  // this owner's; nothing for any other line.
+  std::optional<std::string> died_pod(const std::string& event_line) const;
+
   // The name podman knows a run by.
   static std::string container_name(const std::string& pod_uid, const std::string& container, int attempt);
 

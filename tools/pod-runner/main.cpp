@@ -12,6 +12,7 @@
 #include "kube/informer.h"
 #include "kube/log.h"
 #include "kube/object.h"
+#include "container_exits.h"
 #include "log_archive.h"
 #include "node_agent.h"
 #include "pod_reconciler.h"
@@ -59,11 +60,25 @@ int run(const std::string& kubeconfig, const std::string& node, const std::strin
     return 1;
   }
   reconciler->collect_orphans();
+  const auto enqueue = controller.enqueuer();
+  podrunner::ContainerExits exits(
+      containers::Podman(owner),
+      [&pods, enqueue](const std::string& uid) {
+        for (const auto& pod : pods.store().list()) {
+          if (kube::meta::uid(*pod) == uid) enqueue({kube::meta::namespace_of(*pod), kube::meta::name(*pod)});
+        }
+      },
+      [&pods, enqueue] {
+        for (const auto& pod : pods.store().list()) enqueue({kube::meta::namespace_of(*pod), kube::meta::name(*pod)});
+      });
+  reconciler->follow(exits);
+  exits.start();
   controller.start();
   std::cout << "READY node=" << node << std::endl;
   kube::log::info("pod runner ready", {{"node", node}, {"api", api.host + ":" + api.port}});
   while (!g_stop.load()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   controller.stop();
+  exits.stop();
   pods.stop();
   agent.stop();
   return 0;

@@ -14,7 +14,10 @@ using kube::Json;
 
 namespace {
 
+// How often a running pod is looked at: often when nothing tells the runner that a container ended,
+// seldom when podman's events do (then only in case one was missed).
 constexpr auto kPollInterval = std::chrono::milliseconds(300);
+constexpr auto kFollowedPollInterval = std::chrono::seconds(5);
 // The kubelet's image pull backoff (10 s doubling to 5 min), and how often it retries a container whose
 // configuration it refused.
 constexpr auto kPullBackoff = std::chrono::seconds(10);
@@ -139,7 +142,8 @@ kube::Result<kube::ReconcileResult> PodReconciler::reconcile(const kube::Request
   remove_superseded(*pod, *runs);
   std::string start_time = pod->value("status", Json::object()).value("startTime", "");
   if (start_time.empty()) start_time = kube::time_now();
-  std::chrono::milliseconds due_in = kPollInterval;
+  const std::chrono::milliseconds poll = exits_ && exits_->following() ? kFollowedPollInterval : kPollInterval;
+  std::chrono::milliseconds due_in = poll;
   const auto waiting = waiting_states(uid, due_in);
   const auto probed = prober_.probe(*pod, *runs, settings_.node_ip, std::chrono::system_clock::now());
   restart_unhealthy(*pod, probed.unhealthy);
@@ -152,7 +156,7 @@ kube::Result<kube::ReconcileResult> PodReconciler::reconcile(const kube::Request
     blocked_.erase(uid);
     return kube::ReconcileResult{};
   }
-  auto next = plan.recheck_after.count() > 0 ? std::min(plan.recheck_after, kPollInterval) : kPollInterval;
+  auto next = plan.recheck_after.count() > 0 ? std::min(plan.recheck_after, poll) : poll;
   return kube::ReconcileResult{.requeue_after = std::min({next, due_in, probed.next_due})};
 }
 

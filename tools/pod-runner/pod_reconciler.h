@@ -12,6 +12,7 @@
 #include <set>
 #include <string>
 
+#include "container_exits.h"
 #include "kube/informer.h"
 #include "kube/reconciler.h"
 #include "log_archive.h"
@@ -30,6 +31,10 @@ class PodReconciler : public kube::Reconciler {
         state_dir_(std::move(state_dir)), settings_(std::move(settings)) {}
 
   kube::Result<kube::ReconcileResult> reconcile(const kube::Request& request) override;
+
+  // Running pods are looked at again every few seconds while exits follows podman's events (it brings
+  // them back at once when a container ends), every 300 ms otherwise. exits must outlive the reconciler.
+  void follow(const ContainerExits& exits) { exits_ = &exits; }
 
   // Removes containers and files of pods that no longer exist (after a restart, say), and notes which
   // finished pods were already collected.
@@ -87,6 +92,7 @@ class PodReconciler : public kube::Reconciler {
   std::map<std::string, std::map<std::string, std::string>> start_errors_;  // pod uid -> container id -> why
   std::set<std::string> collected_;  // uids of finished pods whose containers are removed
   Prober prober_;
+  const ContainerExits* exits_ = nullptr;
 };
 
 }  // namespace pave::podrunner
