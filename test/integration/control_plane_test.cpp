@@ -5,7 +5,9 @@
 #include <chrono>
 #include <ctime>
 
+#include "base/subprocess.h"
 #include "support/cluster_environment.h"
+#include "support/kubectl_get.h"
 
 namespace pave::testing {
 namespace {
@@ -156,6 +158,43 @@ TEST_F(ControlPlane, DeletedNamespaceIsFinalizedAndGone) {
       },
       60s))
       << "namespace " << doomed << " was not finalized";
+}
+
+// The tests' polls are answered in-process (support/kubectl_get.h) when they can be: each such answer
+// is kubectl's own, byte for byte and exit code for exit code, here compared on real objects.
+TEST_F(ControlPlane, InProcessGetAnswersAsKubectlDoes) {
+  ASSERT_TRUE(kubectl({"create", "configmap", "first", "--from-literal=color=blue<&>", "--from-literal=size=3"}).ok());
+  ASSERT_TRUE(kubectl({"create", "configmap", "second", "--from-literal=color=red"}).ok());
+  ASSERT_TRUE(kubectl({"label", "configmap", "first", "kratix.io/pipeline-name=configure", "round=2"}).ok());
+  ASSERT_TRUE(kubectl({"label", "configmap", "second", "round=2"}).ok());
+  const std::vector<std::vector<std::string>> asked = {
+      {"get", "configmap", "first", "-n", ns(), "-o", "jsonpath={.data.color}"},
+      {"get", "configmaps", "first", "--namespace", ns(), "-o", "jsonpath={.metadata.labels.kratix\\.io/pipeline-name}"},
+      {"get", "cm", "first", "-n", ns(), "-o", "jsonpath={.data}"},
+      {"--namespace", ns(), "get", "configmap", "second", "-o", "jsonpath={.data.color}"},
+      {"get", "configmap", "first", "-n", ns(), "-o", "jsonpath={.metadata.labels} {.data.size}/{.missing}"},
+      {"get", "configmap", "-n", ns(), "-l", "round=2", "-o", "jsonpath={.items[*].metadata.name}"},
+      {"get", "configmap", "-n", ns(), "-l", "round=2", "-o", "jsonpath={range .items[*]}{.kind} {.metadata.name}{\"\\n\"}{end}"},
+      {"get", "configmap", "-n", ns(), "-o", "jsonpath={.items[?(@.metadata.name==\"second\")].data.color}"},
+      {"get", "namespace", ns(), "-o", "jsonpath={.status.phase} {.spec.finalizers}"},
+      {"get", "ns", ns(), "-n", "elsewhere", "-o", "jsonpath={.metadata.name}"},
+      {"get", "configmap", "absent", "-n", ns(), "-o", "jsonpath={.data}"},
+      {"get", "crd", "absent.example.com", "-o", "jsonpath={.status}"},
+  };
+  for (const auto& args : asked) {
+    const auto mine = kubectl_get_in_process(cluster().kubeconfig, args);
+    ASSERT_TRUE(mine.has_value()) << args.back();
+    std::vector<std::string> argv{kubectl_program(), "--kubeconfig", cluster().kubeconfig};
+    argv.insert(argv.end(), args.begin(), args.end());
+    const auto theirs = base::run({.argv = argv});
+    EXPECT_EQ(mine->exit_code, theirs.exit_code) << args.back() << "\n" << theirs.err;
+    EXPECT_EQ(mine->out, theirs.out) << args.back();
+    EXPECT_EQ(mine->err, theirs.err) << args.back();
+  }
+  // Left to kubectl: shapes it does not serve, and templates outside support/jsonpath.h.
+  EXPECT_FALSE(kubectl_get_in_process(cluster().kubeconfig, {"get", "configmap,secrets", "-o", "jsonpath={.items}"}));
+  EXPECT_FALSE(kubectl_get_in_process(cluster().kubeconfig, {"get", "configmap", "first", "-o", "yaml"}));
+  EXPECT_FALSE(kubectl_get_in_process(cluster().kubeconfig, {"get", "configmap", "first", "-n", ns(), "-o", "jsonpath={..name}"}));
 }
 
 }  // namespace

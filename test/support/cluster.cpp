@@ -9,6 +9,8 @@
 #include <sstream>
 #include <thread>
 
+#include "support/kubectl_get.h"
+
 namespace pave::testing {
 namespace {
 
@@ -33,6 +35,11 @@ std::string cluster_program() { return env_or("PAVE_CLUSTER_PROGRAM", PAVE_DEFAU
 std::string kubectl_program() { return k8s_bin_dir() + "/kubectl"; }
 
 base::ProcessOutput ClusterAccess::kubectl(const std::vector<std::string>& args, const std::string& input) const {
+  // A `get -o jsonpath` poll is answered in-process when it can be (support/kubectl_get.h);
+  // PAVE_TEST_KUBECTL=always runs kubectl for every call, to compare.
+  if (input.empty() && env_or("PAVE_TEST_KUBECTL", "") != "always") {
+    if (auto answer = kubectl_get_in_process(kubeconfig, args)) return std::move(*answer);
+  }
   base::RunOptions options{.argv = {kubectl_program(), "--kubeconfig", kubeconfig}, .input = input};
   options.argv.insert(options.argv.end(), args.begin(), args.end());
   return base::run(options);
