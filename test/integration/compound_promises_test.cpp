@@ -69,9 +69,11 @@ TEST_F(CompoundPromisesTest, RequirementsGateAvailabilityAndRequests) {
            std::vector<std::string>{"sub-promise-" + api::md5_hex("v2.0.0").substr(0, 5)};
   }, kLong, kPoll)) << cluster().kubectl({"get", "promiserevisions", "-o", "yaml"}).out;
   const std::string v1 = "sub-promise-" + api::md5_hex("v1.0.0").substr(0, 5);
-  EXPECT_EQ(cluster().kubectl({"get", "promiserevision", v1, "-o",
-                               "jsonpath={.spec.version} {.spec.promiseRef.name} {.status.latest}"}).out,
-            "v1.0.0 sub-promise false");
+  // Its label and its status.latest are two writes (status is a subresource): one may be seen before the other.
+  const auto v1_revision = [&] {
+    return cluster().kubectl({"get", "promiserevision", v1, "-o", "jsonpath={.spec.version} {.spec.promiseRef.name} {.status.latest}"}).out;
+  };
+  EXPECT_TRUE(eventually([&] { return v1_revision() == "v1.0.0 sub-promise false"; }, kLong, kPoll)) << v1_revision();
   EXPECT_TRUE(has_event("sub-promise", "Normal", "RevisionCreated"));
   for (int i = 0; i < 10; ++i) {  // the scenario: it holds for a while, not just at one moment
     EXPECT_EQ(field("{.status.status}"), "Available");
