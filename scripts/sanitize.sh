@@ -25,8 +25,8 @@ scripts/install-deps.sh >/dev/null
 failed=()
 for kind in "${kinds[@]}"; do
   case $kind in
-    asan) flags=address,undefined ;;
-    tsan) flags=thread ;;
+    asan) flags=address,undefined jobs=3 ;;
+    tsan) flags=thread jobs=2 ;;
     *) echo "sanitize: unknown kind $kind (asan or tsan)" >&2; exit 2 ;;
   esac
   dir=build-$kind
@@ -47,7 +47,9 @@ for kind in "${kinds[@]}"; do
   export TSAN_OPTIONS="$common:second_deadlock_stack=1:suppressions=$supp/tsan.supp"
   echo "sanitize: $kind: ctest ${ctest_args[*]}"
   status=0
-  (cd "$dir" && ctest --output-on-failure -j2 "${ctest_args[@]}") || { status=$?; scripts/failures.sh "$dir"; }
+  # Three tests at once under ASan, as in build/ (the tests leave a third of the CPU idle at -j2); two
+  # under TSan, whose test binaries run some ten times slower and use the CPU themselves.
+  (cd "$dir" && ctest --output-on-failure -j"${PAVE_TEST_JOBS:-$jobs}" "${ctest_args[@]}") || { status=$?; scripts/failures.sh "$dir"; }
   if compgen -G "$reports/report*" >/dev/null; then
     echo "sanitize: $kind: sanitizer reports:"
     for r in "$reports"/report*; do echo "== $r"; head -n 60 "$r"; done
