@@ -56,7 +56,8 @@ void ContainerExits::loop() {
       }
       child->stop(std::chrono::milliseconds(500));
     }
-    delay = std::chrono::steady_clock::now() - began > kHealthyStream ? kFirstRestartDelay : std::min<std::chrono::steady_clock::duration>(delay * 2, kMaxRestartDelay);
+    const bool lasted = std::chrono::steady_clock::now() - began > kHealthyStream;
+    delay = lasted ? kFirstRestartDelay : std::min<std::chrono::steady_clock::duration>(delay * 2, kMaxRestartDelay);
     for (auto until = std::chrono::steady_clock::now() + delay; !stop_.load() && std::chrono::steady_clock::now() < until;) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }

@@ -51,6 +51,8 @@ int run(const std::string& kubeconfig, const std::string& node, const std::strin
   const containers::Owner owner{node, kube::meta::uid(*kube_system)};
   const podrunner::RunnerSettings settings{.api = api, .node_ip = node_ip, .seccomp_dir = state_dir + "/seccomp", .apply_limits = apply_limits};
   kube::Informer pods(*client, kube::resources::pods(), {.field_selector = "spec.nodeName=" + node});
+  // podman's events name a container's pod by uid.
+  pods.add_index("uid", [](const kube::Json& pod) { return std::vector<std::string>{kube::meta::uid(pod)}; });
   auto reconciler = std::make_shared<podrunner::PodReconciler>(*client, pods, containers::Podman(owner), state_dir, settings);
   kube::Controller controller("pod-runner", reconciler, {.workers = workers});
   controller.watch(pods);
@@ -60,17 +62,12 @@ int run(const std::string& kubeconfig, const std::string& node, const std::strin
     return 1;
   }
   reconciler->collect_orphans();
-  const auto enqueue = controller.enqueuer();
+  const auto enqueue = [enqueuer = controller.enqueuer()](const std::vector<kube::ObjectPtr>& found) {
+    for (const auto& pod : found) enqueuer(kube::Request::from_key(kube::meta::key(*pod)));
+  };
   podrunner::ContainerExits exits(
-      containers::Podman(owner),
-      [&pods, enqueue](const std::string& uid) {
-        for (const auto& pod : pods.store().list()) {
-          if (kube::meta::uid(*pod) == uid) enqueue({kube::meta::namespace_of(*pod), kube::meta::name(*pod)});
-        }
-      },
-      [&pods, enqueue] {
-        for (const auto& pod : pods.store().list()) enqueue({kube::meta::namespace_of(*pod), kube::meta::name(*pod)});
-      });
+      containers::Podman(owner), [&pods, enqueue](const std::string& uid) { enqueue(pods.store().by_index("uid", uid)); },
+      [&pods, enqueue] { enqueue(pods.store().list()); });
   reconciler->follow(exits);
   exits.start();
   controller.start();

@@ -33,7 +33,7 @@ class PodReconciler : public kube::Reconciler {
   kube::Result<kube::ReconcileResult> reconcile(const kube::Request& request) override;
 
   // Running pods are looked at again every few seconds while exits follows podman's events (it brings
-  // them back at once when a container ends), every 300 ms otherwise. exits must outlive the reconciler.
+  // them back at once when a container ends), every 300 ms otherwise. exits must outlive every reconcile.
   void follow(const ContainerExits& exits) { exits_ = &exits; }
 
   // Removes containers and files of pods that no longer exist (after a restart, say), and notes which
