@@ -6,33 +6,51 @@ namespace {
 constexpr const char* kAggregatedDiscovery =
     "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;q=0.9";
 
-void add_groups(const Json& list, std::map<GroupVersionKind, Resource>& out) {
+void add_groups(const Json& list, std::vector<DiscoveredResource>& out) {
   for (const auto& group : list.value("items", Json::array())) {
     const std::string group_name = group.value("metadata", Json::object()).value("name", "");
+    bool preferred = true;
     for (const auto& version : group.value("versions", Json::array())) {
       const std::string v = version.value("version", "");
       for (const auto& res : version.value("resources", Json::array())) {
         const Json kind = res.value("responseKind", Json::object());
-        Resource r{group_name, v, res.value("resource", ""), kind.value("kind", ""),
-                   res.value("scope", "") == "Namespaced"};
-        if (r.kind.empty() || r.plural.empty()) continue;
-        out.emplace(GroupVersionKind{group_name, v, r.kind}, std::move(r));
+        DiscoveredResource d{.resource = {group_name, v, res.value("resource", ""), kind.value("kind", ""),
+                                          res.value("scope", "") == "Namespaced"},
+                             .singular = res.value("singularResource", ""),
+                             .preferred = preferred};
+        if (d.resource.kind.empty() || d.resource.plural.empty()) continue;
+        for (const auto& name : res.value("shortNames", Json::array())) {
+          if (name.is_string()) d.short_names.push_back(name.get<std::string>());
+        }
+        out.push_back(std::move(d));
       }
+      preferred = false;
     }
   }
 }
 
 }  // namespace
 
-Status RestMapper::refresh_locked() {
-  std::map<GroupVersionKind, Resource> fresh;
+Result<std::vector<DiscoveredResource>> discover_resources(const Client& client) {
+  std::vector<DiscoveredResource> out;
   for (const char* path : {"/api", "/apis"}) {
-    auto list = client_.request({.method = "GET", .path = path, .accept = kAggregatedDiscovery});
+    auto list = client.request({.method = "GET", .path = path, .accept = kAggregatedDiscovery});
     if (!list) return std::unexpected(list.error());
     if (list->value("kind", "") != "APIGroupDiscoveryList") {
       return std::unexpected(make_error(ErrorKind::kDecode, std::string("server does not offer aggregated discovery at ") + path));
     }
-    add_groups(*list, fresh);
+    add_groups(*list, out);
+  }
+  return out;
+}
+
+Status RestMapper::refresh_locked() {
+  auto discovered = discover_resources(client_);
+  if (!discovered) return std::unexpected(discovered.error());
+  std::map<GroupVersionKind, Resource> fresh;
+  for (auto& d : *discovered) {
+    GroupVersionKind gvk{d.resource.group, d.resource.version, d.resource.kind};
+    fresh.emplace(std::move(gvk), std::move(d.resource));
   }
   by_kind_ = std::move(fresh);
   last_refresh_ = std::chrono::steady_clock::now();

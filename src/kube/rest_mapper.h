@@ -8,11 +8,25 @@
 #include <chrono>
 #include <map>
 #include <mutex>
+#include <string>
+#include <vector>
 
 #include "kube/client.h"
 #include "kube/resource.h"
 
 namespace pave::kube {
+
+// One resource as aggregated discovery lists it, with the other names it is known by.
+struct DiscoveredResource {
+  Resource resource;
+  std::string singular;                  // "deployment"
+  std::vector<std::string> short_names;  // "deploy"
+  bool preferred = false;                // in its group's preferred (first listed) version
+};
+
+// Every resource the API server serves, core group first, in discovery's order: two requests (/api and
+// /apis, aggregated discovery).
+Result<std::vector<DiscoveredResource>> discover_resources(const Client& client);
 
 class RestMapper {
  public:

@@ -9,15 +9,13 @@
 #include "kube/client.h"
 #include "kube/config.h"
 #include "kube/resource.h"
+#include "kube/rest_mapper.h"
 #include "support/jsonpath.h"
 
 namespace pave::testing {
 namespace {
 
 using kube::Json;
-
-constexpr const char* kAggregatedDiscovery =
-    "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList";
 
 std::string lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -47,41 +45,28 @@ class Session {
   }
 
  private:
+  // kubectl takes a group's preferred version, and the first group serving a name.
   bool load() {
     loaded_at_ = std::chrono::steady_clock::now();
+    auto discovered = kube::discover_resources(client_);
+    if (!discovered) return false;
     std::map<std::string, kube::Resource> fresh;
-    for (const char* path : {"/api", "/apis"}) {
-      auto list = client_.request({.method = "GET", .path = path, .accept = kAggregatedDiscovery});
-      if (!list || list->value("kind", "") != "APIGroupDiscoveryList") return false;
-      add_groups(*list, fresh);
-    }
-    by_name_ = std::move(fresh);
-    return true;
-  }
-
-  // kubectl takes a group's preferred (first listed) version, and the first group serving a name.
-  static void add_groups(const Json& list, std::map<std::string, kube::Resource>& out) {
-    for (const auto& group : list.value("items", Json::array())) {
-      const std::string group_name = group.value("metadata", Json::object()).value("name", "");
-      const auto versions = group.value("versions", Json::array());
-      if (versions.empty()) continue;
-      const std::string version = versions[0].value("version", "");
-      for (const auto& res : versions[0].value("resources", Json::array())) {
-        kube::Resource r{group_name, version, res.value("resource", ""),
-                         res.value("responseKind", Json::object()).value("kind", ""), res.value("scope", "") == "Namespaced"};
-        if (r.plural.empty() || r.kind.empty()) continue;
-        std::vector<std::string> names{r.plural, res.value("singularResource", ""), lower(r.kind)};
-        for (const auto& s : res.value("shortNames", Json::array())) names.push_back(s.get<std::string>());
-        for (const auto& n : names) {
-          if (n.empty()) continue;
-          out.emplace(n, r);
-          if (!group_name.empty()) {
-            out.emplace(n + "." + group_name, r);
-            out.emplace(n + "." + version + "." + group_name, r);
-          }
+    for (const auto& d : *discovered) {
+      if (!d.preferred) continue;
+      const kube::Resource& r = d.resource;
+      std::vector<std::string> names{r.plural, d.singular, lower(r.kind)};
+      names.insert(names.end(), d.short_names.begin(), d.short_names.end());
+      for (const auto& n : names) {
+        if (n.empty()) continue;
+        fresh.emplace(n, r);
+        if (!r.group.empty()) {
+          fresh.emplace(n + "." + r.group, r);
+          fresh.emplace(n + "." + r.version + "." + r.group, r);
         }
       }
     }
+    by_name_ = std::move(fresh);
+    return true;
   }
 
   kube::Client client_;
